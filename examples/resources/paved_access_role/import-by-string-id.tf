@@ -1,0 +1,4 @@
+import {
+  to = paved_access_role.sre
+  id = "prod/sre-admin"
+}

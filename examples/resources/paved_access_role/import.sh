@@ -1,0 +1,2 @@
+# The import id is <environment>/<name>.
+terraform import paved_access_role.sre prod/sre-admin

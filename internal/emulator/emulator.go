@@ -1,0 +1,153 @@
+// Package emulator starts and stops a local moto server, the AWS emulator the
+// acceptance tests, module tests and the demo run against.
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// HubAccountID is the account that plain (non-assumed) credentials land in:
+// moto's default account. (MOTO_ACCOUNT_ID would pin every call to one
+// account, assumed roles included, so it is left unset.)
+const HubAccountID = "123456789012"
+
+// Server is a running moto server on a loopback port.
+type Server struct {
+	URL string
+	cmd *exec.Cmd
+	log *os.File
+}
+
+// Binary returns the moto_server executable: $PAVED_MOTO_SERVER, or the one in
+// the virtualenv scripts/tools.sh installs.
+func Binary() (string, error) {
+	if p := os.Getenv("PAVED_MOTO_SERVER"); p != "" {
+		return p, nil
+	}
+	cache := os.Getenv("PAVED_CACHE")
+	if cache == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("locating the cache directory: %w", err)
+		}
+		cache = filepath.Join(dir, "paved")
+	}
+	p := filepath.Join(cache, "venv", "bin", "moto_server")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("moto_server not found at %s: run scripts/tools.sh moto (make test does): %w", p, err)
+	}
+	return p, nil
+}
+
+// Start launches moto on a free loopback port and waits until it answers.
+// Its output goes to logPath, so a failing test can point at it.
+func Start(ctx context.Context, logPath string) (*Server, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("creating emulator log: %w", err)
+	}
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	// AWS-managed policies exist in every real account; moto loads them on request.
+	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Own process group, so Stop also ends the server's children.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, log: logFile}
+	if err := s.waitReady(ctx); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("emulator did not start (log: %s): %w", logPath, err)
+	}
+	return s, nil
+}
+
+func (s *Server) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/moto-api/data.json", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// Reset drops every resource in every account, for tests that need a clean slate.
+func (s *Server) Reset(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/moto-api/reset", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("resetting emulator: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("resetting emulator: %s", resp.Status)
+	}
+	return nil
+}
+
+// Stop ends the server and its children.
+func (s *Server) Stop() {
+	if s.cmd.Process != nil {
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() {
+			_ = s.cmd.Wait() // moto exits non-zero on SIGTERM: the stop we asked for
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+	}
+	s.log.Close()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer l.Close()
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, errors.New("finding a free port: not a TCP address")
+	}
+	return addr.Port, nil
+}

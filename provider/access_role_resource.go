@@ -1,0 +1,660 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/hashicorp/terraform-plugin-framework-jsontypes/jsontypes"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*accessRoleResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*accessRoleResource)(nil)
+	_ resource.ResourceWithImportState = (*accessRoleResource)(nil)
+)
+
+// inlinePolicyName is the name of the one inline policy paved manages on an
+// access role.
+const inlinePolicyName = "paved-inline"
+
+// NewAccessRoleResource is the zero-trust login role in an environment account.
+func NewAccessRoleResource() resource.Resource { return &accessRoleResource{} }
+
+type accessRoleResource struct{ meta *meta }
+
+type accessRoleModel struct {
+	ID                    types.String         `tfsdk:"id"`
+	Environment           types.String         `tfsdk:"environment"`
+	Name                  types.String         `tfsdk:"name"`
+	Description           types.String         `tfsdk:"description"`
+	TrustedPrincipals     types.Set            `tfsdk:"trusted_principals"`
+	ManagedPolicyARNs     types.Set            `tfsdk:"managed_policy_arns"`
+	InlinePolicy          jsontypes.Normalized `tfsdk:"inline_policy"`
+	MaxSessionDuration    timetypes.GoDuration `tfsdk:"max_session_duration"`
+	RequireMFA            types.Bool           `tfsdk:"require_mfa"`
+	RequireSourceIdentity types.Bool           `tfsdk:"require_source_identity"`
+	Tags                  types.Map            `tfsdk:"tags"`
+	TagsAll               types.Map            `tfsdk:"tags_all"`
+	ARN                   types.String         `tfsdk:"arn"`
+	UniqueID              types.String         `tfsdk:"unique_id"`
+	AccountID             types.String         `tfsdk:"account_id"`
+	TrustPolicy           types.String         `tfsdk:"trust_policy"`
+}
+
+func (r *accessRoleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_access_role"
+}
+
+func (r *accessRoleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		Description: "A zero-trust login role in an environment account: only the named principals of the hub account " +
+			"may assume it, with MFA and a source identity, for a bounded session, with the given policies.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed: true, PlanModifiers: keep,
+				Description: "`<environment>/<name>`, the import id.",
+			},
+			"environment": schema.StringAttribute{
+				Required: true, PlanModifiers: replace,
+				Description: "Environment from the standards; the role is created in its account. Changing it replaces the role.",
+			},
+			"name": schema.StringAttribute{
+				Required: true, PlanModifiers: replace,
+				Validators:  []validator.String{roleNameValidator},
+				Description: "Role name, 1-64 characters. Changing it replaces the role.",
+			},
+			"description": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(""),
+				Validators:  []validator.String{stringvalidator.LengthAtMost(1000)},
+				Description: "What the role is for; shown in the IAM console.",
+			},
+			"trusted_principals": schema.SetAttribute{
+				Required: true, ElementType: types.StringType,
+				Validators: []validator.Set{
+					setvalidator.SizeBetween(1, 100),
+					setvalidator.ValueStringsAre(principalARNValidator),
+				},
+				Description: "ARNs of the hub-account users or roles that may assume this role. " +
+					"Principals outside the hub account named by the standards are refused at plan time.",
+			},
+			"managed_policy_arns": schema.SetAttribute{
+				Optional: true, ElementType: types.StringType,
+				Validators: []validator.Set{
+					setvalidator.SizeAtMost(20),
+					setvalidator.ValueStringsAre(policyARNValidator),
+				},
+				Description: "Managed policies attached to the role (at most 20, the IAM quota).",
+			},
+			"inline_policy": schema.StringAttribute{
+				Optional: true, CustomType: jsontypes.NormalizedType{},
+				Validators:  []validator.String{policyJSONValidator{}},
+				Description: "An IAM policy document (JSON) attached inline as `" + inlinePolicyName + "`.",
+			},
+			"max_session_duration": schema.StringAttribute{
+				Optional: true, Computed: true, CustomType: timetypes.GoDurationType{},
+				Default:     stringdefault.StaticString("1h"),
+				Validators:  []validator.String{durationBetween(time.Hour, 12*time.Hour)},
+				Description: "Longest session a login may last, between `1h` and `12h`. Defaults to `1h`.",
+			},
+			"require_mfa": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				Description: "Whether the trust policy requires MFA (`aws:MultiFactorAuthPresent`). Defaults to true.",
+			},
+			"require_source_identity": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				Description: "Whether the trust policy requires a source identity, so CloudTrail shows the person " +
+					"behind every session. Defaults to true.",
+			},
+			"tags": schema.MapAttribute{
+				Optional: true, ElementType: types.StringType,
+				Description: "Tags of this role, on top of the provider's `default_tags`.",
+			},
+			"tags_all": schema.MapAttribute{
+				Computed: true, ElementType: types.StringType,
+				Description: "All tags on the role: standard tags, `default_tags` and `tags`.",
+			},
+			"arn": schema.StringAttribute{Computed: true, PlanModifiers: keep, Description: "Role ARN."},
+			"unique_id": schema.StringAttribute{
+				Computed: true, PlanModifiers: keep,
+				Description: "IAM's unique id for the role (`AROA…`).",
+			},
+			"account_id": schema.StringAttribute{Computed: true, PlanModifiers: keep, Description: "Account the role is in."},
+			"trust_policy": schema.StringAttribute{
+				Computed:    true,
+				Description: "The trust policy as IAM holds it, normalized; a change made outside Terraform shows here in the plan.",
+			},
+		},
+	}
+}
+
+func (r *accessRoleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan checks what needs the standards (the environment, the hub
+// account of each principal, the required tags) so that mistakes surface
+// at plan time, and plans the trust policy and tags that apply will write.
+func (r *accessRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.meta == nil {
+		return
+	}
+	var plan accessRoleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !plan.Environment.IsUnknown() {
+		env, err := r.meta.standards.Environment(plan.Environment.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("environment"), "Unknown environment", err.Error())
+			return
+		}
+		plan.AccountID = types.StringValue(env.AccountID)
+		if !plan.Name.IsUnknown() {
+			plan.ID = types.StringValue(plan.Environment.ValueString() + "/" + plan.Name.ValueString())
+			plan.ARN = types.StringValue(fmt.Sprintf("arn:aws:iam::%s:role/%s", env.AccountID, plan.Name.ValueString()))
+		}
+	}
+
+	principals, known := knownStrings(ctx, plan.TrustedPrincipals, &resp.Diagnostics)
+	if known {
+		r.checkHubPrincipals(principals, &resp.Diagnostics)
+		if !plan.RequireMFA.IsUnknown() && !plan.RequireSourceIdentity.IsUnknown() {
+			plan.TrustPolicy = types.StringValue(trustPolicy(principals, plan.RequireMFA.ValueBool(), plan.RequireSourceIdentity.ValueBool()))
+		}
+	} else {
+		plan.TrustPolicy = types.StringUnknown()
+	}
+
+	if !plan.Environment.IsUnknown() {
+		tagsAll, _ := r.meta.resourceTags(ctx, plan.Tags, r.standardTags(plan.Environment.ValueString()), &resp.Diagnostics)
+		plan.TagsAll = tagsAll
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// checkHubPrincipals refuses principals outside the hub account: the role is
+// a door from the hub, not from anywhere.
+func (r *accessRoleResource) checkHubPrincipals(principals []string, diags *diag.Diagnostics) {
+	hub := r.meta.standards.HubAccountID
+	for _, p := range principals {
+		a, err := arn.Parse(p)
+		if err != nil || a.AccountID != hub {
+			diags.AddAttributeError(path.Root("trusted_principals"), "Principal outside the hub account",
+				fmt.Sprintf("%q is not in the hub account %s named by %s; access roles trust hub-account principals only",
+					p, hub, r.meta.standards.File))
+		}
+	}
+}
+
+func (r *accessRoleResource) standardTags(env string) map[string]string {
+	return map[string]string{"environment": env, "managed-by": managedBy}
+}
+
+func (r *accessRoleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan accessRoleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := r.meta.sessions.IAM(ctx, plan.Environment.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Creating access role", err.Error())
+		return
+	}
+	desired, diags := r.desired(ctx, &plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	name := plan.Name.ValueString()
+	_, err = client.CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName:                 aws.String(name),
+		AssumeRolePolicyDocument: aws.String(desired.trustPolicy),
+		Description:              nonEmpty(desired.description),
+		MaxSessionDuration:       aws.Int32(desired.maxSessionSeconds),
+		Tags:                     iamTags(desired.tags),
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Creating access role", fmt.Sprintf("step CreateRole %q: %s", name, err))
+		return
+	}
+	if err := applyPolicies(ctx, client, name, roleState{}, desired); err != nil {
+		// Nothing half-created: remove the role before reporting.
+		if cleanupErr := deleteRole(ctx, client, name); cleanupErr != nil {
+			err = fmt.Errorf("%w; removing the half-created role also failed: %w", err, cleanupErr)
+		} else {
+			err = fmt.Errorf("%w; the role was removed again", err)
+		}
+		resp.Diagnostics.AddError("Creating access role", err.Error())
+		return
+	}
+	r.readInto(ctx, client, &plan, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *accessRoleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state accessRoleModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := r.meta.sessions.IAM(ctx, state.Environment.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Reading access role", err.Error())
+		return
+	}
+	if found := r.readInto(ctx, client, &state, &resp.Diagnostics); !found {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *accessRoleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state accessRoleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := r.meta.sessions.IAM(ctx, plan.Environment.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Updating access role", err.Error())
+		return
+	}
+	desired, diags := r.desired(ctx, &plan)
+	resp.Diagnostics.Append(diags...)
+	current, diags := r.desired(ctx, &state)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := plan.Name.ValueString()
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"UpdateAssumeRolePolicy", func() error {
+			if state.TrustPolicy.ValueString() == desired.trustPolicy {
+				return nil
+			}
+			_, err := client.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+				RoleName: aws.String(name), PolicyDocument: aws.String(desired.trustPolicy),
+			})
+			return err
+		}},
+		{"UpdateRole", func() error {
+			if current.description == desired.description && current.maxSessionSeconds == desired.maxSessionSeconds {
+				return nil
+			}
+			_, err := client.UpdateRole(ctx, &iam.UpdateRoleInput{
+				RoleName: aws.String(name), Description: aws.String(desired.description),
+				MaxSessionDuration: aws.Int32(desired.maxSessionSeconds),
+			})
+			return err
+		}},
+		{"policies", func() error { return applyPolicies(ctx, client, name, current, desired) }},
+		{"tags", func() error { return applyTags(ctx, client, name, current.tags, desired.tags) }},
+	}
+	for _, s := range steps {
+		if err := s.run(); err != nil {
+			resp.Diagnostics.AddError("Updating access role", fmt.Sprintf("role %q, step %s: %s", name, s.name, err))
+			return
+		}
+	}
+	r.readInto(ctx, client, &plan, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *accessRoleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state accessRoleModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := r.meta.sessions.IAM(ctx, state.Environment.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Deleting access role", err.Error())
+		return
+	}
+	if err := deleteRole(ctx, client, state.Name.ValueString()); err != nil {
+		resp.Diagnostics.AddError("Deleting access role", err.Error())
+	}
+}
+
+func (r *accessRoleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	env, name, ok := strings.Cut(req.ID, "/")
+	if !ok || env == "" || name == "" || strings.Contains(name, "/") {
+		resp.Diagnostics.AddError("Invalid import id",
+			fmt.Sprintf("expected <environment>/<role name>, such as prod/sre-admin; got %q", req.ID))
+		return
+	}
+	if r.meta != nil && !r.meta.checkEnvironment(env, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("environment"), env)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+}
+
+// roleState is what paved manages on a role, in AWS terms, so that Create
+// and Update can compare the planned and the current role.
+type roleState struct {
+	trustPolicy       string
+	description       string
+	maxSessionSeconds int32
+	managedPolicies   []string
+	inlinePolicy      string
+	tags              map[string]string
+}
+
+func (r *accessRoleResource) desired(ctx context.Context, m *accessRoleModel) (roleState, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	s := roleState{
+		trustPolicy:  m.TrustPolicy.ValueString(),
+		description:  m.Description.ValueString(),
+		inlinePolicy: m.InlinePolicy.ValueString(),
+		tags:         map[string]string{},
+	}
+	if !m.MaxSessionDuration.IsNull() {
+		d, dd := m.MaxSessionDuration.ValueGoDuration()
+		diags.Append(dd...)
+		s.maxSessionSeconds = int32(d / time.Second)
+	}
+	if !m.ManagedPolicyARNs.IsNull() {
+		diags.Append(m.ManagedPolicyARNs.ElementsAs(ctx, &s.managedPolicies, false)...)
+	}
+	if !m.TagsAll.IsNull() {
+		diags.Append(m.TagsAll.ElementsAs(ctx, &s.tags, false)...)
+	}
+	return s, diags
+}
+
+// readInto refreshes m from IAM; it reports false when the role is gone.
+// Every attribute that paved writes is read back, so drift made outside
+// Terraform shows in the next plan.
+func (r *accessRoleResource) readInto(ctx context.Context, client *iam.Client, m *accessRoleModel, diags *diag.Diagnostics) bool {
+	name := m.Name.ValueString()
+	env := m.Environment.ValueString()
+	out, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if isNoSuchEntity(err) {
+		return false
+	}
+	if err != nil {
+		diags.AddError("Reading access role", fmt.Sprintf("GetRole %q: %s", name, err))
+		return false
+	}
+	role := out.Role
+	a, _ := arn.Parse(aws.ToString(role.Arn))
+	m.ID = types.StringValue(env + "/" + name)
+	m.ARN = types.StringValue(aws.ToString(role.Arn))
+	m.UniqueID = types.StringValue(aws.ToString(role.RoleId))
+	m.AccountID = types.StringValue(a.AccountID)
+	m.Description = types.StringValue(aws.ToString(role.Description))
+	m.MaxSessionDuration = timetypes.NewGoDurationValueFromStringMust(shortDuration(time.Duration(aws.ToInt32(role.MaxSessionDuration)) * time.Second))
+
+	trust, err := normalizePolicy(aws.ToString(role.AssumeRolePolicyDocument))
+	if err != nil {
+		diags.AddError("Reading access role", fmt.Sprintf("trust policy of %q: %s", name, err))
+		return false
+	}
+	m.TrustPolicy = types.StringValue(trust)
+	r.readTrustSettings(ctx, trust, m, diags)
+
+	if err := r.readPolicies(ctx, client, m); err != nil {
+		diags.AddError("Reading access role", fmt.Sprintf("policies of %q: %s", name, err))
+		return false
+	}
+
+	tags := map[string]string{}
+	for _, t := range role.Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	var d diag.Diagnostics
+	m.TagsAll, d = types.MapValueFrom(ctx, types.StringType, tags)
+	diags.Append(d...)
+	own := r.meta.ownTags(m.Tags, tags, r.standardTags(env))
+	if len(own) > 0 || !m.Tags.IsNull() {
+		m.Tags, d = types.MapValueFrom(ctx, types.StringType, own)
+		diags.Append(d...)
+	}
+	return true
+}
+
+// readTrustSettings recovers the principals and the MFA and source-identity
+// switches from a trust policy paved wrote, so import fills them in and a
+// principal added outside Terraform shows as drift on trusted_principals.
+func (r *accessRoleResource) readTrustSettings(ctx context.Context, trust string, m *accessRoleModel, diags *diag.Diagnostics) {
+	var doc policyDocument
+	if err := json.Unmarshal([]byte(trust), &doc); err != nil || len(doc.Statement) != 1 {
+		return
+	}
+	st := doc.Statement[0]
+	principals := st.Principal["AWS"]
+	mfa := st.Condition["Bool"]["aws:MultiFactorAuthPresent"] == "true"
+	source := st.Condition["Null"]["sts:SourceIdentity"] == "false"
+	if trustPolicy(principals, mfa, source) != trust {
+		return // not a document paved wrote: trust_policy alone carries the drift
+	}
+	set, d := types.SetValueFrom(ctx, types.StringType, principals)
+	diags.Append(d...)
+	m.TrustedPrincipals = set
+	m.RequireMFA = types.BoolValue(mfa)
+	m.RequireSourceIdentity = types.BoolValue(source)
+}
+
+func (r *accessRoleResource) readPolicies(ctx context.Context, client *iam.Client, m *accessRoleModel) error {
+	name := m.Name.ValueString()
+	var attached []string
+	pages := iam.NewListAttachedRolePoliciesPaginator(client, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("ListAttachedRolePolicies: %w", err)
+		}
+		for _, p := range page.AttachedPolicies {
+			attached = append(attached, aws.ToString(p.PolicyArn))
+		}
+	}
+	if len(attached) > 0 || !m.ManagedPolicyARNs.IsNull() {
+		set, d := types.SetValueFrom(ctx, types.StringType, attached)
+		if d.HasError() {
+			return errors.New("converting managed policy ARNs")
+		}
+		m.ManagedPolicyARNs = set
+	}
+
+	out, err := client.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(inlinePolicyName)})
+	switch {
+	case isNoSuchEntity(err):
+		m.InlinePolicy = jsontypes.NewNormalizedNull()
+	case err != nil:
+		return fmt.Errorf("GetRolePolicy: %w", err)
+	default:
+		doc, err := url.QueryUnescape(aws.ToString(out.PolicyDocument))
+		if err != nil {
+			return fmt.Errorf("decoding inline policy: %w", err)
+		}
+		m.InlinePolicy = jsontypes.NewNormalizedValue(doc)
+	}
+	return nil
+}
+
+// applyPolicies moves the role's managed and inline policies from current to
+// desired, naming the step that failed.
+func applyPolicies(ctx context.Context, client *iam.Client, name string, current, desired roleState) error {
+	add, remove := setDiff(current.managedPolicies, desired.managedPolicies)
+	for _, p := range add {
+		if _, err := client.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(p)}); err != nil {
+			return fmt.Errorf("step AttachRolePolicy %s: %w", p, err)
+		}
+	}
+	for _, p := range remove {
+		if _, err := client.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(p)}); err != nil {
+			return fmt.Errorf("step DetachRolePolicy %s: %w", p, err)
+		}
+	}
+	switch {
+	case desired.inlinePolicy != "" && desired.inlinePolicy != current.inlinePolicy:
+		if _, err := client.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+			RoleName: aws.String(name), PolicyName: aws.String(inlinePolicyName), PolicyDocument: aws.String(desired.inlinePolicy),
+		}); err != nil {
+			return fmt.Errorf("step PutRolePolicy: %w", err)
+		}
+	case desired.inlinePolicy == "" && current.inlinePolicy != "":
+		if _, err := client.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{
+			RoleName: aws.String(name), PolicyName: aws.String(inlinePolicyName),
+		}); err != nil && !isNoSuchEntity(err) {
+			return fmt.Errorf("step DeleteRolePolicy: %w", err)
+		}
+	}
+	return nil
+}
+
+func applyTags(ctx context.Context, client *iam.Client, name string, current, desired map[string]string) error {
+	set, remove := tagDiff(current, desired)
+	if len(remove) > 0 {
+		if _, err := client.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: remove}); err != nil {
+			return fmt.Errorf("UntagRole: %w", err)
+		}
+	}
+	if len(set) > 0 {
+		if _, err := client.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(set)}); err != nil {
+			return fmt.Errorf("TagRole: %w", err)
+		}
+	}
+	return nil
+}
+
+// deleteRole removes everything IAM requires gone before DeleteRole,
+// including policies attached outside Terraform, so destroy leaves nothing.
+func deleteRole(ctx context.Context, client *iam.Client, name string) error {
+	attached := iam.NewListAttachedRolePoliciesPaginator(client, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for attached.HasMorePages() {
+		page, err := attached.NextPage(ctx)
+		if isNoSuchEntity(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("role %q, step ListAttachedRolePolicies: %w", name, err)
+		}
+		for _, p := range page.AttachedPolicies {
+			if _, err := client.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: p.PolicyArn}); err != nil && !isNoSuchEntity(err) {
+				return fmt.Errorf("role %q, step DetachRolePolicy %s: %w", name, aws.ToString(p.PolicyArn), err)
+			}
+		}
+	}
+	inline := iam.NewListRolePoliciesPaginator(client, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	for inline.HasMorePages() {
+		page, err := inline.NextPage(ctx)
+		if err != nil && !isNoSuchEntity(err) {
+			return fmt.Errorf("role %q, step ListRolePolicies: %w", name, err)
+		}
+		for _, p := range page.PolicyNames {
+			if _, err := client.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil && !isNoSuchEntity(err) {
+				return fmt.Errorf("role %q, step DeleteRolePolicy %s: %w", name, p, err)
+			}
+		}
+	}
+	if _, err := client.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil && !isNoSuchEntity(err) {
+		return fmt.Errorf("role %q, step DeleteRole: %w", name, err)
+	}
+	return nil
+}
+
+func isNoSuchEntity(err error) bool {
+	var nse *iamtypes.NoSuchEntityException
+	return errors.As(err, &nse)
+}
+
+func iamTags(tags map[string]string) []iamtypes.Tag {
+	out := make([]iamtypes.Tag, 0, len(tags))
+	for _, k := range sortedKeys(tags) {
+		out = append(out, iamtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	return out
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}
+
+// setDiff returns what is in want but not have, and in have but not want.
+func setDiff(have, want []string) (add, remove []string) {
+	h := map[string]bool{}
+	for _, s := range have {
+		h[s] = true
+	}
+	w := map[string]bool{}
+	for _, s := range want {
+		w[s] = true
+		if !h[s] {
+			add = append(add, s)
+		}
+	}
+	for _, s := range have {
+		if !w[s] {
+			remove = append(remove, s)
+		}
+	}
+	return add, remove
+}
+
+// knownStrings reads a set of strings, reporting false while any is unknown.
+func knownStrings(ctx context.Context, s types.Set, diags *diag.Diagnostics) ([]string, bool) {
+	if s.IsNull() || s.IsUnknown() {
+		return nil, false
+	}
+	for _, e := range s.Elements() {
+		if e.IsUnknown() {
+			return nil, false
+		}
+	}
+	var out []string
+	diags.Append(s.ElementsAs(ctx, &out, false)...)
+	return out, true
+}
+
+// shortDuration prints a duration the way people write it: 4h, 1h30m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

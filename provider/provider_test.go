@@ -1,0 +1,221 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/paved-road/paved/internal/emulator"
+)
+
+// Accounts of the test organization. The hub is where moto puts plain
+// credentials; the environments are reached only by AssumeRole.
+const (
+	hubAccount   = emulator.HubAccountID
+	devAccount   = "222222222222"
+	prodAccount  = "333333333333"
+	otherAccount = "444444444444"
+)
+
+var (
+	testEmulator *emulator.Server
+	// testStandardsFile is the standards document every acceptance test's
+	// provider block points at.
+	testStandardsFile string
+)
+
+var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"paved": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// TestMain starts one emulator for the package when acceptance tests run.
+// Hub credentials come from the normal AWS chain, here the environment.
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC") == "" {
+		os.Exit(m.Run())
+	}
+	os.Exit(runWithEmulator(m))
+}
+
+func runWithEmulator(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "paved-acc-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	testEmulator, err = emulator.Start(context.Background(), filepath.Join(dir, "moto.log"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer testEmulator.Stop()
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID":           "AKIAHUBTESTKEY000001",
+		"AWS_SECRET_ACCESS_KEY":       "hub-secret",
+		"AWS_REGION":                  "us-east-1",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "none"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "none"),
+	} {
+		if err := os.Setenv(k, v); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN"} {
+		if err := os.Unsetenv(k); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	testStandardsFile = filepath.Join(dir, "standards.yaml")
+	if err := os.WriteFile(testStandardsFile, []byte(testStandards), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+const testStandards = `version: 1
+organization: acme
+hub_account_id: "123456789012"
+deployer_role_name: paved-deployer
+required_tags: [cost-center]
+teams: [payments, games]
+environments:
+  dev:
+    account_id: "222222222222"
+    region: eu-west-1
+    vpc_id: vpc-0a1b2c3d
+    subnet_ids: [subnet-0a1b2c3d, subnet-1a2b3c4d]
+    security_group_ids: [sg-0a1b2c3d]
+    redis:
+      node_type: cache.t4g.small
+      replicas: 1
+      multi_az: true
+      snapshot_retention_days: 7
+      snapshot_window: "03:00-04:00"
+      maintenance_window: "sun:05:00-sun:06:00"
+      at_rest_encryption: true
+      transit_encryption: true
+      parameters:
+        redis7: { maxmemory-policy: allkeys-lru }
+  prod:
+    account_id: "333333333333"
+    region: eu-central-1
+    vpc_id: vpc-1a2b3c4d
+    subnet_ids: [subnet-2a2b3c4d, subnet-3a2b3c4d]
+    security_group_ids: [sg-1a2b3c4d]
+    redis:
+      node_type: cache.t4g.small
+      replicas: 1
+      multi_az: true
+      snapshot_retention_days: 7
+      snapshot_window: "03:00-04:00"
+      maintenance_window: "sun:05:00-sun:06:00"
+      at_rest_encryption: true
+      transit_encryption: true
+      parameters:
+        redis7: { maxmemory-policy: allkeys-lru }
+`
+
+// testAccPreCheck starts each acceptance test. Like terraform-plugin-testing
+// itself it skips without TF_ACC, so that plain `go test` runs the unit
+// tests alone; `make test` always sets TF_ACC.
+func testAccPreCheck(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
+	}
+	if testEmulator == nil {
+		t.Fatal("the emulator is not running")
+	}
+}
+
+// providerBlock is the provider configuration every test uses, pointed at
+// the emulator, plus any extra attributes.
+func providerBlock(extra string) string {
+	u := testEmulator.URL
+	return fmt.Sprintf(`
+provider "paved" {
+  standards_file = %q
+  region         = "us-east-1"
+  default_tags   = { cost-center = "platform" }
+  endpoints = {
+    sts = %q, iam = %q, ec2 = %q, elasticache = %q, eks = %q, elbv2 = %q
+  }
+%s
+}
+`, testStandardsFile, u, u, u, u, u, u, extra)
+}
+
+// accountIAM returns an IAM client in the given account, reached the way
+// the emulator (and AWS) decides it: by assuming a role there from the hub.
+// It does not use the provider's code, so checks made with it are
+// independent of what the provider believes.
+func accountIAM(t *testing.T, account string) *iam.Client {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := func(o *sts.Options) { o.BaseEndpoint = aws.String(testEmulator.URL) }
+	if account != hubAccount {
+		roleARN := fmt.Sprintf("arn:aws:iam::%s:role/test-inspector", account)
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg, ep), roleARN))
+	}
+	got, err := sts.NewFromConfig(cfg, ep).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(got.Account) != account {
+		t.Fatalf("inspector landed in %s, want %s", aws.ToString(got.Account), account)
+	}
+	return iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(testEmulator.URL) })
+}
+
+// roleNames lists the roles in an account whose names start with prefix.
+func roleNames(t *testing.T, account, prefix string) ([]string, error) {
+	t.Helper()
+	var names []string
+	pages := iam.NewListRolesPaginator(accountIAM(t, account), &iam.ListRolesInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.Roles {
+			if strings.HasPrefix(aws.ToString(r.RoleName), prefix) {
+				names = append(names, aws.ToString(r.RoleName))
+			}
+		}
+	}
+	return names, nil
+}
+
+// noRolesAnywhere checks that no account holds a role with the prefix.
+func noRolesAnywhere(t *testing.T, prefix string) error {
+	for _, account := range []string{hubAccount, devAccount, prodAccount, otherAccount} {
+		names, err := roleNames(t, account, prefix)
+		if err != nil {
+			return err
+		}
+		if len(names) > 0 {
+			return fmt.Errorf("account %s still holds roles %v", account, names)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+var (
+	roleARNValidator = stringvalidator.RegexMatches(
+		regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`),
+		"must be an IAM role ARN, such as arn:aws:iam::123456789012:role/deployer")
+	sessionNameValidator = stringvalidator.RegexMatches(
+		regexp.MustCompile(`^[\w+=,.@-]{2,64}$`),
+		"must be 2-64 characters of letters, digits and +=,.@_-")
+	roleNameValidator = stringvalidator.RegexMatches(
+		regexp.MustCompile(`^[\w+=,.@-]{1,64}$`),
+		"must be 1-64 characters of letters, digits and +=,.@_-")
+	policyARNValidator = stringvalidator.RegexMatches(
+		regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$`),
+		"must be an IAM policy ARN, such as arn:aws:iam::aws:policy/ReadOnlyAccess")
+	principalARNValidator = stringvalidator.RegexMatches(
+		regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(user|role)/[\w+=,.@/-]+$`),
+		"must be the ARN of a named IAM user or role, such as arn:aws:iam::111111111111:role/sre; "+
+			"a whole account (:root) is not accepted, so that the role trusts people, not accounts")
+)
+
+// urlValidator accepts absolute http(s) URLs.
+type urlValidator struct{}
+
+func (urlValidator) Description(context.Context) string {
+	return "must be an absolute http or https URL"
+}
+func (v urlValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v urlValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	u, err := url.Parse(req.ConfigValue.ValueString())
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid endpoint URL",
+			fmt.Sprintf("%q %s", req.ConfigValue.ValueString(), v.Description(ctx)))
+	}
+}
+
+// durationBetween checks a Go duration string against bounds, inclusive.
+func durationBetween(minimum, maximum time.Duration) validator.String {
+	return durationValidator{min: minimum, max: maximum}
+}
+
+type durationValidator struct{ min, max time.Duration }
+
+func (v durationValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be a duration between %s and %s, such as 1h or 90m", v.min, v.max)
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d < v.min || d > v.max {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%q %s", req.ConfigValue.ValueString(), v.Description(ctx)))
+	}
+}

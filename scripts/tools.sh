@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs the pinned test tools outside the clone so a fresh CI clone and a
+# second run reuse them: Terraform and OpenTofu built through the Go module
+# proxy, and moto in a project virtualenv. Prints nothing but errors unless
+# a build actually runs. Usage: scripts/tools.sh [terraform|tofu|moto|all]
+set -euo pipefail
+
+TERRAFORM_VERSION=1.8.5
+TOFU_VERSION=1.12.6
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CACHE="${PAVED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/paved}"
+BIN="$CACHE/bin"
+mkdir -p "$BIN"
+
+build_terraform() {
+  local out="$BIN/terraform-$TERRAFORM_VERSION"
+  [[ -x "$out" ]] && return
+  echo "tools: building terraform $TERRAFORM_VERSION (first run only, about 3 minutes)" >&2
+  GOBIN="$CACHE/gobin-terraform" GOFLAGS=-buildvcs=false \
+    go install -ldflags "-X github.com/hashicorp/terraform/version.dev=no" \
+    "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"
+  mv "$CACHE/gobin-terraform/terraform" "$out.tmp" && mv "$out.tmp" "$out"
+}
+
+build_tofu() {
+  local out="$BIN/tofu-$TOFU_VERSION"
+  [[ -x "$out" ]] && return
+  echo "tools: building tofu $TOFU_VERSION (first run only, about 4 minutes)" >&2
+  local dir
+  dir="$(GOFLAGS=-mod=mod go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+  (cd "$dir" && GOFLAGS=-buildvcs=false go build -o "$out.tmp" \
+    -ldflags "-X github.com/opentofu/opentofu/version.dev=no" ./cmd/tofu)
+  mv "$out.tmp" "$out"
+}
+
+install_moto() {
+  local venv="$CACHE/venv"
+  local req="$ROOT/internal/emulator/requirements.txt"
+  local stamp="$venv/.requirements.sha256"
+  local want
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return
+  echo "tools: installing moto into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" >"$stamp"
+}
+
+case "${1:-all}" in
+  terraform) build_terraform ;;
+  tofu) build_tofu ;;
+  moto) install_moto ;;
+  all) install_moto; build_terraform; build_tofu ;;
+  *) echo "usage: $0 [terraform|tofu|moto|all]" >&2; exit 2 ;;
+esac
