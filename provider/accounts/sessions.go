@@ -53,11 +53,13 @@ type Sessions struct {
 	envs        map[string]*session
 }
 
+// session is one environment's verified config. Only success is kept: a
+// failed AssumeRole is tried again by the next caller.
 type session struct {
-	once     sync.Once
+	mu       sync.Mutex
+	ready    bool
 	cfg      aws.Config
 	identity Identity
-	err      error
 }
 
 // refreshWindow makes the credential cache renew assumed-role credentials
@@ -123,8 +125,16 @@ func (s *Sessions) session(ctx context.Context, env string) (*session, error) {
 		s.envs[env] = sess
 	}
 	s.mu.Unlock()
-	sess.once.Do(func() { sess.cfg, sess.identity, sess.err = s.assume(ctx, env) })
-	return sess, sess.err
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if !sess.ready {
+		cfg, id, err := s.assume(ctx, env)
+		if err != nil {
+			return nil, err
+		}
+		sess.cfg, sess.identity, sess.ready = cfg, id, true
+	}
+	return sess, nil
 }
 
 // assume takes the deployer role for env and proves, with GetCallerIdentity,
