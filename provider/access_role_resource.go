@@ -224,9 +224,8 @@ func (r *accessRoleResource) Create(ctx context.Context, req resource.CreateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, err := r.meta.sessions.IAM(ctx, plan.Environment.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Creating access role", err.Error())
+	client := r.client(ctx, plan.Environment.ValueString(), "Creating access role", &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	desired, diags := r.desired(ctx, &plan)
@@ -236,7 +235,7 @@ func (r *accessRoleResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 
 	name := plan.Name.ValueString()
-	_, err = client.CreateRole(ctx, &iam.CreateRoleInput{
+	_, err := client.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 aws.String(name),
 		AssumeRolePolicyDocument: aws.String(desired.trustPolicy),
 		Description:              nonEmpty(desired.description),
@@ -267,9 +266,8 @@ func (r *accessRoleResource) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, err := r.meta.sessions.IAM(ctx, state.Environment.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Reading access role", err.Error())
+	client := r.client(ctx, state.Environment.ValueString(), "Reading access role", &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	if found := r.readInto(ctx, client, &state, &resp.Diagnostics); !found {
@@ -286,9 +284,8 @@ func (r *accessRoleResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, err := r.meta.sessions.IAM(ctx, plan.Environment.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Updating access role", err.Error())
+	client := r.client(ctx, plan.Environment.ValueString(), "Updating access role", &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	desired, diags := r.desired(ctx, &plan)
@@ -341,9 +338,8 @@ func (r *accessRoleResource) Delete(ctx context.Context, req resource.DeleteRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, err := r.meta.sessions.IAM(ctx, state.Environment.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Deleting access role", err.Error())
+	client := r.client(ctx, state.Environment.ValueString(), "Deleting access role", &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	if err := deleteRole(ctx, client, state.Name.ValueString()); err != nil {
@@ -364,6 +360,17 @@ func (r *accessRoleResource) ImportState(ctx context.Context, req resource.Impor
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("environment"), env)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+}
+
+// client returns an IAM client in env's account, or nil after reporting why
+// under the given summary.
+func (r *accessRoleResource) client(ctx context.Context, env, summary string, diags *diag.Diagnostics) *iam.Client {
+	client, err := r.meta.sessions.IAM(ctx, env)
+	if err != nil {
+		diags.AddError(summary, err.Error())
+		return nil
+	}
+	return client
 }
 
 // roleState is what paved manages on a role, in AWS terms, so that Create
