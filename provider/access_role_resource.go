@@ -412,6 +412,7 @@ func (r *accessRoleResource) desired(ctx context.Context, m *accessRoleModel) (r
 func (r *accessRoleResource) readInto(ctx context.Context, client *iam.Client, m *accessRoleModel, diags *diag.Diagnostics) bool {
 	name := m.Name.ValueString()
 	env := m.Environment.ValueString()
+	importing := m.ARN.IsNull() // an imported resource has only its id so far
 	out, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	if isNoSuchEntity(err) {
 		return false
@@ -449,7 +450,7 @@ func (r *accessRoleResource) readInto(ctx context.Context, client *iam.Client, m
 	var d diag.Diagnostics
 	m.TagsAll, d = types.MapValueFrom(ctx, types.StringType, tags)
 	diags.Append(d...)
-	own := r.meta.ownTags(m.Tags, tags, r.standardTags(env))
+	own := r.meta.ownTags(m.Tags, tags, r.standardTags(env), importing)
 	if len(own) > 0 || !m.Tags.IsNull() {
 		m.Tags, d = types.MapValueFrom(ctx, types.StringType, own)
 		diags.Append(d...)

@@ -88,8 +88,8 @@ func (p *pavedProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 		Attributes: map[string]schema.Attribute{
 			"standards_file": schema.StringAttribute{
 				Optional: true,
-				Description: "Path of the standards document (YAML). Exactly one of `standards_file` and `standards` " +
-					"must be set; `PAVED_STANDARDS_FILE` is used when neither is.",
+				Description: "Path of the standards document (YAML). Set this or `standards`; " +
+					"when neither is set, the file named by the `PAVED_STANDARDS_FILE` environment variable is read.",
 			},
 			"standards": schema.StringAttribute{
 				Optional:    true,
@@ -264,6 +264,7 @@ func (e *endpointsModel) toAccounts() accounts.Endpoints {
 func (p *pavedProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewAccessRoleResource,
+		NewRedisResource,
 	}
 }
 
@@ -271,6 +272,7 @@ func (p *pavedProvider) DataSources(_ context.Context) []func() datasource.DataS
 	return []func() datasource.DataSource{
 		NewStandardsDataSource,
 		NewAccountDataSource,
+		NewRedisDataSource,
 	}
 }
 

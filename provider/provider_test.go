@@ -112,6 +112,8 @@ environments:
       transit_encryption: true
       parameters:
         redis7: { maxmemory-policy: allkeys-lru }
+        valkey7: { maxmemory-policy: allkeys-lru, activedefrag: "yes" }
+        valkey8: { maxmemory-policy: allkeys-lru, activedefrag: "yes" }
   prod:
     account_id: "333333333333"
     region: eu-central-1
@@ -129,6 +131,8 @@ environments:
       transit_encryption: true
       parameters:
         redis7: { maxmemory-policy: allkeys-lru }
+        valkey7: { maxmemory-policy: allkeys-lru, activedefrag: "yes" }
+        valkey8: { maxmemory-policy: allkeys-lru, activedefrag: "yes" }
 `
 
 // testAccPreCheck starts each acceptance test. Like terraform-plugin-testing
@@ -147,6 +151,12 @@ func testAccPreCheck(t *testing.T) {
 // providerBlock is the provider configuration every test uses, pointed at
 // the emulator, plus any extra attributes.
 func providerBlock(extra string) string {
+	return providerBlockVia(testEmulator.URL, extra)
+}
+
+// providerBlockVia is providerBlock with ElastiCache calls sent to
+// elasticacheURL, such as a failure-injecting proxy.
+func providerBlockVia(elasticacheURL, extra string) string {
 	u := testEmulator.URL
 	return fmt.Sprintf(`
 provider "paved" {
@@ -158,14 +168,14 @@ provider "paved" {
   }
 %s
 }
-`, testStandardsFile, u, u, u, u, u, u, extra)
+`, testStandardsFile, u, u, u, elasticacheURL, u, u, extra)
 }
 
-// accountIAM returns an IAM client in the given account, reached the way
-// the emulator (and AWS) decides it: by assuming a role there from the hub.
-// It does not use the provider's code, so checks made with it are
+// accountConfig returns AWS credentials in the given account, reached the
+// way the emulator (and AWS) decides it: by assuming a role there from the
+// hub. It does not use the provider's code, so checks made with it are
 // independent of what the provider believes.
-func accountIAM(t *testing.T, account string) *iam.Client {
+func accountConfig(t *testing.T, account string) aws.Config {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
@@ -184,7 +194,13 @@ func accountIAM(t *testing.T, account string) *iam.Client {
 	if aws.ToString(got.Account) != account {
 		t.Fatalf("inspector landed in %s, want %s", aws.ToString(got.Account), account)
 	}
-	return iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(testEmulator.URL) })
+	return cfg
+}
+
+// accountIAM returns an IAM client in the given account.
+func accountIAM(t *testing.T, account string) *iam.Client {
+	t.Helper()
+	return iam.NewFromConfig(accountConfig(t, account), func(o *iam.Options) { o.BaseEndpoint = aws.String(testEmulator.URL) })
 }
 
 // roleNames lists the roles in an account whose names start with prefix.

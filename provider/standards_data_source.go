@@ -27,15 +27,15 @@ type standardsModel struct {
 }
 
 type environmentModel struct {
-	AccountID        string     `tfsdk:"account_id"`
-	Region           string     `tfsdk:"region"`
-	VPCID            string     `tfsdk:"vpc_id"`
-	SubnetIDs        []string   `tfsdk:"subnet_ids"`
-	SecurityGroupIDs []string   `tfsdk:"security_group_ids"`
-	Redis            redisModel `tfsdk:"redis"`
+	AccountID        string             `tfsdk:"account_id"`
+	Region           string             `tfsdk:"region"`
+	VPCID            string             `tfsdk:"vpc_id"`
+	SubnetIDs        []string           `tfsdk:"subnet_ids"`
+	SecurityGroupIDs []string           `tfsdk:"security_group_ids"`
+	Redis            redisDefaultsModel `tfsdk:"redis"`
 }
 
-type redisModel struct {
+type redisDefaultsModel struct {
 	NodeType              string                       `tfsdk:"node_type"`
 	Replicas              int64                        `tfsdk:"replicas"`
 	MultiAZ               bool                         `tfsdk:"multi_az"`
@@ -72,8 +72,8 @@ func (d *standardsDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				Computed:    true,
 				Description: "Environments by name.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"account_id":         computedString("AWS account id."),
-					"region":             computedString("AWS region."),
+					"account_id":         computedString("12-digit AWS account id of the environment."),
+					"region":             computedString("AWS region the environment's resources are created in."),
 					"vpc_id":             computedString("VPC the environment's resources live in."),
 					"subnet_ids":         computedList("Private subnets for data stores and clusters."),
 					"security_group_ids": computedList("Security groups attached by default."),
@@ -81,7 +81,7 @@ func (d *standardsDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 						Computed:    true,
 						Description: "Redis defaults for `paved_redis` in this environment.",
 						Attributes: map[string]schema.Attribute{
-							"node_type":               computedString("Node type."),
+							"node_type":               computedString("ElastiCache node type, such as `cache.r7g.large`."),
 							"replicas":                schema.Int64Attribute{Computed: true, Description: "Read replicas per shard."},
 							"multi_az":                schema.BoolAttribute{Computed: true, Description: "Whether replicas spread across availability zones."},
 							"automatic_failover":      schema.BoolAttribute{Computed: true, Description: "Whether a replica is promoted when the primary fails."},
@@ -90,7 +90,7 @@ func (d *standardsDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 							"maintenance_window":      computedString("Weekly maintenance window (UTC), `ddd:hh:mm-ddd:hh:mm`."),
 							"at_rest_encryption":      schema.BoolAttribute{Computed: true, Description: "Encryption at rest."},
 							"transit_encryption":      schema.BoolAttribute{Computed: true, Description: "Encryption in transit (TLS)."},
-							"port":                    schema.Int64Attribute{Computed: true, Description: "Port."},
+							"port":                    schema.Int64Attribute{Computed: true, Description: "Port clients connect to."},
 							"parameters": schema.MapAttribute{
 								Computed:    true,
 								ElementType: types.MapType{ElemType: types.StringType},
@@ -137,7 +137,7 @@ func standardsToModel(doc *standards.Document) standardsModel {
 			VPCID:            e.VPCID,
 			SubnetIDs:        nonNil(e.SubnetIDs),
 			SecurityGroupIDs: nonNil(e.SecurityGroupIDs),
-			Redis: redisModel{
+			Redis: redisDefaultsModel{
 				NodeType:              r.NodeType,
 				Replicas:              int64(r.Replicas),
 				MultiAZ:               r.MultiAZ,

@@ -50,26 +50,15 @@ func (m *meta) resourceTags(ctx context.Context, tags types.Map, standard map[st
 // ownTags picks, from the tags AWS reports, the ones the resource's own
 // `tags` set: those it had before, or on import those that neither the
 // standard tags nor default_tags explain.
-func (m *meta) ownTags(prior types.Map, actual map[string]string, standard map[string]string) map[string]string {
-	own := map[string]string{}
-	if !prior.IsNull() && !prior.IsUnknown() {
-		for k := range prior.Elements() {
-			if v, ok := actual[k]; ok {
-				own[k] = v
-			}
-		}
-		return own
+func (m *meta) ownTags(prior types.Map, actual map[string]string, standard map[string]string, importing bool) map[string]string {
+	explained := map[string]string{}
+	for k, v := range m.defaultTags {
+		explained[k] = v
 	}
-	for k, v := range actual {
-		if _, ok := standard[k]; ok {
-			continue
-		}
-		if dv, ok := m.defaultTags[k]; ok && dv == v {
-			continue
-		}
-		own[k] = v
+	for k, v := range standard {
+		explained[k] = v
 	}
-	return own
+	return ownEntries(prior, actual, explained, importing)
 }
 
 // tagDiff returns what to set and which keys to remove to go from old to new.

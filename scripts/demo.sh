@@ -24,7 +24,9 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Starting the AWS emulator (moto) on loopback"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-MOTO_IAM_LOAD_MANAGED_POLICIES=true "$CACHE/venv/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
+# moto with paved's ElastiCache extension (internal/emulator/motoext), as the tests run it.
+MOTO_IAM_LOAD_MANAGED_POLICIES=true "$CACHE/venv/bin/python" "$ROOT/internal/emulator/motoext/paved_moto.py" \
+  -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
 MOTO_PID=$!
 ENDPOINT="http://127.0.0.1:$PORT"
 for _ in $(seq 100); do
@@ -78,7 +80,17 @@ for name, account in [("hub", "123456789012"), ("dev", "222222222222"), ("prod",
         iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=c["AccessKeyId"],
                            aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
     roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"] == "sre-login"]
-    print(f"  {name:5} {account}: roles {roles or 'none'}")
+    line = f"  {name:5} {account}: roles {roles or 'none'}"
+    if name != "hub":
+        region = {"dev": "eu-west-1", "prod": "eu-central-1"}[name]
+        ec = boto3.client("elasticache", endpoint_url=endpoint, region_name=region, aws_access_key_id=c["AccessKeyId"],
+                          aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
+        groups = [g["ReplicationGroupId"] for g in ec.describe_replication_groups()["ReplicationGroups"]]
+        params = [g["CacheParameterGroupName"] for g in ec.describe_cache_parameter_groups()["CacheParameterGroups"]
+                  if not g["CacheParameterGroupName"].startswith("default.")]
+        subnets = [g["CacheSubnetGroupName"] for g in ec.describe_cache_subnet_groups()["CacheSubnetGroups"]]
+        line += f", redis {groups or 'none'}, parameter groups {params or 'none'}, subnet groups {subnets or 'none'}"
+    print(line)
 PY
 
 step "terraform destroy"

@@ -73,7 +73,7 @@ func TestAccSchemaFromCLI(t *testing.T) {
 	}
 	var undescribed []string
 	p.Provider.Block.undescribed("provider", &undescribed)
-	for _, want := range []string{"paved_access_role"} {
+	for _, want := range []string{"paved_access_role", "paved_redis"} {
 		r, ok := p.ResourceSchemas[want]
 		if !ok {
 			t.Errorf("resource %s missing; have %v", want, keys(p.ResourceSchemas))
@@ -81,7 +81,7 @@ func TestAccSchemaFromCLI(t *testing.T) {
 		}
 		r.Block.undescribed(want, &undescribed)
 	}
-	for _, want := range []string{"paved_standards", "paved_account"} {
+	for _, want := range []string{"paved_standards", "paved_account", "paved_redis"} {
 		d, ok := p.DataSourceSchemas[want]
 		if !ok {
 			t.Errorf("data source %s missing; have %v", want, keys(p.DataSourceSchemas))

@@ -57,6 +57,18 @@ resource "paved_access_role" "sre" {
   tags                 = { owner = "sre" }
 }
 
+# Company-standard Redis for the payments team's orders service in dev: its
+# subnet group, parameter group and defaults come from the standards.
+resource "paved_redis" "orders" {
+  environment    = "dev"
+  name           = "orders-cache"
+  team           = "payments"
+  service        = "orders"
+  engine         = "valkey"
+  engine_version = "8.0"
+  parameters     = { timeout = "300" }
+}
+
 output "accounts" {
   description = "Where the provider landed in each environment, as GetCallerIdentity reports it."
   value       = { for env, a in data.paved_account.env : env => a.arn }
@@ -65,4 +77,13 @@ output "accounts" {
 output "sre_login_roles" {
   description = "The SRE login role in each environment account."
   value       = { for env, r in paved_access_role.sre : env => r.arn }
+}
+
+output "orders_cache" {
+  description = "How the orders service connects to its cache."
+  value = {
+    endpoint        = paved_redis.orders.primary_endpoint
+    port            = paved_redis.orders.port
+    parameter_group = paved_redis.orders.parameter_group_name
+  }
 }

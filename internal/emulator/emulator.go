@@ -4,6 +4,7 @@ package emulator
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"net"
@@ -21,15 +22,24 @@ import (
 // account, assumed roles included, so it is left unset.)
 const HubAccountID = "123456789012"
 
+// motoext holds the ElastiCache calls moto lacks, and motoext/paved_moto.py,
+// which loads them and runs moto's server. Embedded, because tests start the
+// emulator from many working directories.
+//
+//go:embed motoext/*.py
+var motoext embed.FS
+
 // Server is a running moto server on a loopback port.
 type Server struct {
 	URL string
 	cmd *exec.Cmd
 	log *os.File
+	ext string // the directory motoext is written to
 }
 
 // Binary returns the moto_server executable: $PAVED_MOTO_SERVER, or the one in
-// the virtualenv scripts/tools.sh installs.
+// the virtualenv scripts/tools.sh installs. Start runs moto with the Python
+// interpreter in the same directory, as in a virtualenv's bin.
 func Binary() (string, error) {
 	if p := os.Getenv("PAVED_MOTO_SERVER"); p != "" {
 		return p, nil
@@ -49,10 +59,14 @@ func Binary() (string, error) {
 	return p, nil
 }
 
-// Start launches moto on a free loopback port and waits until it answers.
-// Its output goes to logPath, so a failing test can point at it.
+// Start launches moto, with motoext loaded, on a free loopback port and waits
+// until it answers. Its output goes to logPath, so a failing test can point at it.
 func Start(ctx context.Context, logPath string) (*Server, error) {
 	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	python, err := interpreter(bin)
 	if err != nil {
 		return nil, err
 	}
@@ -60,11 +74,16 @@ func Start(ctx context.Context, logPath string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	ext, err := writeExtension()
+	if err != nil {
+		return nil, err
+	}
 	logFile, err := os.Create(logPath)
 	if err != nil {
+		_ = os.RemoveAll(ext)
 		return nil, fmt.Errorf("creating emulator log: %w", err)
 	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd := exec.Command(python, filepath.Join(ext, "paved_moto.py"), "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	// AWS-managed policies exist in every real account; moto loads them on request.
 	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -72,14 +91,49 @@ func Start(ctx context.Context, logPath string) (*Server, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+		_ = os.RemoveAll(ext)
+		return nil, fmt.Errorf("starting %s: %w", python, err)
 	}
-	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, log: logFile}
+	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, log: logFile, ext: ext}
 	if err := s.waitReady(ctx); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("emulator did not start (log: %s): %w", logPath, err)
 	}
 	return s, nil
+}
+
+// interpreter returns the Python beside moto_server: the one moto is installed in.
+func interpreter(bin string) (string, error) {
+	for _, name := range []string{"python3", "python"} {
+		p := filepath.Join(filepath.Dir(bin), name)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no python3 or python beside %s: moto runs from a virtualenv's bin directory", bin)
+}
+
+// writeExtension writes motoext to a new temporary directory.
+func writeExtension() (string, error) {
+	files, err := motoext.ReadDir("motoext")
+	if err != nil {
+		return "", fmt.Errorf("reading the moto extension: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "paved-motoext-")
+	if err != nil {
+		return "", fmt.Errorf("writing the moto extension: %w", err)
+	}
+	for _, f := range files {
+		data, err := motoext.ReadFile("motoext/" + f.Name())
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, f.Name()), data, 0o600)
+		}
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			return "", fmt.Errorf("writing the moto extension: %w", err)
+		}
+	}
+	return dir, nil
 }
 
 func (s *Server) waitReady(ctx context.Context) error {
@@ -137,6 +191,7 @@ func (s *Server) Stop() {
 		}
 	}
 	s.log.Close()
+	_ = os.RemoveAll(s.ext)
 }
 
 func freePort() (int, error) {

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net"
@@ -11,15 +12,26 @@ import (
 	"sync"
 )
 
-// Proxy sits between a client under test and the emulator and counts each
+// Proxy sits between a client under test and the emulator. It counts each
 // AWS action that passes, so tests and benchmarks measure API calls at the
-// wire rather than trusting the code that makes them.
+// wire rather than trusting the code that makes them, and it can fail
+// chosen calls, so tests inject failures without special cases in product
+// code.
 type Proxy struct {
 	URL string
 
-	srv    *http.Server
-	mu     sync.Mutex
-	counts map[string]int
+	srv      *http.Server
+	mu       sync.Mutex
+	counts   map[string]int
+	failures map[string]*Failure
+}
+
+// Failure is an AWS error answer the proxy gives instead of forwarding.
+type Failure struct {
+	Status  int    // HTTP status, such as 400 or 503
+	Code    string // AWS error code, such as InvalidParameterValue
+	Message string
+	Times   int // how many matching calls fail; the ones after pass
 }
 
 // NewProxy starts a counting proxy on a free loopback port in front of target.
@@ -32,10 +44,14 @@ func NewProxy(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy listener: %w", err)
 	}
-	p := &Proxy{URL: "http://" + l.Addr().String(), counts: map[string]int{}}
+	p := &Proxy{URL: "http://" + l.Addr().String(), counts: map[string]int{}, failures: map[string]*Failure{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.count(r)
+		action := p.count(r)
+		if f := p.takeFailure(action); f != nil {
+			writeQueryError(w, f)
+			return
+		}
 		rp.ServeHTTP(w, r)
 	})}
 	go func() { _ = p.srv.Serve(l) }()
@@ -45,7 +61,7 @@ func NewProxy(target string) (*Proxy, error) {
 // count records the request's action: the Action form field of the query
 // protocol (STS, IAM, EC2, ElastiCache, ELBv2), the X-Amz-Target header of
 // the JSON protocol, or method and path for REST APIs (EKS).
-func (p *Proxy) count(r *http.Request) {
+func (p *Proxy) count(r *http.Request) string {
 	action := r.Header.Get("X-Amz-Target")
 	if action == "" && r.Body != nil {
 		body, err := io.ReadAll(r.Body)
@@ -62,6 +78,37 @@ func (p *Proxy) count(r *http.Request) {
 	p.mu.Lock()
 	p.counts[action]++
 	p.mu.Unlock()
+	return action
+}
+
+// Fail makes the next f.Times calls of action answer with f's error.
+func (p *Proxy) Fail(action string, f Failure) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.failures[action] = &f
+}
+
+func (p *Proxy) takeFailure(action string) *Failure {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f, ok := p.failures[action]
+	if !ok || f.Times <= 0 {
+		return nil
+	}
+	f.Times--
+	out := *f
+	return &out
+}
+
+// writeQueryError answers in the AWS query protocol's error format, which
+// the SDK parses into an API error with the code.
+func writeQueryError(w http.ResponseWriter, f *Failure) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(f.Status)
+	var msg bytes.Buffer
+	_ = xml.EscapeText(&msg, []byte(f.Message))
+	_, _ = fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>`+
+		`<RequestId>injected-by-paved-test-proxy</RequestId></ErrorResponse>`, f.Code, msg.String())
 }
 
 // Count returns how many calls of action passed since the last Reset.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -30,6 +31,22 @@ func (e Endpoints) iam(o *iam.Options) {
 	if e.IAM != "" {
 		o.BaseEndpoint = aws.String(e.IAM)
 	}
+}
+
+func (e Endpoints) elasticache(o *elasticache.Options) {
+	if e.ElastiCache != "" {
+		o.BaseEndpoint = aws.String(e.ElastiCache)
+	}
+}
+
+// ElastiCache returns an ElastiCache client acting as the deployer role in
+// env's account and region.
+func (s *Sessions) ElastiCache(ctx context.Context, env string) (*elasticache.Client, error) {
+	cfg, err := s.Config(ctx, env)
+	if err != nil {
+		return nil, fmt.Errorf("ElastiCache client for %q: %w", env, err)
+	}
+	return elasticache.NewFromConfig(cfg, s.opts.Endpoints.elasticache), nil
 }
 
 // IAM returns an IAM client acting as the deployer role in env's account.

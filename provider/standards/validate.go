@@ -140,14 +140,25 @@ func window(s string, start, end, cycle int) (span, error) {
 	return span{start, length}, nil
 }
 
-func checkSnapshotWindow(s string) error {
+// CheckSnapshotWindow validates a daily snapshot window, HH:MM-HH:MM (UTC).
+func CheckSnapshotWindow(s string) error {
 	_, err := dailyWindow(s)
 	return err
 }
 
-func checkMaintenanceWindow(s string) error {
+// CheckMaintenanceWindow validates a weekly maintenance window,
+// ddd:HH:MM-ddd:HH:MM (UTC).
+func CheckMaintenanceWindow(s string) error {
 	_, err := weeklyWindow(s)
 	return err
+}
+
+// WindowsOverlap reports whether a valid maintenance window shares a minute
+// with a valid snapshot window on any day of the week.
+func WindowsOverlap(snapshot, maintenance string) bool {
+	daily, err1 := dailyWindow(snapshot)
+	weekly, err2 := weeklyWindow(maintenance)
+	return err1 == nil && err2 == nil && overlaps(daily, weekly)
 }
 
 // overlaps reports whether the daily window, repeated on every day of the

@@ -1,0 +1,4 @@
+import {
+  to = paved_redis.orders
+  id = "prod/orders-cache"
+}
