@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/paved-road/paved/provider/engines"
 )
 
 // parser walks the YAML node tree rather than decoding into structs, so that
@@ -160,7 +162,7 @@ func (p *parser) redis(e entry) RedisDefaults {
 }
 
 // engineFamilies are the ElastiCache parameter group families paved supports.
-var engineFamilies = []string{"redis6.x", "redis7", "valkey7", "valkey8"}
+var engineFamilies = engines.Families()
 
 func (p *parser) parameters(e entry) map[string]map[string]string {
 	f := p.fields(e.path, e.key, e.val, nil, engineFamilies)
@@ -173,6 +175,10 @@ func (p *parser) parameters(e entry) map[string]map[string]string {
 		params, _ := p.entries(fe.path, fe.val)
 		values := make(map[string]string, len(params))
 		for _, pe := range params {
+			if err := engines.CheckParameter(family, pe.name); err != nil {
+				p.errorf(pe.key, pe.path, "%v", err)
+				continue
+			}
 			// Parameter groups take every value as text, so keep what was written.
 			if pe.val.Kind != yaml.ScalarNode || pe.val.ShortTag() == "!!null" {
 				p.errorf(pe.val, pe.path, "expected a parameter value (a string, number or boolean), got %s", describe(pe.val))

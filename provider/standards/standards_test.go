@@ -271,6 +271,8 @@ func TestParseErrors(t *testing.T) {
 		{"parameters", map[int]string{22: "      transit_encryption: true\n      parameters:\n        redis7: {maxmemory-policy: allkeys-lru, timeout: 300}"}, nil},
 		{"unknown parameter family", map[int]string{22: "      transit_encryption: true\n      parameters:\n        redis5: {maxmemory-policy: allkeys-lru}"},
 			[]problem{{"t.yaml:24:9: environments.dev.redis.parameters.redis5", "unknown key; allowed keys are redis6.x, redis7, valkey7, valkey8"}}},
+		{"parameter not in the family", map[int]string{22: "      transit_encryption: true\n      parameters:\n        redis6.x: {io-threads: 4}"},
+			[]problem{{"t.yaml:24:20: environments.dev.redis.parameters.redis6.x.io-threads", `"io-threads" is not a parameter of family redis6.x`}}},
 		{"list as parameter value", map[int]string{22: "      transit_encryption: true\n      parameters:\n        valkey8: {notify-keyspace-events: [E, x]}"},
 			[]problem{{"t.yaml:24:43: environments.dev.redis.parameters.valkey8.notify-keyspace-events", "expected a parameter value (a string, number or boolean), got a list"}}},
 
