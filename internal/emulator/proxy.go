@@ -24,6 +24,7 @@ type Proxy struct {
 	mu       sync.Mutex
 	counts   map[string]int
 	failures map[string]*Failure
+	hooks    map[string]func()
 }
 
 // Failure is an AWS error answer the proxy gives instead of forwarding.
@@ -44,10 +45,11 @@ func NewProxy(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy listener: %w", err)
 	}
-	p := &Proxy{URL: "http://" + l.Addr().String(), counts: map[string]int{}, failures: map[string]*Failure{}}
+	p := &Proxy{URL: "http://" + l.Addr().String(), counts: map[string]int{}, failures: map[string]*Failure{}, hooks: map[string]func(){}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		action := p.count(r)
+		p.runHook(action)
 		if f := p.takeFailure(action); f != nil {
 			writeQueryError(w, f)
 			return
@@ -86,6 +88,23 @@ func (p *Proxy) Fail(action string, f Failure) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.failures[action] = &f
+}
+
+// OnCall runs fn when a call of action arrives, before it is answered: a
+// test can, for example, cancel the client's context mid-operation.
+func (p *Proxy) OnCall(action string, fn func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hooks[action] = fn
+}
+
+func (p *Proxy) runHook(action string) {
+	p.mu.Lock()
+	fn := p.hooks[action]
+	p.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
 }
 
 func (p *Proxy) takeFailure(action string) *Failure {
