@@ -348,18 +348,8 @@ func (r *accessRoleResource) Delete(ctx context.Context, req resource.DeleteRequ
 }
 
 func (r *accessRoleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	env, name, ok := strings.Cut(req.ID, "/")
-	if !ok || env == "" || name == "" || strings.Contains(name, "/") {
-		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("expected <environment>/<role name>, such as prod/sre-admin; got %q", req.ID))
-		return
-	}
-	if r.meta != nil && !r.meta.checkEnvironment(env, &resp.Diagnostics) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("environment"), env)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	valid := func(name string) bool { return name != "" && !strings.Contains(name, "/") }
+	r.meta.importTarget(ctx, req, resp, valid, "prod/sre-admin")
 }
 
 // client returns an IAM client in env's account, or nil after reporting why

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -298,6 +299,23 @@ func (m *meta) checkEnvironment(env string, diags *diag.Diagnostics) bool {
 		return false
 	}
 	return true
+}
+
+// importTarget reads an import id of the form <environment>/<name>,
+// reporting a malformed id with an example, or an unknown environment.
+func (m *meta) importTarget(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, valid func(string) bool, example string) {
+	env, name, ok := strings.Cut(req.ID, "/")
+	if !ok || env == "" || !valid(name) {
+		resp.Diagnostics.AddError("Invalid import id",
+			fmt.Sprintf("expected <environment>/<name>, such as %s; got %q", example, req.ID))
+		return
+	}
+	if m != nil && !m.checkEnvironment(env, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("environment"), env)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 }
 
 // sortedKeys returns a map's keys in order, for stable output.

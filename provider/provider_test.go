@@ -45,22 +45,17 @@ func TestMain(m *testing.M) {
 	if os.Getenv("TF_ACC") == "" {
 		os.Exit(m.Run())
 	}
-	os.Exit(runWithEmulator(m))
+	os.Exit(emulator.Main(&testEmulator, func() int { return runAcceptance(m) }))
 }
 
-func runWithEmulator(m *testing.M) int {
+// runAcceptance gives the tests hub credentials and a standards file.
+func runAcceptance(m *testing.M) int {
 	dir, err := os.MkdirTemp("", "paved-acc-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	testEmulator, err = emulator.Start(context.Background(), filepath.Join(dir, "moto.log"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer testEmulator.Stop()
 	for k, v := range map[string]string{
 		"AWS_ACCESS_KEY_ID":           "AKIAHUBTESTKEY000001",
 		"AWS_SECRET_ACCESS_KEY":       "hub-secret",

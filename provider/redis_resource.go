@@ -493,18 +493,7 @@ func (r *redisResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 }
 
 func (r *redisResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	env, name, ok := strings.Cut(req.ID, "/")
-	if !ok || env == "" || !redisNamePattern.MatchString(name) {
-		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("expected <environment>/<replication group id>, such as prod/orders-cache; got %q", req.ID))
-		return
-	}
-	if r.meta != nil && !r.meta.checkEnvironment(env, &resp.Diagnostics) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("environment"), env)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	r.meta.importTarget(ctx, req, resp, redisNamePattern.MatchString, "prod/orders-cache")
 }
 
 // client returns the ElastiCache operations in env's account, or nil after

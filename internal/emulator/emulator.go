@@ -206,3 +206,28 @@ func freePort() (int, error) {
 	}
 	return addr.Port, nil
 }
+
+// Main is the body of a test binary's TestMain: it starts an emulator,
+// stores it in *s, runs the tests with run, and stops it. The emulator's log
+// is kept, and its path printed, only when the tests fail.
+func Main(s **Server, run func() int) int {
+	dir, err := os.MkdirTemp("", "paved-emulator-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	logPath := filepath.Join(dir, "moto.log")
+	*s, err = Start(context.Background(), logPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := run()
+	(*s).Stop()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "emulator log: %s\n", logPath)
+		return code
+	}
+	_ = os.RemoveAll(dir)
+	return code
+}

@@ -1,11 +1,8 @@
 package emulator_test
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,20 +19,7 @@ const region = "eu-west-1"
 var server *emulator.Server
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "paved-emulator-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	server, err = emulator.Start(context.Background(), filepath.Join(dir, "moto.log"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	server.Stop()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(emulator.Main(&server, m.Run))
 }
 
 // hubConfig has plain credentials: its calls land in emulator.HubAccountID.

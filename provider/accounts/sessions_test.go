@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -49,20 +48,7 @@ environments:
 var server *emulator.Server
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "paved-accounts-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	server, err = emulator.Start(context.Background(), filepath.Join(dir, "moto.log"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	server.Stop()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(emulator.Main(&server, m.Run))
 }
 
 // newSessions returns Sessions whose calls pass through a counting proxy.

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/paved-road/paved/provider/suggest"
 )
 
 // Engine names as the ElastiCache API spells them.
@@ -87,42 +89,12 @@ func CheckParameter(family, name string) error {
 		return nil
 	}
 	msg := fmt.Sprintf("%q is not a parameter of family %s", name, family)
-	if s := closest(name, params); s != "" {
+	names := make([]string, 0, len(params))
+	for p := range params {
+		names = append(names, p)
+	}
+	if s := suggest.Closest(name, names); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
 	return fmt.Errorf("%s", msg)
-}
-
-// closest returns the parameter name within two edits of name, if exactly one is.
-func closest(name string, params map[string]bool) string {
-	found := ""
-	for p := range params {
-		if distance(name, p) <= 2 {
-			if found != "" {
-				return ""
-			}
-			found = p
-		}
-	}
-	return found
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/paved-road/paved/provider/suggest"
 )
 
 // regions are the AWS regions of the commercial, GovCloud, China and
@@ -51,43 +53,7 @@ func checkRegion(s string) error {
 	return fmt.Errorf("%q is not a known AWS region", s)
 }
 
-// closestRegion returns the region s is most likely a typo of: the only
-// region within two edits of it. With several equally close candidates
-// (eu-west-4) there is no obvious choice, and it returns "".
+// closestRegion returns the region s is most likely a typo of, or "".
 func closestRegion(s string) string {
-	s = strings.ToLower(s)
-	best, bestDist, ties := "", 3, 0
-	for _, r := range regions {
-		switch d := editDistance(s, r); {
-		case d < bestDist:
-			best, bestDist, ties = r, d, 0
-		case d == bestDist:
-			ties++
-		}
-	}
-	if ties > 0 {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggest.Closest(strings.ToLower(s), regions)
 }
