@@ -266,6 +266,8 @@ func (p *pavedProvider) Resources(_ context.Context) []func() resource.Resource 
 	return []func() resource.Resource{
 		NewAccessRoleResource,
 		NewRedisResource,
+		NewEKSClusterPairResource,
+		NewALBTargetBindingResource,
 	}
 }
 

@@ -73,7 +73,7 @@ func TestAccSchemaFromCLI(t *testing.T) {
 	}
 	var undescribed []string
 	p.Provider.Block.undescribed("provider", &undescribed)
-	for _, want := range []string{"paved_access_role", "paved_redis"} {
+	for _, want := range []string{"paved_access_role", "paved_redis", "paved_eks_cluster_pair", "paved_alb_target_binding"} {
 		r, ok := p.ResourceSchemas[want]
 		if !ok {
 			t.Errorf("resource %s missing; have %v", want, keys(p.ResourceSchemas))

@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -47,6 +49,37 @@ func (s *Sessions) ElastiCache(ctx context.Context, env string) (*elasticache.Cl
 		return nil, fmt.Errorf("ElastiCache client for %q: %w", env, err)
 	}
 	return elasticache.NewFromConfig(cfg, s.opts.Endpoints.elasticache), nil
+}
+
+func (e Endpoints) eks(o *eks.Options) {
+	if e.EKS != "" {
+		o.BaseEndpoint = aws.String(e.EKS)
+	}
+}
+
+func (e Endpoints) elbv2(o *elasticloadbalancingv2.Options) {
+	if e.ELBv2 != "" {
+		o.BaseEndpoint = aws.String(e.ELBv2)
+	}
+}
+
+// EKS returns an EKS client acting as the deployer role in env's account and region.
+func (s *Sessions) EKS(ctx context.Context, env string) (*eks.Client, error) {
+	cfg, err := s.Config(ctx, env)
+	if err != nil {
+		return nil, fmt.Errorf("EKS client for %q: %w", env, err)
+	}
+	return eks.NewFromConfig(cfg, s.opts.Endpoints.eks), nil
+}
+
+// ELBv2 returns an Elastic Load Balancing v2 client acting as the deployer
+// role in env's account and region.
+func (s *Sessions) ELBv2(ctx context.Context, env string) (*elasticloadbalancingv2.Client, error) {
+	cfg, err := s.Config(ctx, env)
+	if err != nil {
+		return nil, fmt.Errorf("ELBv2 client for %q: %w", env, err)
+	}
+	return elasticloadbalancingv2.NewFromConfig(cfg, s.opts.Endpoints.elbv2), nil
 }
 
 // IAM returns an IAM client acting as the deployer role in env's account.

@@ -7,8 +7,10 @@ import sys
 
 import moto.server
 
+import eks_ext
 import elasticache_ext
 
 if __name__ == "__main__":
     elasticache_ext.install()
+    eks_ext.install()
     moto.server.main(sys.argv[1:])

@@ -1,0 +1,4 @@
+import {
+  to = paved_alb_target_binding.shop
+  id = "prod/shop"
+}

@@ -1,0 +1,703 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/paved-road/paved/provider/standards"
+)
+
+var (
+	_ resource.ResourceWithConfigure        = (*albTargetBindingResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*albTargetBindingResource)(nil)
+	_ resource.ResourceWithValidateConfig   = (*albTargetBindingResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*albTargetBindingResource)(nil)
+	_ resource.ResourceWithImportState      = (*albTargetBindingResource)(nil)
+)
+
+// pairSides are the sides a cluster pair can have.
+var pairSides = []string{"blue", "green"}
+
+// maxBindingNameLength keeps `<name>-green` within ELBv2's 32-character
+// limit on target group names.
+const maxBindingNameLength = 32 - len("-green")
+
+// maxConditionValues is ELBv2's limit on condition values per rule.
+const maxConditionValues = 5
+
+// NewALBTargetBindingResource routes a pre-provisioned ALB listener to the
+// sides of an EKS cluster pair by weight.
+func NewALBTargetBindingResource() resource.Resource { return &albTargetBindingResource{} }
+
+type albTargetBindingResource struct{ meta *meta }
+
+type albTargetBindingModel struct {
+	ID              types.String `tfsdk:"id"`
+	Environment     types.String `tfsdk:"environment"`
+	Name            types.String `tfsdk:"name"`
+	ListenerARN     types.String `tfsdk:"listener_arn"`
+	ClusterPair     types.Object `tfsdk:"cluster_pair"`
+	Service         types.Object `tfsdk:"service"`
+	HostHeaders     types.List   `tfsdk:"host_headers"`
+	PathPatterns    types.List   `tfsdk:"path_patterns"`
+	Priority        types.Int64  `tfsdk:"priority"`
+	Weights         types.Map    `tfsdk:"weights"`
+	HealthCheck     types.Object `tfsdk:"health_check"`
+	Tags            types.Map    `tfsdk:"tags"`
+	TagsAll         types.Map    `tfsdk:"tags_all"`
+	VPCID           types.String `tfsdk:"vpc_id"`
+	RuleARN         types.String `tfsdk:"rule_arn"`
+	TargetGroupARNs types.Map    `tfsdk:"target_group_arns"`
+	Manifests       types.Map    `tfsdk:"manifests"`
+}
+
+// clusterPairModel is the `binding` object a paved_eks_cluster_pair exports.
+type clusterPairModel struct {
+	ID          types.String `tfsdk:"id"`
+	Environment types.String `tfsdk:"environment"`
+	Name        types.String `tfsdk:"name"`
+	Live        types.String `tfsdk:"live"`
+	Sides       types.List   `tfsdk:"sides"`
+}
+
+type serviceModel struct {
+	Namespace types.String `tfsdk:"namespace"`
+	Name      types.String `tfsdk:"name"`
+	Port      types.Int64  `tfsdk:"port"`
+}
+
+type healthCheckModel struct {
+	Path               types.String `tfsdk:"path"`
+	Matcher            types.String `tfsdk:"matcher"`
+	IntervalSeconds    types.Int64  `tfsdk:"interval_seconds"`
+	TimeoutSeconds     types.Int64  `tfsdk:"timeout_seconds"`
+	HealthyThreshold   types.Int64  `tfsdk:"healthy_threshold"`
+	UnhealthyThreshold types.Int64  `tfsdk:"unhealthy_threshold"`
+}
+
+var (
+	clusterPairAttrTypes = map[string]attr.Type{
+		"id": types.StringType, "environment": types.StringType, "name": types.StringType, "live": types.StringType,
+		"sides": types.ListType{ElemType: types.StringType},
+	}
+	serviceAttrTypes     = map[string]attr.Type{"namespace": types.StringType, "name": types.StringType, "port": types.Int64Type}
+	healthCheckAttrTypes = map[string]attr.Type{
+		"path": types.StringType, "matcher": types.StringType, "interval_seconds": types.Int64Type,
+		"timeout_seconds": types.Int64Type, "healthy_threshold": types.Int64Type, "unhealthy_threshold": types.Int64Type,
+	}
+)
+
+// defaultHealthCheck is ELBv2's default for HTTP targets, on the path and
+// status code Kubernetes services conventionally answer.
+var defaultHealthCheck = healthCheck{Path: "/healthz", Matcher: "200", Interval: 30, Timeout: 5, Healthy: 5, Unhealthy: 2}
+
+var (
+	bindingNamePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	listenerARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener/app/[\w-]+/[0-9a-f]+/[0-9a-f]+$`)
+	// Kubernetes names: a namespace is a DNS-1123 label, a service a DNS-1035 label.
+	namespacePattern   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	serviceNamePattern = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	httpCodesPattern   = regexp.MustCompile(`^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$`)
+)
+
+func (r *albTargetBindingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_alb_target_binding"
+}
+
+func (r *albTargetBindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	side := stringvalidator.OneOf(pairSides...)
+	conditionValues := func(what string) schema.ListAttribute {
+		return schema.ListAttribute{
+			Optional: true, ElementType: types.StringType,
+			Validators: []validator.List{
+				listvalidator.SizeBetween(1, maxConditionValues),
+				listvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 128)),
+			},
+			Description: what + " Set `host_headers`, `path_patterns` or both; together at most 5 values, ELBv2's limit per rule.",
+		}
+	}
+	resp.Schema = schema.Schema{
+		Description: "Routes a pre-provisioned ALB listener to the sides of an EKS cluster pair by weight: one target group " +
+			"(target type `ip`) per side of the pair and one listener rule forwarding to them. A weight change modifies the " +
+			"rule in place, so the rule and target groups keep their ARNs while traffic shifts. `manifests` holds, per side, " +
+			"the TargetGroupBinding to apply in that side's cluster so that the AWS Load Balancer Controller registers the " +
+			"service's pods in the side's target group.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed: true, PlanModifiers: keep,
+				Description: "`<environment>/<name>`, the import id: `terraform import paved_alb_target_binding.shop dev/shop`. " +
+					"The target group names identify the binding in the environment's account; the rule is found on the " +
+					"load balancers of the environment's VPC.",
+			},
+			"environment": schema.StringAttribute{
+				Required: true, PlanModifiers: replace,
+				Description: "Environment from the standards; the load balancer must be in its VPC. Changing it replaces the resource.",
+			},
+			"name": schema.StringAttribute{
+				Required: true, PlanModifiers: replace,
+				Validators: []validator.String{stringvalidator.RegexMatches(bindingNamePattern,
+					"must be lowercase letters, digits and single hyphens, starting and ending with a letter or digit")},
+				Description: fmt.Sprintf("Name of the binding, at most %d characters: the target groups are `<name>-blue` and "+
+					"`<name>-green`, which ELBv2 limits to 32 characters, and the TargetGroupBindings `<name>-<side>`. "+
+					"Changing it replaces the resource.", maxBindingNameLength),
+			},
+			"listener_arn": schema.StringAttribute{
+				Required: true, PlanModifiers: replace,
+				Validators: []validator.String{stringvalidator.RegexMatches(listenerARNPattern,
+					"must be the ARN of an application load balancer listener")},
+				Description: "ARN of the pre-provisioned ALB listener the rule is added to, in the environment's account, " +
+					"region and VPC; checked at plan time. Changing it replaces the resource.",
+			},
+			"cluster_pair": schema.SingleNestedAttribute{
+				Required: true,
+				Description: "The cluster pair to route to: the `binding` attribute of a `paved_eks_cluster_pair` " +
+					"(`cluster_pair = paved_eks_cluster_pair.shop.binding`), or the same object written out. One target " +
+					"group exists per side in `sides`; a side added to or removed from the pair adds or removes its target group.",
+				Attributes: map[string]schema.Attribute{
+					"id":          schema.StringAttribute{Required: true, Description: "The pair's id, `<environment>/<name>`. Tagged as `paved:cluster-pair`."},
+					"environment": schema.StringAttribute{Required: true, Description: "The pair's environment; must be the binding's `environment`."},
+					"name":        schema.StringAttribute{Required: true, Description: "The pair's name."},
+					"live": schema.StringAttribute{
+						Required: true, Validators: []validator.String{side},
+						Description: "The side that serves, `blue` or `green`: it must be in `sides` and have a weight above 0. Tagged as `paved:live`.",
+					},
+					"sides": schema.ListAttribute{
+						Required: true, ElementType: types.StringType,
+						Validators: []validator.List{
+							listvalidator.SizeBetween(1, len(pairSides)), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(side),
+						},
+						Description: "The sides the pair has, `blue` and/or `green`.",
+					},
+				},
+			},
+			"service": schema.SingleNestedAttribute{
+				Required:    true,
+				Description: "The Kubernetes service whose pods receive the traffic, the same in both clusters.",
+				Attributes: map[string]schema.Attribute{
+					"namespace": schema.StringAttribute{
+						Required: true, Validators: []validator.String{stringvalidator.RegexMatches(namespacePattern, "must be a Kubernetes namespace name")},
+						Description: "Namespace of the service, and of the TargetGroupBindings.",
+					},
+					"name": schema.StringAttribute{
+						Required: true, Validators: []validator.String{stringvalidator.RegexMatches(serviceNamePattern, "must be a Kubernetes service name")},
+						Description: "Name of the service.",
+					},
+					"port": schema.Int64Attribute{
+						Required: true, Validators: []validator.Int64{int64validator.Between(1, 65535)},
+						PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+						Description: "Service port: the TargetGroupBindings' service port, the target groups' port and the port the " +
+							"load balancer's security groups are allowed to reach. Changing it replaces the resource.",
+					},
+				},
+			},
+			"host_headers":  conditionValues("Host names the rule matches, such as `shop.example.com` or `*.example.com`."),
+			"path_patterns": conditionValues("URL paths the rule matches, such as `/api/*`."),
+			"priority": schema.Int64Attribute{
+				Required: true, Validators: []validator.Int64{int64validator.Between(1, 50000)},
+				Description: "Rule priority on the listener, 1-50000, lower first; it must not be taken by another rule " +
+					"(checked at plan time). A change is applied in place.",
+			},
+			"weights": schema.MapAttribute{
+				Required: true, ElementType: types.Int64Type,
+				Validators: []validator.Map{mapvalidator.ValueInt64sAre(int64validator.Between(0, 999))},
+				Description: "Share of traffic per side, 0-999, relative to the others, such as `{ blue = 90, green = 10 }`. " +
+					"Only sides of the pair; a side of the pair without a weight gets 0. The live side must have a weight above 0. " +
+					"A change modifies the rule in place.",
+			},
+			"health_check": schema.SingleNestedAttribute{
+				Optional: true, Computed: true,
+				Default: objectdefault.StaticValue(types.ObjectValueMust(healthCheckAttrTypes, map[string]attr.Value{
+					"path": types.StringValue(defaultHealthCheck.Path), "matcher": types.StringValue(defaultHealthCheck.Matcher),
+					"interval_seconds": types.Int64Value(int64(defaultHealthCheck.Interval)), "timeout_seconds": types.Int64Value(int64(defaultHealthCheck.Timeout)),
+					"healthy_threshold": types.Int64Value(int64(defaultHealthCheck.Healthy)), "unhealthy_threshold": types.Int64Value(int64(defaultHealthCheck.Unhealthy)),
+				})),
+				Description: "HTTP health check of the target groups. A change is applied in place.",
+				Attributes: map[string]schema.Attribute{
+					"path": schema.StringAttribute{
+						Optional: true, Computed: true, Default: stringdefault.StaticString(defaultHealthCheck.Path),
+						Validators: []validator.String{
+							stringvalidator.LengthBetween(1, 1024),
+							stringvalidator.RegexMatches(regexp.MustCompile(`^/`), "must start with /"),
+						},
+						Description: "Path requested. Defaults to `/healthz`.",
+					},
+					"matcher": schema.StringAttribute{
+						Optional: true, Computed: true, Default: stringdefault.StaticString(defaultHealthCheck.Matcher),
+						Validators:  []validator.String{stringvalidator.RegexMatches(httpCodesPattern, "must be HTTP codes such as 200, 200,202 or 200-299")},
+						Description: "HTTP codes that mean healthy, such as `200`, `200,204` or `200-299`. Defaults to `200`.",
+					},
+					"interval_seconds": schema.Int64Attribute{
+						Optional: true, Computed: true, Default: int64default.StaticInt64(int64(defaultHealthCheck.Interval)),
+						Validators:  []validator.Int64{int64validator.Between(5, 300)},
+						Description: "Seconds between checks, 5-300. Defaults to 30.",
+					},
+					"timeout_seconds": schema.Int64Attribute{
+						Optional: true, Computed: true, Default: int64default.StaticInt64(int64(defaultHealthCheck.Timeout)),
+						Validators:  []validator.Int64{int64validator.Between(2, 120)},
+						Description: "Seconds without an answer that mean a failed check, 2-120 and less than `interval_seconds`. Defaults to 5.",
+					},
+					"healthy_threshold": schema.Int64Attribute{
+						Optional: true, Computed: true, Default: int64default.StaticInt64(int64(defaultHealthCheck.Healthy)),
+						Validators:  []validator.Int64{int64validator.Between(2, 10)},
+						Description: "Consecutive successes before a target is healthy, 2-10. Defaults to 5.",
+					},
+					"unhealthy_threshold": schema.Int64Attribute{
+						Optional: true, Computed: true, Default: int64default.StaticInt64(int64(defaultHealthCheck.Unhealthy)),
+						Validators:  []validator.Int64{int64validator.Between(2, 10)},
+						Description: "Consecutive failures before a target is unhealthy, 2-10. Defaults to 2.",
+					},
+				},
+			},
+			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType, Description: "Tags, on top of `default_tags`."},
+			"tags_all": schema.MapAttribute{
+				Computed: true, ElementType: types.StringType,
+				Description: "All tags on the rule and the target groups: environment, managed-by, `paved:binding` (the name), " +
+					"`paved:cluster-pair`, `paved:live`, `paved:service` (`<namespace>/<name>`), `default_tags` and `tags`.",
+			},
+			"vpc_id": schema.StringAttribute{
+				Computed:    true,
+				Description: "VPC of the target groups: the environment's, from the standards. A change in the standards replaces the resource.",
+			},
+			"rule_arn": schema.StringAttribute{
+				Computed: true, PlanModifiers: keep,
+				Description: "ARN of the listener rule. A rule deleted outside Terraform makes the next plan replace the binding.",
+			},
+			"target_group_arns": schema.MapAttribute{
+				Computed: true, ElementType: types.StringType,
+				Description: "Target group ARN per side.",
+			},
+			"manifests": schema.MapAttribute{
+				Computed: true, ElementType: types.StringType,
+				Description: "Per side, the TargetGroupBinding (`elbv2.k8s.aws/v1beta1`) to apply in that side's cluster, as YAML: " +
+					"it binds `service` to the side's target group with target type `ip` and lets the load balancer's security " +
+					"groups reach the service port.",
+			},
+		},
+	}
+}
+
+func (r *albTargetBindingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *albTargetBindingResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.AtLeastOneOf(path.MatchRoot("host_headers"), path.MatchRoot("path_patterns")),
+	}
+}
+
+// ValidateConfig checks what the configuration alone decides. Terraform and
+// OpenTofu call it again while planning (and applying) with the
+// configuration evaluated, so a cluster pair taken from another resource,
+// unknown at `terraform validate`, is checked as soon as it is known.
+func (r *albTargetBindingResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config albTargetBindingModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	checkBinding(ctx, &config, &resp.Diagnostics)
+}
+
+// checkBinding enforces the rules between attributes, skipping what is not
+// known yet: the name's length, the pair's environment and live side, and
+// weights that only name sides of the pair, are not all zero and give the
+// live side traffic.
+func checkBinding(ctx context.Context, m *albTargetBindingModel, diags *diag.Diagnostics) {
+	if name := m.Name.ValueString(); len(name) > maxBindingNameLength {
+		diags.AddAttributeError(path.Root("name"), "Name too long",
+			fmt.Sprintf("name %q has %d characters, at most %d fit: the target groups are named %s-blue and %s-green, and "+
+				"ELBv2 limits target group names to 32 characters", name, len(name), maxBindingNameLength, name, name))
+	}
+	hosts, hostsKnown := albListStrings(m.HostHeaders)
+	paths, pathsKnown := albListStrings(m.PathPatterns)
+	if hostsKnown && pathsKnown && len(hosts)+len(paths) > maxConditionValues {
+		diags.AddAttributeError(path.Root("path_patterns"), "Too many conditions",
+			fmt.Sprintf("host_headers and path_patterns have %d values together; ELBv2 allows %d per rule", len(hosts)+len(paths), maxConditionValues))
+	}
+	if hc, ok := albObjectAs[healthCheckModel](ctx, m.HealthCheck); ok && !hc.TimeoutSeconds.IsUnknown() && !hc.IntervalSeconds.IsUnknown() &&
+		hc.TimeoutSeconds.ValueInt64() >= hc.IntervalSeconds.ValueInt64() {
+		diags.AddAttributeError(path.Root("health_check"), "Health check timeout too long",
+			fmt.Sprintf("health_check.timeout_seconds (%d) must be less than health_check.interval_seconds (%d)", hc.TimeoutSeconds.ValueInt64(), hc.IntervalSeconds.ValueInt64()))
+	}
+
+	pair, ok := albObjectAs[clusterPairModel](ctx, m.ClusterPair)
+	if !ok {
+		return
+	}
+	// Terraform cannot point into an object written inline, so errors on
+	// the pair's fields name the whole attribute.
+	pairPath := path.Root("cluster_pair")
+	if !pair.Environment.IsUnknown() && !m.Environment.IsUnknown() && !pair.Environment.Equal(m.Environment) {
+		diags.AddAttributeError(pairPath, "Cluster pair in another environment",
+			fmt.Sprintf("cluster_pair.environment: the pair %s is in environment %q but the binding is in %q: the target groups must be in the pair's account and VPC",
+				pair.ID.ValueString(), pair.Environment.ValueString(), m.Environment.ValueString()))
+	}
+	sides, ok := albListStrings(pair.Sides)
+	if !ok {
+		return
+	}
+	live := pair.Live.ValueString()
+	if !pair.Live.IsUnknown() && !slices.Contains(sides, live) {
+		diags.AddAttributeError(pairPath, "Live side absent",
+			fmt.Sprintf("cluster_pair.live %q is not one of the pair's sides %v", live, sides))
+		return
+	}
+	if m.Weights.IsUnknown() || m.Weights.IsNull() {
+		return
+	}
+	weights := m.Weights.Elements()
+	allKnown, anyTraffic := true, false
+	for _, s := range sortedKeys(weights) {
+		if !slices.Contains(sides, s) {
+			diags.AddAttributeError(path.Root("weights").AtMapKey(s), "Weight for a side the pair does not have",
+				fmt.Sprintf("%q is not a side of the cluster pair %s; its sides are %v", s, pair.ID.ValueString(), sides))
+		}
+		w, _ := weights[s].(types.Int64)
+		allKnown = allKnown && !w.IsUnknown()
+		anyTraffic = anyTraffic || w.ValueInt64() > 0
+	}
+	if allKnown && !anyTraffic {
+		diags.AddAttributeError(path.Root("weights"), "All weights zero",
+			"at least one side needs a weight above 0, or the rule would forward no traffic")
+		return
+	}
+	if pair.Live.IsUnknown() {
+		return
+	}
+	switch w, ok := weights[live].(types.Int64); {
+	case !ok:
+		diags.AddAttributeError(path.Root("weights"), "No weight for the live side",
+			fmt.Sprintf("the live side %q needs a weight above 0, so that traffic always reaches it; to stop serving from it, flip live first", live))
+	case !w.IsUnknown() && w.ValueInt64() == 0:
+		diags.AddAttributeError(path.Root("weights").AtMapKey(live), "Live side without traffic",
+			fmt.Sprintf("the live side %q has weight 0; it needs a weight above 0, so that traffic always reaches it; to stop serving from it, flip live first", live))
+	}
+}
+
+// ModifyPlan runs the checks that need the standards or ELBv2: the
+// environment, the listener (that it exists, in the environment's VPC) and
+// the priority (not taken by another rule). It plans the outputs it can
+// already know: the ARNs of target groups that stay, and their manifests.
+func (r *albTargetBindingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.meta == nil {
+		return
+	}
+	var plan albTargetBindingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	var state *albTargetBindingModel
+	if !req.State.Raw.IsNull() {
+		state = &albTargetBindingModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.Environment.IsUnknown() || !r.meta.checkEnvironment(plan.Environment.ValueString(), &resp.Diagnostics) {
+		return
+	}
+	env, _ := r.meta.standards.Environment(plan.Environment.ValueString())
+	if !plan.Name.IsUnknown() {
+		plan.ID = types.StringValue(env.Name + "/" + plan.Name.ValueString())
+	}
+	plan.VPCID = types.StringValue(env.VPCID)
+	if tags, ok := bindingStandardTags(ctx, &plan); ok {
+		plan.TagsAll, _ = r.meta.resourceTags(ctx, plan.Tags, tags, &resp.Diagnostics)
+	} else {
+		plan.TagsAll = types.MapUnknown(types.StringType)
+	}
+	if state != nil {
+		if !plan.VPCID.Equal(state.VPCID) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("vpc_id"))
+		}
+		// The rule was deleted outside Terraform: rebuild the binding whole.
+		if state.RuleARN.IsNull() {
+			plan.RuleARN = types.StringUnknown()
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("rule_arn"))
+		}
+	}
+	securityGroups, known := r.checkListener(ctx, env, &plan, state, &resp.Diagnostics)
+	plan.TargetGroupARNs, plan.Manifests = plannedOutputs(ctx, &plan, state, securityGroups, known, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// checkListener looks at the listener at plan time: that it exists in the
+// environment's account and VPC, and that no other rule on it has the
+// priority. It returns the load balancer's security groups for the
+// manifests, and whether they are known.
+func (r *albTargetBindingResource) checkListener(ctx context.Context, env standards.Environment, plan, state *albTargetBindingModel, diags *diag.Diagnostics) ([]string, bool) {
+	if plan.ListenerARN.IsUnknown() {
+		return nil, false
+	}
+	ops := r.client(ctx, env.Name, "Planning ALB target binding", diags)
+	if ops == nil {
+		return nil, false
+	}
+	listener := plan.ListenerARN.ValueString()
+	lb, err := ops.loadBalancerOf(ctx, listener)
+	if errors.Is(err, errListenerNotFound) {
+		diags.AddAttributeError(path.Root("listener_arn"), "Listener not found",
+			fmt.Sprintf("there is no listener %s in environment %q (account %s, region %s); the listener must exist before the binding",
+				listener, env.Name, env.AccountID, env.Region))
+		return nil, false
+	}
+	if err != nil {
+		diags.AddError("Planning ALB target binding", err.Error())
+		return nil, false
+	}
+	if vpc := lb.vpcID; vpc != env.VPCID {
+		diags.AddAttributeError(path.Root("listener_arn"), "Listener in another VPC",
+			fmt.Sprintf("listener %s belongs to load balancer %s in %s, but environment %q has VPC %s in the standards; "+
+				"the target groups must be in the load balancer's VPC", listener, lb.arn, vpc, env.Name, env.VPCID))
+	}
+	if plan.Priority.IsUnknown() {
+		return lb.securityGroups, true
+	}
+	rules, err := ops.listenerRules(ctx, listener)
+	if err != nil {
+		diags.AddError("Planning ALB target binding", err.Error())
+		return nil, false
+	}
+	own := ""
+	if state != nil {
+		own = state.RuleARN.ValueString()
+	}
+	priority := strconv.FormatInt(plan.Priority.ValueInt64(), 10)
+	for _, rule := range rules {
+		if arn := aws.ToString(rule.RuleArn); aws.ToString(rule.Priority) == priority && arn != own {
+			diags.AddAttributeError(path.Root("priority"), "Priority taken",
+				fmt.Sprintf("priority %s is already taken on listener %s by rule %s; choose a free priority", priority, listener, arn))
+		}
+	}
+	return lb.securityGroups, true
+}
+
+// plannedOutputs plans target_group_arns and manifests: one entry per side
+// of the pair, known for target groups that stay, unknown for new ones.
+func plannedOutputs(ctx context.Context, plan, state *albTargetBindingModel, securityGroups []string, sgKnown bool, diags *diag.Diagnostics) (types.Map, types.Map) {
+	unknown := types.MapUnknown(types.StringType)
+	pair, ok := albObjectAs[clusterPairModel](ctx, plan.ClusterPair)
+	if !ok {
+		return unknown, unknown
+	}
+	sides, ok := albListStrings(pair.Sides)
+	if !ok {
+		return unknown, unknown
+	}
+	have := map[string]string{}
+	if state != nil {
+		have = albStringMap(state.TargetGroupARNs)
+	}
+	svc, svcKnown := albObjectAs[serviceModel](ctx, plan.Service)
+	svcKnown = svcKnown && !svc.Namespace.IsUnknown() && !svc.Name.IsUnknown() && !svc.Port.IsUnknown()
+	arns, manifests := map[string]attr.Value{}, map[string]attr.Value{}
+	for _, side := range sides {
+		arns[side], manifests[side] = types.StringUnknown(), types.StringUnknown()
+		arn, ok := have[side]
+		if !ok {
+			continue
+		}
+		arns[side] = types.StringValue(arn)
+		if svcKnown && sgKnown && !plan.Name.IsUnknown() {
+			text, err := targetGroupBindingManifest(plan.Name.ValueString(), side, serviceOf(svc), arn, securityGroups)
+			if err != nil {
+				diags.AddError("Planning the TargetGroupBinding manifest", err.Error())
+				continue
+			}
+			manifests[side] = types.StringValue(text)
+		}
+	}
+	a, d := types.MapValue(types.StringType, arns)
+	diags.Append(d...)
+	m, d := types.MapValue(types.StringType, manifests)
+	diags.Append(d...)
+	return a, m
+}
+
+// bindingStandardTags are the tags paved sets on the rule and the target
+// groups; false while any of them is unknown.
+func bindingStandardTags(ctx context.Context, m *albTargetBindingModel) (map[string]string, bool) {
+	pair, ok := albObjectAs[clusterPairModel](ctx, m.ClusterPair)
+	if !ok || pair.ID.IsUnknown() || pair.Live.IsUnknown() {
+		return nil, false
+	}
+	svc, ok := albObjectAs[serviceModel](ctx, m.Service)
+	if !ok || svc.Namespace.IsUnknown() || svc.Name.IsUnknown() || m.Name.IsUnknown() || m.Environment.IsUnknown() {
+		return nil, false
+	}
+	return map[string]string{
+		"environment":        m.Environment.ValueString(),
+		"managed-by":         managedBy,
+		"paved:binding":      m.Name.ValueString(),
+		"paved:cluster-pair": pair.ID.ValueString(),
+		"paved:live":         pair.Live.ValueString(),
+		"paved:service":      svc.Namespace.ValueString() + "/" + svc.Name.ValueString(),
+	}, true
+}
+
+func (r *albTargetBindingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan albTargetBindingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec := bindingSpecFrom(ctx, &plan, &resp.Diagnostics)
+	ops := r.client(ctx, plan.Environment.ValueString(), "Creating ALB target binding", &resp.Diagnostics)
+	if ops == nil || resp.Diagnostics.HasError() {
+		return
+	}
+	ruleARN, err := ops.create(ctx, spec)
+	if err != nil {
+		resp.Diagnostics.AddError("Creating ALB target binding", err.Error())
+		return
+	}
+	plan.RuleARN = types.StringValue(ruleARN)
+	if err := ops.read(ctx, &plan, r.meta); err != nil {
+		resp.Diagnostics.AddError("Reading ALB target binding after create", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *albTargetBindingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state albTargetBindingModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ops := r.client(ctx, state.Environment.ValueString(), "Reading ALB target binding", &resp.Diagnostics)
+	if ops == nil {
+		return
+	}
+	if err := ops.read(ctx, &state, r.meta); err != nil {
+		resp.Diagnostics.AddError("Reading ALB target binding", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *albTargetBindingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state albTargetBindingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	want := bindingSpecFrom(ctx, &plan, &resp.Diagnostics)
+	have := bindingSpecFrom(ctx, &state, &resp.Diagnostics)
+	ops := r.client(ctx, plan.Environment.ValueString(), "Updating ALB target binding", &resp.Diagnostics)
+	if ops == nil || resp.Diagnostics.HasError() {
+		return
+	}
+	if err := ops.update(ctx, have, want); err != nil {
+		resp.Diagnostics.AddError("Updating ALB target binding", err.Error())
+		return
+	}
+	if err := ops.read(ctx, &plan, r.meta); err != nil {
+		resp.Diagnostics.AddError("Reading ALB target binding after update", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *albTargetBindingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state albTargetBindingModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ops := r.client(ctx, state.Environment.ValueString(), "Deleting ALB target binding", &resp.Diagnostics)
+	if ops == nil {
+		return
+	}
+	if err := ops.deleteAll(ctx, state.RuleARN.ValueString(), albStringMap(state.TargetGroupARNs)); err != nil {
+		resp.Diagnostics.AddError("Deleting ALB target binding", err.Error())
+	}
+}
+
+func (r *albTargetBindingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	valid := func(name string) bool {
+		return bindingNamePattern.MatchString(name) && len(name) <= maxBindingNameLength
+	}
+	r.meta.importTarget(ctx, req, resp, valid, "dev/shop")
+}
+
+// client returns the ELBv2 operations in env's account, or nil after
+// reporting why under the given summary.
+func (r *albTargetBindingResource) client(ctx context.Context, env, summary string, diags *diag.Diagnostics) *albBindingOps {
+	client, err := r.meta.sessions.ELBv2(ctx, env)
+	if err != nil {
+		diags.AddError(summary, err.Error())
+		return nil
+	}
+	return &albBindingOps{client: client}
+}
+
+// albObjectAs converts a known object attribute into its model; false when the
+// object is null or unknown.
+func albObjectAs[T any](ctx context.Context, o types.Object) (T, bool) {
+	var out T
+	if o.IsNull() || o.IsUnknown() {
+		return out, false
+	}
+	diags := o.As(ctx, &out, basetypes.ObjectAsOptions{})
+	return out, !diags.HasError()
+}
+
+// albListStrings returns a list's strings; false while the list or any
+// element is unknown. A null list has no strings.
+func albListStrings(l types.List) ([]string, bool) {
+	if l.IsUnknown() {
+		return nil, false
+	}
+	var out []string
+	for _, e := range l.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsUnknown() {
+			return nil, false
+		}
+		out = append(out, s.ValueString())
+	}
+	return out, true
+}
+
+// albStringMap returns a map's known string entries.
+func albStringMap(m types.Map) map[string]string {
+	out := map[string]string{}
+	for k, e := range m.Elements() {
+		if s, ok := e.(types.String); ok && !s.IsUnknown() && !s.IsNull() {
+			out[k] = s.ValueString()
+		}
+	}
+	return out
+}

@@ -1,0 +1,713 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// eksLiveTag on both clusters names the live side: AWS has no other record
+// of it, and import reads it back from there.
+const eksLiveTag = "paved:live"
+
+// The managed policies of the roles paved creates, as the EKS user guide lists them.
+var (
+	eksClusterPolicies = []string{"arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"}
+	eksNodePolicies    = []string{
+		"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+		"arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+		"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+	}
+)
+
+// eksPairSpec is a pair in EKS's terms: what apply builds and compares.
+type eksPairSpec struct {
+	sides map[string]*eksSideSpec // by side; absent sides are missing
+	tags  map[string]string       // tags_all: the clusters' tags, paved:live included
+}
+
+// partTags are the tags of node groups and roles: the clusters' without paved:live.
+func (s eksPairSpec) partTags() map[string]string {
+	out := maps.Clone(s.tags)
+	delete(out, eksLiveTag)
+	return out
+}
+
+type eksSideSpec struct {
+	side      string
+	cluster   string
+	version   string
+	public    bool
+	private   bool
+	roleARN   string
+	ownRole   string // the cluster role paved creates, or "" when role_arn names another
+	nodeGroup *eksNodeGroupSpec
+}
+
+type eksNodeGroupSpec struct {
+	name          string
+	role          string // the node role paved creates
+	instanceTypes []string
+	amiType       string
+	minSize       int32
+	maxSize       int32
+	desiredSize   int32
+	labels        map[string]string
+}
+
+// spec reads the pair model into Go values; every value is known by apply.
+func (o *eksPairOps) spec(ctx context.Context, m *eksPairModel, diags *diag.Diagnostics) eksPairSpec {
+	s := eksPairSpec{sides: map[string]*eksSideSpec{}, tags: stringMap(ctx, m.TagsAll, diags)}
+	for _, side := range eksSides {
+		sm := parseSide(ctx, *m.sideObject(side), diags)
+		if sm == nil {
+			continue
+		}
+		ss := &eksSideSpec{
+			side:    side,
+			cluster: o.names.cluster(side),
+			version: sm.side.Version.ValueString(),
+			public:  sm.side.EndpointPublicAccess.ValueBool(),
+			private: sm.side.EndpointPrivateAccess.ValueBool(),
+			roleARN: sm.side.RoleARN.ValueString(),
+		}
+		if role := o.names.clusterRole(side); ss.roleARN == o.names.roleARN(role) {
+			ss.ownRole = role
+		}
+		if sm.ng != nil {
+			ng := &eksNodeGroupSpec{
+				name:        o.names.nodeGroup(side),
+				role:        o.names.nodeRole(side),
+				minSize:     int32(sm.ng.MinSize.ValueInt64()),
+				maxSize:     int32(sm.ng.MaxSize.ValueInt64()),
+				desiredSize: int32(sm.ng.DesiredSize.ValueInt64()),
+				labels:      stringMap(ctx, sm.ng.Labels, diags),
+			}
+			diags.Append(sm.ng.InstanceTypes.ElementsAs(ctx, &ng.instanceTypes, false)...)
+			amiType, err := eksAMIType(ng.instanceTypes)
+			if err != nil {
+				diags.AddError("Node group of "+side, err.Error())
+			}
+			ng.amiType = amiType
+			ss.nodeGroup = ng
+		}
+		s.sides[side] = ss
+	}
+	return s
+}
+
+func stringMap(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]string {
+	out := map[string]string{}
+	if !m.IsNull() && !m.IsUnknown() {
+		diags.Append(m.ElementsAs(ctx, &out, false)...)
+	}
+	return out
+}
+
+// eksPairOps runs the EKS and IAM calls of a pair in one account.
+type eksPairOps struct {
+	eks   *eks.Client
+	iam   *iam.Client
+	names eksNames
+}
+
+// eksStep is one named call or wait; an error names the step that failed.
+type eksStep struct {
+	name string
+	run  func(context.Context) error
+}
+
+// apply carries out the side changes in order, within timeout in all: sides that stay or arrive
+// first, so that the live tag has moved and the new side runs before a
+// side is replaced or removed. If a step fails, what this apply created is
+// removed again, newest first (see rollback); what it deleted stays deleted.
+func (o *eksPairOps) apply(ctx context.Context, changes []sideChange, have, want eksPairSpec, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var undo []func(context.Context) error
+	var steps []eksStep
+	ordered := slices.Clone(changes)
+	slices.SortStableFunc(ordered, func(a, b sideChange) int {
+		return boolOrder(a.destructive()) - boolOrder(b.destructive())
+	})
+	for _, c := range ordered {
+		h, w := have.sides[c.side], want.sides[c.side]
+		switch c.action {
+		case sideCreate, sideRecreate:
+			steps = append(steps, o.createSteps(w, want.tags, want.partTags(), &undo, timeout)...)
+		case sideReplace:
+			steps = append(steps, o.deleteSteps(h, w, timeout)...)
+			steps = append(steps, o.createSteps(w, want.tags, want.partTags(), &undo, timeout)...)
+		case sideRemove:
+			steps = append(steps, o.deleteSteps(h, nil, timeout)...)
+		case sideKeep:
+			steps = append(steps, o.updateSteps(c, h, w, have, want, &undo, timeout)...)
+		}
+	}
+	for _, s := range steps {
+		if err := s.run(ctx); err != nil {
+			return rollback(ctx, fmt.Errorf("step %q failed: %w", s.name, err), undo)
+		}
+	}
+	return nil
+}
+
+func boolOrder(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// createSteps builds one side: its roles unless they exist, the cluster,
+// then the node group, each waited for.
+func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []eksStep {
+	var steps []eksStep
+	if s.ownRole != "" {
+		steps = append(steps, o.roleStep(s.ownRole, "eks.amazonaws.com", []string{"sts:AssumeRole", "sts:TagSession"}, eksClusterPolicies, partTags, undo))
+	}
+	if s.nodeGroup != nil {
+		steps = append(steps, o.roleStep(s.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, eksNodePolicies, partTags, undo))
+	}
+	steps = append(steps,
+		eksStep{"create cluster " + s.cluster, func(ctx context.Context) error {
+			_, err := o.eks.CreateCluster(ctx, &eks.CreateClusterInput{
+				Name:    aws.String(s.cluster),
+				Version: aws.String(s.version),
+				RoleArn: aws.String(s.roleARN),
+				ResourcesVpcConfig: &ekstypes.VpcConfigRequest{
+					SubnetIds:             o.names.env.SubnetIDs,
+					SecurityGroupIds:      o.names.env.SecurityGroupIDs,
+					EndpointPublicAccess:  aws.Bool(s.public),
+					EndpointPrivateAccess: aws.Bool(s.private),
+				},
+				Tags: clusterTags,
+			}, retryIAMPropagation)
+			if err == nil {
+				*undo = append(*undo, func(ctx context.Context) error { return o.deleteCluster(ctx, s.cluster, timeout) })
+			}
+			return err
+		}},
+		eksStep{"wait for cluster " + s.cluster + " to become active", func(ctx context.Context) error {
+			return o.waitClusterActive(ctx, s.cluster, timeout)
+		}},
+	)
+	if s.nodeGroup != nil {
+		steps = append(steps, o.nodeGroupSteps(s, partTags, undo, timeout)...)
+	}
+	return steps
+}
+
+func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []eksStep {
+	ng := s.nodeGroup
+	return []eksStep{
+		{"create node group " + ng.name, func(ctx context.Context) error {
+			_, err := o.eks.CreateNodegroup(ctx, &eks.CreateNodegroupInput{
+				ClusterName:   aws.String(s.cluster),
+				NodegroupName: aws.String(ng.name),
+				NodeRole:      aws.String(o.names.roleARN(ng.role)),
+				Subnets:       o.names.env.SubnetIDs,
+				InstanceTypes: ng.instanceTypes,
+				AmiType:       ekstypes.AMITypes(ng.amiType),
+				Version:       aws.String(s.version),
+				ScalingConfig: &ekstypes.NodegroupScalingConfig{
+					MinSize: aws.Int32(ng.minSize), MaxSize: aws.Int32(ng.maxSize), DesiredSize: aws.Int32(ng.desiredSize),
+				},
+				Labels: ng.labels,
+				Tags:   tags,
+			}, retryIAMPropagation)
+			if err == nil {
+				*undo = append(*undo, func(ctx context.Context) error { return o.deleteNodegroup(ctx, s.cluster, ng.name, timeout) })
+			}
+			return err
+		}},
+		{"wait for node group " + ng.name + " to become active", func(ctx context.Context) error {
+			w := eks.NewNodegroupActiveWaiter(o.eks, func(w *eks.NodegroupActiveWaiterOptions) {
+				w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+			})
+			return w.Wait(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(s.cluster), NodegroupName: aws.String(ng.name)}, timeout)
+		}},
+	}
+}
+
+// roleStep creates a role paved owns, or adopts one paved created before
+// (a side created again after its cluster vanished finds its roles), and
+// attaches its managed policies. Only a role this step created is undone.
+func (o *eksPairOps) roleStep(name, service string, actions, policies []string, tags map[string]string, undo *[]func(context.Context) error) eksStep {
+	return eksStep{"create role " + name, func(ctx context.Context) error {
+		out, err := o.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		switch {
+		case isNoSuchEntity(err):
+			if _, err := o.iam.CreateRole(ctx, &iam.CreateRoleInput{
+				RoleName:                 aws.String(name),
+				AssumeRolePolicyDocument: aws.String(serviceTrustPolicy(service, actions...)),
+				Description:              aws.String("paved: " + service + " role of EKS cluster pair " + o.names.pair),
+				Tags:                     iamTags(tags),
+			}); err != nil {
+				return err
+			}
+			*undo = append(*undo, func(ctx context.Context) error { return deleteRole(ctx, o.iam, name) })
+		case err != nil:
+			return err
+		case !pavedOwned(out.Role.Tags):
+			return fmt.Errorf("role %s exists and paved did not create it (no managed-by=%s tag); remove it, or set role_arn", name, managedBy)
+		}
+		for _, p := range policies {
+			if _, err := o.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(p)}); err != nil {
+				return fmt.Errorf("AttachRolePolicy %s: %w", p, err)
+			}
+		}
+		return nil
+	}}
+}
+
+// deleteSteps take down a side, in dependency order: node group, cluster,
+// then the roles paved created that the side's next form (w, nil when the
+// side goes) does not use.
+func (o *eksPairOps) deleteSteps(h, w *eksSideSpec, timeout time.Duration) []eksStep {
+	var steps []eksStep
+	if h.nodeGroup != nil {
+		steps = append(steps, eksStep{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
+			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
+		}})
+	}
+	steps = append(steps, eksStep{"delete cluster " + h.cluster, func(ctx context.Context) error {
+		return o.deleteCluster(ctx, h.cluster, timeout)
+	}})
+	if h.ownRole != "" && (w == nil || w.ownRole == "") {
+		steps = append(steps, o.deleteRoleStep(h.ownRole))
+	}
+	if h.nodeGroup != nil && (w == nil || w.nodeGroup == nil) {
+		steps = append(steps, o.deleteRoleStep(h.nodeGroup.role))
+	}
+	return steps
+}
+
+// deleteRoleStep deletes a role if paved created it: the name alone could
+// be a role someone made by hand, so the managed-by tag must say paved.
+func (o *eksPairOps) deleteRoleStep(name string) eksStep {
+	return eksStep{"delete role " + name, func(ctx context.Context) error {
+		out, err := o.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		if isNoSuchEntity(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !pavedOwned(out.Role.Tags) {
+			return nil
+		}
+		return deleteRole(ctx, o.iam, name)
+	}}
+}
+
+// updateSteps change a kept side in place: endpoint access, node group,
+// tags. Each is skipped when it has nothing to do.
+func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eksPairSpec, undo *[]func(context.Context) error, timeout time.Duration) []eksStep {
+	var steps []eksStep
+	if h.public != w.public || h.private != w.private {
+		steps = append(steps, eksStep{"update endpoint access of cluster " + w.cluster, func(ctx context.Context) error {
+			// Only the endpoint fields: EKS takes one kind of VPC update per call.
+			if _, err := o.eks.UpdateClusterConfig(ctx, &eks.UpdateClusterConfigInput{
+				Name: aws.String(w.cluster),
+				ResourcesVpcConfig: &ekstypes.VpcConfigRequest{
+					EndpointPublicAccess: aws.Bool(w.public), EndpointPrivateAccess: aws.Bool(w.private),
+				},
+			}); err != nil {
+				return err
+			}
+			return o.waitClusterActive(ctx, w.cluster, timeout)
+		}})
+	}
+	switch c.nodeGroup {
+	case nodeGroupCreate:
+		steps = append(steps, o.roleStep(w.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, eksNodePolicies, want.partTags(), undo))
+		steps = append(steps, o.nodeGroupSteps(w, want.partTags(), undo, timeout)...)
+	case nodeGroupReplace:
+		steps = append(steps, eksStep{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
+			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
+		}})
+		steps = append(steps, o.nodeGroupSteps(w, want.partTags(), undo, timeout)...)
+	case nodeGroupRemove:
+		steps = append(steps, eksStep{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
+			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
+		}}, o.deleteRoleStep(h.nodeGroup.role))
+	case nodeGroupKeep:
+		if step, ok := o.nodeGroupConfigStep(w, h.nodeGroup, w.nodeGroup, timeout); ok {
+			steps = append(steps, step)
+		}
+	}
+	if !maps.Equal(have.tags, want.tags) {
+		steps = append(steps, eksStep{"update tags of " + w.side, func(ctx context.Context) error {
+			return o.retag(ctx, h, w, have, want)
+		}})
+	}
+	return steps
+}
+
+// nodeGroupConfigStep changes sizes and labels in place, if they changed.
+func (o *eksPairOps) nodeGroupConfigStep(s *eksSideSpec, h, w *eksNodeGroupSpec, timeout time.Duration) (eksStep, bool) {
+	in := &eks.UpdateNodegroupConfigInput{ClusterName: aws.String(s.cluster), NodegroupName: aws.String(w.name)}
+	changed := false
+	if h.minSize != w.minSize || h.maxSize != w.maxSize || h.desiredSize != w.desiredSize {
+		in.ScalingConfig = &ekstypes.NodegroupScalingConfig{
+			MinSize: aws.Int32(w.minSize), MaxSize: aws.Int32(w.maxSize), DesiredSize: aws.Int32(w.desiredSize),
+		}
+		changed = true
+	}
+	if set, remove := tagDiff(h.labels, w.labels); len(set) > 0 || len(remove) > 0 {
+		in.Labels = &ekstypes.UpdateLabelsPayload{AddOrUpdateLabels: set, RemoveLabels: remove}
+		changed = true
+	}
+	return eksStep{"update node group " + w.name, func(ctx context.Context) error {
+		if _, err := o.eks.UpdateNodegroupConfig(ctx, in); err != nil {
+			return err
+		}
+		w := eks.NewNodegroupActiveWaiter(o.eks, func(w *eks.NodegroupActiveWaiterOptions) {
+			w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+		})
+		return w.Wait(ctx, &eks.DescribeNodegroupInput{ClusterName: in.ClusterName, NodegroupName: in.NodegroupName}, timeout)
+	}}, changed
+}
+
+// retag brings a kept side's tags to want. The cluster's are compared with
+// what it carries, so drift on either cluster is repaired; node group and
+// roles follow the change of tags_all, and do not carry paved:live, so a
+// flip of live retags the clusters alone.
+func (o *eksPairOps) retag(ctx context.Context, h, w *eksSideSpec, have, want eksPairSpec) error {
+	out, err := o.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(w.cluster)})
+	if err != nil {
+		return fmt.Errorf("DescribeCluster %s: %w", w.cluster, err)
+	}
+	if err := o.retagResource(ctx, out.Cluster.Arn, out.Cluster.Tags, want.tags); err != nil {
+		return err
+	}
+	set, remove := tagDiff(have.partTags(), want.partTags())
+	if len(set) == 0 && len(remove) == 0 {
+		return nil
+	}
+	if h.nodeGroup != nil && w.nodeGroup != nil {
+		ng, err := o.eks.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(w.cluster), NodegroupName: aws.String(w.nodeGroup.name)})
+		if err != nil {
+			return fmt.Errorf("DescribeNodegroup %s: %w", w.nodeGroup.name, err)
+		}
+		if err := o.retagResource(ctx, ng.Nodegroup.NodegroupArn, ng.Nodegroup.Tags, want.partTags()); err != nil {
+			return err
+		}
+	}
+	var roles []string
+	if w.ownRole != "" {
+		roles = append(roles, w.ownRole)
+	}
+	if w.nodeGroup != nil {
+		roles = append(roles, w.nodeGroup.role)
+	}
+	for _, role := range roles {
+		if err := applyTags(ctx, o.iam, role, have.partTags(), want.partTags()); err != nil {
+			return fmt.Errorf("role %s: %w", role, err)
+		}
+	}
+	return nil
+}
+
+func (o *eksPairOps) retagResource(ctx context.Context, arn *string, have, want map[string]string) error {
+	set, remove := tagDiff(have, want)
+	if len(remove) > 0 {
+		if _, err := o.eks.UntagResource(ctx, &eks.UntagResourceInput{ResourceArn: arn, TagKeys: remove}); err != nil {
+			return fmt.Errorf("UntagResource %s: %w", aws.ToString(arn), err)
+		}
+	}
+	if len(set) > 0 {
+		if _, err := o.eks.TagResource(ctx, &eks.TagResourceInput{ResourceArn: arn, Tags: set}); err != nil {
+			return fmt.Errorf("TagResource %s: %w", aws.ToString(arn), err)
+		}
+	}
+	return nil
+}
+
+// deleteAll takes down every side. A side that fails does not stop the
+// other; the errors are reported together and a retried destroy resumes.
+func (o *eksPairOps) deleteAll(ctx context.Context, have eksPairSpec, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var errs []error
+	for _, side := range eksSides {
+		h := have.sides[side]
+		if h == nil {
+			continue
+		}
+		for _, s := range o.deleteSteps(h, nil, timeout) {
+			if err := s.run(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("%s: step %q failed: %w", side, s.name, err))
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (o *eksPairOps) waitClusterActive(ctx context.Context, name string, timeout time.Duration) error {
+	w := eks.NewClusterActiveWaiter(o.eks, func(w *eks.ClusterActiveWaiterOptions) {
+		w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+	})
+	return w.Wait(ctx, &eks.DescribeClusterInput{Name: aws.String(name)}, timeout)
+}
+
+// deleteCluster deletes a cluster and waits until it is gone; one already
+// gone is no error.
+func (o *eksPairOps) deleteCluster(ctx context.Context, name string, timeout time.Duration) error {
+	_, err := o.eks.DeleteCluster(ctx, &eks.DeleteClusterInput{Name: aws.String(name)})
+	if isEKSNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("DeleteCluster %s: %w", name, err)
+	}
+	w := eks.NewClusterDeletedWaiter(o.eks, func(w *eks.ClusterDeletedWaiterOptions) {
+		w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+	})
+	if err := w.Wait(ctx, &eks.DescribeClusterInput{Name: aws.String(name)}, timeout); err != nil {
+		return fmt.Errorf("waiting for cluster %s to be deleted: %w", name, err)
+	}
+	return nil
+}
+
+func (o *eksPairOps) deleteNodegroup(ctx context.Context, cluster, name string, timeout time.Duration) error {
+	_, err := o.eks.DeleteNodegroup(ctx, &eks.DeleteNodegroupInput{ClusterName: aws.String(cluster), NodegroupName: aws.String(name)})
+	if isEKSNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("DeleteNodegroup %s: %w", name, err)
+	}
+	w := eks.NewNodegroupDeletedWaiter(o.eks, func(w *eks.NodegroupDeletedWaiterOptions) {
+		w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+	})
+	if err := w.Wait(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(cluster), NodegroupName: aws.String(name)}, timeout); err != nil {
+		return fmt.Errorf("waiting for node group %s to be deleted: %w", name, err)
+	}
+	return nil
+}
+
+// read refreshes m from EKS: for each side it holds (on import: each side
+// whose cluster exists) the cluster and its node group. It reports false
+// when no cluster of the pair exists.
+func (o *eksPairOps) read(ctx context.Context, m *eksPairModel, meta *meta) (bool, error) {
+	importing := m.Blue.IsNull() && m.Green.IsNull() // an import has only the id so far
+	var diags diag.Diagnostics
+	var seen []map[string]string // each cluster's tags
+	found := map[string]bool{}
+	for _, side := range eksSides {
+		obj := m.sideObject(side)
+		sm := parseSide(ctx, *obj, &diags)
+		if sm == nil {
+			if !importing {
+				continue
+			}
+			sm = &sideModels{}
+		}
+		name := o.names.cluster(side)
+		out, err := o.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
+		gone := isEKSNotFound(err) || (err == nil && out.Cluster.Status == ekstypes.ClusterStatusDeleting)
+		if err != nil && !gone {
+			return false, fmt.Errorf("DescribeCluster %s: %w", name, err)
+		}
+		if gone {
+			if !importing {
+				markGone(sm)
+				*obj = sm.object(ctx, &diags)
+			}
+			continue
+		}
+		found[side] = true
+		c := out.Cluster
+		seen = append(seen, c.Tags)
+		sm.side.Version = types.StringValue(aws.ToString(c.Version))
+		sm.side.RoleARN = types.StringValue(aws.ToString(c.RoleArn))
+		sm.side.ClusterName = types.StringValue(aws.ToString(c.Name))
+		sm.side.ARN = types.StringValue(aws.ToString(c.Arn))
+		sm.side.Endpoint = types.StringValue(aws.ToString(c.Endpoint))
+		sm.side.CertificateAuthority = types.StringNull()
+		if c.CertificateAuthority != nil {
+			sm.side.CertificateAuthority = types.StringValue(aws.ToString(c.CertificateAuthority.Data))
+		}
+		sm.side.OIDCIssuer = types.StringNull()
+		if c.Identity != nil && c.Identity.Oidc != nil {
+			sm.side.OIDCIssuer = types.StringValue(aws.ToString(c.Identity.Oidc.Issuer))
+		}
+		if v := c.ResourcesVpcConfig; v != nil {
+			sm.side.EndpointPublicAccess = types.BoolValue(v.EndpointPublicAccess)
+			sm.side.EndpointPrivateAccess = types.BoolValue(v.EndpointPrivateAccess)
+		}
+		if importing || sm.ng != nil {
+			if err := o.readNodeGroup(ctx, side, sm, importing, &diags); err != nil {
+				return false, err
+			}
+		}
+		*obj = sm.object(ctx, &diags)
+	}
+	if len(found) == 0 {
+		return false, nil
+	}
+
+	prior := stringMap(ctx, m.TagsAll, &diags)
+	tags := observed(prior, seen, importing)
+	m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, tags)
+	own := maps.Clone(tags)
+	delete(own, eksLiveTag)
+	if importing {
+		m.Team, m.Service = types.StringValue(own["team"]), types.StringValue(own["service"])
+		m.Live = importedLive(tags[eksLiveTag], found)
+	}
+	if own := meta.ownTags(m.Tags, own, eksStandardTags(m), importing); len(own) > 0 || !m.Tags.IsNull() {
+		m.Tags, _ = types.MapValueFrom(ctx, types.StringType, own)
+	}
+	m.ID = types.StringValue(m.Environment.ValueString() + "/" + m.Name.ValueString())
+	m.Binding = eksBinding(ctx, m)
+	if diags.HasError() {
+		return false, fmt.Errorf("converting pair %s: %v", o.names.pair, diags)
+	}
+	return true, nil
+}
+
+// readNodeGroup refreshes a side's node group. One that is gone keeps its
+// configuration and loses node_group_name, so the plan creates it again.
+func (o *eksPairOps) readNodeGroup(ctx context.Context, side string, sm *sideModels, importing bool, diags *diag.Diagnostics) error {
+	name := o.names.nodeGroup(side)
+	out, err := o.eks.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(o.names.cluster(side)), NodegroupName: aws.String(name)})
+	if isEKSNotFound(err) || (err == nil && out.Nodegroup.Status == ekstypes.NodegroupStatusDeleting) {
+		sm.side.NodeGroupName = types.StringNull()
+		if importing {
+			sm.ng = nil
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("DescribeNodegroup %s: %w", name, err)
+	}
+	ng := out.Nodegroup
+	if sm.ng == nil {
+		sm.ng = &eksNodeGroupModel{Labels: types.MapNull(types.StringType)}
+	}
+	sm.side.NodeGroupName = types.StringValue(name)
+	var d diag.Diagnostics
+	sm.ng.InstanceTypes, d = types.ListValueFrom(ctx, types.StringType, ng.InstanceTypes)
+	diags.Append(d...)
+	if sc := ng.ScalingConfig; sc != nil {
+		sm.ng.MinSize = types.Int64Value(int64(aws.ToInt32(sc.MinSize)))
+		sm.ng.MaxSize = types.Int64Value(int64(aws.ToInt32(sc.MaxSize)))
+		sm.ng.DesiredSize = types.Int64Value(int64(aws.ToInt32(sc.DesiredSize)))
+	}
+	if len(ng.Labels) > 0 || !sm.ng.Labels.IsNull() {
+		sm.ng.Labels, d = types.MapValueFrom(ctx, types.StringType, ng.Labels)
+		diags.Append(d...)
+	}
+	return nil
+}
+
+// markGone clears what a side's cluster reported, keeping its configuration.
+func markGone(sm *sideModels) {
+	for _, v := range []*types.String{
+		&sm.side.ClusterName, &sm.side.ARN, &sm.side.Endpoint, &sm.side.CertificateAuthority, &sm.side.OIDCIssuer, &sm.side.NodeGroupName,
+	} {
+		*v = types.StringNull()
+	}
+}
+
+// observed picks, of the tags each cluster reports, the first set that
+// differs from what the state held, so drift on either cluster shows; on
+// import, the first cluster's.
+func observed(prior map[string]string, seen []map[string]string, importing bool) map[string]string {
+	if importing {
+		return seen[0]
+	}
+	for _, tags := range seen {
+		if !maps.Equal(tags, prior) {
+			return tags
+		}
+	}
+	return prior
+}
+
+// importedLive reads live from the paved:live tag or, for a pair with one
+// side, that side; otherwise it stays null and the configuration decides.
+func importedLive(tag string, found map[string]bool) types.String {
+	if found[tag] {
+		return types.StringValue(tag)
+	}
+	if len(found) == 1 {
+		for side := range found {
+			return types.StringValue(side)
+		}
+	}
+	return types.StringNull()
+}
+
+// serviceTrustPolicy lets an AWS service assume a role, with the given actions only.
+func serviceTrustPolicy(service string, actions ...string) string {
+	doc := policyDocument{
+		Version: "2012-10-17",
+		Statement: []policyStatement{{
+			Effect:    "Allow",
+			Principal: map[string]stringList{"Service": {service}},
+			Action:    actions,
+		}},
+	}
+	b, _ := json.Marshal(doc) // a struct of strings always marshals
+	return string(b)
+}
+
+// pavedOwned reports whether a role's tags say paved created it.
+func pavedOwned(tags []iamtypes.Tag) bool {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == "managed-by" && aws.ToString(t.Value) == managedBy {
+			return true
+		}
+	}
+	return false
+}
+
+func isEKSNotFound(err error) bool {
+	var nf *ekstypes.ResourceNotFoundException
+	return errors.As(err, &nf)
+}
+
+// retryIAMPropagation retries a call that names a role created moments
+// before: IAM is eventually consistent, and until EKS sees the new role it
+// answers InvalidParameterException.
+func retryIAMPropagation(o *eks.Options) {
+	o.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(func(so *retry.StandardOptions) {
+		so.Retryables = append(so.Retryables, retry.IsErrorRetryableFunc(isIAMPropagation))
+		so.MaxBackoff = 10 * time.Second
+		so.RateLimiter = ratelimit.None
+	}), 12)
+}
+
+func isIAMPropagation(err error) aws.Ternary {
+	var ipe *ekstypes.InvalidParameterException
+	if !errors.As(err, &ipe) {
+		return aws.UnknownTernary
+	}
+	msg := ipe.ErrorMessage()
+	for _, s := range []string{"could not be assumed", "does not exist", "doesn't have the Amazon EKS Managed Policies"} {
+		if strings.Contains(msg, s) {
+			return aws.TrueTernary
+		}
+	}
+	return aws.UnknownTernary
+}
