@@ -41,16 +41,6 @@ func (e Endpoints) elasticache(o *elasticache.Options) {
 	}
 }
 
-// ElastiCache returns an ElastiCache client acting as the deployer role in
-// env's account and region.
-func (s *Sessions) ElastiCache(ctx context.Context, env string) (*elasticache.Client, error) {
-	cfg, err := s.Config(ctx, env)
-	if err != nil {
-		return nil, fmt.Errorf("ElastiCache client for %q: %w", env, err)
-	}
-	return elasticache.NewFromConfig(cfg, s.opts.Endpoints.elasticache), nil
-}
-
 func (e Endpoints) eks(o *eks.Options) {
 	if e.EKS != "" {
 		o.BaseEndpoint = aws.String(e.EKS)
@@ -63,30 +53,49 @@ func (e Endpoints) elbv2(o *elasticloadbalancingv2.Options) {
 	}
 }
 
-// EKS returns an EKS client acting as the deployer role in env's account and region.
-func (s *Sessions) EKS(ctx context.Context, env string) (*eks.Client, error) {
+// cachedClient returns the client of a service in env's account, made on
+// first use: one client, and so one connection pool, per service and
+// environment, however many resources refresh at once.
+func cachedClient[C any](ctx context.Context, s *Sessions, service, env string, newClient func(aws.Config) C) (C, error) {
+	key := service + "/" + env
+	if c, ok := s.clients.Load(key); ok {
+		return c.(C), nil
+	}
 	cfg, err := s.Config(ctx, env)
 	if err != nil {
-		return nil, fmt.Errorf("EKS client for %q: %w", env, err)
+		var none C
+		return none, fmt.Errorf("%s client for %q: %w", service, env, err)
 	}
-	return eks.NewFromConfig(cfg, s.opts.Endpoints.eks), nil
+	c, _ := s.clients.LoadOrStore(key, newClient(cfg))
+	return c.(C), nil
+}
+
+// ElastiCache returns an ElastiCache client acting as the deployer role in
+// env's account and region.
+func (s *Sessions) ElastiCache(ctx context.Context, env string) (*elasticache.Client, error) {
+	return cachedClient(ctx, s, "ElastiCache", env, func(cfg aws.Config) *elasticache.Client {
+		return elasticache.NewFromConfig(cfg, s.opts.Endpoints.elasticache)
+	})
+}
+
+// EKS returns an EKS client acting as the deployer role in env's account and region.
+func (s *Sessions) EKS(ctx context.Context, env string) (*eks.Client, error) {
+	return cachedClient(ctx, s, "EKS", env, func(cfg aws.Config) *eks.Client {
+		return eks.NewFromConfig(cfg, s.opts.Endpoints.eks)
+	})
 }
 
 // ELBv2 returns an Elastic Load Balancing v2 client acting as the deployer
 // role in env's account and region.
 func (s *Sessions) ELBv2(ctx context.Context, env string) (*elasticloadbalancingv2.Client, error) {
-	cfg, err := s.Config(ctx, env)
-	if err != nil {
-		return nil, fmt.Errorf("ELBv2 client for %q: %w", env, err)
-	}
-	return elasticloadbalancingv2.NewFromConfig(cfg, s.opts.Endpoints.elbv2), nil
+	return cachedClient(ctx, s, "ELBv2", env, func(cfg aws.Config) *elasticloadbalancingv2.Client {
+		return elasticloadbalancingv2.NewFromConfig(cfg, s.opts.Endpoints.elbv2)
+	})
 }
 
 // IAM returns an IAM client acting as the deployer role in env's account.
 func (s *Sessions) IAM(ctx context.Context, env string) (*iam.Client, error) {
-	cfg, err := s.Config(ctx, env)
-	if err != nil {
-		return nil, fmt.Errorf("IAM client for %q: %w", env, err)
-	}
-	return iam.NewFromConfig(cfg, s.opts.Endpoints.iam), nil
+	return cachedClient(ctx, s, "IAM", env, func(cfg aws.Config) *iam.Client {
+		return iam.NewFromConfig(cfg, s.opts.Endpoints.iam)
+	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -51,6 +52,7 @@ type Sessions struct {
 	mu          sync.Mutex
 	hubIdentity *Identity
 	envs        map[string]*session
+	clients     sync.Map // "<service>/<environment>" -> service client
 }
 
 // session is one environment's verified config. Only success is kept: a
@@ -69,6 +71,11 @@ const refreshWindow = 5 * time.Minute
 // New returns Sessions for the given options. Nothing is called until an
 // environment is first used.
 func New(opts Options) *Sessions {
+	if opts.Hub.HTTPClient == nil {
+		// One transport for every client, so connections are pooled and
+		// reused rather than opened per client.
+		opts.Hub.HTTPClient = awshttp.NewBuildableClient()
+	}
 	return &Sessions{opts: opts, envs: map[string]*session{}}
 }
 

@@ -174,8 +174,8 @@ class ElastiCacheBackend(models.ElastiCacheBackend):
     def _holders(self) -> list[Any]:
         """What holds subnet and parameter groups: replication groups, and the
         cache clusters moto has not marked deleting (it never removes those)."""
-        clusters = [c for c in self.cache_clusters.values() if c.cache_cluster_status != "deleting"]
-        return [*self.replication_groups.values(), *clusters]
+        clusters = [c for c in list(self.cache_clusters.values()) if c.cache_cluster_status != "deleting"]
+        return [*list(self.replication_groups.values()), *clusters]
 
     def _parameter_group(self, name: str) -> CacheParameterGroup:
         # AWS stores parameter group names in lower case.
@@ -321,16 +321,25 @@ class ElastiCacheBackend(models.ElastiCacheBackend):
         group = self.cache_subnet_groups.pop(name)
         self.tagging_service.delete_all_tags_for_resource(group.arn)
 
-    def _member_clusters(self) -> dict[str, MemberCluster]:
+    def _member_clusters(self, groups: list[Any] | None = None) -> dict[str, MemberCluster]:
+        # list() copies: moto's server answers requests on several threads,
+        # and another may be adding a group meanwhile.
         members = [
             MemberCluster(group, member, self.account_id, self.region_name)
-            for group in self.replication_groups.values()
+            for group in (groups if groups is not None else list(self.replication_groups.values()))
             for node_group in group.node_groups
             for member in node_group["node_group_members"]
         ]
         return {m.cache_cluster_id: m for m in members}
 
     def describe_cache_clusters(self, cache_cluster_id: str | None = None) -> list[Any]:
+        if cache_cluster_id:
+            # Members are named <group>-NNN: look at that group only, so one
+            # lookup does not cost a walk over every group.
+            group = self.replication_groups.get(cache_cluster_id.rsplit("-", 1)[0])
+            member = self._member_clusters([group] if group else []).get(cache_cluster_id)
+            if member:
+                return [member]
         members = self._member_clusters()
         if cache_cluster_id in members:
             return [members[cache_cluster_id]]
@@ -368,7 +377,7 @@ class ElastiCacheBackend(models.ElastiCacheBackend):
         # the group minutes later. Here the next Describe stands for later: the
         # group is gone, so a client polling for ReplicationGroupNotFoundFault
         # ends, and the subnet and parameter groups it held become deletable.
-        for group in [g for g in self.replication_groups.values() if g.status == "deleting"]:
+        for group in [g for g in list(self.replication_groups.values()) if g.status == "deleting"]:
             del self.replication_groups[group.replication_group_id]
             self.tagging_service.delete_all_tags_for_resource(group.arn)
         return super().describe_replication_groups(replication_group_id)
