@@ -342,10 +342,19 @@ func checkBinding(ctx context.Context, m *albTargetBindingModel, diags *diag.Dia
 		diags.AddAttributeError(path.Root("path_patterns"), "Too many conditions",
 			fmt.Sprintf("host_headers and path_patterns have %d values together; ELBv2 allows %d per rule", len(hosts)+len(paths), maxConditionValues))
 	}
-	if hc, ok := albObjectAs[healthCheckModel](ctx, m.HealthCheck); ok && !hc.TimeoutSeconds.IsUnknown() && !hc.IntervalSeconds.IsUnknown() &&
-		hc.TimeoutSeconds.ValueInt64() >= hc.IntervalSeconds.ValueInt64() {
-		diags.AddAttributeError(path.Root("health_check"), "Health check timeout too long",
-			fmt.Sprintf("health_check.timeout_seconds (%d) must be less than health_check.interval_seconds (%d)", hc.TimeoutSeconds.ValueInt64(), hc.IntervalSeconds.ValueInt64()))
+	if hc, ok := albObjectAs[healthCheckModel](ctx, m.HealthCheck); ok && !hc.TimeoutSeconds.IsUnknown() && !hc.IntervalSeconds.IsUnknown() {
+		// In ValidateConfig an omitted field is still null: its default applies.
+		timeout, interval := int64(defaultHealthCheck.Timeout), int64(defaultHealthCheck.Interval)
+		if !hc.TimeoutSeconds.IsNull() {
+			timeout = hc.TimeoutSeconds.ValueInt64()
+		}
+		if !hc.IntervalSeconds.IsNull() {
+			interval = hc.IntervalSeconds.ValueInt64()
+		}
+		if timeout >= interval {
+			diags.AddAttributeError(path.Root("health_check"), "Health check timeout too long",
+				fmt.Sprintf("health_check.timeout_seconds (%d) must be less than health_check.interval_seconds (%d)", timeout, interval))
+		}
 	}
 
 	pair, ok := albObjectAs[clusterPairModel](ctx, m.ClusterPair)

@@ -1,0 +1,4 @@
+import {
+  to = paved_eks_cluster_pair.shop
+  id = "prod/shop"
+}
