@@ -12,7 +12,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +22,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/paved-road/paved/internal/emulator"
 	"github.com/paved-road/paved/provider/standards"
@@ -41,8 +49,10 @@ const (
 )
 
 // TestAccModules runs `init` and `test` of each module with a tests/ folder,
-// then checks with the ElastiCache API, in every environment account of the
+// then checks with the AWS APIs, in every environment account of the
 // module's test standards, that the test removed everything it created.
+// A module with a tests/listener/ folder has those tests run too, on a load
+// balancer listener the test creates in the dev environment's account.
 // Each module's examples are checked with `init` and `validate`.
 func TestAccModules(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
@@ -80,11 +90,23 @@ func TestAccModules(t *testing.T) {
 				t.Fatalf("module %s has no tests/standards.yaml for its tests: %v", module, err)
 			}
 
+			names := testNames(t, filepath.Join(work, "tests"))
+
 			runCLI(t, cli, work, env, "init", "-input=false", "-no-color")
 			runCLI(t, cli, work, env, "test", "-no-color",
 				"-var", "standards_file="+standardsFile,
 				"-var", "endpoint="+server.URL)
-			nothingLeft(t, server.URL, standardsFile)
+			nothingLeft(t, server.URL, standardsFile, names, "")
+
+			if info, err := os.Stat(filepath.Join(work, "tests", "listener")); err == nil && info.IsDir() {
+				f := newListenerFixture(t, server.URL, standardsFile, module)
+				runCLI(t, cli, work, env, "init", "-input=false", "-no-color", "-test-directory=tests/listener")
+				runCLI(t, cli, work, env, "test", "-no-color", "-test-directory=tests/listener",
+					"-var", "standards_file="+f.standardsFile,
+					"-var", "endpoint="+server.URL,
+					"-var", "listener_arn="+f.listenerARN)
+				nothingLeft(t, server.URL, standardsFile, names, f.listenerARN)
+			}
 
 			examples, _ := filepath.Glob(filepath.Join(work, "examples", "*", "*.tf"))
 			seen := map[string]bool{}
@@ -238,18 +260,38 @@ func copyModule(t *testing.T, src, dst string) {
 
 // nothingLeft checks, in the account and region of every environment of the
 // standards file, that no replication group, and no parameter or subnet
-// group other than the built-in defaults, is left.
-func nothingLeft(t *testing.T, endpoint, standardsFile string) {
+// group other than the built-in defaults, no EKS cluster, no IAM role named
+// after one of names and tagged managed-by=paved, and no target group is
+// left; and, when listenerARN is set, that the listener has no rule besides
+// its default one.
+func nothingLeft(t *testing.T, endpoint, standardsFile string, names []string, listenerARN string) {
 	t.Helper()
 	doc, err := standards.Load(standardsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx := t.Context()
 	for name, env := range doc.Environments {
-		client := inspector(t, endpoint, env.AccountID, env.Region)
-		left, err := cacheParts(t.Context(), client)
-		if err != nil {
-			t.Fatalf("environment %s (%s): %v", name, env.AccountID, err)
+		cfg := accountConfig(t, endpoint, env.AccountID, env.Region)
+		c := clients(cfg, endpoint)
+		var left []string
+		for _, list := range []func() ([]string, error){
+			func() ([]string, error) { return cacheParts(ctx, c.cache) },
+			func() ([]string, error) { return clusters(ctx, c.eks) },
+			func() ([]string, error) { return pavedRoles(ctx, c.iam, names) },
+			func() ([]string, error) { return targetGroups(ctx, c.elbv2) },
+			func() ([]string, error) {
+				if listenerARN == "" || !strings.Contains(listenerARN, ":"+env.Region+":"+env.AccountID+":") {
+					return nil, nil
+				}
+				return listenerRules(ctx, c.elbv2, listenerARN)
+			},
+		} {
+			parts, err := list()
+			if err != nil {
+				t.Fatalf("environment %s (%s): %v", name, env.AccountID, err)
+			}
+			left = append(left, parts...)
 		}
 		if len(left) > 0 {
 			t.Errorf("environment %s (account %s, %s) still holds %s after the module test",
@@ -258,10 +300,39 @@ func nothingLeft(t *testing.T, endpoint, standardsFile string) {
 	}
 }
 
-// inspector returns an ElastiCache client in an environment account, reached
+// testNameLine is a `name = "..."` line of a test file.
+var testNameLine = regexp.MustCompile(`(?m)^\s*name\s*=\s*"([^"]+)"`)
+
+// testNames lists the names the test files under dir give their module
+// (their `name = "..."` lines), which the module names what it creates after.
+func testNames(t *testing.T, dir string) []string {
+	t.Helper()
+	var names []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".tftest.hcl") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range testNameLine.FindAllStringSubmatch(string(data), -1) {
+			if !slices.Contains(names, m[1]) {
+				names = append(names, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// accountConfig returns the configuration of an environment account, reached
 // by assuming a role there from the hub without the provider's code, and
 // checks with GetCallerIdentity that it landed in that account.
-func inspector(t *testing.T, endpoint, account, region string) *elasticache.Client {
+func accountConfig(t *testing.T, endpoint, account, region string) aws.Config {
 	t.Helper()
 	hub := aws.Config{
 		Region:      hubRegion,
@@ -277,9 +348,262 @@ func inspector(t *testing.T, endpoint, account, region string) *elasticache.Clie
 		t.Fatal(err)
 	}
 	if got := aws.ToString(id.Account); got != account {
-		t.Fatalf("inspector landed in account %s, want %s", got, account)
+		t.Fatalf("assumed role landed in account %s, want %s", got, account)
 	}
-	return elasticache.NewFromConfig(cfg, func(o *elasticache.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	return cfg
+}
+
+// accountClients are the API clients of one account and region, on the
+// emulator.
+type accountClients struct {
+	cache *elasticache.Client
+	ec2   *ec2.Client
+	eks   *eks.Client
+	elbv2 *elasticloadbalancingv2.Client
+	iam   *iam.Client
+}
+
+func clients(cfg aws.Config, endpoint string) accountClients {
+	url := aws.String(endpoint)
+	return accountClients{
+		cache: elasticache.NewFromConfig(cfg, func(o *elasticache.Options) { o.BaseEndpoint = url }),
+		ec2:   ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = url }),
+		eks:   eks.NewFromConfig(cfg, func(o *eks.Options) { o.BaseEndpoint = url }),
+		elbv2: elasticloadbalancingv2.NewFromConfig(cfg, func(o *elasticloadbalancingv2.Options) { o.BaseEndpoint = url }),
+		iam:   iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = url }),
+	}
+}
+
+// listenerFixture is an internet-facing application load balancer with an
+// HTTP listener, in a VPC of its own in the dev environment's account, and a
+// copy of the test standards whose dev environment is that VPC.
+type listenerFixture struct {
+	listenerARN   string
+	standardsFile string
+}
+
+// newListenerFixture creates the fixture, and removes it (best effort) when
+// the test ends.
+func newListenerFixture(t *testing.T, endpoint, standardsFile, name string) listenerFixture {
+	t.Helper()
+	doc, err := standards.Load(standardsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, ok := doc.Environments["dev"]
+	if !ok {
+		t.Fatalf("%s has no dev environment for the listener tests", standardsFile)
+	}
+	c := clients(accountConfig(t, endpoint, dev.AccountID, dev.Region), endpoint)
+	ctx := t.Context()
+	var undo []func(context.Context) error
+	t.Cleanup(func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			if err := undo[i](context.Background()); err != nil {
+				t.Logf("removing the listener fixture: %v", err)
+			}
+		}
+	})
+
+	vpc, err := c.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.20.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpcID := vpc.Vpc.VpcId
+	undo = append(undo, func(ctx context.Context) error {
+		_, err := c.ec2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: vpcID})
+		return err
+	})
+	var subnets []string
+	for i, zone := range []string{"a", "b"} {
+		s, err := c.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{
+			VpcId: vpcID, AvailabilityZone: aws.String(dev.Region + zone), CidrBlock: aws.String(fmt.Sprintf("10.20.%d.0/24", i)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := s.Subnet.SubnetId
+		subnets = append(subnets, aws.ToString(id))
+		undo = append(undo, func(ctx context.Context) error {
+			_, err := c.ec2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: id})
+			return err
+		})
+	}
+	sg, err := c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+		GroupName: aws.String(name + "-alb"), Description: aws.String("module test load balancer"), VpcId: vpcID,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo = append(undo, func(ctx context.Context) error {
+		_, err := c.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: sg.GroupId})
+		return err
+	})
+
+	lb, err := c.elbv2.CreateLoadBalancer(ctx, &elasticloadbalancingv2.CreateLoadBalancerInput{
+		Name: aws.String(name), Subnets: subnets, SecurityGroups: []string{aws.ToString(sg.GroupId)},
+		Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, Type: elbtypes.LoadBalancerTypeEnumApplication,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lbARN := lb.LoadBalancers[0].LoadBalancerArn
+	undo = append(undo, func(ctx context.Context) error {
+		_, err := c.elbv2.DeleteLoadBalancer(ctx, &elasticloadbalancingv2.DeleteLoadBalancerInput{LoadBalancerArn: lbARN})
+		return err
+	})
+	listener, err := c.elbv2.CreateListener(ctx, &elasticloadbalancingv2.CreateListenerInput{
+		LoadBalancerArn: lbARN, Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
+		DefaultActions: []elbtypes.Action{{
+			Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: aws.String("404")},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listenerARN := listener.Listeners[0].ListenerArn
+	undo = append(undo, func(ctx context.Context) error {
+		_, err := c.elbv2.DeleteListener(ctx, &elasticloadbalancingv2.DeleteListenerInput{ListenerArn: listenerARN})
+		return err
+	})
+
+	copyFile := filepath.Join(t.TempDir(), "standards.yaml")
+	data, err := os.ReadFile(standardsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err = withDevNetwork(data, aws.ToString(vpcID), subnets, aws.ToString(sg.GroupId))
+	if err != nil {
+		t.Fatalf("%s: %v", standardsFile, err)
+	}
+	if err := os.WriteFile(copyFile, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return listenerFixture{listenerARN: aws.ToString(listenerARN), standardsFile: copyFile}
+}
+
+// withDevNetwork returns the standards document with the dev environment's
+// vpc_id, subnet_ids and security_group_ids replaced, and the rest kept.
+func withDevNetwork(doc []byte, vpcID string, subnetIDs []string, securityGroupID string) ([]byte, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc, &root); err != nil {
+		return nil, err
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 {
+		return nil, errors.New("not one YAML document")
+	}
+	dev := mapValue(mapValue(root.Content[0], "environments"), "dev")
+	vpc, subnets, groups := mapValue(dev, "vpc_id"), mapValue(dev, "subnet_ids"), mapValue(dev, "security_group_ids")
+	if vpc == nil || vpc.Kind != yaml.ScalarNode || subnets == nil || subnets.Kind != yaml.SequenceNode || groups == nil || groups.Kind != yaml.SequenceNode {
+		return nil, errors.New("environments.dev has no vpc_id, subnet_ids and security_group_ids to replace")
+	}
+	vpc.Value = vpcID
+	scalars := func(values ...string) []*yaml.Node {
+		var nodes []*yaml.Node
+		for _, v := range values {
+			nodes = append(nodes, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v})
+		}
+		return nodes
+	}
+	subnets.Content = scalars(subnetIDs...)
+	groups.Content = scalars(securityGroupID)
+	return yaml.Marshal(&root)
+}
+
+// mapValue is the value of key in a YAML mapping node, or nil.
+func mapValue(node *yaml.Node, key string) *yaml.Node {
+	if node == nil || node.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		if node.Content[i].Value == key {
+			return node.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// clusters lists the EKS clusters in the client's account and region.
+func clusters(ctx context.Context, client *eks.Client) ([]string, error) {
+	var parts []string
+	pages := eks.NewListClustersPaginator(client, &eks.ListClustersInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ListClusters: %w", err)
+		}
+		for _, name := range page.Clusters {
+			parts = append(parts, "EKS cluster "+name)
+		}
+	}
+	return parts, nil
+}
+
+// pavedRoles lists the IAM roles of the client's account whose names start
+// with one of names and that carry the tag managed-by=paved.
+func pavedRoles(ctx context.Context, client *iam.Client, names []string) ([]string, error) {
+	var parts []string
+	pages := iam.NewListRolesPaginator(client, &iam.ListRolesInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ListRoles: %w", err)
+		}
+		for _, role := range page.Roles {
+			name := aws.ToString(role.RoleName)
+			if !slices.ContainsFunc(names, func(prefix string) bool { return strings.HasPrefix(name, prefix) }) {
+				continue
+			}
+			tags, err := client.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: role.RoleName})
+			if err != nil {
+				return nil, fmt.Errorf("ListRoleTags %s: %w", name, err)
+			}
+			for _, tag := range tags.Tags {
+				if aws.ToString(tag.Key) == "managed-by" && aws.ToString(tag.Value) == "paved" {
+					parts = append(parts, "IAM role "+name)
+					break
+				}
+			}
+		}
+	}
+	return parts, nil
+}
+
+// targetGroups lists the target groups in the client's account and region.
+func targetGroups(ctx context.Context, client *elasticloadbalancingv2.Client) ([]string, error) {
+	var parts []string
+	pages := elasticloadbalancingv2.NewDescribeTargetGroupsPaginator(client, &elasticloadbalancingv2.DescribeTargetGroupsInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("DescribeTargetGroups: %w", err)
+		}
+		for _, g := range page.TargetGroups {
+			parts = append(parts, "target group "+aws.ToString(g.TargetGroupName))
+		}
+	}
+	return parts, nil
+}
+
+// listenerRules lists the rules of a listener other than its default one.
+func listenerRules(ctx context.Context, client *elasticloadbalancingv2.Client, listenerARN string) ([]string, error) {
+	var parts []string
+	input := &elasticloadbalancingv2.DescribeRulesInput{ListenerArn: aws.String(listenerARN)}
+	for {
+		page, err := client.DescribeRules(ctx, input)
+		if err != nil {
+			return nil, fmt.Errorf("DescribeRules: %w", err)
+		}
+		for _, r := range page.Rules {
+			if !aws.ToBool(r.IsDefault) {
+				parts = append(parts, "listener rule "+aws.ToString(r.RuleArn)+" (priority "+aws.ToString(r.Priority)+")")
+			}
+		}
+		if aws.ToString(page.NextMarker) == "" {
+			return parts, nil
+		}
+		input.Marker = page.NextMarker
+	}
 }
 
 // cacheParts lists the replication groups, parameter groups and subnet
