@@ -477,7 +477,7 @@ func (o *albBindingOps) read(ctx context.Context, m *albTargetBindingModel, meta
 // targetGroups returns the binding's target groups by side.
 func (o *albBindingOps) targetGroups(ctx context.Context, name string) (map[string]elbtypes.TargetGroup, error) {
 	out := map[string]elbtypes.TargetGroup{}
-	for _, side := range pairSides {
+	for _, side := range eksSides {
 		// One name per call: ELBv2 fails the whole call if any name is missing.
 		tgName := targetGroupName(name, side)
 		page, err := o.client.DescribeTargetGroups(ctx, &elasticloadbalancingv2.DescribeTargetGroupsInput{Names: []string{tgName}})

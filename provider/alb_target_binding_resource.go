@@ -40,9 +40,6 @@ var (
 	_ resource.ResourceWithImportState      = (*albTargetBindingResource)(nil)
 )
 
-// pairSides are the sides a cluster pair can have.
-var pairSides = []string{"blue", "green"}
-
 // maxBindingNameLength keeps `<name>-green` within ELBv2's 32-character
 // limit on target group names.
 const maxBindingNameLength = 32 - len("-green")
@@ -76,7 +73,8 @@ type albTargetBindingModel struct {
 	Manifests       types.Map    `tfsdk:"manifests"`
 }
 
-// clusterPairModel is the `binding` object a paved_eks_cluster_pair exports.
+// clusterPairModel is the `binding` object a paved_eks_cluster_pair exports
+// and a paved_alb_target_binding takes as `cluster_pair`.
 type clusterPairModel struct {
 	ID          types.String `tfsdk:"id"`
 	Environment types.String `tfsdk:"environment"`
@@ -132,7 +130,7 @@ func (r *albTargetBindingResource) Metadata(_ context.Context, req resource.Meta
 func (r *albTargetBindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	side := stringvalidator.OneOf(pairSides...)
+	side := stringvalidator.OneOf(eksSides...)
 	conditionValues := func(what string) schema.ListAttribute {
 		return schema.ListAttribute{
 			Optional: true, ElementType: types.StringType,
@@ -191,7 +189,7 @@ func (r *albTargetBindingResource) Schema(_ context.Context, _ resource.SchemaRe
 					"sides": schema.ListAttribute{
 						Required: true, ElementType: types.StringType,
 						Validators: []validator.List{
-							listvalidator.SizeBetween(1, len(pairSides)), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(side),
+							listvalidator.SizeBetween(1, len(eksSides)), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(side),
 						},
 						Description: "The sides the pair has, `blue` and/or `green`.",
 					},

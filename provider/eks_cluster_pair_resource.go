@@ -97,15 +97,6 @@ type eksNodeGroupModel struct {
 	Labels        types.Map   `tfsdk:"labels"`
 }
 
-// eksBindingModel is what paved_alb_target_binding reads of a pair.
-type eksBindingModel struct {
-	ID          types.String `tfsdk:"id"`
-	Environment types.String `tfsdk:"environment"`
-	Name        types.String `tfsdk:"name"`
-	Live        types.String `tfsdk:"live"`
-	Sides       types.List   `tfsdk:"sides"`
-}
-
 // The object types of the nested attributes, taken from the schema so the
 // two cannot disagree.
 var (
@@ -277,14 +268,11 @@ func eksBindingAttribute() schema.SingleNestedAttribute {
 
 // eksTimeouts is the timeouts attribute, described for the docs.
 func eksTimeouts(ctx context.Context) schema.Attribute {
-	t, _ := timeouts.Attributes(ctx, timeouts.Opts{
-		Create: true, Update: true, Delete: true,
+	return timeoutsAttribute(ctx, timeouts.Opts{
 		CreateDescription: "How long creating the sides may take in all, such as `90m`. Defaults to 60m.",
 		UpdateDescription: "How long an update may take in all, including replacing a side, such as `2h`. Defaults to 90m.",
 		DeleteDescription: "How long deleting node groups, clusters and roles may take in all. Defaults to 60m.",
-	}).(schema.SingleNestedAttribute)
-	t.Description = "How long paved waits on EKS before giving up; an interrupted create removes what it made."
-	return t
+	}, "How long paved waits on EKS before giving up; an interrupted create removes what it made.")
 }
 
 func (r *eksClusterPairResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -389,7 +377,7 @@ func eksStandardTags(m *eksPairModel) map[string]string {
 // eksBinding derives the binding from the pair, each field known as soon
 // as what it depends on is.
 func eksBinding(ctx context.Context, m *eksPairModel) types.Object {
-	b := eksBindingModel{
+	b := clusterPairModel{
 		ID: types.StringUnknown(), Environment: m.Environment, Name: m.Name, Live: m.Live,
 		Sides: types.ListUnknown(types.StringType),
 	}

@@ -213,14 +213,11 @@ func (r *redisResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 
 // redisTimeouts is the timeouts attribute, described for the docs.
 func redisTimeouts(ctx context.Context) schema.Attribute {
-	attr, _ := timeouts.Attributes(ctx, timeouts.Opts{
-		Create: true, Update: true, Delete: true,
+	return timeoutsAttribute(ctx, timeouts.Opts{
 		CreateDescription: "How long create may wait for the group to become available, such as `90m`. Defaults to 60m.",
 		UpdateDescription: "How long each update step may wait, such as `2h`. Defaults to 80m.",
 		DeleteDescription: "How long delete may wait for the group to be gone. Defaults to 40m.",
-	}).(schema.SingleNestedAttribute)
-	attr.Description = "How long paved waits on ElastiCache before giving up; an interrupted create removes what it made."
-	return attr
+	}, "How long paved waits on ElastiCache before giving up; an interrupted create removes what it made.")
 }
 
 func (r *redisResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -533,4 +530,13 @@ func (v windowValidator) ValidateString(_ context.Context, req validator.StringR
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid window", err.Error())
 	}
+}
+
+// timeoutsAttribute is a create, update and delete timeouts attribute with
+// the descriptions tfplugindocs renders.
+func timeoutsAttribute(ctx context.Context, opts timeouts.Opts, description string) schema.Attribute {
+	opts.Create, opts.Update, opts.Delete = true, true, true
+	attr, _ := timeouts.Attributes(ctx, opts).(schema.SingleNestedAttribute)
+	attr.Description = description
+	return attr
 }
