@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -296,11 +297,8 @@ func (r *accessRoleResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	name := plan.Name.ValueString()
-	steps := []struct {
-		name string
-		run  func() error
-	}{
-		{"UpdateAssumeRolePolicy", func() error {
+	steps := []step{
+		{"UpdateAssumeRolePolicy", func(ctx context.Context) error {
 			if state.TrustPolicy.ValueString() == desired.trustPolicy {
 				return nil
 			}
@@ -309,7 +307,7 @@ func (r *accessRoleResource) Update(ctx context.Context, req resource.UpdateRequ
 			})
 			return err
 		}},
-		{"UpdateRole", func() error {
+		{"UpdateRole", func(ctx context.Context) error {
 			if current.description == desired.description && current.maxSessionSeconds == desired.maxSessionSeconds {
 				return nil
 			}
@@ -319,14 +317,12 @@ func (r *accessRoleResource) Update(ctx context.Context, req resource.UpdateRequ
 			})
 			return err
 		}},
-		{"policies", func() error { return applyPolicies(ctx, client, name, current, desired) }},
-		{"tags", func() error { return applyTags(ctx, client, name, current.tags, desired.tags) }},
+		{"policies", func(ctx context.Context) error { return applyPolicies(ctx, client, name, current, desired) }},
+		{"tags", func(ctx context.Context) error { return applyTags(ctx, client, name, current.tags, desired.tags) }},
 	}
-	for _, s := range steps {
-		if err := s.run(); err != nil {
-			resp.Diagnostics.AddError("Updating access role", fmt.Sprintf("role %q, step %s: %s", name, s.name, err))
-			return
-		}
+	if err := runSteps(ctx, steps); err != nil {
+		resp.Diagnostics.AddError("Updating access role", fmt.Sprintf("role %q: %s", name, err))
+		return
 	}
 	r.readInto(ctx, client, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -630,8 +626,17 @@ func setDiff(have, want []string) (add, remove []string) {
 	return add, remove
 }
 
-// knownStrings reads a set of strings, reporting false while any is unknown.
-func knownStrings(ctx context.Context, s types.Set, diags *diag.Diagnostics) ([]string, bool) {
+// stringElements is what types.List and types.Set share.
+type stringElements interface {
+	IsNull() bool
+	IsUnknown() bool
+	Elements() []attr.Value
+	ElementsAs(ctx context.Context, target any, allowUnhandled bool) diag.Diagnostics
+}
+
+// knownStrings reads a list or set of strings, reporting false while it or
+// any element is unknown.
+func knownStrings(ctx context.Context, s stringElements, diags *diag.Diagnostics) ([]string, bool) {
 	if s.IsNull() || s.IsUnknown() {
 		return nil, false
 	}

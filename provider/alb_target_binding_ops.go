@@ -102,12 +102,6 @@ type albBindingOps struct {
 // errListenerNotFound means the listener does not exist in the account and region.
 var errListenerNotFound = errors.New("listener not found")
 
-// bindingStep is one named step of a create or update.
-type bindingStep struct {
-	name string
-	run  func() error
-}
-
 // create makes one target group per side, then the listener rule that
 // forwards to them. If a step fails, what was made so far is removed,
 // newest first, and the error names the step. It returns the rule's ARN.
@@ -115,9 +109,9 @@ func (o *albBindingOps) create(ctx context.Context, s bindingSpec) (string, erro
 	var undo []func(context.Context) error
 	arns := map[string]string{}
 	var ruleARN string
-	var steps []bindingStep
+	var steps []step
 	for _, side := range s.sides {
-		steps = append(steps, bindingStep{"create target group " + targetGroupName(s.name, side), func() error {
+		steps = append(steps, step{"create target group " + targetGroupName(s.name, side), func(ctx context.Context) error {
 			arn, err := o.createTargetGroup(ctx, s, side)
 			if err != nil {
 				return err
@@ -127,7 +121,7 @@ func (o *albBindingOps) create(ctx context.Context, s bindingSpec) (string, erro
 			return nil
 		}})
 	}
-	steps = append(steps, bindingStep{"create listener rule", func() error {
+	steps = append(steps, step{"create listener rule", func(ctx context.Context) error {
 		out, err := o.client.CreateRule(ctx, &elasticloadbalancingv2.CreateRuleInput{
 			ListenerArn: aws.String(s.listenerARN),
 			Priority:    aws.Int32(s.priority),
@@ -144,10 +138,8 @@ func (o *albBindingOps) create(ctx context.Context, s bindingSpec) (string, erro
 		ruleARN = aws.ToString(out.Rules[0].RuleArn)
 		return nil
 	}})
-	for _, step := range steps {
-		if err := step.run(); err != nil {
-			return "", rollback(ctx, fmt.Errorf("step %q failed: %w", step.name, err), undo)
-		}
+	if err := runSteps(ctx, steps); err != nil {
+		return "", rollback(ctx, err, undo)
 	}
 	return ruleARN, nil
 }
@@ -229,12 +221,12 @@ func (o *albBindingOps) update(ctx context.Context, have, want bindingSpec) erro
 		}
 	}
 	var undo []func(context.Context) error
-	var steps []bindingStep
+	var steps []step
 	for _, side := range want.sides {
 		if _, ok := have.targetGroups[side]; ok {
 			continue
 		}
-		steps = append(steps, bindingStep{"create target group " + targetGroupName(want.name, side), func() error {
+		steps = append(steps, step{"create target group " + targetGroupName(want.name, side), func(ctx context.Context) error {
 			arn, err := o.createTargetGroup(ctx, want, side)
 			if err != nil {
 				return err
@@ -245,7 +237,7 @@ func (o *albBindingOps) update(ctx context.Context, have, want bindingSpec) erro
 		}})
 	}
 	steps = append(steps,
-		bindingStep{"modify target group health checks", func() error {
+		step{"modify target group health checks", func(ctx context.Context) error {
 			if have.health == want.health {
 				return nil
 			}
@@ -256,7 +248,7 @@ func (o *albBindingOps) update(ctx context.Context, have, want bindingSpec) erro
 			}
 			return nil
 		}},
-		bindingStep{"modify listener rule", func() error {
+		step{"modify listener rule", func(ctx context.Context) error {
 			if maps.Equal(forwardWeights(have.weights, have.targetGroups), forwardWeights(want.weights, arns)) &&
 				slices.Equal(have.hostHeaders, want.hostHeaders) && slices.Equal(have.pathPatterns, want.pathPatterns) {
 				return nil
@@ -273,7 +265,7 @@ func (o *albBindingOps) update(ctx context.Context, have, want bindingSpec) erro
 			undo = nil
 			return nil
 		}},
-		bindingStep{"set rule priority", func() error {
+		step{"set rule priority", func(ctx context.Context) error {
 			if have.priority == want.priority {
 				return nil
 			}
@@ -288,21 +280,19 @@ func (o *albBindingOps) update(ctx context.Context, have, want bindingSpec) erro
 			continue
 		}
 		arn := have.targetGroups[side]
-		steps = append(steps, bindingStep{"delete target group " + targetGroupName(want.name, side), func() error {
+		steps = append(steps, step{"delete target group " + targetGroupName(want.name, side), func(ctx context.Context) error {
 			return o.deleteTargetGroup(ctx, arn)
 		}})
 	}
-	steps = append(steps, bindingStep{"update tags", func() error {
+	steps = append(steps, step{"update tags", func(ctx context.Context) error {
 		return o.retag(ctx, append([]string{have.ruleARN}, kept...), have.tags, want.tags)
 	}})
-	for _, step := range steps {
-		if err := step.run(); err != nil {
-			err = fmt.Errorf("binding %s: step %q failed: %w", want.name, step.name, err)
-			if len(undo) > 0 {
-				return rollback(ctx, err, undo)
-			}
-			return err
+	if err := runSteps(ctx, steps); err != nil {
+		err = fmt.Errorf("binding %s: %w", want.name, err)
+		if len(undo) > 0 {
+			return rollback(ctx, err, undo)
 		}
+		return err
 	}
 	return nil
 }
@@ -699,7 +689,7 @@ func (o *albBindingOps) readTags(ctx context.Context, m *albTargetBindingModel, 
 		sides := sortedKeys(arns)
 		sideList, d := types.ListValueFrom(ctx, types.StringType, sides)
 		diags.Append(d...)
-		m.ClusterPair, d = types.ObjectValueFrom(ctx, clusterPairAttrTypes, clusterPairModel{
+		m.ClusterPair, d = types.ObjectValueFrom(ctx, eksBindingType.AttrTypes, clusterPairModel{
 			ID:          types.StringValue(pairID),
 			Environment: m.Environment,
 			Name:        types.StringValue(pairID[strings.LastIndex(pairID, "/")+1:]), // pair ids are <environment>/<name>

@@ -99,10 +99,6 @@ type healthCheckModel struct {
 }
 
 var (
-	clusterPairAttrTypes = map[string]attr.Type{
-		"id": types.StringType, "environment": types.StringType, "name": types.StringType, "live": types.StringType,
-		"sides": types.ListType{ElemType: types.StringType},
-	}
 	serviceAttrTypes     = map[string]attr.Type{"namespace": types.StringType, "name": types.StringType, "port": types.Int64Type}
 	healthCheckAttrTypes = map[string]attr.Type{
 		"path": types.StringType, "matcher": types.StringType, "interval_seconds": types.Int64Type,

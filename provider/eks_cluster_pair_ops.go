@@ -126,12 +126,6 @@ type eksPairOps struct {
 	names eksNames
 }
 
-// eksStep is one named call or wait; an error names the step that failed.
-type eksStep struct {
-	name string
-	run  func(context.Context) error
-}
-
 // apply carries out the side changes in order, within timeout in all: sides that stay or arrive
 // first, so that the live tag has moved and the new side runs before a
 // side is replaced or removed. If a step fails, what this apply created is
@@ -140,7 +134,7 @@ func (o *eksPairOps) apply(ctx context.Context, changes []sideChange, have, want
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var undo []func(context.Context) error
-	var steps []eksStep
+	var steps []step
 	ordered := slices.Clone(changes)
 	slices.SortStableFunc(ordered, func(a, b sideChange) int {
 		return boolOrder(a.destructive()) - boolOrder(b.destructive())
@@ -159,10 +153,8 @@ func (o *eksPairOps) apply(ctx context.Context, changes []sideChange, have, want
 			steps = append(steps, o.updateSteps(c, h, w, have, want, &undo, timeout)...)
 		}
 	}
-	for _, s := range steps {
-		if err := s.run(ctx); err != nil {
-			return rollback(ctx, fmt.Errorf("step %q failed: %w", s.name, err), undo)
-		}
+	if err := runSteps(ctx, steps); err != nil {
+		return rollback(ctx, err, undo)
 	}
 	return nil
 }
@@ -176,8 +168,8 @@ func boolOrder(b bool) int {
 
 // createSteps builds one side: its roles unless they exist, the cluster,
 // then the node group, each waited for.
-func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []eksStep {
-	var steps []eksStep
+func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []step {
+	var steps []step
 	if s.ownRole != "" {
 		steps = append(steps, o.roleStep(s.ownRole, "eks.amazonaws.com", []string{"sts:AssumeRole", "sts:TagSession"}, eksClusterPolicies, partTags, undo))
 	}
@@ -185,7 +177,7 @@ func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[strin
 		steps = append(steps, o.roleStep(s.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, eksNodePolicies, partTags, undo))
 	}
 	steps = append(steps,
-		eksStep{"create cluster " + s.cluster, func(ctx context.Context) error {
+		step{"create cluster " + s.cluster, func(ctx context.Context) error {
 			_, err := o.eks.CreateCluster(ctx, &eks.CreateClusterInput{
 				Name:    aws.String(s.cluster),
 				Version: aws.String(s.version),
@@ -203,7 +195,7 @@ func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[strin
 			}
 			return err
 		}},
-		eksStep{"wait for cluster " + s.cluster + " to become active", func(ctx context.Context) error {
+		step{"wait for cluster " + s.cluster + " to become active", func(ctx context.Context) error {
 			return o.waitClusterActive(ctx, s.cluster, timeout)
 		}},
 	)
@@ -213,9 +205,9 @@ func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[strin
 	return steps
 }
 
-func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []eksStep {
+func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []step {
 	ng := s.nodeGroup
-	return []eksStep{
+	return []step{
 		{"create node group " + ng.name, func(ctx context.Context) error {
 			_, err := o.eks.CreateNodegroup(ctx, &eks.CreateNodegroupInput{
 				ClusterName:   aws.String(s.cluster),
@@ -248,8 +240,8 @@ func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo
 // roleStep creates a role paved owns, or adopts one paved created before
 // (a side created again after its cluster vanished finds its roles), and
 // attaches its managed policies. Only a role this step created is undone.
-func (o *eksPairOps) roleStep(name, service string, actions, policies []string, tags map[string]string, undo *[]func(context.Context) error) eksStep {
-	return eksStep{"create role " + name, func(ctx context.Context) error {
+func (o *eksPairOps) roleStep(name, service string, actions, policies []string, tags map[string]string, undo *[]func(context.Context) error) step {
+	return step{"create role " + name, func(ctx context.Context) error {
 		out, err := o.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 		switch {
 		case isNoSuchEntity(err):
@@ -279,14 +271,14 @@ func (o *eksPairOps) roleStep(name, service string, actions, policies []string, 
 // deleteSteps take down a side, in dependency order: node group, cluster,
 // then the roles paved created that the side's next form (w, nil when the
 // side goes) does not use.
-func (o *eksPairOps) deleteSteps(h, w *eksSideSpec, timeout time.Duration) []eksStep {
-	var steps []eksStep
+func (o *eksPairOps) deleteSteps(h, w *eksSideSpec, timeout time.Duration) []step {
+	var steps []step
 	if h.nodeGroup != nil {
-		steps = append(steps, eksStep{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
+		steps = append(steps, step{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
 			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
 		}})
 	}
-	steps = append(steps, eksStep{"delete cluster " + h.cluster, func(ctx context.Context) error {
+	steps = append(steps, step{"delete cluster " + h.cluster, func(ctx context.Context) error {
 		return o.deleteCluster(ctx, h.cluster, timeout)
 	}})
 	if h.ownRole != "" && (w == nil || w.ownRole == "") {
@@ -300,8 +292,8 @@ func (o *eksPairOps) deleteSteps(h, w *eksSideSpec, timeout time.Duration) []eks
 
 // deleteRoleStep deletes a role if paved created it: the name alone could
 // be a role someone made by hand, so the managed-by tag must say paved.
-func (o *eksPairOps) deleteRoleStep(name string) eksStep {
-	return eksStep{"delete role " + name, func(ctx context.Context) error {
+func (o *eksPairOps) deleteRoleStep(name string) step {
+	return step{"delete role " + name, func(ctx context.Context) error {
 		out, err := o.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 		if isNoSuchEntity(err) {
 			return nil
@@ -318,10 +310,10 @@ func (o *eksPairOps) deleteRoleStep(name string) eksStep {
 
 // updateSteps change a kept side in place: endpoint access, node group,
 // tags. Each is skipped when it has nothing to do.
-func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eksPairSpec, undo *[]func(context.Context) error, timeout time.Duration) []eksStep {
-	var steps []eksStep
+func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eksPairSpec, undo *[]func(context.Context) error, timeout time.Duration) []step {
+	var steps []step
 	if h.public != w.public || h.private != w.private {
-		steps = append(steps, eksStep{"update endpoint access of cluster " + w.cluster, func(ctx context.Context) error {
+		steps = append(steps, step{"update endpoint access of cluster " + w.cluster, func(ctx context.Context) error {
 			// Only the endpoint fields: EKS takes one kind of VPC update per call.
 			if _, err := o.eks.UpdateClusterConfig(ctx, &eks.UpdateClusterConfigInput{
 				Name: aws.String(w.cluster),
@@ -339,12 +331,12 @@ func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eks
 		steps = append(steps, o.roleStep(w.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, eksNodePolicies, want.partTags(), undo))
 		steps = append(steps, o.nodeGroupSteps(w, want.partTags(), undo, timeout)...)
 	case nodeGroupReplace:
-		steps = append(steps, eksStep{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
+		steps = append(steps, step{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
 			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
 		}})
 		steps = append(steps, o.nodeGroupSteps(w, want.partTags(), undo, timeout)...)
 	case nodeGroupRemove:
-		steps = append(steps, eksStep{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
+		steps = append(steps, step{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
 			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
 		}}, o.deleteRoleStep(h.nodeGroup.role))
 	case nodeGroupKeep:
@@ -353,7 +345,7 @@ func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eks
 		}
 	}
 	if !maps.Equal(have.tags, want.tags) {
-		steps = append(steps, eksStep{"update tags of " + w.side, func(ctx context.Context) error {
+		steps = append(steps, step{"update tags of " + w.side, func(ctx context.Context) error {
 			return o.retag(ctx, h, w, have, want)
 		}})
 	}
@@ -361,7 +353,7 @@ func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eks
 }
 
 // nodeGroupConfigStep changes sizes and labels in place, if they changed.
-func (o *eksPairOps) nodeGroupConfigStep(s *eksSideSpec, h, w *eksNodeGroupSpec, timeout time.Duration) (eksStep, bool) {
+func (o *eksPairOps) nodeGroupConfigStep(s *eksSideSpec, h, w *eksNodeGroupSpec, timeout time.Duration) (step, bool) {
 	in := &eks.UpdateNodegroupConfigInput{ClusterName: aws.String(s.cluster), NodegroupName: aws.String(w.name)}
 	changed := false
 	if h.minSize != w.minSize || h.maxSize != w.maxSize || h.desiredSize != w.desiredSize {
@@ -374,7 +366,7 @@ func (o *eksPairOps) nodeGroupConfigStep(s *eksSideSpec, h, w *eksNodeGroupSpec,
 		in.Labels = &ekstypes.UpdateLabelsPayload{AddOrUpdateLabels: set, RemoveLabels: remove}
 		changed = true
 	}
-	return eksStep{"update node group " + w.name, func(ctx context.Context) error {
+	return step{"update node group " + w.name, func(ctx context.Context) error {
 		if _, err := o.eks.UpdateNodegroupConfig(ctx, in); err != nil {
 			return err
 		}
@@ -451,11 +443,8 @@ func (o *eksPairOps) deleteAll(ctx context.Context, have eksPairSpec, timeout ti
 		if h == nil {
 			continue
 		}
-		for _, s := range o.deleteSteps(h, nil, timeout) {
-			if err := s.run(ctx); err != nil {
-				errs = append(errs, fmt.Errorf("%s: step %q failed: %w", side, s.name, err))
-				break
-			}
+		if err := runSteps(ctx, o.deleteSteps(h, nil, timeout)); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", side, err))
 		}
 	}
 	return errors.Join(errs...)

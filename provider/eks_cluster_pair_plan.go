@@ -202,28 +202,13 @@ func checkNodeGroup(ctx context.Context, side string, ng *eksNodeGroupModel, dia
 			fmt.Sprintf("%s %d must be between min_size %d and max_size %d",
 				at.AtName("desired_size"), desired.ValueInt64(), minSize.ValueInt64(), maxSize.ValueInt64()))
 	}
-	instanceTypes, known := knownList(ctx, ng.InstanceTypes, diags)
+	instanceTypes, known := knownStrings(ctx, ng.InstanceTypes, diags)
 	if !known {
 		return
 	}
 	if _, err := eksAMIType(instanceTypes); err != nil {
 		diags.AddAttributeError(at.AtName("instance_types"), "Mixed architectures", fmt.Sprintf("%s: %s", at.AtName("instance_types"), err))
 	}
-}
-
-// knownList reads a list of strings, reporting false while any is unknown.
-func knownList(ctx context.Context, l types.List, diags *diag.Diagnostics) ([]string, bool) {
-	if l.IsNull() || l.IsUnknown() {
-		return nil, false
-	}
-	for _, e := range l.Elements() {
-		if e.IsUnknown() {
-			return nil, false
-		}
-	}
-	var out []string
-	diags.Append(l.ElementsAs(ctx, &out, false)...)
-	return out, true
 }
 
 // gravitonFamily matches the instance families that run arm64: a "g"

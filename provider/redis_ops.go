@@ -24,6 +24,7 @@ import (
 // what Update compares.
 type redisSpec struct {
 	name              string
+	arn               string // the replication group's, once it exists
 	engine            string
 	engineVersion     string
 	family            string
@@ -47,6 +48,7 @@ type redisSpec struct {
 func redisSpecFrom(ctx context.Context, m *redisModel, env standards.Environment, diags *diag.Diagnostics) redisSpec {
 	s := redisSpec{
 		name:              m.Name.ValueString(),
+		arn:               m.ARN.ValueString(),
 		engine:            m.Engine.ValueString(),
 		engineVersion:     m.EngineVersion.ValueString(),
 		family:            m.ParameterGroupFamily.ValueString(),
@@ -102,11 +104,8 @@ const (
 // error names the step and what happened to the rollback.
 func (o *redisOps) create(ctx context.Context, s redisSpec, timeout time.Duration) error {
 	var undo []func(context.Context) error
-	steps := []struct {
-		name string
-		run  func() error
-	}{
-		{"create cache subnet group", func() error {
+	steps := []step{
+		{"create cache subnet group", func(ctx context.Context) error {
 			_, err := o.client.CreateCacheSubnetGroup(ctx, &elasticache.CreateCacheSubnetGroupInput{
 				CacheSubnetGroupName:        aws.String(s.name),
 				CacheSubnetGroupDescription: aws.String("paved: subnets of " + s.name),
@@ -118,14 +117,14 @@ func (o *redisOps) create(ctx context.Context, s redisSpec, timeout time.Duratio
 			}
 			return err
 		}},
-		{"create cache parameter group", func() error {
+		{"create cache parameter group", func(ctx context.Context) error {
 			if err := o.newParameterGroup(ctx, s); err != nil {
 				return err
 			}
 			undo = append(undo, func(ctx context.Context) error { return o.deleteParameterGroup(ctx, s.parameterGroup) })
 			return o.setParameters(ctx, s.parameterGroup, s.parameters)
 		}},
-		{"create replication group", func() error {
+		{"create replication group", func(ctx context.Context) error {
 			_, err := o.client.CreateReplicationGroup(ctx, &elasticache.CreateReplicationGroupInput{
 				ReplicationGroupId:          aws.String(s.name),
 				ReplicationGroupDescription: aws.String("paved: " + s.name),
@@ -151,32 +150,12 @@ func (o *redisOps) create(ctx context.Context, s redisSpec, timeout time.Duratio
 			}
 			return err
 		}},
-		{"wait for the replication group to become available", func() error { return o.waitAvailable(ctx, s.name, timeout) }},
+		{"wait for the replication group to become available", func(ctx context.Context) error { return o.waitAvailable(ctx, s.name, timeout) }},
 	}
-	for _, step := range steps {
-		if err := step.run(); err != nil {
-			return rollback(ctx, fmt.Errorf("step %q failed: %w", step.name, err), undo)
-		}
+	if err := runSteps(ctx, steps); err != nil {
+		return rollback(ctx, err, undo)
 	}
 	return nil
-}
-
-// rollback undoes, newest first, what a failed create made. It runs even
-// when ctx was cancelled (Ctrl-C), with its own bound, so that an
-// interrupted apply leaves nothing behind either.
-func rollback(ctx context.Context, cause error, undo []func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redisDeleteTimeout)
-	defer cancel()
-	var failed []error
-	for i := len(undo) - 1; i >= 0; i-- {
-		if err := undo[i](ctx); err != nil {
-			failed = append(failed, err)
-		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%w; removing what was created also failed, remove it by hand: %w", cause, errors.Join(failed...))
-	}
-	return fmt.Errorf("%w; everything created before it was removed again", cause)
 }
 
 func (o *redisOps) newParameterGroup(ctx context.Context, s redisSpec) error {
@@ -393,11 +372,8 @@ func (o *redisOps) readSubnetGroup(ctx context.Context, m *redisModel, name stri
 func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout time.Duration) error {
 	name := want.name
 	crossFamily := have.parameterGroup != want.parameterGroup
-	steps := []struct {
-		name string
-		run  func() error
-	}{
-		{"modify cache subnet group", func() error {
+	steps := []step{
+		{"modify cache subnet group", func(ctx context.Context) error {
 			if slices.Equal(sortedCopyOf(have.subnetIDs), sortedCopyOf(want.subnetIDs)) {
 				return nil
 			}
@@ -406,7 +382,7 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 			})
 			return err
 		}},
-		{"update parameters", func() error {
+		{"update parameters", func(ctx context.Context) error {
 			if crossFamily {
 				if err := o.newParameterGroup(ctx, want); err != nil {
 					return err
@@ -424,7 +400,7 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 			}
 			return o.resetParameters(ctx, want.parameterGroup, remove)
 		}},
-		{"add replicas", func() error {
+		{"add replicas", func(ctx context.Context) error {
 			if want.replicas <= have.replicas {
 				return nil
 			}
@@ -435,7 +411,7 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 			}
 			return o.waitAvailable(ctx, name, timeout)
 		}},
-		{"modify replication group", func() error {
+		{"modify replication group", func(ctx context.Context) error {
 			in, changed := modifyInput(have, want)
 			if !changed {
 				return nil
@@ -445,7 +421,7 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 			}
 			return o.waitAvailable(ctx, name, timeout)
 		}},
-		{"remove replicas", func() error {
+		{"remove replicas", func(ctx context.Context) error {
 			if want.replicas >= have.replicas {
 				return nil
 			}
@@ -456,18 +432,18 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 			}
 			return o.waitAvailable(ctx, name, timeout)
 		}},
-		{"delete the previous family's parameter group", func() error {
+		{"delete the previous family's parameter group", func(ctx context.Context) error {
 			if !crossFamily {
 				return nil
 			}
 			return o.deleteParameterGroup(ctx, have.parameterGroup)
 		}},
-		{"update tags", func() error { return o.retag(ctx, name, want.parameterGroup, have.tags, want.tags) }},
+		{"update tags", func(ctx context.Context) error {
+			return o.retag(ctx, name, have.arn, want.parameterGroup, have.tags, want.tags)
+		}},
 	}
-	for _, step := range steps {
-		if err := step.run(); err != nil {
-			return fmt.Errorf("replication group %s: step %q failed: %w", name, step.name, err)
-		}
+	if err := runSteps(ctx, steps); err != nil {
+		return fmt.Errorf("replication group %s: %w", name, err)
 	}
 	return nil
 }
@@ -502,17 +478,14 @@ func modifyInput(have, want redisSpec) (*elasticache.ModifyReplicationGroupInput
 	return in, changed
 }
 
-// retag moves the tags of all three parts, which share the same tags.
-func (o *redisOps) retag(ctx context.Context, name, parameterGroup string, have, want map[string]string) error {
+// retag moves the tags of all three parts, which share the same tags; their
+// ARNs follow from the group's ARN, known from the state.
+func (o *redisOps) retag(ctx context.Context, name, groupARN, parameterGroup string, have, want map[string]string) error {
 	set, remove := tagDiff(have, want)
 	if len(set) == 0 && len(remove) == 0 {
 		return nil
 	}
-	rg, err := o.client.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(name)})
-	if err != nil || len(rg.ReplicationGroups) != 1 {
-		return fmt.Errorf("DescribeReplicationGroups %s: %w", name, err)
-	}
-	a, err := arn.Parse(aws.ToString(rg.ReplicationGroups[0].ARN))
+	a, err := arn.Parse(groupARN)
 	if err != nil {
 		return fmt.Errorf("replication group ARN: %w", err)
 	}
