@@ -107,20 +107,7 @@ func newALBFixture(t *testing.T, name string) albFixture {
 // provider is the provider block on the fixture's standards, with ELBv2
 // calls sent to elbv2URL, the emulator unless a test puts a proxy there.
 func (f albFixture) provider(elbv2URL string) string {
-	if elbv2URL == "" {
-		elbv2URL = testEmulator.URL
-	}
-	u := testEmulator.URL
-	return fmt.Sprintf(`
-provider "paved" {
-  standards_file = %q
-  region         = "us-east-1"
-  default_tags   = { cost-center = "platform" }
-  endpoints = {
-    sts = %q, iam = %q, ec2 = %q, elasticache = %q, eks = %q, elbv2 = %q
-  }
-}
-`, f.standardsFile, u, u, u, u, u, elbv2URL)
+	return testProviderBlock(f.standardsFile, map[string]string{"elbv2": elbv2URL}, "")
 }
 
 // pairLiteral is the cluster pair's binding object written out, as tests

@@ -47,21 +47,6 @@ resource "paved_eks_cluster_pair" "test" {
 `
 }
 
-// eksProviderBlockVia is the test provider block with EKS calls sent to eksURL.
-func eksProviderBlockVia(eksURL string) string {
-	u := testEmulator.URL
-	return fmt.Sprintf(`
-provider "paved" {
-  standards_file = %q
-  region         = "us-east-1"
-  default_tags   = { cost-center = "platform" }
-  endpoints = {
-    sts = %q, iam = %q, ec2 = %q, elasticache = %q, eks = %q, elbv2 = %q
-  }
-}
-`, testStandardsFile, u, u, u, u, eksURL, u)
-}
-
 // eksParts is what one account holds of a pair, read with the API.
 type eksParts struct {
 	clusters   map[string]ekstypes.Cluster
@@ -765,7 +750,7 @@ func TestAccEKSClusterPair_failedStep(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config: eksPairConfig(eksProviderBlockVia(proxy.URL), fmt.Sprintf(`
+					Config: eksPairConfig(testProviderBlock(testStandardsFile, map[string]string{"eks": proxy.URL}, ""), fmt.Sprintf(`
   environment = "dev"
   name        = %q
   team        = "payments"

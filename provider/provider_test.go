@@ -146,13 +146,19 @@ func testAccPreCheck(t *testing.T) {
 // providerBlock is the provider configuration every test uses, pointed at
 // the emulator, plus any extra attributes.
 func providerBlock(extra string) string {
-	return providerBlockVia(testEmulator.URL, extra)
+	return testProviderBlock(testStandardsFile, nil, extra)
 }
 
-// providerBlockVia is providerBlock with ElastiCache calls sent to
-// elasticacheURL, such as a failure-injecting proxy.
-func providerBlockVia(elasticacheURL, extra string) string {
-	u := testEmulator.URL
+// testProviderBlock is a provider block on the given standards file with
+// every endpoint at the emulator, except the services named in via, which
+// go to another URL such as a failure-injecting proxy.
+func testProviderBlock(standardsFile string, via map[string]string, extra string) string {
+	url := func(service string) string {
+		if u, ok := via[service]; ok && u != "" {
+			return u
+		}
+		return testEmulator.URL
+	}
 	return fmt.Sprintf(`
 provider "paved" {
   standards_file = %q
@@ -163,7 +169,7 @@ provider "paved" {
   }
 %s
 }
-`, testStandardsFile, u, u, u, elasticacheURL, u, u, extra)
+`, standardsFile, url("sts"), url("iam"), url("ec2"), url("elasticache"), url("eks"), url("elbv2"), extra)
 }
 
 // accountConfig returns AWS credentials in the given account, reached the

@@ -433,7 +433,7 @@ func TestAccRedis_failedStep(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config: redisConfig(providerBlockVia(proxy.URL, ""), fmt.Sprintf(`
+					Config: redisConfig(testProviderBlock(testStandardsFile, map[string]string{"elasticache": proxy.URL}, ""), fmt.Sprintf(`
   environment    = "dev"
   name           = %q
   team           = "payments"
