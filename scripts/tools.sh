@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the pinned test tools outside the clone so a fresh CI clone and a
 # second run reuse them: Terraform and OpenTofu built through the Go module
-# proxy, and moto in a project virtualenv. Prints nothing but errors unless
-# a build actually runs. Usage: scripts/tools.sh [terraform|tofu|moto|all]
+# proxy, moto in a project virtualenv, and the npm packages of the GitHub test
+# stack (Prism, GitHub's REST description, webhook examples). Prints nothing but
+# errors unless a build actually runs.
+# Usage: scripts/tools.sh [terraform|tofu|moto|node|all]
 set -euo pipefail
 
 TERRAFORM_VERSION=1.8.5
@@ -48,10 +50,26 @@ install_moto() {
   echo "$want" >"$stamp"
 }
 
+install_node() {
+  local dir="$CACHE/node"
+  local src="$ROOT/internal/prism"
+  local stamp="$dir/.package-lock.sha256"
+  local want
+  want="$(sha256sum "$src/package-lock.json" | cut -d' ' -f1)"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return
+  echo "tools: installing Prism and GitHub's API description into $dir" >&2
+  mkdir -p "$dir"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
+  # --ignore-scripts: a dependency's postinstall only sends telemetry.
+  (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=warn)
+  echo "$want" >"$stamp"
+}
+
 case "${1:-all}" in
   terraform) build_terraform ;;
   tofu) build_tofu ;;
   moto) install_moto ;;
-  all) install_moto; build_terraform; build_tofu ;;
-  *) echo "usage: $0 [terraform|tofu|moto|all]" >&2; exit 2 ;;
+  node) install_node ;;
+  all) install_moto; install_node; build_terraform; build_tofu ;;
+  *) echo "usage: $0 [terraform|tofu|moto|node|all]" >&2; exit 2 ;;
 esac

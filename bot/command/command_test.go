@@ -1,0 +1,256 @@
+package command
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseIgnoresCommentsNotForPaved(t *testing.T) {
+	for _, comment := range []string{
+		"",
+		"  \n\t\n",
+		"LGTM",
+		"Paved plan",
+		"pavedplan",
+		"please paved plan",
+		"> paved plan",
+		"looks good\npaved plan",
+	} {
+		cmd, err := Parse(comment)
+		if cmd != nil || err != nil {
+			t.Errorf("Parse(%q) = %+v, %v; want nil, nil", comment, cmd, err)
+		}
+	}
+}
+
+func TestParseCommands(t *testing.T) {
+	yes, no := true, false
+	for _, tc := range []struct {
+		comment string
+		want    Command
+	}{
+		{"paved plan", Command{Name: Plan}},
+		{"\n\n   paved   plan  \r\nthe rest is ignored; $(rm -rf /)", Command{Name: Plan}},
+		{"paved apply", Command{Name: Apply}},
+		{"paved unlock", Command{Name: Unlock}},
+		{"paved help", Command{Name: Help}},
+		{"paved history", Command{Name: History, Limit: 10}},
+		{"paved history -n 25 -p app", Command{Name: History, Project: "app", Limit: 25}},
+		{"paved history -n=1", Command{Name: History, Limit: 1}},
+		{"paved plan -p app-1.prod_x -w staging", Command{Name: Plan, Project: "app-1.prod_x", Workspace: "staging"}},
+		{"paved plan -d ./infra//app/", Command{Name: Plan, Dir: "infra/app"}},
+		{"paved plan -d infra/app/../db", Command{Name: Plan, Dir: "infra/db"}},
+		{"paved plan -d .", Command{Name: Plan, Dir: "."}},
+		{"paved apply -d=infra/app -w=prod", Command{Name: Apply, Dir: "infra/app", Workspace: "prod"}},
+		{"paved unlock -d infra/app", Command{Name: Unlock, Dir: "infra/app"}},
+		{"paved plan -p app --rev paved/app/default/2024-05-01.3", Command{Name: Plan, Project: "app", Rev: "paved/app/default/2024-05-01.3"}},
+		{"paved plan --rev 3f2a9c1", Command{Name: Plan, Rev: "3f2a9c1"}},
+		{"paved plan --", Command{Name: Plan}},
+		{"paved plan -d infra -- -target=terraform_data.a --target terraform_data.b[0] -replace terraform_data.c",
+			Command{Name: Plan, Dir: "infra", Options: PlanOptions{
+				Targets:  []string{"terraform_data.a", "terraform_data.b[0]"},
+				Replaces: []string{"terraform_data.c"},
+			}}},
+		{"paved plan -- -var=replicas=3 -var name=web --var=empty= -var-file=prod.tfvars -var-file ../shared/common.tfvars",
+			Command{Name: Plan, Options: PlanOptions{
+				Vars:     []string{"replicas=3", "name=web", "empty="},
+				VarFiles: []string{"prod.tfvars", "../shared/common.tfvars"},
+			}}},
+		{"paved plan -- -refresh=false -parallelism=4 -lock-timeout 5m", Command{Name: Plan, Options: PlanOptions{
+			Refresh: &no, Parallelism: 4, LockTimeout: "5m",
+		}}},
+		{"paved plan -- --refresh true -parallelism 256 --lock-timeout=1h30m", Command{Name: Plan, Options: PlanOptions{
+			Refresh: &yes, Parallelism: 256, LockTimeout: "1h30m",
+		}}},
+		{"paved plan -- -refresh-only", Command{Name: Plan, Options: PlanOptions{RefreshOnly: true}}},
+		{"paved plan -- --destroy", Command{Name: Plan, Options: PlanOptions{Destroy: true}}},
+	} {
+		t.Run(tc.comment, func(t *testing.T) {
+			cmd, err := Parse(tc.comment)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if !reflect.DeepEqual(*cmd, tc.want) {
+				t.Errorf("got  %+v\nwant %+v", *cmd, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		comment string
+		problem string // a part of the problem the reply must state
+	}{
+		// Anything a shell would act on.
+		{"paved plan; rm -rf /", `"plan;" contains ";"`},
+		{"paved plan -d infra&&curl", `contains "&"`},
+		{"paved plan -p a|b", `contains "|"`},
+		{"paved plan -p $HOME", `contains "$"`},
+		{"paved plan -p `id`", "contains \"`\""},
+		{"paved plan -d <in", `contains "<"`},
+		{"paved plan -d >out", `contains ">"`},
+		{`paved plan -d infra\app`, `contains "\\"`},
+		{"paved plan -p $(id)", `contains "$"`},
+		{"paved plan -p (x)", `contains "("`},
+		{"paved plan -- -var=tags={a=1}", "use -var-file"},
+		{"paved plan -- -target=a.*", `contains "*"`},
+		{"paved plan -p a?", `contains "?"`},
+		{"paved plan -p !x", `contains "!"`},
+		{"paved plan -d ~/x", `contains "~"`},
+		{"paved plan -- -var='n=1'", "without quotes"},
+		{`paved plan -- -var="n=1"`, "without quotes"},
+		{"paved plan -p a\x00b", `contains "\x00"`},
+		// Words paved does not know.
+		{"paved", "needs a command"},
+		{"paved destroy", `unknown command "destroy"`},
+		{"paved pan", `unknown command "pan" (did you mean plan?)`},
+		{"paved Plan", `unknown command "Plan"`},
+		{"paved plan now", `unexpected argument "now"`},
+		{"paved plan -x 1", `unknown flag "-x"`},
+		{"paved plan --foo", `unknown flag "--foo"`},
+		{"paved plan -rev v1", `unknown flag "-rev" (did you mean --rev?)`},
+		// Flags used wrongly.
+		{"paved plan -p", "flag -p needs a value"},
+		{"paved plan -d -w prod", "flag -d needs a value"},
+		{"paved plan -p a -p b", "flag -p is given twice"},
+		{"paved plan -p a -d infra", "-p and -d cannot be used together"},
+		{"paved apply --rev v1", "flag --rev cannot be used with `paved apply`"},
+		{"paved plan -n 5", "flag -n cannot be used with `paved plan`"},
+		{"paved help -p app", "flag -p cannot be used with `paved help`"},
+		{"paved apply -- -target=a.b", "`paved apply` takes no terraform arguments"},
+		{"paved unlock -- -destroy", "`paved unlock` takes no terraform arguments"},
+		{"paved history --", "`paved history` takes no terraform arguments"},
+		{"paved help -- -destroy", "`paved help` takes no terraform arguments"},
+		// Values that are not what the flag takes.
+		{"paved plan -d /etc", `"/etc" is absolute`},
+		{"paved plan -d ..", `".." is outside the repository`},
+		{"paved plan -d infra/../../x", `"infra/../../x" is outside the repository`},
+		{"paved plan -p app/x", `"app/x" is not a valid name`},
+		{"paved plan -p _app", `"_app" is not a valid name`},
+		{"paved plan -p " + strings.Repeat("a", 65), "is not a valid name"},
+		{"paved plan -w prod/eu", `flag -w: "prod/eu" is not a valid name`},
+		{"paved plan --rev v1..v2", `"v1..v2" is not a tag or commit`},
+		{"paved plan --rev=-v1", `"-v1" is not a tag or commit`},
+		{"paved plan --rev .hidden", `".hidden" is not a tag or commit`},
+		{"paved history -n 0", `"0" is not a number from 1 to 100`},
+		{"paved history -n 101", `"101" is not a number from 1 to 100`},
+		{"paved history -n ten", `"ten" is not a number from 1 to 100`},
+		// Terraform arguments outside the allow-list.
+		{"paved plan -- -chdir=/", "-chdir is not allowed: it would run terraform outside the project"},
+		{"paved plan -- -state=x.tfstate", "-state is not allowed: it would write state somewhere other than the backend"},
+		{"paved plan -- --state-out=x", "-state-out is not allowed: it would write state"},
+		{"paved plan -- -backup=x", "-backup is not allowed: it would write state"},
+		{"paved plan -- -plugin-dir=x", "-plugin-dir is not allowed: it would load unvetted provider plugins"},
+		{"paved plan -- -out=x.tfplan", "-out is not allowed: paved chooses the plan file"},
+		{"paved plan -- -lock=false", "-lock is not allowed: state locking cannot be disabled"},
+		{"paved plan -- -input=true", "-input is not allowed"},
+		{"paved plan -- -json", "-json is not allowed; allowed are -target=ADDR"},
+		{"paved plan -- -targte=a.b", "-targte is not allowed (did you mean -target?)"},
+		{"paved plan -- terraform_data.a", `unexpected terraform argument "terraform_data.a"`},
+		{"paved plan -- -target", "-target needs a value, as in -target=terraform_data.web"},
+		{"paved plan -- -target -destroy", "-target needs a value"},
+		{"paved plan -- -target=", "the resource address must not be empty"},
+		{"paved plan -- -var=replicas", `"replicas" is not NAME=VALUE`},
+		{"paved plan -- -var=9x=1", `"9x=1" is not NAME=VALUE`},
+		{"paved plan -- -var-file=/etc/passwd", `"/etc/passwd" is absolute`},
+		{"paved plan -- -var-file=", "the file name must not be empty"},
+		{"paved plan -- -refresh", "-refresh needs a value"},
+		{"paved plan -- -refresh=no", `"no" is not true or false`},
+		{"paved plan -- -refresh=1", `"1" is not true or false`},
+		{"paved plan -- -refresh=false -refresh=true", "-refresh is given twice"},
+		{"paved plan -- -destroy=true", "-destroy takes no value"},
+		{"paved plan -- -destroy -refresh-only", "-destroy and -refresh-only cannot be used together"},
+		{"paved plan -- -parallelism=0", `"0" is not a number from 1 to 256`},
+		{"paved plan -- -parallelism=257", `"257" is not a number from 1 to 256`},
+		{"paved plan -- -lock-timeout=5 minutes", "-lock-timeout: \"5\" is not a duration"},
+		{"paved plan -- -lock-timeout=-1s", `"-1s" is not a duration`},
+	} {
+		t.Run(tc.comment, func(t *testing.T) {
+			cmd, err := Parse(tc.comment)
+			if err == nil {
+				t.Fatalf("Parse returned %+v, want an error stating %q", cmd, tc.problem)
+			}
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("error is a %T, not a *UsageError: %v", err, err)
+			}
+			if !strings.Contains(ue.Problem, tc.problem) {
+				t.Errorf("problem %q does not state %q", ue.Problem, tc.problem)
+			}
+			if want := ue.Problem + "\n\n" + Usage; err.Error() != want {
+				t.Errorf("Error() is not the problem followed by the usage:\n%s", err.Error())
+			}
+		})
+	}
+}
+
+func TestUsageNamesEveryCommandFlagAndArgument(t *testing.T) {
+	for _, n := range names {
+		if !strings.Contains(Usage, "`paved "+string(n)+"`") {
+			t.Errorf("usage does not describe paved %s", n)
+		}
+	}
+	for _, f := range flags {
+		if !strings.Contains(Usage, "`"+f.spelling+" ") {
+			t.Errorf("usage does not describe flag %s", f.spelling)
+		}
+	}
+	for _, a := range allowedArgs {
+		if !strings.Contains(Usage, "`"+a+"`") {
+			t.Errorf("usage does not list terraform argument %s", a)
+		}
+	}
+	if !strings.Contains(Usage, "Example: `paved plan") {
+		t.Error("usage has no example")
+	}
+}
+
+func TestUsageExampleParses(t *testing.T) {
+	_, example, _ := strings.Cut(Usage, "Example: `")
+	example, _, _ = strings.Cut(example, "`")
+	cmd, err := Parse(example)
+	if err != nil || cmd == nil {
+		t.Fatalf("Parse(%q) = %v, %v", example, cmd, err)
+	}
+}
+
+func TestCheckVarFiles(t *testing.T) {
+	for _, tc := range []struct {
+		dir      string
+		files    []string
+		problems []string
+	}{
+		{"infra/app", []string{"prod.tfvars", "../shared/common.tfvars", "../../top.tfvars"}, nil},
+		{".", []string{"vars/prod.tfvars"}, nil},
+		{"infra/app", []string{"../../../etc/passwd"}, []string{"-var-file=../../../etc/passwd is outside the repository when read from the project directory infra/app"}},
+		{".", []string{"../x.tfvars", "ok.tfvars", "/etc/passwd"}, []string{
+			"-var-file=../x.tfvars is outside the repository",
+			"-var-file=/etc/passwd is absolute",
+		}},
+	} {
+		err := PlanOptions{VarFiles: tc.files}.CheckVarFiles(tc.dir)
+		if len(tc.problems) == 0 {
+			if err != nil {
+				t.Errorf("CheckVarFiles(%s, %q): %v", tc.dir, tc.files, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("CheckVarFiles(%s, %q) = nil, want %q", tc.dir, tc.files, tc.problems)
+			continue
+		}
+		lines := strings.Split(err.Error(), "\n")
+		if len(lines) != len(tc.problems) {
+			t.Errorf("CheckVarFiles(%s, %q) = %q, want %d problems", tc.dir, tc.files, err, len(tc.problems))
+			continue
+		}
+		for i, p := range tc.problems {
+			if !strings.Contains(lines[i], p) {
+				t.Errorf("problem %d is %q, want it to contain %q", i, lines[i], p)
+			}
+		}
+	}
+}

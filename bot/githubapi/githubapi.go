@@ -1,0 +1,314 @@
+// Package githubapi is the bot's narrow view of the GitHub REST API: the
+// handful of calls a plan or apply needs, authenticated as a GitHub App
+// installation or with a token, on github.com or GitHub Enterprise Server.
+package githubapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v60/github"
+)
+
+// Auth is how the bot authenticates: a GitHub App (id and private key) or a
+// token. Exactly one is set.
+type Auth struct {
+	AppID  int64
+	AppKey []byte // PEM
+	Token  string
+}
+
+// Endpoint says where GitHub is.
+type Endpoint struct {
+	// Hostname is github.com or a GitHub Enterprise Server host.
+	Hostname string
+	// APIURL overrides the API base derived from Hostname
+	// (https://api.github.com/ or https://HOST/api/v3/).
+	APIURL string
+}
+
+// BaseURL is the API root for the endpoint, with a trailing slash.
+func (e Endpoint) BaseURL() (*url.URL, error) {
+	raw := e.APIURL
+	switch {
+	case raw != "":
+	case e.Hostname == "" || e.Hostname == "github.com":
+		raw = "https://api.github.com/"
+	default:
+		raw = "https://" + e.Hostname + "/api/v3/"
+	}
+	if !strings.HasSuffix(raw, "/") {
+		raw += "/"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("GitHub API URL %q: want http(s)://host/path", raw)
+	}
+	return u, nil
+}
+
+// Clients hands out one API client per installation. http.DefaultTransport
+// trusts the system roots, which include SSL_CERT_FILE.
+type Clients struct {
+	auth Auth
+	base *url.URL
+	apps *ghinstallation.AppsTransport
+
+	mu    sync.Mutex
+	cache map[int64]*Client
+}
+
+// NewClients checks the credentials and the endpoint.
+func NewClients(auth Auth, ep Endpoint) (*Clients, error) {
+	base, err := ep.BaseURL()
+	if err != nil {
+		return nil, err
+	}
+	c := &Clients{auth: auth, base: base, cache: map[int64]*Client{}}
+	switch {
+	case auth.Token != "" && auth.AppID != 0:
+		return nil, errors.New("GitHub auth: give either a token or an App id and key, not both")
+	case auth.Token != "":
+	case auth.AppID != 0:
+		apps, err := ghinstallation.NewAppsTransport(http.DefaultTransport, auth.AppID, auth.AppKey)
+		if err != nil {
+			return nil, fmt.Errorf("GitHub App %d private key: %w", auth.AppID, err)
+		}
+		apps.BaseURL = strings.TrimSuffix(base.String(), "/")
+		c.apps = apps
+	default:
+		return nil, errors.New("GitHub auth: a token or an App id and private key is required")
+	}
+	return c, nil
+}
+
+// For returns the client acting for an installation (the id from the
+// webhook payload; ignored with token auth).
+func (c *Clients) For(installation int64) *Client {
+	if c.apps == nil {
+		installation = 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.cache[installation]; ok {
+		return cl
+	}
+	var (
+		hc    *http.Client
+		token func(context.Context) (string, error)
+	)
+	if c.apps != nil {
+		tr := ghinstallation.NewFromAppsTransport(c.apps, installation)
+		hc = &http.Client{Transport: tr, Timeout: time.Minute}
+		token = tr.Token
+	} else {
+		static := c.auth.Token
+		hc = &http.Client{Timeout: time.Minute}
+		token = func(context.Context) (string, error) { return static, nil }
+	}
+	gh := github.NewClient(hc)
+	if c.apps == nil {
+		gh = gh.WithAuthToken(c.auth.Token)
+	}
+	gh.BaseURL = c.base
+	gh.UploadURL = c.base
+	cl := &Client{gh: gh, token: token}
+	c.cache[installation] = cl
+	return cl
+}
+
+// Client performs the bot's calls for one installation.
+type Client struct {
+	gh    *github.Client
+	token func(context.Context) (string, error)
+}
+
+// Token returns a token for git over HTTPS.
+func (c *Client) Token(ctx context.Context) (string, error) {
+	t, err := c.token(ctx)
+	if err != nil {
+		return "", fmt.Errorf("GitHub installation token: %w", err)
+	}
+	return t, nil
+}
+
+// PullRequest is what the bot needs to know about a pull request.
+type PullRequest struct {
+	Number    int
+	URL       string // html
+	Author    string
+	HeadSHA   string
+	HeadRef   string
+	BaseRef   string
+	CloneURL  string // of the base repository
+	Open      bool
+	Merged    bool
+	Mergeable *bool // nil while GitHub is still computing it
+}
+
+// PullRequest reads a pull request.
+func (c *Client) PullRequest(ctx context.Context, repo string, n int) (PullRequest, error) {
+	owner, name := split(repo)
+	pr, _, err := c.gh.PullRequests.Get(ctx, owner, name, n)
+	if err != nil {
+		return PullRequest{}, fmt.Errorf("get pull request %s#%d: %w", repo, n, err)
+	}
+	return PullRequest{
+		Number:    pr.GetNumber(),
+		URL:       pr.GetHTMLURL(),
+		Author:    pr.GetUser().GetLogin(),
+		HeadSHA:   pr.GetHead().GetSHA(),
+		HeadRef:   pr.GetHead().GetRef(),
+		BaseRef:   pr.GetBase().GetRef(),
+		CloneURL:  pr.GetBase().GetRepo().GetCloneURL(),
+		Open:      pr.GetState() == "open",
+		Merged:    pr.GetMerged(),
+		Mergeable: pr.Mergeable,
+	}, nil
+}
+
+// ChangedFiles lists the paths a pull request touches (both sides of a rename).
+func (c *Client) ChangedFiles(ctx context.Context, repo string, n int) ([]string, error) {
+	owner, name := split(repo)
+	var paths []string
+	opts := &github.ListOptions{PerPage: 100}
+	for {
+		files, resp, err := c.gh.PullRequests.ListFiles(ctx, owner, name, n, opts)
+		if err != nil {
+			return nil, fmt.Errorf("list files of %s#%d: %w", repo, n, err)
+		}
+		for _, f := range files {
+			paths = append(paths, f.GetFilename())
+			if prev := f.GetPreviousFilename(); prev != "" {
+				paths = append(paths, prev)
+			}
+		}
+		if resp.NextPage == 0 {
+			return paths, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// Approvers lists the users whose latest review approves the pull request,
+// leaving out its author.
+func (c *Client) Approvers(ctx context.Context, repo string, n int, author string) ([]string, error) {
+	owner, name := split(repo)
+	latest := map[string]string{}
+	var order []string
+	opts := &github.ListOptions{PerPage: 100}
+	for {
+		reviews, resp, err := c.gh.PullRequests.ListReviews(ctx, owner, name, n, opts)
+		if err != nil {
+			return nil, fmt.Errorf("list reviews of %s#%d: %w", repo, n, err)
+		}
+		for _, r := range reviews {
+			user, state := r.GetUser().GetLogin(), r.GetState()
+			if user == "" || user == author || state == "COMMENTED" || state == "PENDING" {
+				continue
+			}
+			if _, seen := latest[user]; !seen {
+				order = append(order, user)
+			}
+			latest[user] = state
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	var approvers []string
+	for _, u := range order {
+		if latest[u] == "APPROVED" {
+			approvers = append(approvers, u)
+		}
+	}
+	return approvers, nil
+}
+
+// Comment posts a comment on a pull request.
+func (c *Client) Comment(ctx context.Context, repo string, n int, body string) error {
+	owner, name := split(repo)
+	if _, _, err := c.gh.Issues.CreateComment(ctx, owner, name, n, &github.IssueComment{Body: &body}); err != nil {
+		return fmt.Errorf("comment on %s#%d: %w", repo, n, err)
+	}
+	return nil
+}
+
+// React adds a reaction ("eyes", "+1", "-1", "rocket", "confused") to a comment.
+func (c *Client) React(ctx context.Context, repo string, commentID int64, reaction string) error {
+	owner, name := split(repo)
+	if _, _, err := c.gh.Reactions.CreateIssueCommentReaction(ctx, owner, name, commentID, reaction); err != nil {
+		return fmt.Errorf("react to comment %d in %s: %w", commentID, repo, err)
+	}
+	return nil
+}
+
+// Status sets a commit status; description is cut to GitHub's 140 characters.
+func (c *Client) Status(ctx context.Context, repo, sha, statusContext, state, description, targetURL string) error {
+	owner, name := split(repo)
+	if r := []rune(description); len(r) > 140 {
+		description = string(r[:139]) + "…"
+	}
+	st := &github.RepoStatus{State: &state, Context: &statusContext, Description: &description}
+	if targetURL != "" {
+		st.TargetURL = &targetURL
+	}
+	if _, _, err := c.gh.Repositories.CreateStatus(ctx, owner, name, sha, st); err != nil {
+		return fmt.Errorf("set status %s on %s@%.12s: %w", statusContext, repo, sha, err)
+	}
+	return nil
+}
+
+// Tagger signs the annotated tags.
+type Tagger struct {
+	Name, Email string
+	Time        time.Time
+}
+
+// CreateTag creates an annotated tag on a commit through the Git Data API:
+// the tag object first, then the ref that points at it.
+func (c *Client) CreateTag(ctx context.Context, repo, tag, message, commit string, by Tagger) (string, error) {
+	owner, name := split(repo)
+	when := github.Timestamp{Time: by.Time}
+	obj, _, err := c.gh.Git.CreateTag(ctx, owner, name, &github.Tag{
+		Tag:     &tag,
+		Message: &message,
+		Object:  &github.GitObject{SHA: &commit, Type: github.String("commit")},
+		Tagger:  &github.CommitAuthor{Name: &by.Name, Email: &by.Email, Date: &when},
+	})
+	if err != nil {
+		return "", fmt.Errorf("create tag object %s in %s: %w", tag, repo, err)
+	}
+	ref := "refs/tags/" + tag
+	if _, _, err := c.gh.Git.CreateRef(ctx, owner, name, &github.Reference{Ref: &ref, Object: &github.GitObject{SHA: obj.SHA}}); err != nil {
+		return "", fmt.Errorf("create ref %s in %s: %w", ref, repo, err)
+	}
+	return obj.GetSHA(), nil
+}
+
+// AddLabels adds labels to a pull request in one call.
+func (c *Client) AddLabels(ctx context.Context, repo string, n int, labels []string) error {
+	// go-github sends a bare array, which GitHub accepts but its published
+	// description does not; the documented form is an object.
+	req, err := c.gh.NewRequest(http.MethodPost, fmt.Sprintf("repos/%s/issues/%d/labels", repo, n), map[string][]string{"labels": labels})
+	if err == nil {
+		_, err = c.gh.Do(ctx, req, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("label %s#%d: %w", repo, n, err)
+	}
+	return nil
+}
+
+func split(repo string) (owner, name string) {
+	owner, name, _ = strings.Cut(repo, "/")
+	return owner, name
+}

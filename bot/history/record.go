@@ -1,0 +1,202 @@
+// Package history keeps the deploy history as annotated git tags: one tag
+// per project and workspace on each applied commit, whose message records
+// who deployed what from which pull request. It names the tags, writes and
+// parses their messages, and reads them back from a local git repository.
+package history
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Record is one deploy: a successful apply of one project and workspace.
+type Record struct {
+	Tag                     string // the tag's name; filled when read back
+	Project, Workspace, Dir string
+	Commit                  string // applied commit sha
+	PR                      int
+	PRURL                   string
+	Author                  string // the pull request's author
+	Approvers               []string
+	AppliedBy               string // who commented "paved apply"
+	Add, Change, Destroy    int
+	PlanSHA256              string
+	Tool, ToolVersion       string    // "terraform", "1.8.5"
+	Time                    time.Time // apply time; Message keeps it in UTC to the second
+}
+
+// tagRoot is the namespace of deploy tags under refs/tags/.
+const tagRoot = "paved/"
+
+// tagTime is the layout of a tag name's time: basic ISO 8601, which has no
+// characters git forbids in ref names and sorts chronologically.
+const tagTime = "20060102T150405Z"
+
+// TagName is the tag for a deploy of project and workspace at t:
+// "paved/<project>/<workspace>/<YYYYMMDDTHHMMSSZ>". Project and workspace
+// must already be valid names.
+func TagName(project, workspace string, t time.Time) string {
+	return tagRoot + project + "/" + workspace + "/" + t.UTC().Format(tagTime)
+}
+
+// Prefix is the tag name prefix of all deploys, or of one project's when
+// project is not empty.
+func Prefix(project string) string {
+	if project == "" {
+		return tagRoot
+	}
+	return tagRoot + project + "/"
+}
+
+// The trailer keys of a tag message, in the order Message writes them.
+const (
+	keyProject    = "Project"
+	keyWorkspace  = "Workspace"
+	keyDir        = "Dir"
+	keyCommit     = "Commit"
+	keyPR         = "PR"
+	keyPRURL      = "PR-URL"
+	keyAuthor     = "Author"
+	keyApprovers  = "Approvers"
+	keyAppliedBy  = "Applied-By"
+	keySummary    = "Summary"
+	keyPlanSHA256 = "Plan-SHA256"
+	keyTool       = "Tool"
+	keyAppliedAt  = "Applied-At"
+)
+
+var trailerKeys = []string{
+	keyProject, keyWorkspace, keyDir, keyCommit, keyPR, keyPRURL, keyAuthor,
+	keyApprovers, keyAppliedBy, keySummary, keyPlanSHA256, keyTool, keyAppliedAt,
+}
+
+// required are the trailers without which a record means nothing; the
+// others must be present but may be empty.
+var required = map[string]bool{
+	keyProject: true, keyWorkspace: true, keyCommit: true, keySummary: true, keyAppliedAt: true,
+}
+
+// noApprovers stands for an empty approver list.
+const noApprovers = "none"
+
+// summary formats change counts as "+1 ~2 -0".
+func summary(add, change, destroy int) string {
+	return fmt.Sprintf("+%d ~%d -%d", add, change, destroy)
+}
+
+// Message renders the annotated tag message: a subject line
+// "deploy <project>/<workspace>: +1 ~0 -0 (PR #12)", a blank line, then one
+// git-trailer "Key: value" line per field.
+func (r Record) Message() string {
+	approvers := noApprovers
+	if len(r.Approvers) > 0 {
+		approvers = strings.Join(r.Approvers, ", ")
+	}
+	values := map[string]string{
+		keyProject:    r.Project,
+		keyWorkspace:  r.Workspace,
+		keyDir:        r.Dir,
+		keyCommit:     r.Commit,
+		keyPR:         strconv.Itoa(r.PR),
+		keyPRURL:      r.PRURL,
+		keyAuthor:     r.Author,
+		keyApprovers:  approvers,
+		keyAppliedBy:  r.AppliedBy,
+		keySummary:    summary(r.Add, r.Change, r.Destroy),
+		keyPlanSHA256: r.PlanSHA256,
+		keyTool:       strings.TrimSpace(r.Tool + " " + r.ToolVersion),
+		keyAppliedAt:  r.Time.UTC().Truncate(time.Second).Format(time.RFC3339),
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "deploy %s/%s: %s (PR #%d)\n\n", r.Project, r.Workspace, values[keySummary], r.PR)
+	for _, key := range trailerKeys {
+		// A newline in a value would forge the next trailer.
+		value := strings.Join(strings.Fields(values[key]), " ")
+		fmt.Fprintf(&b, "%s: %s\n", key, value)
+	}
+	return b.String()
+}
+
+// ParseMessage reads a tag message written by Message. It ignores lines
+// that are not trailers it knows and stops at a signature block, so a signed
+// or hand-annotated tag still parses. The error names the first trailer
+// that is missing or malformed.
+func ParseMessage(msg string) (Record, error) {
+	known := make(map[string]bool, len(trailerKeys))
+	for _, key := range trailerKeys {
+		known[key] = true
+	}
+	values := map[string]string{}
+	for _, line := range strings.Split(msg, "\n") {
+		if strings.HasPrefix(line, "-----BEGIN ") && strings.HasSuffix(strings.TrimSpace(line), "SIGNATURE-----") {
+			break
+		}
+		key, value, ok := strings.Cut(line, ":")
+		if !ok || !known[key] {
+			continue
+		}
+		if _, seen := values[key]; !seen {
+			values[key] = strings.TrimSpace(value)
+		}
+	}
+	for _, key := range trailerKeys {
+		value, ok := values[key]
+		if !ok {
+			return Record{}, fmt.Errorf("trailer %s missing", key)
+		}
+		if required[key] && value == "" {
+			return Record{}, fmt.Errorf("trailer %s empty", key)
+		}
+	}
+
+	r := Record{
+		Project:    values[keyProject],
+		Workspace:  values[keyWorkspace],
+		Dir:        values[keyDir],
+		Commit:     values[keyCommit],
+		PRURL:      values[keyPRURL],
+		Author:     values[keyAuthor],
+		AppliedBy:  values[keyAppliedBy],
+		PlanSHA256: values[keyPlanSHA256],
+	}
+	var err error
+	if r.PR, err = strconv.Atoi(values[keyPR]); err != nil {
+		return Record{}, fmt.Errorf("trailer %s: %q is not a number", keyPR, values[keyPR])
+	}
+	if r.Add, r.Change, r.Destroy, err = parseSummary(values[keySummary]); err != nil {
+		return Record{}, fmt.Errorf("trailer %s: %w", keySummary, err)
+	}
+	if r.Time, err = time.Parse(time.RFC3339, values[keyAppliedAt]); err != nil {
+		return Record{}, fmt.Errorf("trailer %s: %q is not an RFC 3339 time", keyAppliedAt, values[keyAppliedAt])
+	}
+	r.Time = r.Time.UTC()
+	if approvers := values[keyApprovers]; approvers != noApprovers && approvers != "" {
+		for _, name := range strings.Split(approvers, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				r.Approvers = append(r.Approvers, name)
+			}
+		}
+	}
+	r.Tool, r.ToolVersion, _ = strings.Cut(values[keyTool], " ")
+	return r, nil
+}
+
+var summaryRE = regexp.MustCompile(`^\+(\d+) ~(\d+) -(\d+)$`)
+
+// parseSummary reads "+1 ~2 -0".
+func parseSummary(s string) (add, change, destroy int, err error) {
+	m := summaryRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, 0, 0, fmt.Errorf("%q is not of the form \"+1 ~2 -0\"", s)
+	}
+	counts := make([]int, 3)
+	for i := range counts {
+		if counts[i], err = strconv.Atoi(m[i+1]); err != nil {
+			return 0, 0, 0, fmt.Errorf("%q: %w", s, err)
+		}
+	}
+	return counts[0], counts[1], counts[2], nil
+}

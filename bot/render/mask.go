@@ -1,0 +1,66 @@
+package render
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// masked replaces every secret value.
+const masked = "***"
+
+// A maskRule rewrites one kind of credential. The replacement keeps
+// whatever the rule's leading group matched (a key, a scheme, a user) so the
+// reader still sees what was hidden.
+type maskRule struct {
+	re   *regexp.Regexp
+	repl string
+}
+
+// quotedValue is a double-quoted string that may contain escaped quotes.
+const quotedValue = `"(?:[^"\\\n]|\\.)+"`
+
+// maskRules run in order: whole PEM blocks first, so that no later rule
+// leaves a partial key behind; then rules that keep a prefix; then bare
+// tokens.
+var maskRules = []maskRule{
+	// A private key, including one whose END line was cut off.
+	{regexp.MustCompile(`(?s)-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|.*)`), masked},
+	{regexp.MustCompile(`(?i)(authorization"?\s*[:=]\s*"?(?:bearer|basic|token)\s+)[^\s"',;]+`), "${1}" + masked},
+	// scheme://user:password@host
+	{regexp.MustCompile(`(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@`), "${1}" + masked + "@"},
+	{regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b`), masked},
+	{regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{20,}\b`), masked},
+	{regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`), masked},
+	{regexp.MustCompile(`(?i)((?:aws_)?secret_access_key|secretaccesskey)("?\s*[:=]\s*"?)[A-Za-z0-9/+=]{16,}`), "${1}${2}" + masked},
+	// password = "x", "client_secret": "x", api_token: "x"
+	{regexp.MustCompile(`(?i)("?[\w.-]*(?:password|passwd|secret|token)[\w.-]*"?\s*[:=]\s*)` + quotedValue), `${1}"` + masked + `"`},
+	// The new value of a changed secret in a plan: password = "***" -> "x"
+	{regexp.MustCompile(`("\*\*\*"\s*->\s*)` + quotedValue), `${1}"` + masked + `"`},
+	// Environment style, unquoted: DB_PASSWORD=hunter2
+	{regexp.MustCompile(`\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN)[A-Z0-9_]*=)[^\s"'][^\s]*`), "${1}" + masked},
+}
+
+// Mask replaces secrets in s with "***": each of the given literal secrets
+// (such as the installation token) and anything shaped like a credential:
+// AWS access key ids and secret keys, GitHub tokens, private key PEM blocks,
+// Authorization header values, passwords in URLs, and quoted values assigned
+// to keys naming a password, secret or token. Keys stay visible; only values
+// are hidden. Terraform's own "(sensitive value)" is left as it is.
+func Mask(s string, secrets ...string) string {
+	// Longest first, so a secret that contains another is hidden whole.
+	literals := make([]string, 0, len(secrets))
+	for _, secret := range secrets {
+		if secret != "" {
+			literals = append(literals, secret)
+		}
+	}
+	sort.Slice(literals, func(i, j int) bool { return len(literals[i]) > len(literals[j]) })
+	for _, secret := range literals {
+		s = strings.ReplaceAll(s, secret, masked)
+	}
+	for _, rule := range maskRules {
+		s = rule.re.ReplaceAllString(s, rule.repl)
+	}
+	return s
+}

@@ -1,0 +1,218 @@
+package repocfg
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/paved-road/paved/bot/command"
+)
+
+// Validation turns raw values into a Config, reporting every value that
+// means nothing paved can act on, at the place it was written.
+
+// defaultWhenModified are the autoplan globs of a project that sets none.
+var defaultWhenModified = []string{"*.tf", "*.tfvars"}
+
+const defaultWorkspace = "default"
+
+var requirements = []Requirement{Approved, Mergeable}
+
+var (
+	versionPattern = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
+	loginPattern   = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
+)
+
+type validator struct {
+	*report
+}
+
+func (v validator) config(raw rawConfig) *Config {
+	switch {
+	case !raw.version.written:
+		v.add(raw.place, "missing required key version; the current version is 1")
+	case raw.version.ok && raw.version.v != 1:
+		v.add(raw.version.place, "unsupported version %d; the only version is 1", raw.version.v)
+	}
+	switch {
+	case !raw.projects.written:
+		v.add(raw.place, "missing required key projects; list at least one project")
+	case raw.projects.ok && len(raw.projects.v) == 0:
+		v.add(raw.projects.place, "list at least one project")
+	}
+	c := &Config{FromFile: true}
+	nameLine := map[string]int{}   // project name -> line of the project that has it
+	dirLine := map[[2]string]int{} // dir and workspace -> line of the project that has them
+	for _, rp := range raw.projects.v {
+		if !rp.ok {
+			continue
+		}
+		p, ok := v.project(rp)
+		if !ok {
+			continue
+		}
+		if line, dup := nameLine[p.Name]; dup {
+			at, how := rp.v.name.place, ""
+			if !rp.v.name.written {
+				at, how = place{line: rp.line, col: rp.col, key: rp.key + ".name"}, " (taken from its dir, as it has no name)"
+			}
+			v.add(at, "project name %q%s is also the name of the project at line %d; give each project its own name", p.Name, how, line)
+		} else {
+			nameLine[p.Name] = rp.line
+		}
+		dw := [2]string{p.Dir, p.Workspace}
+		if line, dup := dirLine[dw]; dup {
+			v.add(rp.v.dir.place, "dir %q with workspace %q is also the project at line %d; each pair of dir and workspace may be listed once", p.Dir, p.Workspace, line)
+		} else {
+			dirLine[dw] = rp.line
+		}
+		c.Projects = append(c.Projects, p)
+	}
+	return c
+}
+
+// project validates one project. It returns false when the project is too
+// broken to take part in the checks across projects.
+func (v validator) project(raw value[rawProject]) (Project, bool) {
+	rp := raw.v
+	p := Project{Workspace: defaultWorkspace, Autoplan: true, WhenModified: slices.Clone(defaultWhenModified)}
+	ok := true
+	switch {
+	case !rp.dir.written:
+		v.add(raw.place, "missing required key dir; give the project's directory relative to the repository root")
+		ok = false
+	case !rp.dir.ok:
+		ok = false
+	default:
+		dir, err := command.CleanDir(rp.dir.v)
+		if err != nil {
+			v.add(rp.dir.place, "%v", err)
+			ok = false
+		}
+		p.Dir = dir
+	}
+	p.Name = p.Dir
+	if rp.name.written {
+		p.Name = rp.name.v
+		ok = v.check(rp.name, command.CheckName) && ok
+	}
+	if rp.workspace.written {
+		p.Workspace = rp.workspace.v
+		ok = v.check(rp.workspace, command.CheckName) && ok
+	}
+	p.Tool = v.tool(rp.terraformVersion, rp.tofuVersion)
+	if rp.autoplan.usable() {
+		p.Autoplan, p.WhenModified = v.autoplan(rp.autoplan.v)
+	}
+	if rp.applyRequirements.usable() {
+		for _, s := range v.items(rp.applyRequirements, checkRequirement) {
+			p.ApplyRequirements = append(p.ApplyRequirements, Requirement(s))
+		}
+	}
+	if rp.allowedAppliers.usable() {
+		if len(rp.allowedAppliers.v) == 0 {
+			v.add(rp.allowedAppliers.place, "list at least one GitHub login, or leave allowed_appliers out to let anyone who may comment apply")
+		}
+		p.AllowedAppliers = v.items(rp.allowedAppliers, checkLogin)
+	}
+	return p, ok
+}
+
+// check reports the problem check finds with a usable value, and whether there was none.
+func (v validator) check(s value[string], check func(string) error) bool {
+	if !s.ok {
+		return false
+	}
+	if err := check(s.v); err != nil {
+		v.add(s.place, "%v", err)
+		return false
+	}
+	return true
+}
+
+// tool picks the tool from terraform_version or tofu_version, which exclude each other.
+func (v validator) tool(terraform, tofu value[string]) Tool {
+	if terraform.written && tofu.written {
+		v.add(tofu.place, "set either terraform_version or tofu_version, not both")
+		return Tool{}
+	}
+	switch {
+	case terraform.written && v.check(terraform, checkVersion):
+		return Tool{Name: "terraform", Version: terraform.v}
+	case tofu.written && v.check(tofu, checkVersion):
+		return Tool{Name: "tofu", Version: tofu.v}
+	}
+	return Tool{}
+}
+
+func (v validator) autoplan(a rawAutoplan) (enabled bool, globs []string) {
+	enabled, globs = true, slices.Clone(defaultWhenModified)
+	if a.enabled.usable() {
+		enabled = a.enabled.v
+	}
+	if a.whenModified.usable() {
+		if len(a.whenModified.v) == 0 {
+			v.add(a.whenModified.place, "list at least one glob, or set enabled: false to turn autoplan off")
+		}
+		globs = v.items(a.whenModified, checkGlob)
+	}
+	return enabled, globs
+}
+
+// items returns the usable items of a list, reporting each that fails
+// check and each that repeats an earlier one.
+func (v validator) items(list value[[]value[string]], check func(string) error) []string {
+	var out []string
+	first := map[string]int{}
+	for _, item := range list.v {
+		if !v.check(item, check) {
+			continue
+		}
+		if line, dup := first[item.v]; dup {
+			v.add(item.place, "%q is listed twice; first at line %d", item.v, line)
+			continue
+		}
+		first[item.v] = item.line
+		out = append(out, item.v)
+	}
+	return out
+}
+
+func checkVersion(s string) error {
+	if !versionPattern.MatchString(s) {
+		return fmt.Errorf("%q is not a version such as 1.8.5 (write all three numbers)", s)
+	}
+	return nil
+}
+
+func checkGlob(s string) error {
+	switch {
+	case path.IsAbs(s):
+		return fmt.Errorf("%q is absolute; globs are relative to the project's dir", s)
+	case !doublestar.ValidatePattern(s):
+		return fmt.Errorf("%q is not a valid glob", s)
+	}
+	return nil
+}
+
+func checkRequirement(s string) error {
+	if slices.Contains(requirements, Requirement(s)) {
+		return nil
+	}
+	names := make([]string, len(requirements))
+	for i, r := range requirements {
+		names[i] = string(r)
+	}
+	return fmt.Errorf("unknown requirement %q%s; the requirements are %s", s, didYouMean(s, names), strings.Join(names, ", "))
+}
+
+func checkLogin(s string) error {
+	if !loginPattern.MatchString(s) {
+		return fmt.Errorf("%q is not a GitHub login (up to 39 letters, digits and -, not starting with -)", s)
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+package workdir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+var (
+	commitSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	// fetchableRef is what a command may check out: a pull request head or a tag (the rollback case).
+	fetchableRef = regexp.MustCompile(`^refs/(pull/[0-9]+/head|tags/[^\s:*?\[\\^~]+)$`)
+)
+
+// HeadMovedError reports that the ref no longer points at the commit the caller expected,
+// typically because someone pushed to the pull request after the command was given.
+type HeadMovedError struct {
+	Want, Got string
+}
+
+func (e *HeadMovedError) Error() string {
+	return fmt.Sprintf("head moved: expected commit %s, the repository now has %s", e.Want, e.Got)
+}
+
+// Checkout makes dir a working copy of the repository at the commit ref resolves to and returns
+// that commit's sha. ref is "refs/pull/N/head", "refs/tags/<tag>" or a full 40-hex sha; only
+// that one commit is fetched (depth 1).
+//
+// An existing working copy in dir is reused: tracked files are reset and untracked ones removed,
+// except every .terraform/ directory and .terraform.lock.hcl so that terraform init can be skipped.
+// When wantSHA is not empty and ref resolves to another commit, it returns a *HeadMovedError and
+// leaves the working copy as it was.
+func Checkout(ctx context.Context, g Git, dir, ref, wantSHA string) (string, error) {
+	if !commitSHA.MatchString(ref) && !fetchableRef.MatchString(ref) {
+		return "", fmt.Errorf("checkout %q: not a pull request head, tag or commit sha", ref)
+	}
+	if err := ensureRepo(ctx, g, dir); err != nil {
+		return "", err
+	}
+	if _, err := g.run(ctx, dir, "fetch", "--quiet", "--depth=1", "--no-tags", "--", g.CloneURL, ref); err != nil {
+		return "", fmt.Errorf("fetch %s: %w", ref, err)
+	}
+	out, err := g.run(ctx, dir, "rev-parse", "--verify", "FETCH_HEAD^{commit}")
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", ref, err)
+	}
+	sha := strings.TrimSpace(out)
+	if wantSHA != "" && sha != wantSHA {
+		return "", &HeadMovedError{Want: wantSHA, Got: sha}
+	}
+	if _, err := g.run(ctx, dir, "checkout", "--quiet", "--force", "--detach", sha); err != nil {
+		return "", fmt.Errorf("check out %s: %w", sha, err)
+	}
+	// -e patterns still apply under -x; without a leading slash they match at any depth.
+	if _, err := g.run(ctx, dir, "clean", "--quiet", "-ffdx", "-e", ".terraform/", "-e", ".terraform.lock.hcl"); err != nil {
+		return "", fmt.Errorf("clean working copy: %w", err)
+	}
+	return sha, nil
+}
+
+// ChangedFiles lists the repo-relative paths that differ between commits from and to (full
+// shas), fetching either commit into the working copy in dir if it is not there yet. A rename
+// lists both the old and the new path.
+func ChangedFiles(ctx context.Context, g Git, dir, from, to string) ([]string, error) {
+	for _, sha := range []string{from, to} {
+		if !commitSHA.MatchString(sha) {
+			return nil, fmt.Errorf("changed files: %q is not a full commit sha", sha)
+		}
+		if _, err := g.run(ctx, dir, "cat-file", "-e", sha+"^{commit}"); err == nil {
+			continue
+		}
+		if _, err := g.run(ctx, dir, "fetch", "--quiet", "--depth=1", "--no-tags", "--", g.CloneURL, sha); err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", sha, err)
+		}
+	}
+	out, err := g.run(ctx, dir, "diff", "--name-only", "-z", "--no-renames", from, to, "--")
+	if err != nil {
+		return nil, fmt.Errorf("diff %s..%s: %w", from, to, err)
+	}
+	var paths []string
+	for p := range strings.SplitSeq(out, "\x00") {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
+}
+
+// ensureRepo creates dir and an empty repository in it unless one is already there.
+func ensureRepo(ctx context.Context, g Git, dir string) error {
+	_, err := os.Stat(filepath.Join(dir, ".git"))
+	switch {
+	case err == nil:
+		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("inspect working copy: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create working copy: %w", err)
+	}
+	if _, err := g.run(ctx, dir, "init", "--quiet"); err != nil {
+		return fmt.Errorf("create working copy: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/paved-road/paved/internal/githubfake"
+)
+
+const pavedYAML = `version: 1
+projects:
+  - name: app
+    dir: app
+  - name: db
+    dir: db
+    apply_requirements: [approved]
+`
+
+// project is a Terraform config whose state lives outside every clone, as
+// a real remote backend would.
+func project(name, value string) string {
+	return `terraform {
+  backend "local" {
+    path = "STATE/` + name + `.tfstate"
+  }
+}
+
+resource "terraform_data" "` + name + `" {
+  input = { version = "` + value + `" }
+}
+`
+}
+
+func mustContain(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Fatalf("%s: want %q in:\n%s", what, w, text)
+		}
+	}
+}
+
+// lastStatus is the newest commit status of a context on a commit.
+func lastStatus(e *env, sha, context string) githubfake.Status {
+	e.t.Helper()
+	var last githubfake.Status
+	for _, s := range e.fake.Statuses("acme", "infra", sha) {
+		if s.Context == context {
+			last = s
+		}
+	}
+	return last
+}
+
+// callsSince returns "METHOD path" for the calls after the first n.
+func callsSince(e *env, n int) []string {
+	var out []string
+	for _, c := range e.fake.Calls()[n:] {
+		out = append(out, c.Method+" "+c.Path)
+	}
+	return out
+}
+
+// bodies returns the JSON bodies of the calls to method path.
+func bodies(e *env, method, path string) []map[string]any {
+	var out []map[string]any
+	for _, c := range e.fake.Calls() {
+		if c.Method == method && c.Path == path {
+			var m map[string]any
+			if err := json.Unmarshal(c.Body, &m); err != nil {
+				e.t.Fatalf("%s %s body: %v", method, path, err)
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestAccBotPlanApplyTagHistoryRollback(t *testing.T) {
+	e := newEnv(t, map[string]string{"paved.yaml": pavedYAML, "README.md": "infra\n"})
+
+	// A pull request touching two projects is planned on opening.
+	sha1 := e.openPR(1, "alice", map[string]string{"app/main.tf": project("app", "v1"), "db/main.tf": project("db", "16")})
+	plan := e.replies(1, 0)
+	mustContain(t, "autoplan", plan[0], "paved autoplan at "+sha1[:7], "app", "db", "+1 ~0 -0", "<details>", "paved apply")
+	if s := lastStatus(e, sha1, "paved/plan"); s.State != "success" || !strings.Contains(s.Description, "2 planned") {
+		t.Fatalf("paved/plan status: %+v", s)
+	}
+
+	// A plan costs the same GitHub calls however many projects it has.
+	before := len(e.fake.Calls())
+	e.say(1, "alice", "paved plan")
+	wantCalls := []string{
+		"POST /repos/acme/infra/issues/comments/{id}/reactions",
+		"GET /repos/acme/infra/pulls/1",
+		"GET /repos/acme/infra/pulls/1/files",
+		"POST /repos/acme/infra/statuses/" + sha1,
+		"POST /repos/acme/infra/issues/1/comments",
+		"POST /repos/acme/infra/statuses/" + sha1,
+	}
+	got := callsSince(e, before)
+	reactionPath := regexp.MustCompile(`/issues/comments/\d+/reactions$`)
+	for i := range got {
+		got[i] = reactionPath.ReplaceAllString(got[i], "/issues/comments/{id}/reactions")
+	}
+	if strings.Join(got, "\n") != strings.Join(wantCalls, "\n") {
+		t.Fatalf("GitHub calls for paved plan of 2 projects:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantCalls, "\n"))
+	}
+
+	// db requires an approval: app is applied, db is refused with the reason.
+	r := e.say(1, "alice", "paved apply")
+	mustContain(t, "apply without approval", r[0], "applied", "refused", "needs an approving review")
+	if s := lastStatus(e, sha1, "paved/apply"); s.State != "failure" {
+		t.Fatalf("paved/apply status after a refusal: %+v", s)
+	}
+	e.fake.Approve("acme", "infra", 1, "bob")
+	r = e.say(1, "alice", "paved apply")
+	mustContain(t, "apply after approval", r[0], "db", "applied", "tagged `paved/db/default/")
+	if s := lastStatus(e, sha1, "paved/apply"); s.State != "success" {
+		t.Fatalf("paved/apply status: %+v", s)
+	}
+
+	// Each apply created a tag object on the applied commit, then its ref.
+	tags := bodies(e, "POST", "/repos/acme/infra/git/tags")
+	refs := bodies(e, "POST", "/repos/acme/infra/git/refs")
+	if len(tags) != 2 || len(refs) != 2 {
+		t.Fatalf("want 2 tag objects and 2 refs, got %d and %d", len(tags), len(refs))
+	}
+	for i, tag := range tags {
+		if tag["object"] != sha1 || tag["type"] != "commit" {
+			t.Fatalf("tag object %d: %v", i, tag)
+		}
+		mustContain(t, "tag message", tag["message"].(string), "PR: 1\n", "Author: alice", "Applied-By: alice", "Plan-SHA256: ", "Tool: "+e.tool+" ")
+		if refs[i]["ref"] != "refs/tags/"+tag["tag"].(string) {
+			t.Fatalf("ref %v does not name tag %v", refs[i]["ref"], tag["tag"])
+		}
+	}
+	mustContain(t, "db tag approvers", tags[1]["message"].(string), "Approvers: bob")
+	labels := strings.Join(e.fake.Labels("acme", "infra", 1), ",")
+	if labels != "applied:app,applied:db" {
+		t.Fatalf("labels: %s", labels)
+	}
+	// The tags are real annotated git tags in the repository.
+	gitTags := e.git("-C", e.origin, "for-each-ref", "--format=%(objecttype) %(refname)", "refs/tags/paved/")
+	if strings.Count(gitTags, "tag refs/tags/paved/") != 2 {
+		t.Fatalf("git tags: %s", gitTags)
+	}
+	appTag1 := tags[0]["tag"].(string)
+
+	// Merging releases the locks.
+	seen := len(e.fake.Comments("acme", "infra", 1))
+	e.merge(1)
+	mustContain(t, "merge", e.replies(1, seen)[0], "merged", "released the locks", "`app`", "`db`")
+
+	// A second pull request changes app; a third is told app is locked.
+	sha2 := e.openPR(2, "carol", map[string]string{"app/main.tf": project("app", "v2")})
+	mustContain(t, "PR 2 autoplan", e.replies(2, 0)[0], "~1", "v2")
+	e.openPR(3, "dave", map[string]string{"app/main.tf": project("app", "v3")})
+	mustContain(t, "PR 3 autoplan", e.replies(3, 0)[0], "refused", "locked by [#2]", "/pull/2")
+
+	// Unlock on #2 lets #3 plan; #3 then lets go again.
+	mustContain(t, "unlock", e.say(2, "carol", "paved unlock")[0], "released", "`app`")
+	mustContain(t, "PR 3 plan", e.say(3, "dave", "paved plan")[0], "~1", "v3")
+	e.say(3, "dave", "paved unlock")
+	mustContain(t, "PR 2 replan", e.say(2, "carol", "paved plan")[0], "~1")
+	mustContain(t, "PR 2 apply", e.say(2, "carol", "paved apply")[0], "applied", "tagged `paved/app/default/")
+	if s := lastStatus(e, sha2, "paved/apply"); s.State != "success" {
+		t.Fatalf("PR 2 paved/apply: %+v", s)
+	}
+	seen = len(e.fake.Comments("acme", "infra", 2))
+	e.merge(2)
+	e.replies(2, seen)
+
+	// History lists the applies of app, newest first, in the comment and the CLI.
+	h := e.say(3, "dave", "paved history -p app")[0]
+	mustContain(t, "history", h, "[#2]", "[#1]", appTag1)
+	if strings.Index(h, "[#2]") > strings.Index(h, "[#1]") {
+		t.Fatalf("history must list newest first:\n%s", h)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"history", "--repo", "acme/infra", "--git-url", e.origin, "--data-dir", t.TempDir(), "--project", "app"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("paved-bot history exited %d: %s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[1], "#2") || !strings.Contains(lines[2], "#1") || !strings.Contains(lines[2], appTag1) {
+		t.Fatalf("paved-bot history:\n%s", out.String())
+	}
+
+	// Planning app as it was at its first deploy shows the rollback v2 -> v1.
+	rb := e.say(3, "dave", "paved plan -p app --rev "+appTag1)[0]
+	mustContain(t, "rollback plan", rb, appTag1, "rollback", "~1", `"v2" -> "v1"`)
+}
+
+func TestAccBotRefusals(t *testing.T) {
+	e := newEnv(t, map[string]string{"paved.yaml": pavedYAML}, "--max-body", "65536")
+
+	sha := e.openPR(1, "alice", map[string]string{"app/main.tf": project("app", "v1"), "db/main.tf": project("db", "16")})
+	e.replies(1, 0)
+
+	// Webhooks that fail intake run nothing and call nothing.
+	calls := len(e.fake.Calls())
+	body, _ := e.fake.IssueCommentEvent("acme", "infra", 1, "mallory", "paved apply")
+	for name, tc := range map[string]struct {
+		event, signature string
+		body             []byte
+		want             int
+	}{
+		"unsigned":        {"issue_comment", "", body, http.StatusUnauthorized},
+		"wrongly signed":  {"issue_comment", githubfake.Sign("guess", body), body, http.StatusUnauthorized},
+		"oversized":       {"issue_comment", "", bytes.Repeat([]byte(" "), 70000), http.StatusRequestEntityTooLarge},
+		"malformed json":  {"issue_comment", githubfake.Sign(secret, []byte(`{"action":`)), []byte(`{"action":`), http.StatusBadRequest},
+		"unhandled event": {"star", githubfake.Sign(secret, []byte(`{"action":"created"}`)), []byte(`{"action":"created"}`), http.StatusAccepted},
+	} {
+		if tc.signature == "" && name == "oversized" {
+			tc.signature = githubfake.Sign(secret, tc.body)
+		}
+		if got := e.post(tc.event, tc.body, tc.signature); got != tc.want {
+			t.Errorf("%s: status %d, want %d", name, got, tc.want)
+		}
+	}
+	if got := callsSince(e, calls); len(got) != 0 {
+		t.Fatalf("rejected webhooks made GitHub calls: %v", got)
+	}
+
+	for comment, want := range map[string][]string{
+		"paved plan -p app; rm -rf /":    {"not run through a shell", "Usage"},
+		"paved plan -- -chdir=/tmp":      {"-chdir"},
+		"paved plan -d ../..":            {"-d", "repository"},
+		"paved plan -p nope":             {"nope", "app", "db"},
+		"paved destroy":                  {"destroy", "Usage"},
+		"paved plan -- -state=x.tfstate": {"-state"},
+	} {
+		mustContain(t, comment, e.say(1, "alice", comment)[0], want...)
+	}
+
+	// The db project needs an approval; nobody approved.
+	r := e.say(1, "alice", "paved apply -p db")
+	mustContain(t, "apply without approval", r[0], "refused", "needs an approving review")
+
+	// A push the bot did not see: apply refuses a plan older than the head.
+	moved := e.commit("pr-1", "sneaky", map[string]string{"app/main.tf": project("app", "v9")})
+	e.fake.Push("acme", "infra", 1, moved, []string{"app/main.tf"})
+	mustContain(t, "apply after head moved", e.say(1, "alice", "paved apply -p app")[0], "head moved", sha[:7], moved[:7])
+
+	// A broken paved.yaml is reported with its line.
+	broken := strings.Replace(pavedYAML, "    dir: db\n", "    dir: db\n    worksapce: blue\n", 1)
+	seen := len(e.fake.Comments("acme", "infra", 1))
+	e.push(1, map[string]string{"paved.yaml": broken})
+	mustContain(t, "broken paved.yaml", e.replies(1, seen)[0], "paved.yaml:7", "worksapce", "workspace")
+}
+
+func TestAccBotConcurrentApplies(t *testing.T) {
+	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: slow\n    dir: slow\n"})
+	slow := `terraform {
+  backend "local" {
+    path = "STATE/slow.tfstate"
+  }
+}
+
+resource "terraform_data" "slow" {
+  input = "v1"
+  provisioner "local-exec" {
+    command = "sleep 3"
+  }
+}
+`
+	e.openPR(1, "alice", map[string]string{"slow/main.tf": slow})
+	e.replies(1, 0)
+	before := len(e.fake.Comments("acme", "infra", 1))
+	first, _ := e.fake.IssueCommentEvent("acme", "infra", 1, "alice", "paved apply")
+	second, _ := e.fake.IssueCommentEvent("acme", "infra", 1, "bob", "paved apply")
+	e.deliver("issue_comment", first)
+	e.deliver("issue_comment", second)
+	var got []string
+	e.waitFor("both applies to answer", func() bool {
+		got = e.replies(1, before)
+		return len(got) >= 2
+	})
+	all := strings.Join(got, "\n---\n")
+	if strings.Count(all, "Apply complete!") != 1 || !strings.Contains(all, "busy") {
+		t.Fatalf("want one apply to run and the other told it is busy:\n%s", all)
+	}
+	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 1 {
+		t.Fatalf("want exactly one deploy tag, got %d", len(tags))
+	}
+}
