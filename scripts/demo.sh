@@ -95,3 +95,9 @@ PY
 
 step "terraform destroy"
 "$TERRAFORM" destroy -input=false -auto-approve -no-color | grep -E 'Destroy complete'
+
+step "paved-bot: a pull request planned, applied and tagged"
+# The bot hands its environment's AWS_* and TF_CLI_CONFIG_FILE to Terraform:
+# the same hub credentials, the emulator as the one AWS endpoint, and the
+# provider mirror.
+(cd "$ROOT" && AWS_ENDPOINT_URL="$ENDPOINT" go run ./internal/botdemo -terraform "$TERRAFORM")

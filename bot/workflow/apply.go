@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/paved-road/paved/bot/command"
 	"github.com/paved-road/paved/bot/githubapi"
 	"github.com/paved-road/paved/bot/history"
@@ -99,7 +97,7 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, cmd *command.
 			log.Warn("labels failed", "err", err)
 		}
 	}
-	footer := fmt.Sprintf("Took %.1f s, of which Terraform %.1f s.", time.Since(started).Seconds(), tfTime.Seconds())
+	footer := timing(time.Since(started), tfTime, len(runnable))
 	for _, body := range render.Comments(fmt.Sprintf("### paved apply at %.7s", pr.HeadSHA), results, footer) {
 		b.comment(ctx, log, p, body)
 	}
@@ -176,32 +174,16 @@ type applied struct {
 }
 
 func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, plans []savedPlan, runnable []int, results []render.Result, a applied) time.Duration {
-	times := make([]time.Duration, len(plans))
-	byDir := map[string][]int{}
-	var dirs []string
-	for _, i := range runnable {
-		d := plans[i].Dir
-		if _, ok := byDir[d]; !ok {
-			dirs = append(dirs, d)
-		}
-		byDir[d] = append(byDir[d], i)
+	times := make([]time.Duration, len(runnable))
+	dirs := make([]string, len(runnable))
+	for k, i := range runnable {
+		dirs[k] = plans[i].Dir
 	}
-	var g errgroup.Group
-	g.SetLimit(max(1, b.Parallelism))
-	for _, d := range dirs {
-		g.Go(func() error {
-			for _, i := range byDir[d] {
-				results[i], times[i] = b.applyOne(ctx, log, p, plans[i], a)
-			}
-			return nil
-		})
-	}
-	_ = g.Wait()
-	var total time.Duration
-	for _, t := range times {
-		total += t
-	}
-	return total
+	b.eachByDir(dirs, func(k int) {
+		i := runnable[k]
+		results[i], times[k] = b.applyOne(ctx, log, p, plans[i], a)
+	})
+	return sum(times)
 }
 
 func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPlan, a applied) (render.Result, time.Duration) {

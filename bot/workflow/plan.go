@@ -168,35 +168,51 @@ type planJob struct {
 	token                         string
 }
 
-// planProjects plans projects in parallel up to the bot's bound. Projects
-// sharing a dir run one after another: a workspace switch is per dir.
+// planProjects plans projects in parallel up to the bot's bound.
 func (b *Bot) planProjects(ctx context.Context, log *slog.Logger, p pull, projects []repocfg.Project, job planJob) ([]render.Result, time.Duration) {
 	results := make([]render.Result, len(projects))
 	times := make([]time.Duration, len(projects))
-	byDir := map[string][]int{}
-	var dirs []string
+	dirs := make([]string, len(projects))
 	for i, pr := range projects {
-		if _, ok := byDir[pr.Dir]; !ok {
-			dirs = append(dirs, pr.Dir)
+		dirs[i] = pr.Dir
+	}
+	b.eachByDir(dirs, func(i int) {
+		results[i], times[i] = b.planProject(ctx, log, p, projects[i], job)
+	})
+	return results, sum(times)
+}
+
+// eachByDir runs fn for every index, in parallel up to the bot's bound,
+// except that indexes sharing a dir run one after another: the selected
+// workspace and .terraform belong to the dir.
+func (b *Bot) eachByDir(dirs []string, fn func(i int)) {
+	byDir := map[string][]int{}
+	var order []string
+	for i, d := range dirs {
+		if _, ok := byDir[d]; !ok {
+			order = append(order, d)
 		}
-		byDir[pr.Dir] = append(byDir[pr.Dir], i)
+		byDir[d] = append(byDir[d], i)
 	}
 	var g errgroup.Group
 	g.SetLimit(max(1, b.Parallelism))
-	for _, dir := range dirs {
+	for _, d := range order {
 		g.Go(func() error {
-			for _, i := range byDir[dir] {
-				results[i], times[i] = b.planProject(ctx, log, p, projects[i], job)
+			for _, i := range byDir[d] {
+				fn(i)
 			}
 			return nil
 		})
 	}
 	_ = g.Wait()
+}
+
+func sum(ds []time.Duration) time.Duration {
 	var total time.Duration
-	for _, t := range times {
-		total += t
+	for _, d := range ds {
+		total += d
 	}
-	return results, total
+	return total
 }
 
 func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repocfg.Project, job planJob) (render.Result, time.Duration) {
@@ -269,7 +285,7 @@ func planFooter(results []render.Result, took, tfTime time.Duration) string {
 		}
 	}
 	sort.Strings(planned)
-	timing := fmt.Sprintf("Took %.1f s, of which Terraform %.1f s.", took.Seconds(), tfTime.Seconds())
+	timing := timing(took, tfTime, len(results))
 	if len(planned) == 0 {
 		return timing
 	}
@@ -297,4 +313,10 @@ func outcome(results []render.Result) (state, description string) {
 		}
 	}
 	return state, strings.Join(parts, ", ") + ": " + render.Summary(add, change, destroy)
+}
+
+// timing is the footer line on how long a command took: Terraform's time is
+// summed over projects, which may have run in parallel.
+func timing(took, terraform time.Duration, projects int) string {
+	return fmt.Sprintf("Took %.1f s; Terraform ran %.1f s over %d project(s).", took.Seconds(), terraform.Seconds(), projects)
 }

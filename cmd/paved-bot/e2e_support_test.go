@@ -7,14 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,7 +27,7 @@ import (
 // serves the package and each test plugs its own stand-in behind it.
 var (
 	github   *prism.Server
-	upstream atomic.Pointer[githubfake.Fake]
+	upstream prism.Switch
 )
 
 const (
@@ -38,41 +36,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testMain(m))
-}
-
-func testMain(m *testing.M) int {
-	if os.Getenv("TF_ACC") == "" {
-		return m.Run()
-	}
-	if err := prism.Installed(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f := upstream.Load()
-		if f == nil {
-			http.Error(w, "no test is running", http.StatusServiceUnavailable)
-			return
-		}
-		f.ServeHTTP(w, r)
-	}))
-	defer up.Close()
-	logDir, err := os.MkdirTemp("", "paved-prism-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer func() { _ = os.RemoveAll(logDir) }()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	github, err = prism.Start(ctx, up.URL, filepath.Join(logDir, "prism.log"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: starting prism:", err)
-		return 1
-	}
-	defer func() { _ = github.Close() }()
-	return m.Run()
+	os.Exit(prism.Main(m, &upstream, &github))
 }
 
 // terraformBinary is the CLI the bot runs: the one the acceptance tests use.
@@ -131,6 +95,14 @@ func (b *syncBuffer) String() string {
 // the files of main.
 func newEnv(t *testing.T, main map[string]string, flags ...string) *env {
 	t.Helper()
+	t.Setenv("PAVED_GITHUB_TOKEN", token)
+	return newEnvWith(t, githubfake.Options{Token: token}, main, flags...)
+}
+
+// newEnvWith is newEnv with the stand-in's auth options; the bot's
+// credentials come from flags or the environment.
+func newEnvWith(t *testing.T, auth githubfake.Options, main map[string]string, flags ...string) *env {
+	t.Helper()
 	toolFlag, version, path := terraformBinary(t)
 	base := t.TempDir()
 	e := &env{t: t, origin: filepath.Join(base, "github", "acme", "infra"), state: filepath.Join(base, "state"), data: filepath.Join(base, "data"), tool: toolFlag}
@@ -140,10 +112,10 @@ func newEnv(t *testing.T, main map[string]string, flags ...string) *env {
 	e.git("init", "-q", "-b", "main", e.origin)
 	e.commit("main", "initial", main)
 
-	e.fake = githubfake.New(t, githubfake.Options{Token: token})
+	e.fake = githubfake.New(t, auth)
 	e.fake.AddRepo("acme", "infra", e.origin)
-	upstream.Store(e.fake)
-	github.Reset()
+	prism.Require(t, github)
+	upstream.Set(e.fake)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -157,7 +129,6 @@ func newEnv(t *testing.T, main map[string]string, flags ...string) *env {
 		"--" + toolFlag, version + "=" + path, "--log-format", "json",
 	}, flags...)
 	t.Setenv("PAVED_WEBHOOK_SECRET", secret)
-	t.Setenv("PAVED_GITHUB_TOKEN", token)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	e.logs = logs
@@ -175,7 +146,7 @@ func newEnv(t *testing.T, main map[string]string, flags ...string) *env {
 		if v := github.Violations(); len(v) > 0 {
 			t.Errorf("requests or responses that break GitHub's OpenAPI description:\n%s", strings.Join(v, "\n"))
 		}
-		upstream.Store(nil)
+		upstream.Set(nil)
 	})
 	e.waitFor("the bot to answer /healthz", func() bool {
 		select {

@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -288,5 +294,79 @@ resource "terraform_data" "slow" {
 	}
 	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 1 {
 		t.Fatalf("want exactly one deploy tag, got %d", len(tags))
+	}
+}
+
+func TestAccBotAsGitHubApp(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemFile := filepath.Join(t.TempDir(), "app.pem")
+	block := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	if err := os.WriteFile(pemFile, block, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PAVED_GITHUB_TOKEN", "")
+	e := newEnvWith(t, githubfake.Options{AppID: 4242, AppPublicKey: &key.PublicKey, InstallationID: 1},
+		map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n"},
+		"--github-app-id", "4242", "--github-app-key-file", pemFile)
+	e.openPR(1, "alice", map[string]string{"app/main.tf": project("app", "v1")})
+	mustContain(t, "autoplan as an App", e.replies(1, 0)[0], "+1 ~0 -0")
+	var exchanged bool
+	for _, c := range e.fake.Calls() {
+		if c.Method == "POST" && c.Path == "/app/installations/1/access_tokens" && c.Status == http.StatusCreated {
+			exchanged = true
+		}
+		if c.Status == http.StatusUnauthorized {
+			t.Fatalf("unauthorized call: %+v", c)
+		}
+	}
+	if !exchanged {
+		t.Fatal("the bot never exchanged its App JWT for an installation token")
+	}
+}
+
+func TestAccBotLongPlanSplitAndMasked(t *testing.T) {
+	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: fleet\n    dir: fleet\n"})
+	// 500 resources make a plan of well over 65,536 characters; one of them
+	// carries what looks like an AWS key pair.
+	fleet := `terraform {
+  backend "local" {
+    path = "STATE/fleet.tfstate"
+  }
+}
+
+resource "terraform_data" "node" {
+  count = 500
+  input = { name = "node-${count.index}", zone = "eu-west-1a", size = "m7g.large", owner = "platform" }
+}
+
+resource "terraform_data" "leaky" {
+  input = { access_key = "AKIAIOSFODNN7EXAMPLE", aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }
+}
+`
+	e.openPR(1, "alice", map[string]string{"fleet/main.tf": fleet})
+	var comments []string
+	e.waitFor("the split plan", func() bool {
+		comments = e.replies(1, 0)
+		return len(comments) >= 2 && strings.Contains(comments[len(comments)-1], "part ")
+	})
+	joined := strings.Join(comments, "\n")
+	for i, c := range comments {
+		if len(c) > 65536 {
+			t.Fatalf("comment %d has %d characters", i+1, len(c))
+		}
+		if strings.Count(c, "<details>") != strings.Count(c, "</details>") {
+			t.Fatalf("comment %d breaks a <details> block", i+1)
+		}
+	}
+	mustContain(t, "split plan", comments[0], "+501 ~0 -0")
+	mustContain(t, "last part", comments[len(comments)-1], "(part ")
+	if strings.Contains(joined, "AKIAIOSFODNN7EXAMPLE") || strings.Contains(joined, "wJalrXUtnFEMI") {
+		t.Fatal("a credential reached the pull request")
+	}
+	for _, n := range []string{"node-0", "node-250", "node-499"} {
+		mustContain(t, "complete plan", joined, `"`+n+`"`)
 	}
 }

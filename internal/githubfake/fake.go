@@ -18,7 +18,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -49,7 +48,7 @@ type Call struct {
 
 // Fake is the stand-in. Create it with New; serve it with httptest.
 type Fake struct {
-	t        testing.TB
+	t        Reporter
 	opts     Options
 	examples *examples
 	mux      *http.ServeMux
@@ -62,13 +61,20 @@ type Fake struct {
 	calls   []Call
 }
 
+// Reporter is where misuse of the Go API is reported: a *testing.T, or a
+// program's own fatal logger (the demo and the benchmark run the fake too).
+type Reporter interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 // New returns a fake without repositories. Misuse of the Go API (an unknown
 // repository, a commit git does not have) fails t.
-func New(t testing.TB, opts Options) *Fake {
+func New(t Reporter, opts Options) *Fake {
 	t.Helper()
 	ex, err := loadExamples()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	if opts.InstallationID == 0 {
 		opts.InstallationID = 1

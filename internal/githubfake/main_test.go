@@ -1,18 +1,13 @@
 package githubfake_test
 
 import (
-	"context"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-github/v60/github"
 
@@ -25,8 +20,7 @@ import (
 // against GitHub's schema.
 var (
 	gateway  *prism.Server
-	notReady error
-	upstream current
+	upstream prism.Switch
 )
 
 const (
@@ -36,52 +30,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	if notReady = prism.Installed(); notReady != nil {
-		return m.Run()
-	}
-	up := httptest.NewServer(&upstream)
-	defer up.Close()
-	dir, err := os.MkdirTemp("", "paved-githubfake-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	logPath := filepath.Join(dir, "prism.log")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	gateway, err = prism.Start(ctx, up.URL, logPath)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	code := m.Run()
-	if err := gateway.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "prism log: %s\n", logPath)
-		return code
-	}
-	_ = os.RemoveAll(dir)
-	return code
-}
-
-// current is the upstream Prism forwards to: the running test's fake.
-type current struct {
-	mu   sync.Mutex
-	fake *githubfake.Fake
-}
-
-func (c *current) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	f := c.fake
-	c.mu.Unlock()
-	f.ServeHTTP(w, r)
+	os.Exit(prism.Main(m, &upstream, &gateway))
 }
 
 // setup gives a test a fresh fake behind Prism with one repository, and a
@@ -90,20 +39,12 @@ func (c *current) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // is skipped, unless TF_ACC=1 asks for the whole test stack.
 func setup(t *testing.T, opts githubfake.Options) (*githubfake.Fake, *github.Client, gitRepo) {
 	t.Helper()
-	if notReady != nil {
-		if os.Getenv("TF_ACC") == "1" {
-			t.Fatal(notReady)
-		}
-		t.Skip(notReady)
-	}
+	prism.Require(t, gateway)
 	opts.Token = token
 	f := githubfake.New(t, opts)
 	repo := newGitRepo(t)
 	f.AddRepo(owner, name, repo.dir)
-	upstream.mu.Lock()
-	upstream.fake = f
-	upstream.mu.Unlock()
-	gateway.Reset()
+	upstream.Set(f)
 	t.Cleanup(func() {
 		for _, v := range gateway.Violations() {
 			t.Errorf("GitHub schema violation: %s", v)

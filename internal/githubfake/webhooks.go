@@ -21,7 +21,7 @@ func (f *Fake) PullRequestEvent(owner, name string, n int, action string) []byte
 	p := f.pull(r, n)
 	m, err := f.examples.webhook("pull_request", action)
 	if err != nil {
-		f.t.Fatal(err)
+		f.t.Fatalf("%v", err)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -47,7 +47,7 @@ func (f *Fake) IssueCommentEvent(owner, name string, n int, user, body string) (
 	p := f.pull(r, n)
 	m, err := f.examples.webhook("issue_comment", "created")
 	if err != nil {
-		f.t.Fatal(err)
+		f.t.Fatalf("%v", err)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

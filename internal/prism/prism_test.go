@@ -2,16 +2,13 @@ package prism_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/paved-road/paved/internal/prism"
 )
@@ -20,59 +17,12 @@ import (
 // in front of an upstream each test programs for itself.
 var (
 	server     *prism.Server
-	notReady   error
 	upstream   stub
 	statusPath = "/repos/octo/demo/statuses/6dcb09b5b57875f334f61aebed695e2e4193db5e"
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	if notReady = prism.Installed(); notReady != nil {
-		return m.Run()
-	}
-	up := httptest.NewServer(&upstream)
-	defer up.Close()
-	dir, err := os.MkdirTemp("", "paved-prism-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	logPath := filepath.Join(dir, "prism.log")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	server, err = prism.Start(ctx, up.URL, logPath)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	code := m.Run()
-	if err := server.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "prism log: %s\n", logPath)
-		return code
-	}
-	_ = os.RemoveAll(dir)
-	return code
-}
-
-// needPrism skips without the npm packages, unless TF_ACC=1 asks for the
-// whole test stack: then their absence is a failure.
-func needPrism(t *testing.T) {
-	t.Helper()
-	if notReady == nil {
-		server.Reset()
-		return
-	}
-	if os.Getenv("TF_ACC") == "1" {
-		t.Fatal(notReady)
-	}
-	t.Skip(notReady)
+	os.Exit(prism.Main(m, &upstream, &server))
 }
 
 // stub is an upstream that answers every request with one programmed
@@ -136,7 +86,7 @@ const validStatus = `{
 }`
 
 func TestValidExchangeHasNoViolations(t *testing.T) {
-	needPrism(t)
+	prism.Require(t, server)
 	upstream.answer(http.StatusCreated, validStatus)
 	status, body := send(t, http.MethodPost, statusPath, `{"state":"success","context":"paved/plan"}`)
 	if status != http.StatusCreated || !strings.Contains(body, `"paved/plan"`) {
@@ -148,7 +98,7 @@ func TestValidExchangeHasNoViolations(t *testing.T) {
 }
 
 func TestInvalidRequestIsCaught(t *testing.T) {
-	needPrism(t)
+	prism.Require(t, server)
 	upstream.answer(http.StatusCreated, validStatus)
 	status, _ := send(t, http.MethodPost, statusPath, `{"state":"bogus"}`)
 	if status != http.StatusUnprocessableEntity {
@@ -161,7 +111,7 @@ func TestInvalidRequestIsCaught(t *testing.T) {
 }
 
 func TestInvalidResponseIsCaught(t *testing.T) {
-	needPrism(t)
+	prism.Require(t, server)
 	// A pull request with its number and nothing else GitHub promises.
 	upstream.answer(http.StatusOK, `{"number": 7, "state": "open"}`)
 	status, _ := send(t, http.MethodGet, "/repos/octo/demo/pulls/7", "")
@@ -172,7 +122,7 @@ func TestInvalidResponseIsCaught(t *testing.T) {
 }
 
 func TestUndocumentedStatusIsCaught(t *testing.T) {
-	needPrism(t)
+	prism.Require(t, server)
 	// The operation documents no 418; Prism passes the answer on with a warning.
 	upstream.answer(http.StatusTeapot, `{"message": "I'm a teapot", "documentation_url": "https://docs.github.com/rest"}`)
 	status, _ := send(t, http.MethodGet, "/repos/octo/demo/pulls/7", "")
@@ -183,7 +133,7 @@ func TestUndocumentedStatusIsCaught(t *testing.T) {
 }
 
 func TestUnknownPathIsCaught(t *testing.T) {
-	needPrism(t)
+	prism.Require(t, server)
 	upstream.answer(http.StatusOK, `{}`)
 	status, _ := send(t, http.MethodGet, "/no/such/api?page=2", "")
 	if status != http.StatusNotFound {
@@ -196,7 +146,7 @@ func TestUnknownPathIsCaught(t *testing.T) {
 }
 
 func TestResetForgetsViolations(t *testing.T) {
-	needPrism(t)
+	prism.Require(t, server)
 	send(t, http.MethodGet, "/no/such/api", "")
 	if len(server.Violations()) == 0 {
 		t.Fatal("no violation recorded for a path GitHub lacks")

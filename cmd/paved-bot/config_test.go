@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// serveErr runs `paved-bot serve` with args and returns what it printed; it
+// must refuse to start.
+func serveErr(t *testing.T, args ...string) string {
+	t.Helper()
+	var stderr bytes.Buffer
+	if code := run(context.Background(), append([]string{"serve"}, args...), io.Discard, &stderr); code != 2 {
+		t.Fatalf("serve %v: exit %d, want 2; output:\n%s", args, code, stderr.String())
+	}
+	return stderr.String()
+}
+
+func TestServeRefusesBadConfiguration(t *testing.T) {
+	for _, k := range []string{"PAVED_WEBHOOK_SECRET", "PAVED_GITHUB_TOKEN", "PAVED_REPO_ALLOWLIST", "PAVED_TERRAFORM", "PAVED_TOFU"} {
+		t.Setenv(k, "")
+		_ = os.Unsetenv(k)
+	}
+	tf := "--terraform=1.8.5=/usr/local/bin/terraform"
+	good := []string{"--repo-allowlist", "github.com/acme/*", "--github-token", "t", tf, "--data-dir", t.TempDir()}
+	cases := map[string]struct {
+		args []string
+		want []string
+	}{
+		"no webhook secret":   {good, []string{"--webhook-secret (PAVED_WEBHOOK_SECRET): required"}},
+		"no allowlist":        {[]string{"--webhook-secret", "s", "--github-token", "t", tf}, []string{"--repo-allowlist", "required"}},
+		"bad glob":            {append([]string{"--webhook-secret", "s", "--repo-allowlist", "github.com/[acme"}, good[2:]...), []string{"bad glob", "[acme"}},
+		"no credentials":      {[]string{"--webhook-secret", "s", "--repo-allowlist", "github.com/acme/*", tf}, []string{"--github-token", "--github-app-id"}},
+		"token and app":       {append([]string{"--webhook-secret", "s", "--github-app-id", "7"}, good...), []string{"not both"}},
+		"missing app key":     {[]string{"--webhook-secret", "s", "--repo-allowlist", "x/*", "--github-app-id", "7", "--github-app-key-file", "/nonexistent.pem", tf}, []string{"--github-app-key-file", "nonexistent.pem"}},
+		"no terraform":        {[]string{"--webhook-secret", "s", "--repo-allowlist", "x/*", "--github-token", "t"}, []string{"at least one --terraform or --tofu"}},
+		"bad tool spec":       {append([]string{"--webhook-secret", "s", "--terraform", "latest"}, good...), []string{"--terraform", "latest"}},
+		"unknown default":     {append([]string{"--webhook-secret", "s", "--default-tool", "tofu@9.9.9"}, good...), []string{"--default-tool", "tofu@9.9.9"}},
+		"bad port":            {append([]string{"--webhook-secret", "s", "--port", "70000"}, good...), []string{"--port", "70000"}},
+		"bad parallelism":     {append([]string{"--webhook-secret", "s", "--parallelism", "0"}, good...), []string{"--parallelism", "want 1 to 64"}},
+		"unknown flag":        {[]string{"--webhok-secret", "s"}, []string{"flag provided but not defined: -webhok-secret"}},
+		"bad github api url":  {append([]string{"--webhook-secret", "s", "--github-api-url", "ftp://x"}, good...), []string{"ftp://x"}},
+		"positional argument": {append([]string{"--webhook-secret", "s", "now"}, good...), []string{"no arguments"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			out := serveErr(t, tc.args...)
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Fatalf("want %q in:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "server.yaml")
+	if err := os.WriteFile(file, []byte("port: 9000\nparallelism: 3\nlog-level: debug\nrepo-allowlist:\n  - github.com/acme/*\n  - github.com/ops/*\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PAVED_PARALLELISM", "5")
+	t.Setenv("PAVED_LOG_LEVEL", "warn")
+	var c serveConfig
+	fs := serveFlags(&c, io.Discard)
+	if err := fs.Parse([]string{"--config", file, "--log-level", "error"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := resolve(fs, c.configFile); err != nil {
+		t.Fatal(err)
+	}
+	// File < environment < command line.
+	if c.port != 9000 || c.parallelism != 5 || c.logLevel != "error" {
+		t.Fatalf("port %d parallelism %d log-level %s", c.port, c.parallelism, c.logLevel)
+	}
+	if got := c.allowlist.String(); got != "github.com/acme/*,github.com/ops/*" {
+		t.Fatalf("allowlist from a YAML list: %s", got)
+	}
+}
+
+func TestConfigFileErrorsNameTheLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "server.yaml")
+	if err := os.WriteFile(file, []byte("port: 9000\nwebhok-secret: x\nparallelism: lots\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var c serveConfig
+	fs := serveFlags(&c, io.Discard)
+	_ = fs.Parse(nil)
+	err := resolve(fs, file)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, w := range []string{file + ":2: unknown key \"webhok-secret\"", "webhook-secret"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Fatalf("want %q in %v", w, err)
+		}
+	}
+	fs = serveFlags(&serveConfig{}, io.Discard)
+	_ = fs.Parse(nil)
+	if err := os.WriteFile(file, []byte("port: 9000\nparallelism: lots\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := resolve(fs, file); err == nil || !strings.Contains(err.Error(), file+":2: parallelism") {
+		t.Fatalf("want the line of a bad value, got %v", err)
+	}
+}
