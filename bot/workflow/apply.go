@@ -194,7 +194,8 @@ func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPl
 	}, sp.PlanSHA256)
 	if err != nil {
 		log.Warn("apply failed", "project", sp.Project, "err", err)
-		res.Status, res.Message, res.Output = render.Failed, "terraform apply failed", render.Mask(err.Error(), a.token)
+		res.Output = render.Mask(err.Error(), a.token)
+		res.Status, res.Message = render.Failed, firstError("terraform apply failed", res.Output)
 		// A failed apply may have changed state: the plan is stale either way.
 		b.dropPlan(p, sp.Project, sp.Workspace)
 		return res, out.TerraformTime

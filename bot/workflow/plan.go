@@ -250,8 +250,8 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 	out, err := b.Runner.Plan(ctx, rj)
 	if err != nil {
 		log.Warn("plan failed", "project", pr.Name, "err", err)
-		res.Status, res.Message = render.Failed, "terraform plan failed"
 		res.Output = render.Mask(err.Error(), job.token)
+		res.Status, res.Message = render.Failed, firstError("terraform plan failed", res.Output)
 		return res, out.TerraformTime
 	}
 	res.Output = render.Mask(out.Output, job.token)
@@ -319,4 +319,16 @@ func outcome(results []render.Result) (state, description string) {
 // summed over projects, which may have run in parallel.
 func timing(took, terraform time.Duration, projects int) string {
 	return fmt.Sprintf("Took %.1f s; Terraform ran %.1f s over %d project(s).", took.Seconds(), terraform.Seconds(), projects)
+}
+
+// firstError is the first "Error: …" line of Terraform's output, for the
+// summary row, or fallback when there is none.
+func firstError(fallback, output string) string {
+	for _, line := range strings.Split(output, "\n") {
+		line = strings.TrimLeft(line, "│╷╵ ")
+		if msg, ok := strings.CutPrefix(line, "Error: "); ok && strings.TrimSpace(msg) != "" {
+			return strings.TrimSpace(msg)
+		}
+	}
+	return fallback
 }

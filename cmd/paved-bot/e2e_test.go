@@ -254,9 +254,14 @@ func TestAccBotRefusals(t *testing.T) {
 	e.fake.Push("acme", "infra", 1, moved, []string{"app/main.tf"})
 	mustContain(t, "apply after head moved", e.say(1, "alice", "paved apply -p app")[0], "head moved", sha[:7], moved[:7])
 
+	// A Terraform error is summed up in the table, in full below it.
+	seen := len(e.fake.Comments("acme", "infra", 1))
+	e.push(1, map[string]string{"db/main.tf": project("db", "16") + "\noutput \"x\" {\n  value = var.nope\n}\n"})
+	mustContain(t, "plan error", e.replies(1, seen)[0], "| db | db | default | error: Reference to undeclared input variable |", "on main.tf line 12")
+
 	// A broken paved.yaml is reported with its line.
 	broken := strings.Replace(pavedYAML, "    dir: db\n", "    dir: db\n    worksapce: blue\n", 1)
-	seen := len(e.fake.Comments("acme", "infra", 1))
+	seen = len(e.fake.Comments("acme", "infra", 1))
 	e.push(1, map[string]string{"paved.yaml": broken})
 	mustContain(t, "broken paved.yaml", e.replies(1, seen)[0], "paved.yaml:7", "worksapce", "workspace")
 }

@@ -121,6 +121,7 @@ func (d *demo) walk() {
 	must(os.MkdirAll(filepath.Join(d.origin, "envs"), 0o755))
 	d.git("checkout", "-q", "-b", "sre-login")
 	state := filepath.Join(d.work, "state")
+	d.copy(d.repo, filepath.Join("modules", "sre-login", "main.tf"))
 	for _, env := range []string{"dev", "prod"} {
 		d.copy(d.repo, filepath.Join("envs", env, "main.tf"))
 		// The demo's stand-in for a remote backend: state outside every clone.
@@ -132,10 +133,11 @@ func (d *demo) walk() {
 	head := d.git("rev-parse", "HEAD")
 	d.git("checkout", "-q", "main")
 	d.fake.OpenPR("acme", "infra", githubfake.PR{Number: 1, Author: "alice", HeadRef: "sre-login", HeadSHA: head, BaseRef: "main",
-		Files: []string{"envs/dev/main.tf", "envs/dev/backend_override.tf", "envs/prod/main.tf", "envs/prod/backend_override.tf"}})
+		Files: []string{"modules/sre-login/main.tf", "envs/dev/main.tf", "envs/dev/backend_override.tf", "envs/prod/main.tf", "envs/prod/backend_override.tf"}})
 	d.deliver("pull_request", d.fake.PullRequestEvent("acme", "infra", 1, "opened"))
 	d.show(d.reply(0))
 	d.statuses(head)
+	d.expect(head, "paved/plan", "success")
 
 	step("alice comments `paved apply`: prod needs an approval first")
 	d.show(d.say("alice", "paved apply"))
@@ -144,6 +146,7 @@ func (d *demo) walk() {
 	d.fake.Approve("acme", "infra", 1, "bob")
 	d.show(d.say("alice", "paved apply"))
 	d.statuses(head)
+	d.expect(head, "paved/apply", "success")
 	fmt.Printf("labels on #1: %s\n", strings.Join(d.fake.Labels("acme", "infra", 1), ", "))
 
 	step("The deploy tags are annotated git tags in the repository")
@@ -207,6 +210,20 @@ func (d *demo) statuses(sha string) {
 	})
 	for _, s := range d.fake.Statuses("acme", "infra", sha) {
 		fmt.Printf("status %-12s %-8s %s\n", s.Context, s.State, s.Description)
+	}
+}
+
+// expect stops the demo when the last status of a context is not state.
+func (d *demo) expect(sha, context, state string) {
+	var last string
+	for _, s := range d.fake.Statuses("acme", "infra", sha) {
+		if s.Context == context {
+			last = s.State
+		}
+	}
+	if last != state {
+		logs, _ := os.ReadFile(filepath.Join(d.work, "bot.log"))
+		log.Fatalf("%s is %q, want %q; bot log:\n%s", context, last, state, logs)
 	}
 }
 

@@ -1,6 +1,5 @@
-# The SRE login role in the prod account, created from the hub account
-# through the deployer role. Hub credentials and the AWS endpoint come from
-# the bot's environment (AWS_* variables), never from the repository.
+# The prod account. Hub credentials and the AWS endpoint come from the bot's
+# environment (AWS_* variables), never from the repository.
 terraform {
   required_providers {
     paved = {
@@ -14,16 +13,13 @@ provider "paved" {
   default_tags   = { cost-center = "platform" }
 }
 
-resource "paved_access_role" "sre" {
+module "sre_login" {
+  source               = "../../modules/sre-login"
   environment          = "prod"
-  name                 = "sre-login"
-  description          = "SRE login from the hub account, with MFA and a source identity"
-  trusted_principals   = ["arn:aws:iam::123456789012:user/alice"]
-  managed_policy_arns  = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
   max_session_duration = "1h"
 }
 
-output "role_arn" {
-  description = "The login role people assume from the hub account."
-  value       = paved_access_role.sre.arn
+output "sre_login_role" {
+  description = "The SRE login role in the prod account."
+  value       = module.sre_login.role_arn
 }
