@@ -16,12 +16,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
-	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/paved-road/paved/bot/command"
 )
@@ -40,6 +40,8 @@ type Runner struct {
 	initMu         sync.Mutex
 	dirs           dirLocks
 	warnConfigOnce sync.Once
+	versionsMu     sync.Mutex
+	versions       map[string]string // by binary
 }
 
 // Job is one project to plan or apply.
@@ -113,27 +115,9 @@ func (s *session) plan(ctx context.Context) (PlanResult, error) {
 		return PlanResult{}, err
 	}
 
-	var plan *tfjson.Plan
-	if err := s.run("show", func() (err error) {
-		plan, err = s.tf.ShowPlanFile(ctx, planFile)
-		return err
-	}); err != nil {
-		return PlanResult{}, err
-	}
-	res.Add, res.Change, res.Destroy = countChanges(plan)
-	if err := s.run("show", func() (err error) {
-		res.Output, err = s.tf.ShowPlanFileRaw(ctx, planFile)
-		return err
-	}); err != nil {
-		return PlanResult{}, err
-	}
-	if err := s.run("version", func() error {
-		v, _, err := s.tf.Version(ctx, false)
-		if err == nil {
-			res.ToolVersion = v.String()
-		}
-		return err
-	}); err != nil {
+	res.Output = planText(s.planOutput.String())
+	res.Add, res.Change, res.Destroy = countChanges(res.Output)
+	if res.ToolVersion, err = s.version(ctx); err != nil {
 		return PlanResult{}, err
 	}
 
@@ -199,6 +183,8 @@ type session struct {
 	label   string
 	tf      *tfexec.Terraform
 	elapsed time.Duration
+	// planOutput is what the last plan printed.
+	planOutput bytes.Buffer
 }
 
 // workspaceName keeps workspace names to what terraform accepts and what cannot pass for a flag.
@@ -348,6 +334,11 @@ func (s *session) selectWorkspaceAndPlan(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	var changes bool
+	// The plan's own output is what users read; a `show` of the plan file
+	// would print the same at the cost of another terraform process.
+	s.planOutput.Reset()
+	s.tf.SetStdout(&s.planOutput)
+	defer s.tf.SetStdout(nil)
 	err := s.run("plan", func() (err error) {
 		changes, err = s.tf.Plan(ctx, s.planOptions()...)
 		return err
@@ -355,8 +346,59 @@ func (s *session) selectWorkspaceAndPlan(ctx context.Context) (bool, error) {
 	return changes, err
 }
 
+// planText is terraform's plan output without the lines about refreshing
+// state and reading data sources, and without the closing note on where the
+// plan was saved, which names the bot's own paths.
+func planText(out string) string {
+	var keep []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "Saved the plan to:") {
+			break
+		}
+		if strings.HasSuffix(line, ": Refreshing state...") || strings.Contains(line, ": Refreshing state... [") ||
+			strings.HasSuffix(line, ": Reading...") || strings.Contains(line, ": Read complete after ") {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	return strings.Trim(strings.TrimRight(strings.Join(keep, "\n"), "\n─ "), "\n") + "\n"
+}
+
+// version is what the binary reports, asked once per binary.
+func (s *session) version(ctx context.Context) (string, error) {
+	s.r.versionsMu.Lock()
+	defer s.r.versionsMu.Unlock()
+	if v, ok := s.r.versions[s.job.Binary]; ok {
+		return v, nil
+	}
+	var version string
+	if err := s.run("version", func() error {
+		v, _, err := s.tf.Version(ctx, false)
+		if err == nil {
+			version = v.String()
+		}
+		return err
+	}); err != nil {
+		return "", err
+	}
+	if s.r.versions == nil {
+		s.r.versions = map[string]string{}
+	}
+	s.r.versions[s.job.Binary] = version
+	return version, nil
+}
+
 func (s *session) selectWorkspace(ctx context.Context) error {
 	want := s.job.Workspace
+	// Terraform records the selected workspace in .terraform/environment
+	// (absent means default): when it already is the one wanted, no process.
+	current := "default"
+	if raw, err := os.ReadFile(filepath.Join(s.job.Dir, ".terraform", "environment")); err == nil {
+		current = strings.TrimSpace(string(raw))
+	}
+	if current == want {
+		return nil
+	}
 	return s.run("workspace", func() error {
 		all, current, err := s.tf.WorkspaceList(ctx)
 		switch {
@@ -407,23 +449,20 @@ func (s *session) planOptions() []tfexec.PlanOption {
 	return opts
 }
 
-func countChanges(plan *tfjson.Plan) (add, change, destroy int) {
-	for _, rc := range plan.ResourceChanges {
-		if rc.Change == nil {
-			continue
-		}
-		switch a := rc.Change.Actions; {
-		case a.Replace():
-			add++
-			destroy++
-		case a.Create():
-			add++
-		case a.Update():
-			change++
-		case a.Delete():
-			destroy++
-		}
+// planSummary is the line terraform and tofu end a plan with, e.g.
+// "Plan: 1 to import, 2 to add, 0 to change, 1 to destroy." Reading it
+// spares a `show -json` process per project; a replacement counts as one add
+// and one destroy, as terraform counts it.
+var planSummary = regexp.MustCompile(`(?m)^Plan: .*?(\d+) to add, (\d+) to change, (\d+) to destroy`)
+
+func countChanges(output string) (add, change, destroy int) {
+	m := planSummary.FindStringSubmatch(output)
+	if m == nil {
+		return 0, 0, 0
 	}
+	add, _ = strconv.Atoi(m[1])
+	change, _ = strconv.Atoi(m[2])
+	destroy, _ = strconv.Atoi(m[3])
 	return add, change, destroy
 }
 

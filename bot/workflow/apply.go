@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paved-road/paved/bot/command"
@@ -179,10 +180,16 @@ func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, plans []sa
 	for k, i := range runnable {
 		dirs[k] = plans[i].Dir
 	}
+	// Deploy tags are recorded while the next project applies.
+	var tagging sync.WaitGroup
 	b.eachByDir(dirs, func(k int) {
 		i := runnable[k]
 		results[i], times[k] = b.applyOne(ctx, log, p, plans[i], a)
+		if results[i].Status == render.Applied {
+			tagging.Go(func() { results[i].Message = b.tag(ctx, log, p, plans[i], a) })
+		}
 	})
+	tagging.Wait()
 	return sum(times)
 }
 
@@ -202,6 +209,12 @@ func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPl
 	}
 	b.dropPlan(p, sp.Project, sp.Workspace)
 	res.Status, res.Output = render.Applied, render.Mask(out.Output, a.token)
+	return res, out.TerraformTime
+}
+
+// tag records an applied plan as an annotated tag on the commit it was made
+// from and returns the summary note for it.
+func (b *Bot) tag(ctx context.Context, log *slog.Logger, p pull, sp savedPlan, a applied) string {
 	now := time.Now().UTC().Truncate(time.Second)
 	rec := history.Record{
 		Project: sp.Project, Workspace: sp.Workspace, Dir: sp.Dir, Commit: sp.Commit,
@@ -214,11 +227,9 @@ func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPl
 	by.Time = now
 	if _, err := p.gh.CreateTag(ctx, p.repo, tag, rec.Message(), sp.Commit, by); err != nil {
 		log.Error("deploy tag failed", "project", sp.Project, "err", err)
-		res.Message = "applied, but the deploy tag could not be created: " + err.Error()
-		return res, out.TerraformTime
+		return "but the deploy tag could not be created: " + err.Error()
 	}
-	res.Message = "tagged `" + tag + "`"
-	return res, out.TerraformTime
+	return "tagged `" + tag + "`"
 }
 
 func mkdirFor(file string) error {

@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	benchreport "github.com/paved-road/paved/bench/report"
 	"github.com/paved-road/paved/internal/emulator"
 )
 
@@ -85,7 +86,7 @@ func main() {
 	report := res.markdown()
 	fmt.Print(report)
 	if o.out != "" {
-		if err := os.WriteFile(o.out, []byte(report), 0o644); err != nil {
+		if err := benchreport.WriteSection(o.out, "redis", report); err != nil {
 			fatalf("writing %s: %v", o.out, err)
 		}
 		fmt.Fprintf(os.Stderr, "bench: wrote %s\n", o.out)

@@ -152,7 +152,7 @@ func (res *results) markdown() string {
 	floorWall := durations(res.floor, wall)
 	floorPer := perResource(median(floorWall), o.floor)
 
-	w("# Benchmarks: refreshing `paved_redis`\n\n")
+	w("## Refreshing `paved_redis`\n\n")
 	command := "make bench"
 	if o.rev != "" {
 		command += " BENCHFLAGS=-rev=" + o.rev
@@ -175,7 +175,7 @@ func (res *results) markdown() string {
 	w("| Terraform | %s |\n| Go | %s |\n| emulator | %s with `internal/emulator/motoext` |\n", m.terraform, m.goVersion, res.emulator)
 	w("| provider | built from %s |\n\n", m.revision)
 
-	w("## Refresh\n\n")
+	w("### Refresh\n\n")
 	w("Median of %d plans (min – max). *Per resource* is the plan's wall time / N; *marginal* is the extra time per extra ", o.runs)
 	w("resource since the previous N, which leaves out the fixed cost of starting terraform and the provider.\n\n")
 	w("| resources | plan wall time | per resource | marginal per resource | × `terraform_data` per resource | AWS calls per resource | provider peak RSS |\n")
@@ -196,7 +196,7 @@ func (res *results) markdown() string {
 			callsPerResource(s.plans[0].calls, s.n), mib(int64(median(peaks))), mib(int64(peaks[len(peaks)-1])))
 	}
 
-	w("\n### Where the time goes\n\n")
+	w("\n#### Where the time goes\n\n")
 	w("CPU seconds during the plan, medians. moto is one Python process that runs on one core at a time: moto CPU close ")
 	w("to the wall time means the emulator, not the provider, sets the pace.\n\n")
 	w("*moto per call* is moto's CPU divided by the calls it answered; *other processes* is the CPU the rest of the machine ")
@@ -212,7 +212,7 @@ func (res *results) markdown() string {
 			secs(median(durations(s.plans, other))), s.plans[0].provider.Processes, maxFDs(s.plans))
 	}
 
-	w("\n## AWS calls per refresh\n\n")
+	w("\n### AWS calls per refresh\n\n")
 	w("Calls counted at the proxy during one plan, divided by N (total in parentheses). ")
 	if all := allSame(res.sizes); all {
 		w("Every run of a size counted exactly the same calls.\n\n")
@@ -244,7 +244,7 @@ func (res *results) markdown() string {
 	}
 	w("\n\n")
 
-	w("## Setup: apply\n\n")
+	w("### Setup: apply\n\n")
 	w("Not the headline: creating N groups with `-parallelism=%d` in an emulator reset before each size, each create ", o.parallelism)
 	w("followed by the read that fills the state. The times include moto's one-off set-up of the account and region on the ")
 	w("first call after a reset (over a second), which is most of the time at small N. moto marks a new replication group ")
@@ -258,7 +258,7 @@ func (res *results) markdown() string {
 			callsPerResource(s.applyCalls, s.n), s.applyAttempts)
 	}
 
-	w("\n## Reading\n\n")
+	w("\n### Reading\n\n")
 	res.reading(w, floorPer)
 	return b.String()
 }

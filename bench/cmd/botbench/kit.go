@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// providerVersion is the version the projects require; the mirror holds this
+// repository's provider under it, as scripts/schema.sh installs it.
+const providerVersion = "0.0.1"
+
+// kit is what every scenario shares, built once in a scratch directory: the
+// bot, the stand-ins that time its terraform and git processes, and the
+// provider mirror the projects install from.
+type kit struct {
+	scratch    string
+	root       string // the module root, where everything is built from
+	terraform  string // the real CLI
+	tfVersion  string // as the CLI reports it, e.g. 1.8.5
+	gitVersion string
+	commit     string // what the bot and the provider were built from
+	bot        string // the paved-bot binary
+	bin        string // directory of the proctrace stand-ins "terraform" and "git"
+	trace      string // the file they append to
+	cliConfig  string // TF_CLI_CONFIG_FILE: install providers from the mirror only
+	lockFile   string // the projects' .terraform.lock.hcl
+	tracerCost time.Duration
+}
+
+func newKit(ctx context.Context, o options) (k *kit, err error) {
+	k = &kit{}
+	if k.terraform, err = filepath.Abs(o.terraform); err != nil {
+		return nil, err
+	}
+	if k.root, err = moduleRoot(ctx); err != nil {
+		return nil, err
+	}
+	if k.scratch, err = os.MkdirTemp("", "botbench-"); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			k.close(false)
+			k = nil
+		}
+	}()
+	out, err := output(ctx, "", nil, k.terraform, "version")
+	if err != nil {
+		return nil, err
+	}
+	// "Terraform v1.8.5\non linux_amd64"
+	k.tfVersion = strings.TrimPrefix(lastField(firstLine(out)), "v")
+	if out, err = output(ctx, "", nil, "git", "--version"); err != nil {
+		return nil, err
+	}
+	k.gitVersion = lastField(firstLine(out))
+	k.commit = k.describeCommit(ctx)
+
+	progress("building paved-bot, the provider and the process tracers in %s", k.scratch)
+	k.bot = filepath.Join(k.scratch, "paved-bot")
+	if err := k.goBuild(ctx, k.bot, "./cmd/paved-bot"); err != nil {
+		return nil, err
+	}
+	mirror := filepath.Join(k.scratch, "mirror")
+	plugin := filepath.Join(mirror, "registry.terraform.io", "hashicorp", "paved", providerVersion,
+		runtime.GOOS+"_"+runtime.GOARCH, "terraform-provider-paved_v"+providerVersion)
+	if err := k.goBuild(ctx, plugin, "./cmd/terraform-provider-paved"); err != nil {
+		return nil, err
+	}
+	k.bin = filepath.Join(k.scratch, "bin")
+	k.trace = filepath.Join(k.scratch, "trace.tsv")
+	realGit, err := exec.LookPath("git")
+	if err != nil {
+		return nil, err
+	}
+	for label, target := range map[string]string{"terraform": k.terraform, "git": realGit} {
+		ldflags := fmt.Sprintf("-X 'main.target=%s' -X 'main.label=%s' -X 'main.trace=%s'", target, label, k.trace)
+		if err := k.goBuild(ctx, filepath.Join(k.bin, label), "./bench/cmd/botbench/proctrace", "-ldflags", ldflags); err != nil {
+			return nil, err
+		}
+	}
+	k.cliConfig = filepath.Join(k.scratch, "cli.tfrc")
+	cfg := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n}\n", mirror)
+	if err := os.WriteFile(k.cliConfig, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	if err := k.makeLockFile(ctx); err != nil {
+		return nil, err
+	}
+	if k.tracerCost, err = k.measureTracer(ctx, realGit); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func (k *kit) close(keep bool) {
+	if keep {
+		progress("kept %s", k.scratch)
+		return
+	}
+	if err := os.RemoveAll(k.scratch); err != nil {
+		progress("removing %s: %v", k.scratch, err)
+	}
+}
+
+func moduleRoot(ctx context.Context) (string, error) {
+	gomod, err := output(ctx, "", nil, "go", "env", "GOMOD")
+	if err != nil {
+		return "", err
+	}
+	gomod = strings.TrimSpace(gomod)
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("run botbench inside the paved repository (go env GOMOD is %q)", gomod)
+	}
+	return filepath.Dir(gomod), nil
+}
+
+func (k *kit) goBuild(ctx context.Context, out, pkg string, flags ...string) error {
+	args := append([]string{"build", "-o", out}, flags...)
+	_, err := output(ctx, k.root, nil, "go", append(args, pkg)...)
+	return err
+}
+
+// describeCommit names the commit the binaries were built from, marked when
+// the working tree differs from it.
+func (k *kit) describeCommit(ctx context.Context) string {
+	sha, err := output(ctx, k.root, nil, "git", "rev-parse", "--short", "HEAD")
+	if err != nil {
+		return "unknown"
+	}
+	sha = strings.TrimSpace(sha)
+	if status, err := output(ctx, k.root, nil, "git", "status", "--porcelain", "--untracked-files=no"); err == nil && strings.TrimSpace(status) != "" {
+		sha += " with uncommitted changes"
+	}
+	return sha
+}
+
+// makeLockFile initialises one project from the mirror, which checks that
+// the mirror works, and keeps the lock file it wrote: a repository commits
+// it, and init then verifies the provider against it.
+func (k *kit) makeLockFile(ctx context.Context) error {
+	dir := filepath.Join(k.scratch, "lockfile")
+	if err := writeFiles(dir, map[string]string{"main.tf": terraformBlock("")}); err != nil {
+		return err
+	}
+	env := []string{"TF_CLI_CONFIG_FILE=" + k.cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1"}
+	if _, err := output(ctx, dir, env, k.terraform, "init", "-input=false", "-no-color"); err != nil {
+		return fmt.Errorf("installing the provider from the mirror: %w", err)
+	}
+	lock, err := os.ReadFile(filepath.Join(dir, ".terraform.lock.hcl"))
+	if err != nil {
+		return err
+	}
+	k.lockFile = string(lock)
+	return nil
+}
+
+// measureTracer is what a proctrace stand-in adds to starting a process:
+// the median difference between running `git --version` through it and
+// directly. The stand-in's own start falls outside the interval it records,
+// so this much per process is counted as the bot's overhead.
+func (k *kit) measureTracer(ctx context.Context, realGit string) (time.Duration, error) {
+	const n = 21
+	timeIt := func(bin string) ([]time.Duration, error) {
+		var d []time.Duration
+		for range n {
+			start := time.Now()
+			if err := exec.CommandContext(ctx, bin, "--version").Run(); err != nil {
+				return nil, fmt.Errorf("%s --version: %w", bin, err)
+			}
+			d = append(d, time.Since(start))
+		}
+		slices.Sort(d)
+		return d, nil
+	}
+	direct, err := timeIt(realGit)
+	if err != nil {
+		return 0, err
+	}
+	traced, err := timeIt(filepath.Join(k.bin, "git"))
+	if err != nil {
+		return 0, err
+	}
+	// The calibration's own lines are outside every measured window.
+	return max(0, traced[n/2]-direct[n/2]), nil
+}
+
+// output runs a command and returns its stdout; the error carries its output.
+func output(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%s %s: %w\n%s%s", name, strings.Join(args, " "), err, tail(stdout.String()), tail(stderr.String()))
+	}
+	return stdout.String(), nil
+}
+
+// tail keeps the end of a command's output, where terraform puts its errors.
+func tail(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > 30 {
+		lines = lines[len(lines)-30:]
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return ""
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func lastField(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[len(f)-1]
+}
+
+func writeFiles(dir string, files map[string]string) error {
+	for name, content := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCountChanges(t *testing.T) {
+	cases := map[string][3]int{
+		"Plan: 2 to add, 0 to change, 0 to destroy.":                                               {2, 0, 0},
+		"\nTerraform will perform...\n\nPlan: 1 to import, 1 to add, 3 to change, 1 to destroy.\n": {1, 3, 1},
+		"No changes. Your infrastructure matches the configuration.":                               {0, 0, 0},
+		"Changes to Outputs:\n  + x = 1\n":                                                         {0, 0, 0},
+		"  # quoted in a value: Plan: 9 to add, 9 to change, 9 to destroy\n":                       {0, 0, 0},
+	}
+	for out, want := range cases {
+		a, c, d := countChanges(out)
+		if [3]int{a, c, d} != want {
+			t.Errorf("%q: got %d %d %d, want %v", out, a, c, d, want)
+		}
+	}
+}
+
+func TestPlanText(t *testing.T) {
+	out := "terraform_data.a: Refreshing state... [id=1]\ndata.x.y: Reading...\ndata.x.y: Read complete after 0s\n\n" +
+		"Terraform will perform the following actions:\n\n  # terraform_data.a will be updated in-place\n\n" +
+		"Plan: 0 to add, 1 to change, 0 to destroy.\n\n─────────────\n\nSaved the plan to: /var/lib/paved-bot/plans/a.tfplan\n\nTo perform exactly these actions, run...\n"
+	got := planText(out)
+	for _, gone := range []string{"Refreshing state", "Reading...", "Read complete", "/var/lib/paved-bot", "Saved the plan", "───"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("%q left in:\n%s", gone, got)
+		}
+	}
+	if !strings.HasPrefix(got, "Terraform will perform") || !strings.HasSuffix(got, "Plan: 0 to add, 1 to change, 0 to destroy.\n") {
+		t.Errorf("plan text:\n%s", got)
+	}
+}
