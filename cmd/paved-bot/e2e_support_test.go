@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/internal/githubfake"
+	"github.com/paved-road/paved/internal/loopback"
 	"github.com/paved-road/paved/internal/prism"
 )
 
@@ -117,12 +117,10 @@ func newEnvWith(t *testing.T, auth githubfake.Options, main map[string]string, f
 	prism.Require(t, github)
 	upstream.Set(e.fake)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
 	args := append([]string{"serve",
 		"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--data-dir", e.data,
 		"--repo-allowlist", "github.com/acme/*", "--github-api-url", github.URL,

@@ -375,3 +375,28 @@ resource "terraform_data" "leaky" {
 		mustContain(t, "complete plan", joined, `"`+n+`"`)
 	}
 }
+
+func TestAccBotApplyRequirements(t *testing.T) {
+	e := newEnv(t, map[string]string{"paved.yaml": `version: 1
+projects:
+  - name: app
+    dir: app
+    apply_requirements: [mergeable]
+    allowed_appliers: [Alice]
+`})
+	sha := e.openPR(1, "carol", map[string]string{"app/main.tf": project("app", "v1")})
+	e.replies(1, 0)
+
+	e.fake.SetMergeable("acme", "infra", 1, false)
+	mustContain(t, "not mergeable", e.say(1, "alice", "paved apply")[0], "refused", "not mergeable")
+	e.fake.SetMergeable("acme", "infra", 1, true)
+	mustContain(t, "not an applier", e.say(1, "bob", "paved apply")[0], "refused", "@bob may not apply", "Alice")
+	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
+		t.Fatalf("refused applies created tags: %v", tags)
+	}
+	// Logins compare case-insensitively, as GitHub's do.
+	mustContain(t, "applier", e.say(1, "alice", "paved apply")[0], "applied `+1 ~0 -0`, tagged `paved/app/default/")
+	if s := lastStatus(e, sha, "paved/apply"); s.State != "success" {
+		t.Fatalf("paved/apply: %+v", s)
+	}
+}

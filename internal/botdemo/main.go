@@ -13,7 +13,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/internal/githubfake"
+	"github.com/paved-road/paved/internal/loopback"
 )
 
 const (
@@ -85,10 +85,9 @@ func (d *demo) start(terraform string) func() {
 	must(err)
 	version := strings.TrimPrefix(strings.Fields(string(out))[1], "v")
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	free, err := loopback.FreePort()
 	must(err)
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	must(ln.Close())
+	port := strconv.Itoa(free)
 	logFile, err := os.Create(filepath.Join(d.work, "bot.log"))
 	must(err)
 	serve := exec.Command(bin, "serve", "--bind", "127.0.0.1", "--port", port,

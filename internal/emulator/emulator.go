@@ -5,9 +5,7 @@ package emulator
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +13,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/paved-road/paved/internal/loopback"
 )
 
 // HubAccountID is the account that plain (non-assumed) credentials land in:
@@ -70,7 +70,7 @@ func Start(ctx context.Context, logPath string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -192,19 +192,6 @@ func (s *Server) Stop() {
 	}
 	s.log.Close()
 	_ = os.RemoveAll(s.ext)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("finding a free port: not a TCP address")
-	}
-	return addr.Port, nil
 }
 
 // Main is the body of a test binary's TestMain: it starts an emulator,

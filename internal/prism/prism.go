@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/paved-road/paved/internal/loopback"
 )
 
 // Server is Prism in proxy mode, reached through a small recording proxy of
@@ -45,7 +47,7 @@ func Start(ctx context.Context, upstream, logPath string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prism needs Node.js: %w", err)
 	}
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -162,17 +164,4 @@ func (s *Server) stop() {
 		<-s.exited
 	}
 	s.log.Close()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("finding a free port: not a TCP address")
-	}
-	return addr.Port, nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/internal/githubfake"
+	"github.com/paved-road/paved/internal/loopback"
 )
 
 const (
@@ -329,7 +329,7 @@ type botProcess struct {
 // startBot runs the bot the way an operator would, with its terraform and
 // git replaced by the timing stand-ins, and waits until it serves.
 func startBot(ctx context.Context, k *kit, dir, apiURL string, parallelism int) (*botProcess, error) {
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -448,13 +448,4 @@ func (b *botProcess) log() ([]map[string]any, error) {
 func (b *botProcess) logTail() string {
 	raw, _ := os.ReadFile(b.logPath)
 	return tail(string(raw))
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
