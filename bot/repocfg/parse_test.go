@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/paved-road/paved/internal/yamlcheck/yamlchecktest"
 )
 
 // base is a valid paved.yaml that the error tests edit line by line. The
@@ -29,29 +31,13 @@ projects:                                      # 2
       enabled: false                           # 18
 `
 
-// edited returns base with the numbered lines replaced; an empty
-// replacement blanks the line and keeps the numbering.
+// edited returns base with the numbered lines replaced, as yamlchecktest.Edit.
 func edited(t *testing.T, lines map[int]string) string {
 	t.Helper()
-	doc := strings.Split(base, "\n")
-	for n, text := range lines {
-		if n < 1 || n > len(doc) {
-			t.Fatalf("no line %d in base", n)
-		}
-		doc[n-1] = text
-	}
-	return strings.Join(doc, "\n")
+	return yamlchecktest.Edit(t, base, lines)
 }
 
-// replace returns edits putting text on line from and blanking the lines
-// after it up to to, inclusive.
-func replace(from, to int, text string) map[int]string {
-	lines := map[int]string{from: text}
-	for n := from + 1; n <= to; n++ {
-		lines[n] = ""
-	}
-	return lines
-}
+var replace = yamlchecktest.Replace
 
 func TestParseBase(t *testing.T) {
 	c, err := Parse("paved.yaml", []byte(base))
@@ -95,7 +81,7 @@ func TestParseProblems(t *testing.T) {
 	}{
 		{"empty file", "", []string{"paved.yaml: the file is empty"}},
 		{"not a mapping", "- dir: infra\n", []string{"paved.yaml:1:1: expected a mapping with version and projects, got a list"}},
-		{"second document", base + "---\nversion: 1\n", []string{"paved.yaml:19:1: a second YAML document"}},
+		{"second document", base + "---\nversion: 1\n", []string{"paved.yaml:19:1: found a second YAML document; the file must hold exactly one"}},
 
 		// Syntax.
 		{"unclosed list", edited(t, map[int]string{9: `      when_modified: ["*.tf", "*.tfvars"`}),
@@ -119,8 +105,8 @@ func TestParseProblems(t *testing.T) {
 		{"unknown autoplan key", edited(t, map[int]string{8: "      enable: true"}), []string{
 			"paved.yaml:8:7: projects[0].autoplan.enable: unknown key (did you mean enabled?); allowed keys are enabled, when_modified",
 		}},
-		{"repeated key", edited(t, map[int]string{5: "    dir: other"}), []string{
-			"paved.yaml:5:5: projects[0].dir: repeated key; first given at line 4",
+		{"duplicate key", edited(t, map[int]string{5: "    dir: other"}), []string{
+			"paved.yaml:5:5: projects[0].dir: duplicate key; first given at line 4",
 		}},
 
 		// Types.
@@ -137,10 +123,10 @@ func TestParseProblems(t *testing.T) {
 			`paved.yaml:8:16: projects[0].autoplan.enabled: expected true or false, got the string "yes"`,
 		}},
 		{"bool for autoplan", edited(t, replace(7, 9, "    autoplan: false")), []string{
-			"paved.yaml:7:15: projects[0].autoplan: expected a mapping with enabled and when_modified, got false",
+			"paved.yaml:7:15: projects[0].autoplan: expected a mapping with enabled and when_modified, got the boolean false",
 		}},
 		{"number in a list of strings", edited(t, map[int]string{11: "    allowed_appliers: [alice, 42]"}), []string{
-			"paved.yaml:11:31: projects[0].allowed_appliers[1]: expected a string, got the number 42",
+			"paved.yaml:11:31: projects[0].allowed_appliers[1]: expected a string, got the integer 42",
 		}},
 		{"project that is not a mapping", edited(t, replace(12, 13, "  - infra/db")), []string{
 			`paved.yaml:12:5: projects[1]: expected a project (a mapping with at least dir), got the string "infra/db"`,

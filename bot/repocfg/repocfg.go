@@ -18,7 +18,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
-	"github.com/paved-road/paved/provider/suggest"
+	"github.com/paved-road/paved/internal/yamlcheck"
 )
 
 // fileNames are the names the config file may have, in the order Load looks for them.
@@ -62,14 +62,14 @@ type Config struct {
 // Parse validates data read from file (name used in messages). On any problem it returns an
 // error of type *Error listing EVERY problem, each "paved.yaml:LINE:COL: key: message".
 func Parse(file string, data []byte) (*Config, error) {
-	r := &report{}
+	ps := &yamlcheck.Problems{File: file}
 	var c *Config
-	if root := (reader{r}).document(data); root != nil {
-		if raw, ok := (reader{r}).config(root); ok {
-			c = validator{r}.config(raw)
+	if root := ps.Document(data, "the file is empty; it needs at least version and projects"); root != nil {
+		if raw, ok := (reader{ps}).config(root); ok {
+			c = validator{ps}.config(raw)
 		}
 	}
-	if err := r.err(file); err != nil {
+	if err := errorOf(ps); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -213,7 +213,7 @@ func (c *Config) Select(name, dir, workspace string, modified []string) ([]Proje
 func (c *Config) selectByName(name, dir, workspace string) ([]Project, error) {
 	i := slices.IndexFunc(c.Projects, func(p Project) bool { return p.Name == name })
 	if i < 0 {
-		return nil, fmt.Errorf("no project is named %q%s; %s", name, didYouMean(name, c.Names()), c.describe())
+		return nil, fmt.Errorf("no project is named %q%s; %s", name, yamlcheck.DidYouMean(name, c.Names()), c.describe())
 	}
 	p := c.Projects[i]
 	switch {
@@ -254,7 +254,7 @@ func (c *Config) selectByDir(dir, workspace string) ([]Project, error) {
 			dirs = append(dirs, p.Dir)
 		}
 	}
-	return nil, fmt.Errorf("no project is in dir %q%s; %s", dir, didYouMean(dir, dirs), c.describe())
+	return nil, fmt.Errorf("no project is in dir %q%s; %s", dir, yamlcheck.DidYouMean(dir, dirs), c.describe())
 }
 
 // detectDir makes a project of dir when there is no config file, as Load
@@ -300,11 +300,4 @@ func (c *Config) Names() []string {
 		names[i] = p.Name
 	}
 	return names
-}
-
-func didYouMean(s string, candidates []string) string {
-	if c := suggest.Closest(s, candidates); c != "" {
-		return fmt.Sprintf(" (did you mean %s?)", c)
-	}
-	return ""
 }

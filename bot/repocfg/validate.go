@@ -10,6 +10,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/paved-road/paved/bot/command"
+	"github.com/paved-road/paved/internal/yamlcheck"
 )
 
 // Validation turns raw values into a Config, reporting every value that
@@ -28,21 +29,21 @@ var (
 )
 
 type validator struct {
-	*report
+	*yamlcheck.Problems
 }
 
 func (v validator) config(raw rawConfig) *Config {
 	switch {
 	case !raw.version.written:
-		v.add(raw.place, "missing required key version; the current version is 1")
+		v.Add(raw.Place, "missing required key version; the current version is 1")
 	case raw.version.ok && raw.version.v != 1:
-		v.add(raw.version.place, "unsupported version %d; the only version is 1", raw.version.v)
+		v.Add(raw.version.Place, "unsupported version %d; the only version is 1", raw.version.v)
 	}
 	switch {
 	case !raw.projects.written:
-		v.add(raw.place, "missing required key projects; list at least one project")
+		v.Add(raw.Place, "missing required key projects; list at least one project")
 	case raw.projects.ok && len(raw.projects.v) == 0:
-		v.add(raw.projects.place, "list at least one project")
+		v.Add(raw.projects.Place, "list at least one project")
 	}
 	c := &Config{FromFile: true}
 	nameLine := map[string]int{}   // project name -> line of the project that has it
@@ -56,19 +57,19 @@ func (v validator) config(raw rawConfig) *Config {
 			continue
 		}
 		if line, dup := nameLine[p.Name]; dup {
-			at, how := rp.v.name.place, ""
+			at, how := rp.v.name.Place, ""
 			if !rp.v.name.written {
-				at, how = place{line: rp.line, col: rp.col, key: rp.key + ".name"}, " (taken from its dir, as it has no name)"
+				at, how = yamlcheck.Place{Line: rp.Line, Col: rp.Col, Key: rp.Key + ".name"}, " (taken from its dir, as it has no name)"
 			}
-			v.add(at, "project name %q%s is also the name of the project at line %d; give each project its own name", p.Name, how, line)
+			v.Add(at, "project name %q%s is also the name of the project at line %d; give each project its own name", p.Name, how, line)
 		} else {
-			nameLine[p.Name] = rp.line
+			nameLine[p.Name] = rp.Line
 		}
 		dw := [2]string{p.Dir, p.Workspace}
 		if line, dup := dirLine[dw]; dup {
-			v.add(rp.v.dir.place, "dir %q with workspace %q is also the project at line %d; each pair of dir and workspace may be listed once", p.Dir, p.Workspace, line)
+			v.Add(rp.v.dir.Place, "dir %q with workspace %q is also the project at line %d; each pair of dir and workspace may be listed once", p.Dir, p.Workspace, line)
 		} else {
-			dirLine[dw] = rp.line
+			dirLine[dw] = rp.Line
 		}
 		c.Projects = append(c.Projects, p)
 	}
@@ -83,14 +84,14 @@ func (v validator) project(raw value[rawProject]) (Project, bool) {
 	ok := true
 	switch {
 	case !rp.dir.written:
-		v.add(raw.place, "missing required key dir; give the project's directory relative to the repository root")
+		v.Add(raw.Place, "missing required key dir; give the project's directory relative to the repository root")
 		ok = false
 	case !rp.dir.ok:
 		ok = false
 	default:
 		dir, err := command.CleanDir(rp.dir.v)
 		if err != nil {
-			v.add(rp.dir.place, "%v", err)
+			v.Add(rp.dir.Place, "%v", err)
 			ok = false
 		}
 		p.Dir = dir
@@ -115,7 +116,7 @@ func (v validator) project(raw value[rawProject]) (Project, bool) {
 	}
 	if rp.allowedAppliers.usable() {
 		if len(rp.allowedAppliers.v) == 0 {
-			v.add(rp.allowedAppliers.place, "list at least one GitHub login, or leave allowed_appliers out to let anyone who may comment apply")
+			v.Add(rp.allowedAppliers.Place, "list at least one GitHub login, or leave allowed_appliers out to let anyone who may comment apply")
 		}
 		p.AllowedAppliers = v.items(rp.allowedAppliers, checkLogin)
 	}
@@ -128,7 +129,7 @@ func (v validator) check(s value[string], check func(string) error) bool {
 		return false
 	}
 	if err := check(s.v); err != nil {
-		v.add(s.place, "%v", err)
+		v.Add(s.Place, "%v", err)
 		return false
 	}
 	return true
@@ -137,7 +138,7 @@ func (v validator) check(s value[string], check func(string) error) bool {
 // tool picks the tool from terraform_version or tofu_version, which exclude each other.
 func (v validator) tool(terraform, tofu value[string]) Tool {
 	if terraform.written && tofu.written {
-		v.add(tofu.place, "set either terraform_version or tofu_version, not both")
+		v.Add(tofu.Place, "set either terraform_version or tofu_version, not both")
 		return Tool{}
 	}
 	switch {
@@ -156,7 +157,7 @@ func (v validator) autoplan(a rawAutoplan) (enabled bool, globs []string) {
 	}
 	if a.whenModified.usable() {
 		if len(a.whenModified.v) == 0 {
-			v.add(a.whenModified.place, "list at least one glob, or set enabled: false to turn autoplan off")
+			v.Add(a.whenModified.Place, "list at least one glob, or set enabled: false to turn autoplan off")
 		}
 		globs = v.items(a.whenModified, checkGlob)
 	}
@@ -173,10 +174,10 @@ func (v validator) items(list value[[]value[string]], check func(string) error) 
 			continue
 		}
 		if line, dup := first[item.v]; dup {
-			v.add(item.place, "%q is listed twice; first at line %d", item.v, line)
+			v.Add(item.Place, "%q is listed twice; first at line %d", item.v, line)
 			continue
 		}
-		first[item.v] = item.line
+		first[item.v] = item.Line
 		out = append(out, item.v)
 	}
 	return out
@@ -207,7 +208,7 @@ func checkRequirement(s string) error {
 	for i, r := range requirements {
 		names[i] = string(r)
 	}
-	return fmt.Errorf("unknown requirement %q%s; the requirements are %s", s, didYouMean(s, names), strings.Join(names, ", "))
+	return fmt.Errorf("unknown requirement %q%s; the requirements are %s", s, yamlcheck.DidYouMean(s, names), strings.Join(names, ", "))
 }
 
 func checkLogin(s string) error {

@@ -1,12 +1,9 @@
 package standards
 
 import (
-	"bytes"
-	"errors"
-	"io"
-
 	"go.yaml.in/yaml/v3"
 
+	"github.com/paved-road/paved/internal/yamlcheck"
 	"github.com/paved-road/paved/provider/engines"
 )
 
@@ -14,37 +11,7 @@ import (
 // every problem can name the line, column and key it was found at. It
 // collects problems instead of stopping at the first.
 type parser struct {
-	file string
-	errs []*Error
-}
-
-// root decodes data and returns its top-level node, or nil after reporting
-// why there is none.
-func (p *parser) root(data []byte) *yaml.Node {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	switch err := dec.Decode(&doc); {
-	case errors.Is(err, io.EOF):
-		p.errs = append(p.errs, &Error{File: p.file, Msg: "empty document"})
-		return nil
-	case err != nil:
-		p.errs = append(p.errs, syntaxError(p.file, err))
-		return nil
-	}
-	// yaml.Unmarshal would silently ignore any document after the first.
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case err == nil:
-		p.errorf(&extra, "", "found a second YAML document; the file must hold exactly one")
-	case !errors.Is(err, io.EOF):
-		p.errs = append(p.errs, syntaxError(p.file, err))
-	}
-	root := doc.Content[0]
-	if root.ShortTag() == "!!null" {
-		p.errorf(root, "", "empty document")
-		return nil
-	}
-	return root
+	*yamlcheck.Problems
 }
 
 func (p *parser) document(root *yaml.Node) *Document {
@@ -52,7 +19,7 @@ func (p *parser) document(root *yaml.Node) *Document {
 		[]string{"version", "organization", "hub_account_id", "deployer_role_name", "teams", "environments"},
 		[]string{"required_tags"})
 	d := &Document{
-		File:             p.file,
+		File:             p.File,
 		Version:          f.int("version", checkVersion),
 		Organization:     f.str("organization", checkOrganization),
 		HubAccountID:     f.accountID("hub_account_id"),
@@ -66,32 +33,32 @@ func (p *parser) document(root *yaml.Node) *Document {
 	return d
 }
 
-func (p *parser) environments(e entry, hub string) map[string]Environment {
-	entries, ok := p.entries(e.path, e.val)
+func (p *parser) environments(e yamlcheck.Entry, hub string) map[string]Environment {
+	entries, ok := p.Entries(e.Path, e.Value)
 	if !ok {
 		return nil
 	}
 	if len(entries) == 0 {
-		p.errorf(e.val, e.path, "at least one environment is required")
+		p.At(e.Value, e.Path, "at least one environment is required")
 	}
 	envs := make(map[string]Environment, len(entries))
 	owner := map[string]string{} // account id -> environment using it
 	for _, ee := range entries {
-		if err := checkEnvironmentName(ee.name); err != nil {
-			p.errorf(ee.key, ee.path, "%v", err)
+		if err := checkEnvironmentName(ee.Name); err != nil {
+			p.At(ee.Key, ee.Path, "%v", err)
 		}
-		envs[ee.name] = p.environment(ee, hub, owner)
+		envs[ee.Name] = p.environment(ee, hub, owner)
 	}
 	return envs
 }
 
 // environment reads one environment. Its account must differ from the hub
 // account and from those of the environments before it, recorded in owner.
-func (p *parser) environment(e entry, hub string, owner map[string]string) Environment {
-	f := p.fields(e.path, e.key, e.val,
+func (p *parser) environment(e yamlcheck.Entry, hub string, owner map[string]string) Environment {
+	f := p.fields(e.Path, e.Key, e.Value,
 		[]string{"account_id", "region", "vpc_id", "subnet_ids", "security_group_ids", "redis"}, nil)
 	env := Environment{
-		Name:             e.name,
+		Name:             e.Name,
 		AccountID:        f.accountID("account_id"),
 		Region:           f.str("region", checkRegion),
 		VPCID:            f.str("vpc_id", checkVPCID),
@@ -105,7 +72,7 @@ func (p *parser) environment(e entry, hub string, owner map[string]string) Envir
 		case owner[id] != "":
 			f.errorf("account_id", "account %s is also used by environment %q", id, owner[id])
 		default:
-			owner[id] = e.name
+			owner[id] = e.Name
 		}
 	}
 	if re, ok := f.entry("redis"); ok {
@@ -114,8 +81,8 @@ func (p *parser) environment(e entry, hub string, owner map[string]string) Envir
 	return env
 }
 
-func (p *parser) redis(e entry) RedisDefaults {
-	f := p.fields(e.path, e.key, e.val,
+func (p *parser) redis(e yamlcheck.Entry) RedisDefaults {
+	f := p.fields(e.Path, e.Key, e.Value,
 		[]string{"node_type", "replicas", "multi_az", "snapshot_retention_days", "snapshot_window",
 			"maintenance_window", "at_rest_encryption", "transit_encryption"},
 		[]string{"automatic_failover", "port", "parameters"})
@@ -164,27 +131,27 @@ func (p *parser) redis(e entry) RedisDefaults {
 // engineFamilies are the ElastiCache parameter group families paved supports.
 var engineFamilies = engines.Families()
 
-func (p *parser) parameters(e entry) map[string]map[string]string {
-	f := p.fields(e.path, e.key, e.val, nil, engineFamilies)
+func (p *parser) parameters(e yamlcheck.Entry) map[string]map[string]string {
+	f := p.fields(e.Path, e.Key, e.Value, nil, engineFamilies)
 	families := map[string]map[string]string{}
 	for _, family := range engineFamilies {
 		fe, ok := f.entry(family)
 		if !ok {
 			continue
 		}
-		params, _ := p.entries(fe.path, fe.val)
+		params, _ := p.Entries(fe.Path, fe.Value)
 		values := make(map[string]string, len(params))
 		for _, pe := range params {
-			if err := engines.CheckParameter(family, pe.name); err != nil {
-				p.errorf(pe.key, pe.path, "%v", err)
+			if err := engines.CheckParameter(family, pe.Name); err != nil {
+				p.At(pe.Key, pe.Path, "%v", err)
 				continue
 			}
 			// Parameter groups take every value as text, so keep what was written.
-			if pe.val.Kind != yaml.ScalarNode || pe.val.ShortTag() == "!!null" {
-				p.errorf(pe.val, pe.path, "expected a parameter value (a string, number or boolean), got %s", describe(pe.val))
+			if pe.Value.Kind != yaml.ScalarNode || pe.Value.ShortTag() == "!!null" {
+				p.Expected(pe.Value, pe.Path, "a parameter value (a string, number or boolean)")
 				continue
 			}
-			values[pe.name] = pe.val.Value
+			values[pe.Name] = pe.Value.Value
 		}
 		families[family] = values
 	}

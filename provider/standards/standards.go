@@ -13,6 +13,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/paved-road/paved/internal/yamlcheck"
 )
 
 // Document is a parsed and validated standards document.
@@ -56,12 +58,12 @@ type RedisDefaults struct {
 // Parse parses and validates a standards document; filename is only used in
 // messages. The error joins an *Error for every problem found, in file order.
 func Parse(filename string, data []byte) (*Document, error) {
-	p := &parser{file: filename}
+	p := &parser{&yamlcheck.Problems{File: filename}}
 	var d *Document
-	if root := p.root(data); root != nil {
+	if root := p.Document(data, "empty document"); root != nil {
 		d = p.document(root)
 	}
-	if err := joinErrors(p.errs); err != nil {
+	if err := joinErrors(p.List()); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/paved-road/paved/internal/yamlcheck/yamlchecktest"
 )
 
 // base is a valid document that the error tests edit line by line. The
@@ -52,30 +54,13 @@ environments:                                # 7
       port: 6380                             # 39
 `
 
-// edited returns base with the numbered lines replaced. A replacement may
-// span several lines, shifting the lines after it; an empty one blanks the
-// line and keeps the numbering.
+// edited returns base with the numbered lines replaced, as yamlchecktest.Edit.
 func edited(t *testing.T, lines map[int]string) string {
 	t.Helper()
-	doc := strings.Split(base, "\n")
-	for n, text := range lines {
-		if n < 1 || n > len(doc) {
-			t.Fatalf("no line %d in base", n)
-		}
-		doc[n-1] = text
-	}
-	return strings.Join(doc, "\n")
+	return yamlchecktest.Edit(t, base, lines)
 }
 
-// replace returns edits putting text on line from and blanking the lines
-// after it up to to, inclusive.
-func replace(from, to int, text string) map[int]string {
-	lines := map[int]string{from: text}
-	for n := from + 1; n <= to; n++ {
-		lines[n] = ""
-	}
-	return lines
-}
+var replace = yamlchecktest.Replace
 
 // blank returns edits blanking lines from to to, inclusive.
 func blank(from, to int) map[int]string {
@@ -148,9 +133,9 @@ func TestParseErrors(t *testing.T) {
 		{"second document", map[int]string{40: "---\nfoo: bar"},
 			[]problem{{"t.yaml:40:1", "second YAML document"}}},
 		{"unknown top-level key", map[int]string{5: "required_tag: [cost-center]"},
-			[]problem{{"t.yaml:5:1: required_tag", "unknown key; allowed keys are deployer_role_name, environments, hub_account_id, organization, required_tags, teams, version"}}},
+			[]problem{{"t.yaml:5:1: required_tag", "unknown key (did you mean required_tags?); allowed keys are deployer_role_name, environments, hub_account_id, organization, required_tags, teams, version"}}},
 		{"unknown key in environment", map[int]string{11: "    vpc_id: vpc-0a1b2c3d\n    vpcid: vpc-0a1b2c3d"},
-			[]problem{{"t.yaml:12:5: environments.dev.vpcid", "unknown key; allowed keys are account_id, redis, region, security_group_ids, subnet_ids, vpc_id"}}},
+			[]problem{{"t.yaml:12:5: environments.dev.vpcid", "unknown key (did you mean vpc_id?); allowed keys are account_id, redis, region, security_group_ids, subnet_ids, vpc_id"}}},
 		{"unknown key in redis", map[int]string{22: "      transit_encryption: true\n      engine: redis"},
 			[]problem{{"t.yaml:23:7: environments.dev.redis.engine", "unknown key; allowed keys are at_rest_encryption, automatic_failover, maintenance_window, multi_az, node_type, parameters, port, replicas, snapshot_retention_days, snapshot_window, transit_encryption"}}},
 		{"duplicate key", map[int]string{10: "    region: eu-west-1\n    region: eu-west-2"},
@@ -158,19 +143,19 @@ func TestParseErrors(t *testing.T) {
 
 		// Types.
 		{"string for integer", map[int]string{16: `      replicas: "two"`},
-			[]problem{{"t.yaml:16:17: environments.dev.redis.replicas", `expected an integer, got string "two"`}}},
+			[]problem{{"t.yaml:16:17: environments.dev.redis.replicas", `expected an integer, got the string "two"`}}},
 		{"string for list", map[int]string{6: "teams: payments"},
-			[]problem{{"t.yaml:6:8: teams", `expected a list of strings, got string "payments"`}}},
+			[]problem{{"t.yaml:6:8: teams", `expected a list of strings, got the string "payments"`}}},
 		{"string for id list", map[int]string{12: "    subnet_ids: subnet-0a1b2c3d"},
-			[]problem{{"t.yaml:12:17: environments.dev.subnet_ids", `expected a list of strings, got string "subnet-0a1b2c3d"`}}},
+			[]problem{{"t.yaml:12:17: environments.dev.subnet_ids", `expected a list of strings, got the string "subnet-0a1b2c3d"`}}},
 		{"number in string list", map[int]string{6: "teams: [payments, 42]"},
-			[]problem{{"t.yaml:6:19: teams[1]", "expected a string, got integer 42"}}},
+			[]problem{{"t.yaml:6:19: teams[1]", "expected a string, got the integer 42"}}},
 		{"yes for boolean", map[int]string{17: "      multi_az: yes"},
-			[]problem{{"t.yaml:17:17: environments.dev.redis.multi_az", `expected a boolean (true or false), got string "yes"`}}},
+			[]problem{{"t.yaml:17:17: environments.dev.redis.multi_az", `expected a boolean (true or false), got the string "yes"`}}},
 		{"null for string", map[int]string{2: "organization:"},
-			[]problem{{"t.yaml:2:14: organization", "expected a string, got null"}}},
+			[]problem{{"t.yaml:2:14: organization", "expected a string, got nothing"}}},
 		{"scalar for mapping", replace(14, 22, "    redis: default"),
-			[]problem{{"t.yaml:14:12: environments.dev.redis", `expected a mapping, got string "default"`}}},
+			[]problem{{"t.yaml:14:12: environments.dev.redis", `expected a mapping, got the string "default"`}}},
 		{"list for environments", replace(7, 39, "environments: [dev]"),
 			[]problem{{"t.yaml:7:15: environments", "expected a mapping, got a list"}}},
 		{"no environments", replace(7, 39, "environments: {}"),
@@ -208,7 +193,7 @@ func TestParseErrors(t *testing.T) {
 		{"account id with letters", map[int]string{9: `    account_id: "22222222222a"`},
 			[]problem{{"t.yaml:9:17: environments.dev.account_id", `"22222222222a" is not a 12-digit AWS account id`}}},
 		{"account id as boolean", map[int]string{9: `    account_id: true`},
-			[]problem{{"t.yaml:9:17: environments.dev.account_id", "expected a 12-digit AWS account id, got boolean true"}}},
+			[]problem{{"t.yaml:9:17: environments.dev.account_id", "expected a 12-digit AWS account id, got the boolean true"}}},
 		{"account shared by environments", map[int]string{24: `    account_id: "222222222222"`},
 			[]problem{{"t.yaml:24:17: environments.prod.account_id", `account 222222222222 is also used by environment "dev"`}}},
 		{"environment in hub account", map[int]string{9: "    account_id: 111111111111"},
@@ -270,7 +255,7 @@ func TestParseErrors(t *testing.T) {
 		// Parameters.
 		{"parameters", map[int]string{22: "      transit_encryption: true\n      parameters:\n        redis7: {maxmemory-policy: allkeys-lru, timeout: 300}"}, nil},
 		{"unknown parameter family", map[int]string{22: "      transit_encryption: true\n      parameters:\n        redis5: {maxmemory-policy: allkeys-lru}"},
-			[]problem{{"t.yaml:24:9: environments.dev.redis.parameters.redis5", "unknown key; allowed keys are redis6.x, redis7, valkey7, valkey8"}}},
+			[]problem{{"t.yaml:24:9: environments.dev.redis.parameters.redis5", "unknown key (did you mean redis7?); allowed keys are redis6.x, redis7, valkey7, valkey8"}}},
 		{"parameter not in the family", map[int]string{22: "      transit_encryption: true\n      parameters:\n        redis6.x: {io-threads: 4}"},
 			[]problem{{"t.yaml:24:20: environments.dev.redis.parameters.redis6.x.io-threads", `"io-threads" is not a parameter of family redis6.x`}}},
 		{"list as parameter value", map[int]string{22: "      transit_encryption: true\n      parameters:\n        valkey8: {notify-keyspace-events: [E, x]}"},
@@ -348,7 +333,7 @@ func TestErrorFields(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v is not an *Error", err)
 	}
-	want := &Error{File: "standards.yaml", Line: 24, Column: 17, Key: "environments.prod.account_id", Msg: `"12345" is not a 12-digit AWS account id`}
+	want := &Error{File: "standards.yaml", Line: 24, Col: 17, Key: "environments.prod.account_id", Message: `"12345" is not a 12-digit AWS account id`}
 	if *e != *want {
 		t.Errorf("got %+v, want %+v", e, want)
 	}
