@@ -68,8 +68,18 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, cmd *command.
 		return
 	}
 
+	token, err := p.gh.Token(ctx)
+	if err != nil {
+		reply(err.Error())
+		return
+	}
+
 	defer b.lockPR(p)()
-	b.status(ctx, log, p, pr.HeadSHA, applyStatus, "pending", fmt.Sprintf("applying %d project(s)", len(plans)))
+	pending := make(chan struct{})
+	go func() {
+		defer close(pending)
+		b.status(ctx, log, p, pr.HeadSHA, applyStatus, "pending", fmt.Sprintf("applying %d project(s)", len(plans)))
+	}()
 	results := make([]render.Result, len(plans))
 	runnable := make([]int, 0, len(plans))
 	for i, sp := range plans {
@@ -79,11 +89,6 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, cmd *command.
 			continue
 		}
 		runnable = append(runnable, i)
-	}
-	token, err := p.gh.Token(ctx)
-	if err != nil {
-		reply(err.Error())
-		return
 	}
 	tfTime := b.applyAll(ctx, log, p, plans, runnable, results, applied{pr: pr, approvers: approvers, user: user, token: token})
 
@@ -103,6 +108,7 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, cmd *command.
 		b.comment(ctx, log, p, body)
 	}
 	state, desc := outcome(results)
+	<-pending
 	b.status(ctx, log, p, pr.HeadSHA, applyStatus, state, desc)
 	log.Info("apply finished", "projects", len(plans), "seconds", time.Since(started).Seconds(), "terraform_seconds", tfTime.Seconds(), "state", state)
 }

@@ -59,11 +59,17 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 	started := time.Now()
 	reply := func(msg string) { b.comment(ctx, log, p, "**paved plan:** "+msg) }
 
-	modified, err := p.gh.ChangedFiles(ctx, p.repo, p.number)
-	if err != nil {
-		reply(err.Error())
-		return
+	// GitHub answers in tens to hundreds of milliseconds: the file list is
+	// fetched while git checks out.
+	type fileList struct {
+		paths []string
+		err   error
 	}
+	files := make(chan fileList, 1)
+	go func() {
+		paths, err := p.gh.ChangedFiles(ctx, p.repo, p.number)
+		files <- fileList{paths, err}
+	}()
 	git, err := b.git(ctx, p)
 	if err != nil {
 		reply(err.Error())
@@ -83,6 +89,12 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 		return
 	}
 
+	listed := <-files
+	if listed.err != nil {
+		reply(listed.err.Error())
+		return
+	}
+	modified := listed.paths
 	cfg, err := repocfg.Load(root, modified)
 	if err != nil {
 		b.status(ctx, log, p, req.head, planStatus, "failure", "paved.yaml is invalid")
@@ -112,7 +124,13 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 		}
 	}
 
-	b.status(ctx, log, p, req.head, planStatus, "pending", fmt.Sprintf("planning %d project(s)", len(projects)))
+	// The pending status goes out while Terraform starts; the final one
+	// waits for it, so GitHub never sees them out of order.
+	pending := make(chan struct{})
+	go func() {
+		defer close(pending)
+		b.status(ctx, log, p, req.head, planStatus, "pending", fmt.Sprintf("planning %d project(s)", len(projects)))
+	}()
 	var opts command.PlanOptions
 	if !req.auto() {
 		opts = req.cmd.Options
@@ -132,6 +150,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 		b.comment(ctx, log, p, body)
 	}
 	state, desc := outcome(results)
+	<-pending
 	b.status(ctx, log, p, req.head, planStatus, state, desc)
 	log.Info("plan finished", "projects", len(projects), "seconds", time.Since(started).Seconds(), "terraform_seconds", tfTime.Seconds(), "state", state)
 }
