@@ -63,34 +63,6 @@ func Checkout(ctx context.Context, g Git, dir, ref, wantSHA string) (string, err
 	return sha, nil
 }
 
-// ChangedFiles lists the repo-relative paths that differ between commits from and to (full
-// shas), fetching either commit into the working copy in dir if it is not there yet. A rename
-// lists both the old and the new path.
-func ChangedFiles(ctx context.Context, g Git, dir, from, to string) ([]string, error) {
-	for _, sha := range []string{from, to} {
-		if !commitSHA.MatchString(sha) {
-			return nil, fmt.Errorf("changed files: %q is not a full commit sha", sha)
-		}
-		if _, err := g.run(ctx, dir, "cat-file", "-e", sha+"^{commit}"); err == nil {
-			continue
-		}
-		if _, err := g.run(ctx, dir, "fetch", "--quiet", "--depth=1", "--no-tags", "--", g.CloneURL, sha); err != nil {
-			return nil, fmt.Errorf("fetch %s: %w", sha, err)
-		}
-	}
-	out, err := g.run(ctx, dir, "diff", "--name-only", "-z", "--no-renames", from, to, "--")
-	if err != nil {
-		return nil, fmt.Errorf("diff %s..%s: %w", from, to, err)
-	}
-	var paths []string
-	for p := range strings.SplitSeq(out, "\x00") {
-		if p != "" {
-			paths = append(paths, p)
-		}
-	}
-	return paths, nil
-}
-
 // ensureRepo creates dir and an empty repository in it unless one is already there.
 func ensureRepo(ctx context.Context, g Git, dir string) error {
 	_, err := os.Stat(filepath.Join(dir, ".git"))

@@ -208,32 +208,6 @@ func TestCheckoutRefusesOtherRefs(t *testing.T) {
 	}
 }
 
-func TestChangedFilesFetchesMissingCommit(t *testing.T) {
-	ctx := context.Background()
-	o := newOrigin(t)
-	base := o.commit(map[string]string{"app/main.tf": "a\n", "old/name.tf": "moved\n", "gone.tf": "x\n", "same.tf": "s\n"})
-	head := o.commit(map[string]string{"app/main.tf": "b\n", "old/name.tf": "", "new/name.tf": "moved\n", "gone.tf": ""})
-	g := workdir.Git{CloneURL: o.dir}
-	wc := t.TempDir()
-	if _, err := workdir.Checkout(ctx, g, wc, head, ""); err != nil {
-		t.Fatal(err)
-	}
-
-	got, err := workdir.ChangedFiles(ctx, g, wc, base, head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"app/main.tf", "gone.tf", "new/name.tf", "old/name.tf"}
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Fatalf("ChangedFiles = %q, want %q", got, want)
-	}
-
-	if _, err := workdir.ChangedFiles(ctx, g, wc, "HEAD~1", head); err == nil {
-		t.Fatal("ChangedFiles accepted a revision expression instead of a sha")
-	}
-}
-
 func TestEnv(t *testing.T) {
 	credential := base64.StdEncoding.EncodeToString([]byte("x-access-token:ghs_secret"))
 	tests := []struct {
