@@ -61,11 +61,15 @@ func Text(w io.Writer, records []Record) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	lines := []string{"APPLIED\tPROJECT\tWORKSPACE\tCHANGES\tPR\tCOMMIT\tAPPLIED BY\tTAG"}
+	lines := []string{"APPLIED\tPROJECT\tWORKSPACE\tCHANGES\tPR\tCOMMIT\tAPPLIED BY\tAPPROVED BY\tTAG"}
 	for _, r := range records {
-		lines = append(lines, fmt.Sprintf("%s\t%s\t%s\t%s\t#%d\t%s\t%s\t%s",
+		approvers := strings.Join(r.Approvers, ",")
+		if approvers == "" {
+			approvers = noApprovers
+		}
+		lines = append(lines, fmt.Sprintf("%s\t%s\t%s\t%s\t#%d\t%s\t%s\t%s\t%s",
 			r.Time.UTC().Format(displayTime), r.Project, r.Workspace,
-			summary(r.Add, r.Change, r.Destroy), r.PR, shortSHA(r.Commit), r.AppliedBy, r.Tag))
+			summary(r.Add, r.Change, r.Destroy), r.PR, shortSHA(r.Commit), r.AppliedBy, approvers, r.Tag))
 	}
 	for _, line := range lines {
 		if _, err := io.WriteString(tw, line+"\n"); err != nil {

@@ -169,16 +169,16 @@ func TestText(t *testing.T) {
 	r := sampleRecord()
 	r.Tag = TagName(r.Project, r.Workspace, r.Time)
 	older := r
-	older.Workspace, older.PR, older.Add, older.Change = "staging", 9, 3, 0
+	older.Workspace, older.PR, older.Add, older.Change, older.Approvers = "staging", 9, 3, 0, nil
 	older.Tag = TagName(older.Project, older.Workspace, older.Time)
 	var b strings.Builder
 	if err := Text(&b, []Record{r, older}); err != nil {
 		t.Fatal(err)
 	}
 	want := "" +
-		"APPLIED               PROJECT  WORKSPACE  CHANGES   PR   COMMIT   APPLIED BY  TAG\n" +
-		"2024-05-01 14:30 UTC  app      prod       +1 ~2 -0  #12  3a4b5c6  dave        paved/app/prod/20240501T143005Z\n" +
-		"2024-05-01 14:30 UTC  app      staging    +3 ~0 -0  #9   3a4b5c6  dave        paved/app/staging/20240501T143005Z\n"
+		"APPLIED               PROJECT  WORKSPACE  CHANGES   PR   COMMIT   APPLIED BY  APPROVED BY  TAG\n" +
+		"2024-05-01 14:30 UTC  app      prod       +1 ~2 -0  #12  3a4b5c6  dave        bob,carol    paved/app/prod/20240501T143005Z\n" +
+		"2024-05-01 14:30 UTC  app      staging    +3 ~0 -0  #9   3a4b5c6  dave        none         paved/app/staging/20240501T143005Z\n"
 	if b.String() != want {
 		t.Errorf("Text:\n%s\nwant:\n%s", b.String(), want)
 	}
