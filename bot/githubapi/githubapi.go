@@ -150,6 +150,7 @@ type PullRequest struct {
 	CloneURL  string // of the base repository
 	Open      bool
 	Merged    bool
+	Fork      bool  // the head branch lives in another repository
 	Mergeable *bool // nil while GitHub is still computing it
 }
 
@@ -169,9 +170,17 @@ func (c *Client) PullRequest(ctx context.Context, repo string, n int) (PullReque
 		BaseRef:   pr.GetBase().GetRef(),
 		CloneURL:  pr.GetBase().GetRepo().GetCloneURL(),
 		Open:      pr.GetState() == "open",
+		Fork:      IsFork(pr),
 		Merged:    pr.GetMerged(),
 		Mergeable: pr.Mergeable,
 	}, nil
+}
+
+// IsFork reports whether a pull request's head branch lives in another
+// repository than its base.
+func IsFork(pr *github.PullRequest) bool {
+	head, base := pr.GetHead().GetRepo().GetFullName(), pr.GetBase().GetRepo().GetFullName()
+	return head != "" && !strings.EqualFold(head, base)
 }
 
 // ChangedFiles lists the paths a pull request touches (both sides of a rename).

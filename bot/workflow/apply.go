@@ -58,6 +58,10 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, cmd *command.
 		reply("refused: the pull request is closed.")
 		return
 	}
+	if pr.Fork && !b.AllowForks {
+		b.comment(ctx, log, p, forkRefusal)
+		return
+	}
 	if moved := headMoved(plans, pr.HeadSHA); moved != "" {
 		reply(moved)
 		return

@@ -49,7 +49,10 @@ type Bot struct {
 	Parallelism int
 	// Timeout bounds one command, from checkout to the last comment.
 	Timeout time.Duration
-	Log     *slog.Logger
+	// AllowForks lets pull requests from forks be planned and applied: their
+	// code would run with the bot's credentials, so it is off by default.
+	AllowForks bool
+	Log        *slog.Logger
 
 	mu   sync.Mutex
 	prs  map[string]*sync.Mutex // one working copy per pull request
@@ -131,6 +134,12 @@ func (b *Bot) PullRequest(e *github.PullRequestEvent) {
 	switch e.GetAction() {
 	case "opened", "reopened", "synchronize", "ready_for_review":
 		if e.GetPullRequest().GetDraft() {
+			return
+		}
+		if !b.AllowForks && githubapi.IsFork(e.GetPullRequest()) {
+			if e.GetAction() != "synchronize" {
+				b.comment(ctx, log, p, forkRefusal)
+			}
 			return
 		}
 		head := e.GetPullRequest().GetHead().GetSHA()
@@ -218,6 +227,9 @@ func (b *Bot) status(ctx context.Context, log *slog.Logger, p pull, sha, statusC
 		log.Warn("commit status failed", "context", statusContext, "err", err)
 	}
 }
+
+const forkRefusal = "**paved:** this pull request comes from a fork; it is not planned or applied, " +
+	"because its code would run with this bot's credentials. The bot's operator can allow forks with `--allow-fork-prs`."
 
 // closed releases what the pull request held.
 func (b *Bot) closed(ctx context.Context, log *slog.Logger, p pull, merged bool) {

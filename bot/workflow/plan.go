@@ -51,6 +51,10 @@ func (b *Bot) plan(ctx context.Context, log *slog.Logger, p pull, cmd *command.C
 		b.comment(ctx, log, p, "**paved plan:** refused: the pull request is closed.")
 		return
 	}
+	if pr.Fork && !b.AllowForks {
+		b.comment(ctx, log, p, forkRefusal)
+		return
+	}
 	b.runPlan(ctx, log, p, planRequest{head: pr.HeadSHA, user: user, cmd: cmd})
 }
 

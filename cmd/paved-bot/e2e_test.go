@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -403,4 +404,31 @@ projects:
 	if s := lastStatus(e, sha, "paved/apply"); s.State != "success" {
 		t.Fatalf("paved/apply: %+v", s)
 	}
+}
+
+// openForkPR opens pull request n from a fork owned by owner.
+func (e *env) openForkPR(n int, owner string, files map[string]string) {
+	e.t.Helper()
+	branch := "pr-" + strconv.Itoa(n)
+	sha := e.commit(branch, "change from a fork", files)
+	e.fake.OpenPR("acme", "infra", githubfake.PR{Number: n, Author: owner, HeadOwner: owner, HeadRef: branch, HeadSHA: sha, BaseRef: "main", Files: keys(files)})
+	e.deliver("pull_request", e.fake.PullRequestEvent("acme", "infra", n, "opened"))
+}
+
+func TestAccBotForkPullRequests(t *testing.T) {
+	main := map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n"}
+	e := newEnv(t, main)
+	e.openForkPR(1, "mallory", map[string]string{"app/main.tf": project("app", "v1") + "\n# exfiltrate credentials here\n"})
+	mustContain(t, "fork autoplan", e.replies(1, 0)[0], "comes from a fork", "--allow-fork-prs")
+	mustContain(t, "fork plan", e.say(1, "mallory", "paved plan")[0], "comes from a fork")
+	for _, c := range e.fake.Calls() {
+		if strings.Contains(c.Path, "/statuses/") {
+			t.Fatalf("a fork's pull request was planned: %s %s", c.Method, c.Path)
+		}
+	}
+
+	// An operator who accepts the risk opts in.
+	e = newEnv(t, main, "--allow-fork-prs")
+	e.openForkPR(1, "friend", map[string]string{"app/main.tf": project("app", "v1")})
+	mustContain(t, "allowed fork", e.replies(1, 0)[0], "+1 ~0 -0")
 }

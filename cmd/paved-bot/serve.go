@@ -46,6 +46,7 @@ type serveConfig struct {
 	maxBody       int64
 	logFormat     string
 	logLevel      string
+	allowForks    bool
 }
 
 func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
@@ -71,6 +72,7 @@ func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.Int64Var(&c.maxBody, "max-body", webhook.MaxBody, "largest webhook body accepted, in bytes")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&c.allowForks, "allow-fork-prs", false, "plan and apply pull requests from forks (their code runs with the bot's credentials)")
 	return fs
 }
 
@@ -180,6 +182,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		DataDir:     c.dataDir,
 		Parallelism: c.parallelism,
 		Timeout:     c.timeout,
+		AllowForks:  c.allowForks,
 		Log:         log,
 	}
 	intake := &webhook.Intake{

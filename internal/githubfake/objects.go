@@ -144,7 +144,7 @@ func (f *Fake) pullObject(r *repo, p *pull) map[string]any {
 		"created_at": timestamp(p.created), "updated_at": timestamp(p.updated),
 		"closed_at": optionalTime(p.closed), "merged_at": mergedAt, "merge_commit_sha": mergeCommit,
 		"assignee": nil, "assignees": []any{}, "requested_reviewers": []any{}, "requested_teams": []any{},
-		"head": f.branchObject(r, p.HeadRef, p.HeadSHA), "base": f.branchObject(r, p.BaseRef, p.baseSHA),
+		"head": f.headObject(r, p), "base": f.branchObject(r, p.BaseRef, p.baseSHA),
 		"auto_merge": nil, "merged": p.merged, "merged_by": mergedBy,
 		"mergeable": p.mergeable, "rebaseable": p.mergeable, "mergeable_state": p.mergeableState(),
 		"comments": r.commentCount(p.Number), "review_comments": 0, "maintainer_can_modify": false,
@@ -189,6 +189,27 @@ func (f *Fake) branchObject(r *repo, ref, sha string) map[string]any {
 		"label": r.owner + ":" + ref, "ref": ref, "sha": sha,
 		"user": f.user(r.owner), "repo": f.repoObject(r),
 	}
+}
+
+// headObject is a pull request's head: a branch of r, or of a fork of r
+// when the pull request comes from one.
+func (f *Fake) headObject(r *repo, p *pull) map[string]any {
+	b := f.branchObject(r, p.HeadRef, p.HeadSHA)
+	if p.HeadOwner != "" {
+		f.overlayFork(b, r, p.HeadOwner)
+	}
+	return b
+}
+
+// overlayFork makes a branch object's repository a fork of r owned by owner.
+func (f *Fake) overlayFork(b map[string]any, r *repo, owner string) {
+	b["label"] = owner + ":" + b["ref"].(string)
+	f.overlayUser(object(b, "user"), owner)
+	fork := object(b, "repo")
+	fork["id"], fork["node_id"] = r.id+1_000_000, nodeID("Repository", r.id+1_000_000)
+	fork["full_name"], fork["fork"] = owner+"/"+r.name, true
+	fork["html_url"] = "https://github.com/" + owner + "/" + r.name
+	f.overlayUser(object(fork, "owner"), owner)
 }
 
 func escapePath(p string) string { return (&url.URL{Path: p}).EscapedPath() }

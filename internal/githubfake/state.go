@@ -17,6 +17,10 @@ type PR struct {
 	HeadSHA string
 	BaseRef string
 	Files   []string // the paths the pull request changes, as GitHub lists them
+	// HeadOwner owns the fork the head branch lives in; "" for a branch of
+	// the repository itself. The fake keeps the commits in the one git
+	// repository either way, as GitHub does under refs/pull/N/head.
+	HeadOwner string
 }
 
 // Comment is an issue comment on a pull request.

@@ -96,6 +96,9 @@ func (f *Fake) overlayWebhookPull(pr map[string]any, r *repo, p *pull) {
 	}
 	f.overlayUser(object(pr, "user"), p.Author)
 	f.overlayBranch(object(pr, "head"), r, p.HeadRef, p.HeadSHA)
+	if p.HeadOwner != "" {
+		f.overlayFork(object(pr, "head"), r, p.HeadOwner)
+	}
 	f.overlayBranch(object(pr, "base"), r, p.BaseRef, p.baseSHA)
 }
 
