@@ -242,6 +242,18 @@ func (c *Client) Approvers(ctx context.Context, repo string, n int, author strin
 	return approvers, nil
 }
 
+// Permission is a user's access to a repository as GitHub reports it:
+// "admin", "write", "read" or "none" (maintain and triage map onto write and
+// read).
+func (c *Client) Permission(ctx context.Context, repo, user string) (string, error) {
+	owner, name := split(repo)
+	p, _, err := c.gh.Repositories.GetPermissionLevel(ctx, owner, name, user)
+	if err != nil {
+		return "", fmt.Errorf("permission of %s in %s: %w", user, repo, err)
+	}
+	return p.GetPermission(), nil
+}
+
 // Comment posts a comment on a pull request.
 func (c *Client) Comment(ctx context.Context, repo string, n int, body string) error {
 	owner, name := split(repo)

@@ -62,6 +62,17 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, cmd *command.
 		b.comment(ctx, log, p, forkRefusal)
 		return
 	}
+	// Applying changes infrastructure: only people who could push to the
+	// repository may do it, whoever else can comment.
+	perm, err := p.gh.Permission(ctx, p.repo, user)
+	if err != nil {
+		reply(err.Error())
+		return
+	}
+	if perm != "admin" && perm != "write" {
+		reply(fmt.Sprintf("refused: @%s has %s access to %s; applying needs write access.", user, perm, p.repo))
+		return
+	}
 	if moved := headMoved(plans, pr.HeadSHA); moved != "" {
 		reply(moved)
 		return

@@ -31,6 +31,7 @@ type GitHub interface {
 	PullRequest(ctx context.Context, repo string, n int) (githubapi.PullRequest, error)
 	ChangedFiles(ctx context.Context, repo string, n int) ([]string, error)
 	Approvers(ctx context.Context, repo string, n int, author string) ([]string, error)
+	Permission(ctx context.Context, repo, user string) (string, error)
 	Comment(ctx context.Context, repo string, n int, body string) error
 	React(ctx context.Context, repo string, commentID int64, reaction string) error
 	Status(ctx context.Context, repo, sha, statusContext, state, description, targetURL string) error

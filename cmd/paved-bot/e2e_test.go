@@ -432,3 +432,16 @@ func TestAccBotForkPullRequests(t *testing.T) {
 	e.openForkPR(1, "friend", map[string]string{"app/main.tf": project("app", "v1")})
 	mustContain(t, "allowed fork", e.replies(1, 0)[0], "+1 ~0 -0")
 }
+
+func TestAccBotApplyNeedsWriteAccess(t *testing.T) {
+	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n"})
+	e.openPR(1, "alice", map[string]string{"app/main.tf": project("app", "v1")})
+	e.replies(1, 0)
+	e.fake.SetPermission("acme", "infra", "outsider", "read")
+	mustContain(t, "read-only commenter", e.say(1, "outsider", "paved apply")[0],
+		"refused: @outsider has read access to acme/infra; applying needs write access")
+	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
+		t.Fatalf("a read-only user's apply created tags: %v", tags)
+	}
+	mustContain(t, "writer", e.say(1, "alice", "paved apply")[0], "applied `+1 ~0 -0`")
+}

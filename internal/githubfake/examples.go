@@ -23,6 +23,7 @@ type examples struct {
 var restExamples = []string{
 	"pull-request", "diff-entry-items", "pull-request-review-items", "issue-comment", "reaction",
 	"status", "git-tag", "git-ref", "label-items", "installation-token",
+	"repository-collaborator-permission-response-if-user-has-admin-permissions",
 }
 
 // loadExamples reads both files once per test binary: the description is

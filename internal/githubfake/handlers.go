@@ -26,6 +26,7 @@ func (f *Fake) routes() {
 	handle("POST /repos/{owner}/{repo}/statuses/{sha}", f.createStatus)
 	handle("POST /repos/{owner}/{repo}/git/tags", f.createTag)
 	handle("POST /repos/{owner}/{repo}/git/refs", f.createRef)
+	handle("GET /repos/{owner}/{repo}/collaborators/{username}/permission", f.getPermission)
 	// Everything else, in GitHub's shape; Calls shows the test it was asked.
 	handle("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found", docsRoot)
@@ -128,6 +129,25 @@ func (f *Fake) getPull(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, f.pullObject(r, p))
+}
+
+func (f *Fake) getPermission(w http.ResponseWriter, req *http.Request) {
+	r, _, ok := f.target(w, req)
+	if !ok {
+		return
+	}
+	user := req.PathValue("username")
+	perm, set := r.permissions[strings.ToLower(user)]
+	if !set {
+		perm = "write"
+	}
+	m := f.examples.object("repository-collaborator-permission-response-if-user-has-admin-permissions")
+	m["permission"], m["role_name"] = perm, perm
+	// The example's user predates the collaborator fields the schema requires.
+	u := object(m, "user")
+	f.overlayUser(u, user)
+	u["role_name"] = perm
+	writeJSON(w, http.StatusOK, m)
 }
 
 func (f *Fake) listFiles(w http.ResponseWriter, req *http.Request) {

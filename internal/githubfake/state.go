@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -54,6 +55,7 @@ type repo struct {
 	comments      []*comment          // in creation order, across pull requests
 	statuses      map[string][]Status // by commit, oldest first
 	labels        map[string]*label   // the repository's labels, by name
+	permissions   map[string]string   // by lower-case login; unset means write
 }
 
 func (r *repo) fullName() string { return r.owner + "/" + r.name }
@@ -251,6 +253,19 @@ func (f *Fake) addReview(owner, name string, n int, user, state string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p.reviews = append(p.reviews, review{id: f.newID(), user: user, state: state, commit: p.HeadSHA, submitted: now()})
+}
+
+// SetPermission sets what a user may do in a repository, as GitHub reports
+// it: "admin", "write", "read" or "none". Users not set have write access.
+func (f *Fake) SetPermission(owner, name, user, permission string) {
+	f.t.Helper()
+	r := f.repo(owner, name)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.permissions == nil {
+		r.permissions = map[string]string{}
+	}
+	r.permissions[strings.ToLower(user)] = permission
 }
 
 // SetMergeable sets what GitHub says about merge conflicts with the base.
