@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,22 @@ func TestSync(t *testing.T) {
 
 	if err := Sync(ctx, alias, mirror, nil); err == nil {
 		t.Errorf("Sync from an unknown remote succeeded")
+	}
+}
+
+func TestReadOrdersDeploysWithinOneSecond(t *testing.T) {
+	cleanGit(t)
+	dir, c := newRepo(t, 1)
+	t0 := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
+	// db ran 800 ms after app, in the same second: newest first is db, app,
+	// which is not the tags' name order.
+	app := deploy(t, dir, "app", "default", c[0], 1, t0.Add(100*time.Millisecond))
+	db := deploy(t, dir, "db", "default", c[0], 1, t0.Add(900*time.Millisecond))
+	got, err := Read(context.Background(), dir, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{db.Tag, app.Tag}; !slices.Equal(tags(got), want) {
+		t.Fatalf("order %q, want %q", tags(got), want)
 	}
 }

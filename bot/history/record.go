@@ -66,6 +66,9 @@ const (
 	keyPlanSHA256 = "Plan-SHA256"
 	keyTool       = "Tool"
 	keyAppliedAt  = "Applied-At"
+	// appliedAtLayout is RFC 3339 with milliseconds when there are any, so
+	// that two deploys within one second still list in the order they ran.
+	appliedAtLayout = "2006-01-02T15:04:05.999Z07:00"
 )
 
 var trailerKeys = []string{
@@ -108,7 +111,7 @@ func (r Record) Message() string {
 		keySummary:    summary(r.Add, r.Change, r.Destroy),
 		keyPlanSHA256: r.PlanSHA256,
 		keyTool:       strings.TrimSpace(r.Tool + " " + r.ToolVersion),
-		keyAppliedAt:  r.Time.UTC().Truncate(time.Second).Format(time.RFC3339),
+		keyAppliedAt:  r.Time.UTC().Truncate(time.Millisecond).Format(appliedAtLayout),
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "deploy %s/%s: %s (PR #%d)\n\n", r.Project, r.Workspace, values[keySummary], r.PR)

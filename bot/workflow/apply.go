@@ -236,7 +236,7 @@ func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPl
 // tag records an applied plan as an annotated tag on the commit it was made
 // from and returns the summary note for it.
 func (b *Bot) tag(ctx context.Context, log *slog.Logger, p pull, sp savedPlan, a applied) string {
-	now := time.Now().UTC().Truncate(time.Second)
+	now := time.Now().UTC().Truncate(time.Millisecond)
 	rec := history.Record{
 		Project: sp.Project, Workspace: sp.Workspace, Dir: sp.Dir, Commit: sp.Commit,
 		PR: p.number, PRURL: p.url, Author: a.pr.Author, Approvers: a.approvers, AppliedBy: a.user,
