@@ -111,15 +111,7 @@ func (o *albBindingOps) create(ctx context.Context, s bindingSpec) (string, erro
 	var ruleARN string
 	var steps []step
 	for _, side := range s.sides {
-		steps = append(steps, step{"create target group " + targetGroupName(s.name, side), func(ctx context.Context) error {
-			arn, err := o.createTargetGroup(ctx, s, side)
-			if err != nil {
-				return err
-			}
-			arns[side] = arn
-			undo = append(undo, func(ctx context.Context) error { return o.deleteTargetGroup(ctx, arn) })
-			return nil
-		}})
+		steps = append(steps, o.createTargetGroupStep(s, side, arns, &undo))
 	}
 	steps = append(steps, step{"create listener rule", func(ctx context.Context) error {
 		out, err := o.client.CreateRule(ctx, &elasticloadbalancingv2.CreateRuleInput{
@@ -206,6 +198,20 @@ func forwardWeights(weights map[string]int32, arns map[string]string) map[string
 	return out
 }
 
+// createTargetGroupStep creates side's target group, records its ARN in
+// arns and how to delete it again in undo.
+func (o *albBindingOps) createTargetGroupStep(s bindingSpec, side string, arns map[string]string, undo *[]func(context.Context) error) step {
+	return step{"create target group " + targetGroupName(s.name, side), func(ctx context.Context) error {
+		arn, err := o.createTargetGroup(ctx, s, side)
+		if err != nil {
+			return err
+		}
+		arns[side] = arn
+		*undo = append(*undo, func(ctx context.Context) error { return o.deleteTargetGroup(ctx, arn) })
+		return nil
+	}}
+}
+
 // update moves a binding from have to want in place. Target groups of new
 // sides are created first and removed again if the rule cannot be pointed
 // at them; the target groups of sides that left are deleted only after the
@@ -226,15 +232,7 @@ func (o *albBindingOps) update(ctx context.Context, have, want bindingSpec) erro
 		if _, ok := have.targetGroups[side]; ok {
 			continue
 		}
-		steps = append(steps, step{"create target group " + targetGroupName(want.name, side), func(ctx context.Context) error {
-			arn, err := o.createTargetGroup(ctx, want, side)
-			if err != nil {
-				return err
-			}
-			arns[side] = arn
-			undo = append(undo, func(ctx context.Context) error { return o.deleteTargetGroup(ctx, arn) })
-			return nil
-		}})
+		steps = append(steps, o.createTargetGroupStep(want, side, arns, &undo))
 	}
 	steps = append(steps,
 		step{"modify target group health checks", func(ctx context.Context) error {
