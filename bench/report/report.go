@@ -114,3 +114,10 @@ func write(path, content string, mode fs.FileMode) error {
 	}
 	return nil
 }
+
+// TableHeader is the header and separator rows of a markdown table whose
+// first column is named first and whose other columns are named columns.
+func TableHeader(first string, columns []string) string {
+	return "| " + strings.Join(append([]string{first}, columns...), " | ") + " |\n" +
+		"|" + strings.Repeat(" --- |", len(columns)+1) + "\n"
+}

@@ -138,3 +138,11 @@ func TestWriteSectionKeepsTheFileMode(t *testing.T) {
 		t.Fatalf("temporary files left behind: %v", entries)
 	}
 }
+
+func TestTableHeader(t *testing.T) {
+	got := TableHeader("action", []string{"N = 10", "N = 100"})
+	want := "| action | N = 10 | N = 100 |\n| --- | --- | --- |\n"
+	if got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

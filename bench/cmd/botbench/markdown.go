@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/paved-road/paved/bench/report"
 )
 
 // command is one of the three commands of a run.
@@ -140,11 +142,11 @@ func (r *results) markdown(o options, commandLine string) string {
 	p("What the bot ran for the %d projects with `--parallelism 1`: processes, and the seconds they took, median of the runs. "+
 		"The CLI by hand runs `init` and `plan` (cold) or `plan` alone (warm), one each per project.\n\n", n)
 	ops := r.operations(serial)
-	p("| process |")
+	var names []string
 	for _, c := range commands {
-		p(" %s |", c.name)
+		names = append(names, c.name)
 	}
-	p("\n| --- |%s\n", strings.Repeat(" --- |", len(commands)))
+	p("%s", report.TableHeader("process", names))
 	for _, op := range ops {
 		p("| `%s` |", op)
 		for _, c := range commands {
@@ -288,11 +290,11 @@ func (r *results) callTable(p func(string, ...any)) {
 		}
 	}
 	sorted := slices.Sorted(maps.Keys(endpoints))
-	p("| endpoint |")
+	var names []string
 	for _, c := range columns {
-		p(" %s |", c.name)
+		names = append(names, c.name)
 	}
-	p("\n| --- |%s\n", strings.Repeat(" --- |", len(columns)))
+	p("%s", report.TableHeader("endpoint", names))
 	for _, e := range sorted {
 		p("| `%s` |", e)
 		for _, c := range columns {

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	benchreport "github.com/paved-road/paved/bench/report"
 )
 
 // Aims from the issue, reported against; never asserted.
@@ -225,11 +227,11 @@ func (res *results) markdown() string {
 			actions[a] = true
 		}
 	}
-	w("| action |")
+	var sizes []string
 	for _, s := range res.sizes {
-		w(" N = %d |", s.n)
+		sizes = append(sizes, fmt.Sprintf("N = %d", s.n))
 	}
-	w("\n| --- |%s\n", strings.Repeat(" --- |", len(res.sizes)))
+	w("%s", benchreport.TableHeader("action", sizes))
 	for _, a := range slices.Sorted(maps.Keys(actions)) {
 		w("| %s |", a)
 		for _, s := range res.sizes {
