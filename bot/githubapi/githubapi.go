@@ -186,21 +186,34 @@ func IsFork(pr *github.PullRequest) bool {
 // ChangedFiles lists the paths a pull request touches (both sides of a rename).
 func (c *Client) ChangedFiles(ctx context.Context, repo string, n int) ([]string, error) {
 	owner, name := split(repo)
+	files, err := all(func(opts *github.ListOptions) ([]*github.CommitFile, *github.Response, error) {
+		return c.gh.PullRequests.ListFiles(ctx, owner, name, n, opts)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list files of %s#%d: %w", repo, n, err)
+	}
 	var paths []string
+	for _, f := range files {
+		paths = append(paths, f.GetFilename())
+		if prev := f.GetPreviousFilename(); prev != "" {
+			paths = append(paths, prev)
+		}
+	}
+	return paths, nil
+}
+
+// all collects every page of a list call, 100 items a page.
+func all[T any](list func(*github.ListOptions) ([]T, *github.Response, error)) ([]T, error) {
+	var items []T
 	opts := &github.ListOptions{PerPage: 100}
 	for {
-		files, resp, err := c.gh.PullRequests.ListFiles(ctx, owner, name, n, opts)
+		page, resp, err := list(opts)
 		if err != nil {
-			return nil, fmt.Errorf("list files of %s#%d: %w", repo, n, err)
+			return nil, err
 		}
-		for _, f := range files {
-			paths = append(paths, f.GetFilename())
-			if prev := f.GetPreviousFilename(); prev != "" {
-				paths = append(paths, prev)
-			}
-		}
+		items = append(items, page...)
 		if resp.NextPage == 0 {
-			return paths, nil
+			return items, nil
 		}
 		opts.Page = resp.NextPage
 	}
@@ -210,28 +223,23 @@ func (c *Client) ChangedFiles(ctx context.Context, repo string, n int) ([]string
 // leaving out its author.
 func (c *Client) Approvers(ctx context.Context, repo string, n int, author string) ([]string, error) {
 	owner, name := split(repo)
+	reviews, err := all(func(opts *github.ListOptions) ([]*github.PullRequestReview, *github.Response, error) {
+		return c.gh.PullRequests.ListReviews(ctx, owner, name, n, opts)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list reviews of %s#%d: %w", repo, n, err)
+	}
 	latest := map[string]string{}
 	var order []string
-	opts := &github.ListOptions{PerPage: 100}
-	for {
-		reviews, resp, err := c.gh.PullRequests.ListReviews(ctx, owner, name, n, opts)
-		if err != nil {
-			return nil, fmt.Errorf("list reviews of %s#%d: %w", repo, n, err)
+	for _, r := range reviews {
+		user, state := r.GetUser().GetLogin(), r.GetState()
+		if user == "" || user == author || state == "COMMENTED" || state == "PENDING" {
+			continue
 		}
-		for _, r := range reviews {
-			user, state := r.GetUser().GetLogin(), r.GetState()
-			if user == "" || user == author || state == "COMMENTED" || state == "PENDING" {
-				continue
-			}
-			if _, seen := latest[user]; !seen {
-				order = append(order, user)
-			}
-			latest[user] = state
+		if _, seen := latest[user]; !seen {
+			order = append(order, user)
 		}
-		if resp.NextPage == 0 {
-			break
-		}
-		opts.Page = resp.NextPage
+		latest[user] = state
 	}
 	var approvers []string
 	for _, u := range order {
