@@ -29,15 +29,20 @@ projects:
     apply_requirements: [approved]
 `
 
-// project is a Terraform config whose state lives outside every clone, as
-// a real remote backend would.
-func project(name, value string) string {
+// backend keeps a project's state outside every clone, as a real remote
+// backend would.
+func backend(name string) string {
 	return `terraform {
   backend "local" {
     path = "STATE/` + name + `.tfstate"
   }
 }
+`
+}
 
+// project is a Terraform config with one resource holding value.
+func project(name, value string) string {
+	return backend(name) + `
 resource "terraform_data" "` + name + `" {
   input = { version = "` + value + `" }
 }
@@ -273,12 +278,7 @@ func TestAccBotRefusals(t *testing.T) {
 
 func TestAccBotConcurrentApplies(t *testing.T) {
 	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: slow\n    dir: slow\n"})
-	slow := `terraform {
-  backend "local" {
-    path = "STATE/slow.tfstate"
-  }
-}
-
+	slow := backend("slow") + `
 resource "terraform_data" "slow" {
   input = "v1"
   provisioner "local-exec" {
@@ -341,12 +341,7 @@ func TestAccBotLongPlanSplitAndMasked(t *testing.T) {
 	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: fleet\n    dir: fleet\n"})
 	// 500 resources make a plan of well over 65,536 characters; one of them
 	// carries what looks like an AWS key pair.
-	fleet := `terraform {
-  backend "local" {
-    path = "STATE/fleet.tfstate"
-  }
-}
-
+	fleet := backend("fleet") + `
 resource "terraform_data" "node" {
   count = 500
   input = { name = "node-${count.index}", zone = "eu-west-1a", size = "m7g.large", owner = "platform" }
