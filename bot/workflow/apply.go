@@ -49,17 +49,8 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, cmd *command.
 	}
 	defer release()
 
-	pr, err := p.gh.PullRequest(ctx, p.repo, p.number)
-	if err != nil {
-		reply(err.Error())
-		return
-	}
-	if !pr.Open {
-		reply("refused: the pull request is closed.")
-		return
-	}
-	if pr.Fork && !b.AllowForks {
-		b.comment(ctx, log, p, forkRefusal)
+	pr, ok := b.openPull(ctx, log, p, "**paved apply:** ")
+	if !ok {
 		return
 	}
 	// Applying changes infrastructure: only people who could push to the

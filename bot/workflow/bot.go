@@ -229,6 +229,23 @@ func (b *Bot) status(ctx context.Context, log *slog.Logger, p pull, sha, statusC
 	}
 }
 
+// openPull reads the pull request a command is for, and refuses, replying
+// after prefix, when it is closed or a fork the bot may not run.
+func (b *Bot) openPull(ctx context.Context, log *slog.Logger, p pull, prefix string) (githubapi.PullRequest, bool) {
+	pr, err := p.gh.PullRequest(ctx, p.repo, p.number)
+	switch {
+	case err != nil:
+		b.comment(ctx, log, p, prefix+err.Error())
+	case !pr.Open:
+		b.comment(ctx, log, p, prefix+"refused: the pull request is closed.")
+	case pr.Fork && !b.AllowForks:
+		b.comment(ctx, log, p, forkRefusal)
+	default:
+		return pr, true
+	}
+	return pr, false
+}
+
 const forkRefusal = "**paved:** this pull request comes from a fork; it is not planned or applied, " +
 	"because its code would run with this bot's credentials. The bot's operator can allow forks with `--allow-fork-prs`."
 

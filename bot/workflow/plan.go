@@ -42,17 +42,8 @@ func (b *Bot) autoplan(ctx context.Context, log *slog.Logger, p pull, head, user
 
 // plan answers `paved plan`.
 func (b *Bot) plan(ctx context.Context, log *slog.Logger, p pull, cmd *command.Command, user string) {
-	pr, err := p.gh.PullRequest(ctx, p.repo, p.number)
-	if err != nil {
-		b.comment(ctx, log, p, "**paved plan:** "+err.Error())
-		return
-	}
-	if !pr.Open {
-		b.comment(ctx, log, p, "**paved plan:** refused: the pull request is closed.")
-		return
-	}
-	if pr.Fork && !b.AllowForks {
-		b.comment(ctx, log, p, forkRefusal)
+	pr, ok := b.openPull(ctx, log, p, "**paved plan:** ")
+	if !ok {
 		return
 	}
 	b.runPlan(ctx, log, p, planRequest{head: pr.HeadSHA, user: user, cmd: cmd})
