@@ -28,8 +28,8 @@ import (
 
 // Runner runs jobs. Jobs in different directories run in parallel (the caller bounds how many);
 // jobs in the same directory take turns, because the selected workspace and .terraform/ are
-// per directory; inits take turns across all directories, because they write the shared plugin
-// cache, which is not safe for concurrent writers. The zero value is ready to use.
+// per directory; an init runs alone, with no other init, plan or apply going, because it may
+// rewrite entries of the shared plugin cache that those run from. The zero value is ready to use.
 type Runner struct {
 	PluginCache string // shared TF_PLUGIN_CACHE_DIR, created if missing; "" for none
 	// Env is extra KEY=VALUE environment for every run, e.g. TF_CLI_CONFIG_FILE. Variables that
@@ -37,7 +37,11 @@ type Runner struct {
 	// are refused.
 	Env []string
 
-	initMu         sync.Mutex
+	// cacheMu guards the shared plugin cache: init may replace a provider's
+	// entry in it (Terraform reinstalls when the lock file has no checksum
+	// for it), so inits run alone and plans and applies, which run the
+	// providers through links into the cache, never during one.
+	cacheMu        sync.RWMutex
 	dirs           dirLocks
 	warnConfigOnce sync.Once
 	versionsMu     sync.Mutex
@@ -172,6 +176,8 @@ func (s *session) apply(ctx context.Context, wantSHA256 string, out *bytes.Buffe
 		opts = append(opts, tfexec.LockTimeout(t))
 	}
 	s.tf.SetStdout(out)
+	s.r.cacheMu.RLock()
+	defer s.r.cacheMu.RUnlock()
 	return s.run("apply", func() error { return s.tf.Apply(ctx, opts...) })
 }
 
@@ -306,9 +312,9 @@ func (s *session) init(ctx context.Context) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return s.fail("init", fmt.Errorf("forget previous init: %w", err))
 	}
-	s.r.initMu.Lock()
+	s.r.cacheMu.Lock()
 	err := s.run("init", func() error { return s.tf.Init(ctx, tfexec.Reconfigure(true)) })
-	s.r.initMu.Unlock()
+	s.r.cacheMu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -339,10 +345,12 @@ func (s *session) selectWorkspaceAndPlan(ctx context.Context) (bool, error) {
 	s.planOutput.Reset()
 	s.tf.SetStdout(&s.planOutput)
 	defer s.tf.SetStdout(nil)
+	s.r.cacheMu.RLock()
 	err := s.run("plan", func() (err error) {
 		changes, err = s.tf.Plan(ctx, s.planOptions()...)
 		return err
 	})
+	s.r.cacheMu.RUnlock()
 	return changes, err
 }
 
