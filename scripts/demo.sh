@@ -100,4 +100,4 @@ step "paved-bot: a pull request planned, applied and tagged"
 # The bot hands its environment's AWS_* and TF_CLI_CONFIG_FILE to Terraform:
 # the same hub credentials, the emulator as the one AWS endpoint, and the
 # provider mirror.
-(cd "$ROOT" && AWS_ENDPOINT_URL="$ENDPOINT" go run ./internal/botdemo -terraform "$TERRAFORM")
+(cd "$ROOT" && AWS_ENDPOINT_URL="$ENDPOINT" go run ./internal/botdemo -terraform "$TERRAFORM" -mirror "$WORK/mirror")

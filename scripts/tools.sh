@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the pinned test tools outside the clone so a fresh CI clone and a
 # second run reuse them: Terraform and OpenTofu built through the Go module
-# proxy, moto in a project virtualenv, and the npm packages of the GitHub test
-# stack (Prism, GitHub's REST description, webhook examples). Prints nothing but
-# errors unless a build actually runs.
-# Usage: scripts/tools.sh [terraform|tofu|moto|node|all]
+# proxy, moto in a project virtualenv, the npm packages of the GitHub test
+# stack (Prism, GitHub's REST description, webhook examples), and bubblewrap,
+# the bot's sandbox for terraform, from the Debian package. Prints nothing but
+# errors unless a build or an install actually runs.
+# Usage: scripts/tools.sh [terraform|tofu|moto|node|bubblewrap|all]
 set -euo pipefail
 
 TERRAFORM_VERSION=1.8.5
@@ -65,11 +66,22 @@ install_node() {
   echo "$want" >"$stamp"
 }
 
+install_bubblewrap() {
+  command -v bwrap >/dev/null && return
+  echo "tools: installing bubblewrap (apt-get), the bot's sandbox for terraform" >&2
+  local sudo=()
+  [[ "$(id -u)" == 0 ]] || sudo=(sudo)
+  local install=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap)
+  # The package lists are refreshed only when they are too old to have it.
+  "${install[@]}" >/dev/null 2>&1 || { "${sudo[@]}" apt-get update -qq >/dev/null && "${install[@]}" >/dev/null; }
+}
+
 case "${1:-all}" in
   terraform) build_terraform ;;
   tofu) build_tofu ;;
   moto) install_moto ;;
   node) install_node ;;
-  all) install_moto; install_node; build_terraform; build_tofu ;;
-  *) echo "usage: $0 [terraform|tofu|moto|node|all]" >&2; exit 2 ;;
+  bubblewrap) install_bubblewrap ;;
+  all) install_bubblewrap; install_moto; install_node; build_terraform; build_tofu ;;
+  *) echo "usage: $0 [terraform|tofu|moto|node|bubblewrap|all]" >&2; exit 2 ;;
 esac

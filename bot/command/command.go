@@ -4,7 +4,9 @@
 // A comment is split into words and checked word by word; nothing in it is
 // ever handed to a shell, and only an allow-listed subset of terraform plan
 // arguments gets through. Every refusal is a *UsageError whose text is meant
-// to be posted back on the pull request as it is.
+// to be posted back on the pull request as it is: the words of the comment
+// it repeats are cut short and set as code, so that a reply can neither
+// flood the thread nor notify anyone a comment names.
 package command
 
 import (
@@ -65,14 +67,22 @@ var (
 // argsSeparator starts the terraform arguments, which only plan accepts.
 const argsSeparator = "--"
 
+// maxWords is the most words a command may have: far more than any needs,
+// and few enough that a line of thousands is refused before it is checked
+// word by word.
+const maxWords = 100
+
 // Parse returns (nil, nil) when the comment is not addressed to paved: the first non-blank line
 // must start with the word "paved" (case-sensitive). Only that first line is parsed; the rest of the
 // comment is ignored. Errors are *UsageError whose Error() is a reply for the PR: what was wrong,
 // naming the word/flag, then the usage text.
 func Parse(comment string) (*Command, error) {
-	words := firstLineWords(comment)
+	words := firstLineWords(comment, maxWords+1)
 	if len(words) == 0 || words[0] != "paved" {
 		return nil, nil
+	}
+	if len(words) > maxWords {
+		return nil, usageErrorf("the command is longer than %d words, more than paved reads; give variables in a -var-file rather than as many -var arguments.", maxWords)
 	}
 	for _, w := range words[1:] {
 		if err := checkShellSafe(w); err != nil {
@@ -84,8 +94,8 @@ func Parse(comment string) (*Command, error) {
 	}
 	cmd := &Command{Name: Name(words[1])}
 	if !slices.Contains(names, cmd.Name) {
-		return nil, usageErrorf("unknown command %q%s; the commands are %s.",
-			words[1], didYouMean(words[1], commandNames()), commandList())
+		return nil, usageErrorf("unknown command %s%s; the commands are %s.",
+			quote(words[1]), didYouMean(words[1], commandNames()), commandList())
 	}
 	rest := words[2:]
 	var extra []string
@@ -109,10 +119,17 @@ func Parse(comment string) (*Command, error) {
 	return cmd, nil
 }
 
-// firstLineWords returns the words of the first line that has any.
-func firstLineWords(comment string) []string {
+// firstLineWords returns the words of the first line that has any, at
+// most limit of them.
+func firstLineWords(comment string, limit int) []string {
+	var words []string
 	for line := range strings.Lines(comment) {
-		if words := strings.Fields(line); len(words) > 0 {
+		for word := range strings.FieldsSeq(line) {
+			if words = append(words, word); len(words) == limit {
+				return words
+			}
+		}
+		if len(words) > 0 {
 			return words
 		}
 	}
@@ -125,12 +142,12 @@ func (c *Command) readFlags(words []string) error {
 	for i := 0; i < len(words); i++ {
 		word := words[i]
 		if !strings.HasPrefix(word, "-") {
-			return usageErrorf("unexpected argument %q: `paved %s` takes only flags; terraform arguments go after `--`.", word, c.Name)
+			return usageErrorf("unexpected argument %s: `paved %s` takes only flags; terraform arguments go after `--`.", quote(word), c.Name)
 		}
 		spelling, value, inline := strings.Cut(word, "=")
 		f, ok := lookupFlag(spelling)
 		if !ok {
-			return usageErrorf("unknown flag %q%s for `paved %s`.", spelling, didYouMean(spelling, flagSpellings()), c.Name)
+			return usageErrorf("unknown flag %s%s for `paved %s`.", quote(spelling), didYouMean(spelling, flagSpellings()), c.Name)
 		}
 		if !slices.Contains(f.commands, c.Name) {
 			return usageErrorf("flag %s cannot be used with `paved %s`; it works with %s.", f.spelling, c.Name, commandsOf(f))
@@ -170,11 +187,11 @@ func (c *Command) set(f flag, value string) error {
 	var err error
 	switch f.spelling {
 	case flagProject.spelling:
-		c.Project, err = value, CheckName(value)
+		c.Project, err = value, checkName(value, quote)
 	case flagDir.spelling:
-		c.Dir, err = CleanDir(value)
+		c.Dir, err = cleanDir(value, quote)
 	case flagWorkspace.spelling:
-		c.Workspace, err = value, CheckName(value)
+		c.Workspace, err = value, checkName(value, quote)
 	case flagRev.spelling:
 		c.Rev, err = value, checkRev(value)
 	case flagLimit.spelling:
@@ -187,26 +204,38 @@ func (c *Command) set(f flag, value string) error {
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 // CheckName checks a project or workspace name: a letter or digit, then up
-// to 63 letters, digits, '_', '.' and '-'.
+// to 63 letters, digits, '_', '.' and '-'. The error shows name quoted as
+// Go does, for a paved.yaml value.
 func CheckName(name string) error {
+	return checkName(name, strconv.Quote)
+}
+
+// checkName is CheckName with the error showing name as show renders it.
+func checkName(name string, show func(string) string) error {
 	if !namePattern.MatchString(name) {
-		return fmt.Errorf("%q is not a valid name: start with a letter or digit, then up to 63 letters, digits, '_', '.' and '-'", name)
+		return fmt.Errorf("%s is not a valid name: start with a letter or digit, then up to 63 letters, digits, '_', '.' and '-'", show(name))
 	}
 	return nil
 }
 
 // CleanDir checks that dir is a relative path that stays inside the
-// repository and returns it cleaned, with "." for the repository root.
+// repository and returns it cleaned, with "." for the repository root. The
+// error shows dir quoted as Go does, for a paved.yaml value.
 func CleanDir(dir string) (string, error) {
+	return cleanDir(dir, strconv.Quote)
+}
+
+// cleanDir is CleanDir with the error showing dir as show renders it.
+func cleanDir(dir string, show func(string) string) (string, error) {
 	switch clean := path.Clean(dir); {
 	case dir == "":
 		return "", fmt.Errorf("the directory must not be empty; use . for the repository root")
 	case strings.ContainsAny(dir, "\x00\\"):
-		return "", fmt.Errorf("%q is not a directory: use forward slashes and no NUL characters", dir)
+		return "", fmt.Errorf("%s is not a directory: use forward slashes and no NUL characters", show(dir))
 	case path.IsAbs(dir):
-		return "", fmt.Errorf("%q is absolute; give the directory relative to the repository root", dir)
+		return "", fmt.Errorf("%s is absolute; give the directory relative to the repository root", show(dir))
 	case leavesRoot(clean):
-		return "", fmt.Errorf("%q is outside the repository", dir)
+		return "", fmt.Errorf("%s is outside the repository", show(dir))
 	default:
 		return clean, nil
 	}
@@ -224,7 +253,7 @@ var revPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$`)
 // an option or a range.
 func checkRev(rev string) error {
 	if !revPattern.MatchString(rev) || strings.Contains(rev, "..") {
-		return fmt.Errorf("%q is not a tag or commit: start with a letter or digit, then up to 199 letters, digits, '.', '_', '/' and '-', with no '..'", rev)
+		return fmt.Errorf("%s is not a tag or commit: start with a letter or digit, then up to 199 letters, digits, '.', '_', '/' and '-', with no '..'", quote(rev))
 	}
 	return nil
 }
@@ -232,7 +261,7 @@ func checkRev(rev string) error {
 func parseLimit(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 100 {
-		return 0, fmt.Errorf("%q is not a number from 1 to 100", s)
+		return 0, fmt.Errorf("%s is not a number from 1 to 100", quote(s))
 	}
 	return n, nil
 }
@@ -255,7 +284,7 @@ func checkShellSafe(word string) error {
 	if c == "{" || c == "}" {
 		hint = "for maps, lists and other complex values use -var-file"
 	}
-	return usageErrorf("%q contains %q, which is not allowed: arguments are not run through a shell; %s.", word, c, hint)
+	return usageErrorf("%s contains %s, which is not allowed: arguments are not run through a shell; %s.", quote(word), quote(c), hint)
 }
 
 func commandNames() []string {
@@ -288,6 +317,11 @@ func commandsOf(f flag) string {
 
 // didYouMean returns a " (did you mean X?)" hint when a candidate is close to word.
 func didYouMean(word string, candidates []string) string {
+	// Every candidate is short, and a long word is no typo of one: spare
+	// the edit distance, which grows with the word's length.
+	if len(word) > maxQuoted {
+		return ""
+	}
 	if s := suggest.Closest(word, candidates); s != "" {
 		return fmt.Sprintf(" (did you mean %s?)", s)
 	}

@@ -49,7 +49,7 @@ func parsePlanOptions(args []string) (PlanOptions, error) {
 		arg := args[i]
 		name, ok := strings.CutPrefix(arg, "-")
 		if !ok {
-			return o, usageErrorf("unexpected terraform argument %q: arguments after `--` must be flags such as -target=ADDR.", arg)
+			return o, usageErrorf("unexpected terraform argument %s: arguments after `--` must be flags such as -target=ADDR.", quote(arg))
 		}
 		name = strings.TrimPrefix(name, "-")
 		name, value, hasValue := strings.Cut(name, "=")
@@ -60,7 +60,7 @@ func parsePlanOptions(args []string) (PlanOptions, error) {
 		kind, known := argKinds[name]
 		if !known {
 			return o, usageErrorf("terraform argument %s is not allowed%s; allowed are %s.",
-				flag, didYouMean(flag, argSpellings()), strings.Join(allowedArgs, " "))
+				quote(flag), didYouMean(flag, argSpellings()), strings.Join(allowedArgs, " "))
 		}
 		if !kind.repeatable && seen[name] {
 			return o, usageErrorf("terraform argument %s is given twice.", flag)
@@ -126,7 +126,7 @@ func (o *PlanOptions) set(name, value string) error {
 		}
 	case "var":
 		if n, _, ok := strings.Cut(value, "="); !ok || !varName.MatchString(n) {
-			return fmt.Errorf("%q is not NAME=VALUE with NAME a variable name", value)
+			return fmt.Errorf("%s is not NAME=VALUE with NAME a variable name", quote(value))
 		}
 		o.Vars = append(o.Vars, value)
 	case "var-file":
@@ -134,12 +134,12 @@ func (o *PlanOptions) set(name, value string) error {
 		case value == "":
 			return errors.New("the file name must not be empty")
 		case path.IsAbs(value):
-			return fmt.Errorf("%q is absolute; give the file relative to the project directory", value)
+			return fmt.Errorf("%s is absolute; give the file relative to the project directory", quote(value))
 		}
 		o.VarFiles = append(o.VarFiles, value)
 	case "refresh":
 		if value != "true" && value != "false" {
-			return fmt.Errorf("%q is not true or false", value)
+			return fmt.Errorf("%s is not true or false", quote(value))
 		}
 		b := value == "true"
 		o.Refresh = &b
@@ -150,13 +150,13 @@ func (o *PlanOptions) set(name, value string) error {
 	case "parallelism":
 		n, err := strconv.Atoi(value)
 		if err != nil || n < 1 || n > 256 {
-			return fmt.Errorf("%q is not a number from 1 to 256", value)
+			return fmt.Errorf("%s is not a number from 1 to 256", quote(value))
 		}
 		o.Parallelism = n
 	case "lock-timeout":
 		d, err := time.ParseDuration(value)
 		if err != nil || d < 0 {
-			return fmt.Errorf("%q is not a duration such as 30s or 5m", value)
+			return fmt.Errorf("%s is not a duration such as 30s or 5m", quote(value))
 		}
 		o.LockTimeout = value
 	}
@@ -170,9 +170,9 @@ func (o PlanOptions) CheckVarFiles(projectDir string) error {
 	for _, f := range o.VarFiles {
 		switch {
 		case path.IsAbs(f):
-			errs = append(errs, fmt.Errorf("-var-file=%s is absolute; give it relative to the project directory %s", f, projectDir))
+			errs = append(errs, fmt.Errorf("%s is absolute; give it relative to the project directory %s", quote("-var-file="+f), quote(projectDir)))
 		case leavesRoot(path.Join(projectDir, f)):
-			errs = append(errs, fmt.Errorf("-var-file=%s is outside the repository when read from the project directory %s", f, projectDir))
+			errs = append(errs, fmt.Errorf("%s is outside the repository when read from the project directory %s", quote("-var-file="+f), quote(projectDir)))
 		}
 	}
 	return errors.Join(errs...)

@@ -17,7 +17,7 @@ const Usage = "**Usage:** `paved <command> [flags] [-- terraform arguments]`\n" 
 	"- `-p PROJECT`: only the project of that name in paved.yaml (plan, apply, unlock, history)\n" +
 	"- `-d DIR`: only the projects in DIR, relative to the repository root; `.` is the root (plan, apply, unlock, history)\n" +
 	"- `-w WORKSPACE`: only that terraform workspace (plan, apply, unlock, history)\n" +
-	"- `--rev REV`: plan the project as it was at a tag or commit, to roll back to it (plan)\n" +
+	"- `--rev REV`: plan the project as it was at a deploy tag that `paved history` lists, or at a commit, to roll back to it (plan)\n" +
 	"- `-n N`: how many applies to list, 1 to 100, default 10 (history)\n" +
 	"\n" +
 	"Terraform arguments, after `--` and for `paved plan` only: " +

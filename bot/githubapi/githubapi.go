@@ -139,7 +139,10 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 	return t, nil
 }
 
-// PullRequest is what the bot needs to know about a pull request.
+// PullRequest is what the bot needs to know about a pull request. GitHub
+// sets BaseSHA to the base branch's tip when the pull request opens and on
+// each push to its head; the branch may have moved since, so Compare with
+// BaseRef for where it is now.
 type PullRequest struct {
 	Number    int
 	URL       string // html
@@ -147,6 +150,7 @@ type PullRequest struct {
 	HeadSHA   string
 	HeadRef   string
 	BaseRef   string
+	BaseSHA   string // as of the latest push to the head; see above
 	CloneURL  string // of the base repository
 	Open      bool
 	Merged    bool
@@ -168,6 +172,7 @@ func (c *Client) PullRequest(ctx context.Context, repo string, n int) (PullReque
 		HeadSHA:   pr.GetHead().GetSHA(),
 		HeadRef:   pr.GetHead().GetRef(),
 		BaseRef:   pr.GetBase().GetRef(),
+		BaseSHA:   pr.GetBase().GetSHA(),
 		CloneURL:  pr.GetBase().GetRepo().GetCloneURL(),
 		Open:      pr.GetState() == "open",
 		Fork:      IsFork(pr),
@@ -219,9 +224,16 @@ func all[T any](list func(*github.ListOptions) ([]T, *github.Response, error)) (
 	}
 }
 
-// Approvers lists the users whose latest review approves the pull request,
-// leaving out its author.
-func (c *Client) Approvers(ctx context.Context, repo string, n int, author string) ([]string, error) {
+// Approvers lists the users whose latest review approves the pull request
+// at headSHA, leaving out its author. A user's latest approving or
+// change-requesting review decides (comments leave the verdict as it was),
+// and an approval given at an earlier head does not carry over to commits
+// pushed since.
+func (c *Client) Approvers(ctx context.Context, repo string, n int, author, headSHA string) ([]string, error) {
+	if headSHA == "" {
+		// It would match reviews that name no commit.
+		return nil, fmt.Errorf("approvers of %s#%d: no head commit given", repo, n)
+	}
 	owner, name := split(repo)
 	reviews, err := all(func(opts *github.ListOptions) ([]*github.PullRequestReview, *github.Response, error) {
 		return c.gh.PullRequests.ListReviews(ctx, owner, name, n, opts)
@@ -229,25 +241,65 @@ func (c *Client) Approvers(ctx context.Context, repo string, n int, author strin
 	if err != nil {
 		return nil, fmt.Errorf("list reviews of %s#%d: %w", repo, n, err)
 	}
-	latest := map[string]string{}
+	// GitHub lists reviews oldest first.
+	latest := map[string]*github.PullRequestReview{}
 	var order []string
 	for _, r := range reviews {
 		user, state := r.GetUser().GetLogin(), r.GetState()
-		if user == "" || user == author || state == "COMMENTED" || state == "PENDING" {
+		if user == "" || strings.EqualFold(user, author) || state == "COMMENTED" || state == "PENDING" {
 			continue
 		}
 		if _, seen := latest[user]; !seen {
 			order = append(order, user)
 		}
-		latest[user] = state
+		latest[user] = r
 	}
 	var approvers []string
 	for _, u := range order {
-		if latest[u] == "APPROVED" {
+		if r := latest[u]; r.GetState() == "APPROVED" && r.GetCommitID() == headSHA {
 			approvers = append(approvers, u)
 		}
 	}
 	return approvers, nil
+}
+
+// Comparison is how head relates to base in history, as GitHub works it out
+// from their merge base. Head contains base when BehindBy is 0, and base
+// contains head when AheadBy is 0.
+type Comparison struct {
+	// Status is "identical", "ahead" (head has commits base lacks and not
+	// the other way round), "behind" or "diverged".
+	Status   string
+	AheadBy  int // commits in head and not in base
+	BehindBy int // commits in base and not in head
+}
+
+// Compare compares two commits of a repository, each given as a branch name
+// or a commit sha; an unknown one is an error (GitHub's 404).
+func (c *Client) Compare(ctx context.Context, repo, base, head string) (Comparison, error) {
+	owner, name := split(repo)
+	cmp, _, err := c.gh.Repositories.CompareCommits(ctx, owner, name, base, head, nil)
+	if err != nil {
+		return Comparison{}, fmt.Errorf("compare %s...%s in %s: %w", base, head, repo, err)
+	}
+	return Comparison{Status: cmp.GetStatus(), AheadBy: cmp.GetAheadBy(), BehindBy: cmp.GetBehindBy()}, nil
+}
+
+// TeamMember reports whether user is an active member of the team with slug
+// team in org (members of its child teams count, as GitHub counts them). A
+// pending invitation is not membership, nor is GitHub's 404, which it also
+// answers for a team that does not exist. A GitHub App needs the
+// organization's Members read permission for this call; without it GitHub
+// refuses the call, and that is an error.
+func (c *Client) TeamMember(ctx context.Context, org, team, user string) (bool, error) {
+	m, resp, err := c.gh.Teams.GetTeamMembershipBySlug(ctx, org, team, user)
+	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
+			return false, nil
+		}
+		return false, fmt.Errorf("membership of %s in team %s/%s: %w", user, org, team, err)
+	}
+	return m.GetState() == "active", nil
 }
 
 // Permission is a user's access to a repository as GitHub reports it:
@@ -269,6 +321,22 @@ func (c *Client) Comment(ctx context.Context, repo string, n int, body string) e
 		return fmt.Errorf("comment on %s#%d: %w", repo, n, err)
 	}
 	return nil
+}
+
+// Comments lists the bodies of a pull request's comments, oldest first.
+func (c *Client) Comments(ctx context.Context, repo string, n int) ([]string, error) {
+	owner, name := split(repo)
+	comments, err := all(func(opts *github.ListOptions) ([]*github.IssueComment, *github.Response, error) {
+		return c.gh.Issues.ListComments(ctx, owner, name, n, &github.IssueListCommentsOptions{ListOptions: *opts})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list comments of %s#%d: %w", repo, n, err)
+	}
+	bodies := make([]string, len(comments))
+	for i, cm := range comments {
+		bodies[i] = cm.GetBody()
+	}
+	return bodies, nil
 }
 
 // React adds a reaction ("eyes", "+1", "-1", "rocket", "confused") to a comment.

@@ -1,7 +1,3 @@
-// Package history keeps the deploy history as annotated git tags: one tag
-// per project and workspace on each applied commit, whose message records
-// who deployed what from which pull request. It names the tags, writes and
-// parses their messages, and reads them back from a local git repository.
 package history
 
 import (
@@ -21,11 +17,16 @@ type Record struct {
 	PRURL                   string
 	Author                  string // the pull request's author
 	Approvers               []string
+	PlannedBy               string // who commented the "paved plan" that was applied; "" in older tags
 	AppliedBy               string // who commented "paved apply"
 	Add, Change, Destroy    int
 	PlanSHA256              string
 	Tool, ToolVersion       string    // "terraform", "1.8.5"
 	Time                    time.Time // apply time; Message keeps it in UTC to the second
+	// Verified is set by Read and Verify when the tag proves that the bot
+	// wrote this record for this tag on this commit (see the package
+	// comment); anything else in an unverified record may be forged.
+	Verified bool
 }
 
 // tagRoot is the namespace of deploy tags under refs/tags/.
@@ -61,6 +62,7 @@ const (
 	keyPRURL      = "PR-URL"
 	keyAuthor     = "Author"
 	keyApprovers  = "Approvers"
+	keyPlannedBy  = "Planned-By"
 	keyAppliedBy  = "Applied-By"
 	keySummary    = "Summary"
 	keyPlanSHA256 = "Plan-SHA256"
@@ -73,7 +75,7 @@ const (
 
 var trailerKeys = []string{
 	keyProject, keyWorkspace, keyDir, keyCommit, keyPR, keyPRURL, keyAuthor,
-	keyApprovers, keyAppliedBy, keySummary, keyPlanSHA256, keyTool, keyAppliedAt,
+	keyApprovers, keyPlannedBy, keyAppliedBy, keySummary, keyPlanSHA256, keyTool, keyAppliedAt,
 }
 
 // required are the trailers without which a record means nothing; the
@@ -81,6 +83,9 @@ var trailerKeys = []string{
 var required = map[string]bool{
 	keyProject: true, keyWorkspace: true, keyCommit: true, keySummary: true, keyAppliedAt: true,
 }
+
+// optional are the trailers that tags written before them lack.
+var optional = map[string]bool{keyPlannedBy: true}
 
 // noApprovers stands for an empty approver list.
 const noApprovers = "none"
@@ -90,10 +95,12 @@ func summary(add, change, destroy int) string {
 	return fmt.Sprintf("+%d ~%d -%d", add, change, destroy)
 }
 
-// Message renders the annotated tag message: a subject line
-// "deploy <project>/<workspace>: +1 ~0 -0 (PR #12)", a blank line, then one
-// git-trailer "Key: value" line per field.
-func (r Record) Message() string {
+// Message renders the annotated tag message for the tag named tag: a
+// subject line "deploy <project>/<workspace>: +1 ~0 -0 (PR #12)", a blank
+// line, one git-trailer "Key: value" line per field, then the signature
+// line under key that the package comment describes. Without a key the
+// message is unsigned, and its tag never verifies.
+func (r Record) Message(tag string, key []byte) string {
 	approvers := noApprovers
 	if len(r.Approvers) > 0 {
 		approvers = strings.Join(r.Approvers, ", ")
@@ -107,26 +114,37 @@ func (r Record) Message() string {
 		keyPRURL:      r.PRURL,
 		keyAuthor:     r.Author,
 		keyApprovers:  approvers,
+		keyPlannedBy:  r.PlannedBy,
 		keyAppliedBy:  r.AppliedBy,
 		keySummary:    summary(r.Add, r.Change, r.Destroy),
 		keyPlanSHA256: r.PlanSHA256,
 		keyTool:       strings.TrimSpace(r.Tool + " " + r.ToolVersion),
 		keyAppliedAt:  r.Time.UTC().Truncate(time.Millisecond).Format(appliedAtLayout),
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "deploy %s/%s: %s (PR #%d)\n\n", r.Project, r.Workspace, values[keySummary], r.PR)
-	for _, key := range trailerKeys {
+	for key, value := range values {
 		// A newline in a value would forge the next trailer.
-		value := strings.Join(strings.Fields(values[key]), " ")
-		fmt.Fprintf(&b, "%s: %s\n", key, value)
+		values[key] = strings.Join(strings.Fields(value), " ")
 	}
-	return b.String()
+	var b strings.Builder
+	fmt.Fprintf(&b, "deploy %s/%s: %s (PR #%s)\n\n", values[keyProject], values[keyWorkspace], values[keySummary], values[keyPR])
+	for _, key := range trailerKeys {
+		// No trailing space after an empty value: git strips trailing
+		// whitespace from tag messages, which would break the signature of
+		// a tag made or copied with git rather than through the API.
+		fmt.Fprintf(&b, "%s:%s\n", key, strings.TrimRight(" "+values[key], " "))
+	}
+	if len(key) == 0 {
+		return b.String()
+	}
+	return sign(tag, r.Commit, b.String(), key)
 }
 
 // ParseMessage reads a tag message written by Message. It ignores lines
-// that are not trailers it knows and stops at a signature block, so a signed
-// or hand-annotated tag still parses. The error names the first trailer
-// that is missing or malformed.
+// that are not trailers it knows, the Paved-Signature line among them, and
+// stops at a PGP or SSH signature block, so a signed, hand-annotated or
+// older tag still parses. It does not check the signature: Read and Verify
+// do, since it covers the tag's name and commit too. The error names the
+// first trailer that is missing or malformed.
 func ParseMessage(msg string) (Record, error) {
 	known := make(map[string]bool, len(trailerKeys))
 	for _, key := range trailerKeys {
@@ -147,7 +165,7 @@ func ParseMessage(msg string) (Record, error) {
 	}
 	for _, key := range trailerKeys {
 		value, ok := values[key]
-		if !ok {
+		if !ok && !optional[key] {
 			return Record{}, fmt.Errorf("trailer %s missing", key)
 		}
 		if required[key] && value == "" {
@@ -162,6 +180,7 @@ func ParseMessage(msg string) (Record, error) {
 		Commit:     values[keyCommit],
 		PRURL:      values[keyPRURL],
 		Author:     values[keyAuthor],
+		PlannedBy:  values[keyPlannedBy],
 		AppliedBy:  values[keyAppliedBy],
 		PlanSHA256: values[keyPlanSHA256],
 	}

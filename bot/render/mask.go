@@ -1,7 +1,10 @@
 package render
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -42,7 +45,9 @@ var maskRules = []maskRule{
 }
 
 // Mask replaces secrets in s with "***": each of the given literal secrets
-// (such as the installation token) and anything shaped like a credential:
+// (such as the installation token), also when hex- or base64-encoded or
+// reversed, as a plan that prints a secret to get it past masking would,
+// and anything shaped like a credential:
 // AWS access key ids and secret keys, GitHub tokens, private key PEM blocks,
 // Authorization header values, passwords in URLs, and quoted values assigned
 // to keys naming a password, secret or token. Keys stay visible; only values
@@ -53,6 +58,7 @@ func Mask(s string, secrets ...string) string {
 	for _, secret := range secrets {
 		if secret != "" {
 			literals = append(literals, secret)
+			literals = append(literals, encodings(secret)...)
 		}
 	}
 	sort.Slice(literals, func(i, j int) bool { return len(literals[i]) > len(literals[j]) })
@@ -63,4 +69,38 @@ func Mask(s string, secrets ...string) string {
 		s = rule.re.ReplaceAllString(s, rule.repl)
 	}
 	return s
+}
+
+// minEncoded is the shortest secret whose encodings are masked: shorter
+// encodings would hide ordinary words.
+const minEncoded = 8
+
+// encodings are the forms a secret takes when text holding it is hex- or
+// base64-encoded or reversed. Base64 of a longer text holds the secret's
+// encoding at one of three alignments; for each, the characters that depend
+// only on the secret are masked.
+func encodings(secret string) []string {
+	if len(secret) < minEncoded {
+		return nil
+	}
+	out := []string{hex.EncodeToString([]byte(secret)), strings.ToUpper(hex.EncodeToString([]byte(secret))), reverse(secret)}
+	for pad := range 3 {
+		// pad bytes before the secret shift it within base64's 3-byte groups.
+		prefixed := append(make([]byte, pad), secret...)
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			full := enc.EncodeToString(prefixed)
+			start := (pad*8 + 5) / 6       // characters that also hold prefix bits
+			end := (len(prefixed) * 8) / 6 // characters that also hold what follows
+			if end-start >= minEncoded {
+				out = append(out, full[start:end])
+			}
+		}
+	}
+	return out
+}
+
+func reverse(s string) string {
+	r := []rune(s)
+	slices.Reverse(r)
+	return string(r)
 }

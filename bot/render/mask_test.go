@@ -1,6 +1,8 @@
 package render
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -69,5 +71,28 @@ func TestMask(t *testing.T) {
 				t.Errorf("Mask(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestMaskEncodedSecrets(t *testing.T) {
+	const secret = "e2e-webhook-secret-0123"
+	for _, prefix := range []string{"", "A", "AB", "PAVED_WEBHOOK_SECRET=", "x=1\nPAVED_WEBHOOK_SECRET="} {
+		text := prefix + secret + "\nHOME=/root\n"
+		for name, encoded := range map[string]string{
+			"base64":     base64.StdEncoding.EncodeToString([]byte(text)),
+			"base64 url": base64.URLEncoding.EncodeToString([]byte(text)),
+			"raw base64": base64.RawStdEncoding.EncodeToString([]byte(text)),
+			"hex":        hex.EncodeToString([]byte(text)),
+			"reversed":   reverse(text),
+		} {
+			got := Mask("output = "+encoded, secret)
+			if strings.Contains(got, encoded) || !strings.Contains(got, masked) {
+				t.Errorf("%s after %q: not masked: %s", name, prefix, got)
+			}
+		}
+	}
+	// Short secrets are masked only as written, so that common words survive.
+	if got := Mask("c2hvcnQ= short", "short"); got != "c2hvcnQ= ***" {
+		t.Errorf("short secret: %q", got)
 	}
 }

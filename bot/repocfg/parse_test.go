@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paved-road/paved/internal/yamlcheck"
 	"github.com/paved-road/paved/internal/yamlcheck/yamlchecktest"
 )
 
@@ -44,14 +45,17 @@ func TestParseBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Config{FromFile: true, Projects: []Project{
+	want := &Config{FromFile: true, File: "paved.yaml", Projects: []Project{
 		{
 			Name: "app", Dir: "infra/app", Workspace: "default",
-			Tool:              Tool{Name: "terraform", Version: "1.8.5"},
-			Autoplan:          true,
-			WhenModified:      []string{"*.tf", "../modules/**/*.tf"},
-			ApplyRequirements: []Requirement{Approved, Mergeable},
-			AllowedAppliers:   []string{"alice", "bob-2"},
+			Tool:         Tool{Name: "terraform", Version: "1.8.5"},
+			Autoplan:     true,
+			WhenModified: []string{"*.tf", "../modules/**/*.tf"},
+			Gates:        Gates{Requirements: []Requirement{Approved, Mergeable}, Appliers: []string{"alice", "bob-2"}},
+			GatesSet: map[string]yamlcheck.Place{
+				KeyApplyRequirements: {Line: 10, Col: 25, Key: "projects[0].apply_requirements"},
+				KeyAllowedAppliers:   {Line: 11, Col: 23, Key: "projects[0].allowed_appliers"},
+			},
 		},
 		{
 			Name: "infra/db", Dir: "infra/db", Workspace: "default",
@@ -97,7 +101,7 @@ func TestParseProblems(t *testing.T) {
 			"paved.yaml:1:1: missing required key version",
 		}},
 		{"unknown project key", edited(t, map[int]string{5: "    workspce: default"}), []string{
-			"paved.yaml:5:5: projects[0].workspce: unknown key (did you mean workspace?); allowed keys are name, dir, workspace, terraform_version, tofu_version, autoplan, apply_requirements, allowed_appliers",
+			"paved.yaml:5:5: projects[0].workspce: unknown key (did you mean workspace?); allowed keys are name, dir, workspace, terraform_version, tofu_version, autoplan, apply_requirements, allowed_appliers, allowed_teams",
 		}},
 		{"unknown key without a suggestion", edited(t, map[int]string{5: "    color: red"}), []string{
 			"paved.yaml:5:5: projects[0].color: unknown key; allowed keys are name, dir,",
@@ -210,7 +214,7 @@ func TestParseProblems(t *testing.T) {
 
 		// Apply requirements and appliers.
 		{"unknown requirement", edited(t, map[int]string{10: "    apply_requirements: [approved, mergable]"}), []string{
-			`paved.yaml:10:36: projects[0].apply_requirements[1]: unknown requirement "mergable" (did you mean mergeable?); the requirements are approved, mergeable`,
+			`paved.yaml:10:36: projects[0].apply_requirements[1]: unknown requirement "mergable" (did you mean mergeable?); the requirements are approved, mergeable, undiverged`,
 		}},
 		{"repeated requirement", edited(t, map[int]string{10: "    apply_requirements: [approved, approved]"}), []string{
 			`paved.yaml:10:36: projects[0].apply_requirements[1]: "approved" is listed twice; first at line 10`,
@@ -223,7 +227,7 @@ func TestParseProblems(t *testing.T) {
 			`paved.yaml:11:24: projects[0].allowed_appliers[0]: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" is not a GitHub login`,
 		}},
 		{"no appliers", edited(t, map[int]string{11: "    allowed_appliers: []"}), []string{
-			"paved.yaml:11:23: projects[0].allowed_appliers: list at least one GitHub login, or leave allowed_appliers out",
+			"paved.yaml:11:23: projects[0].allowed_appliers: list at least one GitHub login, or leave allowed_appliers out to let anyone with write access apply",
 		}},
 
 		// Every problem at once, in file order.

@@ -32,6 +32,7 @@ type rawProject struct {
 	terraformVersion, tofuVersion      value[string]
 	autoplan                           value[rawAutoplan]
 	applyRequirements, allowedAppliers value[[]value[string]]
+	allowedTeams                       value[[]value[string]]
 }
 
 type rawAutoplan struct {
@@ -42,7 +43,7 @@ type rawAutoplan struct {
 // The keys each mapping may hold.
 var (
 	configKeys   = []string{"version", "projects"}
-	projectKeys  = []string{"name", "dir", "workspace", "terraform_version", "tofu_version", "autoplan", "apply_requirements", "allowed_appliers"}
+	projectKeys  = []string{"name", "dir", "workspace", "terraform_version", "tofu_version", "autoplan", "apply_requirements", "allowed_appliers", "allowed_teams"}
 	autoplanKeys = []string{"enabled", "when_modified"}
 )
 
@@ -93,6 +94,8 @@ func (r reader) project(e yamlcheck.Entry) value[rawProject] {
 			p.applyRequirements = list(r, f, r.str)
 		case "allowed_appliers":
 			p.allowedAppliers = list(r, f, r.str)
+		case "allowed_teams":
+			p.allowedTeams = list(r, f, r.str)
 		}
 	}
 	return value[rawProject]{Place: yamlcheck.PlaceOf(e.Value, e.Path), written: true, ok: true, v: p}

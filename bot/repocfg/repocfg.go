@@ -35,9 +35,32 @@ type Requirement string
 
 // The apply requirements.
 const (
-	Approved  Requirement = "approved"  // at least one approving review
-	Mergeable Requirement = "mergeable" // GitHub would let it merge
+	Approved   Requirement = "approved"   // an approving review of the current head commit
+	Mergeable  Requirement = "mergeable"  // GitHub would let it merge
+	Undiverged Requirement = "undiverged" // the head contains the base branch's latest commit
 )
+
+// Gates are what an apply of a project must pass besides the commenter's
+// write access to the repository.
+type Gates struct {
+	Requirements []Requirement `json:"apply_requirements,omitempty"`
+	// Appliers and Teams together say who may apply: empty both, anyone
+	// with write access; otherwise a listed login or a member of a listed
+	// team ("slug" in the repository owner's organization, or "org/slug").
+	Appliers []string `json:"allowed_appliers,omitempty"`
+	Teams    []string `json:"allowed_teams,omitempty"`
+}
+
+// The keys of a project that gate its apply: the server's policy says
+// which of them a repository's paved.yaml may set.
+const (
+	KeyApplyRequirements = "apply_requirements"
+	KeyAllowedAppliers   = "allowed_appliers"
+	KeyAllowedTeams      = "allowed_teams"
+)
+
+// GateKeys lists the gating keys in the order the file documents them.
+var GateKeys = []string{KeyApplyRequirements, KeyAllowedAppliers, KeyAllowedTeams}
 
 // Project is one terraform root module in one workspace.
 type Project struct {
@@ -45,14 +68,16 @@ type Project struct {
 	Tool                 Tool
 	Autoplan             bool
 	WhenModified         []string // doublestar globs, relative to Dir
-	ApplyRequirements    []Requirement
-	AllowedAppliers      []string // GitHub logins; empty = anyone who may comment
+	Gates                Gates
+	// GatesSet holds where each gating key the file sets was written, by key.
+	GatesSet map[string]yamlcheck.Place
 }
 
 // Config is the projects of one repository.
 type Config struct {
 	Projects []Project
-	FromFile bool // false when autodetected
+	FromFile bool   // false when autodetected
+	File     string // the file's name, when FromFile
 
 	// root is the working copy an autodetected config was found in, so that
 	// Select can plan a directory the pull request does not change.
@@ -72,6 +97,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	if err := errorOf(ps); err != nil {
 		return nil, err
 	}
+	c.File = file
 	return c, nil
 }
 

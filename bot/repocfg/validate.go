@@ -21,11 +21,12 @@ var defaultWhenModified = []string{"*.tf", "*.tfvars"}
 
 const defaultWorkspace = "default"
 
-var requirements = []Requirement{Approved, Mergeable}
+var requirements = []Requirement{Approved, Mergeable, Undiverged}
 
 var (
 	versionPattern = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 	loginPattern   = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
+	teamSlug       = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,99}$`)
 )
 
 type validator struct {
@@ -109,16 +110,32 @@ func (v validator) project(raw value[rawProject]) (Project, bool) {
 	if rp.autoplan.usable() {
 		p.Autoplan, p.WhenModified = v.autoplan(rp.autoplan.v)
 	}
+	for key, list := range map[string]value[[]value[string]]{
+		KeyApplyRequirements: rp.applyRequirements, KeyAllowedAppliers: rp.allowedAppliers, KeyAllowedTeams: rp.allowedTeams,
+	} {
+		if list.written {
+			if p.GatesSet == nil {
+				p.GatesSet = map[string]yamlcheck.Place{}
+			}
+			p.GatesSet[key] = list.Place
+		}
+	}
 	if rp.applyRequirements.usable() {
-		for _, s := range v.items(rp.applyRequirements, checkRequirement) {
-			p.ApplyRequirements = append(p.ApplyRequirements, Requirement(s))
+		for _, s := range v.items(rp.applyRequirements, CheckRequirement) {
+			p.Gates.Requirements = append(p.Gates.Requirements, Requirement(s))
 		}
 	}
 	if rp.allowedAppliers.usable() {
 		if len(rp.allowedAppliers.v) == 0 {
-			v.Add(rp.allowedAppliers.Place, "list at least one GitHub login, or leave allowed_appliers out to let anyone who may comment apply")
+			v.Add(rp.allowedAppliers.Place, "list at least one GitHub login, or leave allowed_appliers out to let anyone with write access apply")
 		}
-		p.AllowedAppliers = v.items(rp.allowedAppliers, checkLogin)
+		p.Gates.Appliers = v.items(rp.allowedAppliers, CheckLogin)
+	}
+	if rp.allowedTeams.usable() {
+		if len(rp.allowedTeams.v) == 0 {
+			v.Add(rp.allowedTeams.Place, "list at least one team, or leave allowed_teams out")
+		}
+		p.Gates.Teams = v.items(rp.allowedTeams, CheckTeam)
 	}
 	return p, ok
 }
@@ -200,7 +217,8 @@ func checkGlob(s string) error {
 	return nil
 }
 
-func checkRequirement(s string) error {
+// CheckRequirement checks the name of an apply requirement.
+func CheckRequirement(s string) error {
 	if slices.Contains(requirements, Requirement(s)) {
 		return nil
 	}
@@ -211,9 +229,23 @@ func checkRequirement(s string) error {
 	return fmt.Errorf("unknown requirement %q%s; the requirements are %s", s, yamlcheck.DidYouMean(s, names), strings.Join(names, ", "))
 }
 
-func checkLogin(s string) error {
+// CheckLogin checks the form of a GitHub login.
+func CheckLogin(s string) error {
 	if !loginPattern.MatchString(s) {
 		return fmt.Errorf("%q is not a GitHub login (up to 39 letters, digits and -, not starting with -)", s)
+	}
+	return nil
+}
+
+// CheckTeam checks a team as paved names it: its slug, in the repository
+// owner's organization, or "org/slug".
+func CheckTeam(s string) error {
+	org, slug, qualified := strings.Cut(s, "/")
+	if !qualified {
+		org, slug = "", s
+	}
+	if (qualified && !loginPattern.MatchString(org)) || !teamSlug.MatchString(slug) {
+		return fmt.Errorf("%q is not a team: give its slug (as in platform-sre) or org/slug", s)
 	}
 	return nil
 }

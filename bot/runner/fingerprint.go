@@ -21,22 +21,27 @@ const fingerprintFile = ".terraform/paved-init.sha256"
 // initFingerprint hashes what decides whether `init` must run again in dir: the tool, the
 // terraform blocks' required_providers, backend and cloud blocks, each module's name, source and
 // version, the set of provider names the configuration uses, and .terraform.lock.hcl. Blocks are
-// hashed as written, so reformatting them costs one extra init, never a missed one.
-func initFingerprint(dir, tool string) (string, error) {
+// hashed as written, so reformatting them costs one extra init, never a missed one. dir is the
+// project dir relative to the working copy wc, which every read stays in.
+func initFingerprint(wc *os.Root, dir, tool string) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "tool %s\n", tool)
 
-	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+	entries, err := fs.ReadDir(wc.FS(), filepath.ToSlash(dir))
 	if err != nil {
 		return "", fmt.Errorf("list configuration files: %w", err)
 	}
 	providers := map[string]bool{}
-	for _, path := range files {
-		src, err := os.ReadFile(path)
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".tf") {
+			continue
+		}
+		src, err := wc.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			return "", fmt.Errorf("read configuration: %w", err)
 		}
-		file, diags := hclsyntax.ParseConfig(src, filepath.Base(path), hcl.InitialPos)
+		file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 		if diags.HasErrors() {
 			return "", fmt.Errorf("parse configuration: %w", diags)
 		}
@@ -77,7 +82,7 @@ func initFingerprint(dir, tool string) (string, error) {
 	slices.Sort(names)
 	fmt.Fprintf(&b, "providers %q\n", names)
 
-	lock, err := os.ReadFile(filepath.Join(dir, ".terraform.lock.hcl"))
+	lock, err := wc.ReadFile(filepath.Join(dir, ".terraform.lock.hcl"))
 	switch {
 	case err == nil:
 		fmt.Fprintf(&b, "lock\n%s", lock)

@@ -43,11 +43,21 @@ func fingerprintOf(t *testing.T, files map[string]string) string {
 			t.Fatal(err)
 		}
 	}
-	fp, err := initFingerprint(dir, "terraform@1.8.5")
+	fp, err := initFingerprint(openRoot(t, dir), ".", "terraform@1.8.5")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fp
+}
+
+func openRoot(t *testing.T, dir string) *os.Root {
+	t.Helper()
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return r
 }
 
 func TestInitFingerprint(t *testing.T) {
@@ -94,7 +104,7 @@ func TestInitFingerprint(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(baseConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if fp, err := initFingerprint(dir, "tofu@1.12.6"); err != nil || fp == base {
+	if fp, err := initFingerprint(openRoot(t, dir), ".", "tofu@1.12.6"); err != nil || fp == base {
 		t.Errorf("switching to tofu: fingerprint %s, %v; want a different one", fp, err)
 	}
 }
@@ -104,8 +114,45 @@ func TestInitFingerprintRejectsBrokenConfiguration(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(`resource "x" {`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := initFingerprint(dir, "terraform@1.8.5"); err == nil {
+	if _, err := initFingerprint(openRoot(t, dir), ".", "terraform@1.8.5"); err == nil {
 		t.Fatal("an unparsable configuration got a fingerprint")
+	}
+}
+
+// TestInitFingerprintStaysInside: a configuration file or lock file symlinked out of the working
+// copy is not read; one symlinked to elsewhere in it is.
+func TestInitFingerprintStaysInside(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "outside.tf")
+	if err := os.WriteFile(outside, []byte(baseConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"main.tf", ".terraform.lock.hcl"} {
+		wc := t.TempDir()
+		if err := os.Mkdir(filepath.Join(wc, "app"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(outside, filepath.Join(wc, "app", name)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := initFingerprint(openRoot(t, wc), "app", "terraform@1.8.5"); err == nil {
+			t.Errorf("%s symlinked outside the working copy: got a fingerprint", name)
+		}
+	}
+
+	wc := t.TempDir()
+	for _, dir := range []string{"app", "shared"} {
+		if err := os.Mkdir(filepath.Join(wc, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(wc, "shared", "main.tf"), []byte(baseConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../shared/main.tf", filepath.Join(wc, "app", "main.tf")); err != nil {
+		t.Fatal(err)
+	}
+	if fp, err := initFingerprint(openRoot(t, wc), "app", "terraform@1.8.5"); err != nil || fp != fingerprintOf(t, map[string]string{"main.tf": baseConfig}) {
+		t.Errorf("main.tf symlinked to elsewhere in the working copy: fingerprint %s, %v; want the file's", fp, err)
 	}
 }
 

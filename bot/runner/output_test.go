@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -33,5 +34,35 @@ func TestPlanText(t *testing.T) {
 	}
 	if !strings.HasPrefix(got, "Terraform will perform") || !strings.HasSuffix(got, "Plan: 0 to add, 1 to change, 0 to destroy.\n") {
 		t.Errorf("plan text:\n%s", got)
+	}
+}
+
+func TestTailBufferKeepsTheEnd(t *testing.T) {
+	var small tailBuffer
+	_, _ = small.Write([]byte("Error: one\n"))
+	if got := small.String(); got != "Error: one\n" {
+		t.Errorf("short stderr: %q", got)
+	}
+
+	var big tailBuffer
+	for i := range 20000 {
+		_, _ = fmt.Fprintf(&big, "line %d of what terraform printed\n", i)
+	}
+	got := big.String()
+	if !strings.HasPrefix(got, "…\nline ") || !strings.HasSuffix(got, "line 19999 of what terraform printed\n") || len(got) > tailBytes+len("…\n") {
+		t.Errorf("long stderr: %d bytes, starting %q", len(got), got[:40])
+	}
+}
+
+func TestJoinOutput(t *testing.T) {
+	for _, tc := range [][3]string{
+		{"", "", ""},
+		{"Acquiring state lock...\n\n", "", "Acquiring state lock...\n"},
+		{"", "\nError: x\n", "Error: x\n"},
+		{"Creating...\n", "Error: x\n", "Creating...\nError: x\n"},
+	} {
+		if got := joinOutput(tc[0], tc[1]); got != tc[2] {
+			t.Errorf("joinOutput(%q, %q) = %q, want %q", tc[0], tc[1], got, tc[2])
+		}
 	}
 }

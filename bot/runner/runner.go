@@ -1,6 +1,8 @@
 // Package runner runs terraform or tofu for one project through terraform-exec: init (skipped
 // when nothing that decides it changed), workspace selection, plan into a plan file, and apply
-// of exactly that plan file.
+// of exactly that plan file. With Runner.Sandbox set, every terraform process runs in a bubblewrap
+// sandbox (package sandbox) that sees the working copy, the plugin cache and a scratch dir of its
+// own, and neither the bot's secrets nor its data dir; plan files live outside it.
 package runner
 
 import (
@@ -12,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-exec/tfexec"
 
 	"github.com/paved-road/paved/bot/command"
+	"github.com/paved-road/paved/bot/sandbox"
 )
 
 // Runner runs jobs. Jobs in different directories run in parallel (the caller bounds how many);
@@ -36,6 +40,11 @@ type Runner struct {
 	// terraform-exec manages itself (TF_LOG*, TF_INPUT, TF_VAR_*, TF_CLI_ARGS*, TF_WORKSPACE, …)
 	// are refused.
 	Env []string
+	// Sandbox confines every terraform process; nil runs them unconfined.
+	Sandbox *sandbox.Config
+	// ScratchDir is where each terraform process gets a scratch dir of its own, removed when it
+	// has exited; "" means os.TempDir().
+	ScratchDir string
 
 	// cacheMu guards the shared plugin cache: init may replace a provider's
 	// entry in it (Terraform reinstalls when the lock file has no checksum
@@ -50,13 +59,19 @@ type Runner struct {
 
 // Job is one project to plan or apply.
 type Job struct {
+	// Root is the absolute working copy root containing Dir. When set, Dir, the var files and the
+	// local modules must resolve inside it (CheckPaths). A sandboxed job needs it: the sandbox sees
+	// all of it, writable but for .git.
+	Root      string
 	Dir       string // absolute project dir inside the working copy
 	Workspace string // "default" or another; created when missing
 	// Tool and ToolVersion are the halves of the key Tools.Resolve returns ("tofu", "1.12.6"),
 	// Binary the path it returns.
 	Tool, ToolVersion, Binary string
 	Options                   command.PlanOptions
-	PlanFile                  string // absolute path where plan writes and apply reads
+	// PlanFile is the absolute path where plan writes and apply reads, outside Root and anything
+	// else a sandbox sees.
+	PlanFile string
 }
 
 // PlanResult is what a plan found.
@@ -65,39 +80,47 @@ type PlanResult struct {
 	// Add, Change and Destroy count resource changes the way terraform's own summary does:
 	// a replacement is one add and one destroy.
 	Add, Change, Destroy int
-	Output               string        // the plan as terraform shows it, without colour
-	PlanSHA256           string        // of the plan file; Apply requires it unchanged
-	ToolVersion          string        // as reported by the binary
-	TerraformTime        time.Duration // wall time spent inside terraform processes
-	Inited               bool          // whether init ran for this plan
+	// Output is the plan as terraform shows it, without colour; on failure, what the failed
+	// terraform process printed: its output, then the end of its errors.
+	Output        string
+	PlanSHA256    string        // of the plan file; Apply requires it unchanged
+	ToolVersion   string        // as reported by the binary
+	TerraformTime time.Duration // wall time spent inside terraform processes
+	Inited        bool          // whether init ran for this plan
 }
 
-// ApplyResult is what an apply printed.
+// ApplyResult is what an apply printed: on failure, what the failed terraform process printed,
+// its output, then the end of its errors.
 type ApplyResult struct {
 	Output        string
 	TerraformTime time.Duration
 }
 
 // Plan initialises the project if needed, selects (or creates) the workspace and writes a plan
-// to j.PlanFile. A failed plan leaves no plan file behind. TerraformTime is set on failure too.
+// to j.PlanFile. A failed plan leaves no plan file behind. Output and TerraformTime are set on
+// failure too, and a plan stopped by ctx returns an error that is ctx's.
 func (r *Runner) Plan(ctx context.Context, j Job) (PlanResult, error) {
 	defer r.dirs.lock(j.Dir)()
 	s, err := r.newSession(j)
 	if err != nil {
 		return PlanResult{}, err
 	}
+	defer s.close()
 	res, err := s.plan(ctx)
+	if err != nil {
+		res = PlanResult{Output: s.output}
+	}
 	res.TerraformTime = s.elapsed
 	return res, err
 }
+
+// planName is the plan file's name in its process's scratch dir.
+const planName = "plan.tfplan"
 
 func (s *session) plan(ctx context.Context) (PlanResult, error) {
 	planFile := s.job.PlanFile
 	if err := os.Remove(planFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return PlanResult{}, s.fail("plan", fmt.Errorf("remove previous plan file: %w", err))
-	}
-	if err := os.MkdirAll(filepath.Dir(planFile), 0o750); err != nil {
-		return PlanResult{}, s.fail("plan", fmt.Errorf("create plan file directory: %w", err))
 	}
 
 	var res PlanResult
@@ -105,92 +128,104 @@ func (s *session) plan(ctx context.Context) (PlanResult, error) {
 	if res.Inited, err = s.initIfChanged(ctx); err != nil {
 		return PlanResult{}, err
 	}
-	res.Changes, err = s.selectWorkspaceAndPlan(ctx)
-	if err != nil && !res.Inited && initRequired.MatchString(err.Error()) {
+	p, err := s.selectWorkspaceAndPlan(ctx)
+	if err != nil && !res.Inited && ctx.Err() == nil && initRequired.MatchString(err.Error()) {
 		slog.InfoContext(ctx, "plan asked for init although the init fingerprint is unchanged; initialising and planning again",
 			"tool", s.tool, "dir", s.label, "workspace", s.job.Workspace)
 		if err := s.init(ctx); err != nil {
 			return PlanResult{}, err
 		}
 		res.Inited = true
-		res.Changes, err = s.selectWorkspaceAndPlan(ctx)
+		p, err = s.selectWorkspaceAndPlan(ctx)
 	}
 	if err != nil {
 		return PlanResult{}, err
 	}
 
-	res.Output = planText(s.planOutput.String())
+	res.Changes = p.changes
+	res.Output = planText(p.output)
 	res.Add, res.Change, res.Destroy = countChanges(res.Output)
 	if res.ToolVersion, err = s.version(ctx); err != nil {
 		return PlanResult{}, err
 	}
-
-	planBytes, err := os.ReadFile(planFile)
-	if err != nil {
-		return PlanResult{}, s.fail("plan", fmt.Errorf("read plan file: %w", err))
+	res.PlanSHA256 = sha256Hex(p.file)
+	if err := writeFileAtomic(planFile, p.file); err != nil {
+		return PlanResult{}, s.fail("plan", err)
 	}
-	res.PlanSHA256 = sha256Hex(planBytes)
 	return res, nil
 }
 
 // Apply applies exactly the plan file j.PlanFile, after checking that its sha256 is still
 // wantSHA256. A changed or missing plan file is an error and nothing is applied. Output and
-// TerraformTime are set on failure too.
+// TerraformTime are set on failure too, and an apply stopped by ctx returns an error that is ctx's.
 func (r *Runner) Apply(ctx context.Context, j Job, wantSHA256 string) (ApplyResult, error) {
 	defer r.dirs.lock(j.Dir)()
 	s, err := r.newSession(j)
 	if err != nil {
 		return ApplyResult{}, err
 	}
-	var out bytes.Buffer
-	err = s.apply(ctx, wantSHA256, &out)
-	return ApplyResult{Output: out.String(), TerraformTime: s.elapsed}, err
+	defer s.close()
+	out, err := s.apply(ctx, wantSHA256)
+	if err != nil {
+		out = s.output
+	}
+	return ApplyResult{Output: out, TerraformTime: s.elapsed}, err
 }
 
-func (s *session) apply(ctx context.Context, wantSHA256 string, out *bytes.Buffer) error {
+func (s *session) apply(ctx context.Context, wantSHA256 string) (string, error) {
 	plan, err := os.ReadFile(s.job.PlanFile)
 	if err != nil {
-		return s.fail("apply", fmt.Errorf("read plan file: %w; nothing applied", err))
+		return "", s.fail("apply", fmt.Errorf("read plan file: %w; nothing applied", err))
 	}
 	if got := sha256Hex(plan); got != wantSHA256 {
-		return s.fail("apply", fmt.Errorf("plan file changed since it was planned (sha256 %s, expected %s); nothing applied", got, wantSHA256))
+		return "", s.fail("apply", fmt.Errorf("plan file changed since it was planned (sha256 %s, expected %s); nothing applied", got, wantSHA256))
 	}
-	// Terraform reads a copy written from the checked bytes, so what it applies is what was checked.
-	checked, err := writeTemp(filepath.Dir(s.job.PlanFile), plan)
-	if err != nil {
-		return s.fail("apply", err)
-	}
-	defer func() { _ = os.Remove(checked) }()
 
 	if _, err := s.initIfChanged(ctx); err != nil {
-		return err
+		return "", err
 	}
 	if err := s.selectWorkspace(ctx); err != nil {
-		return err
+		return "", err
 	}
-	opts := []tfexec.ApplyOption{tfexec.DirOrPlan(checked)}
+	var opts []tfexec.ApplyOption
 	if n := s.job.Options.Parallelism; n > 0 {
 		opts = append(opts, tfexec.Parallelism(n))
 	}
 	if t := s.job.Options.LockTimeout; t != "" {
 		opts = append(opts, tfexec.LockTimeout(t))
 	}
-	s.tf.SetStdout(out)
 	s.r.cacheMu.RLock()
 	defer s.r.cacheMu.RUnlock()
-	return s.run("apply", func() error { return s.tf.Apply(ctx, opts...) })
+	return s.run(ctx, "apply", false, func(scratch string) error {
+		// Terraform reads a copy written from the checked bytes into a dir no sandbox has seen,
+		// so what it applies is what was checked.
+		checked := filepath.Join(scratch, planName)
+		if err := os.WriteFile(checked, plan, 0o600); err != nil {
+			return fmt.Errorf("copy plan file: %w", err)
+		}
+		return s.tf.Apply(ctx, append(opts, tfexec.DirOrPlan(checked))...)
+	})
 }
 
-// session is one Plan or Apply call: the terraform-exec handle, and the time spent in terraform.
+// session is one Plan or Apply call: the terraform-exec handle, the job's environment, and the
+// time spent in terraform.
 type session struct {
-	r       *Runner
-	job     Job
-	tool    string
-	label   string
-	tf      *tfexec.Terraform
-	elapsed time.Duration
-	// planOutput is what the last plan printed.
-	planOutput bytes.Buffer
+	r     *Runner
+	job   Job
+	tool  string
+	label string
+	tf    *tfexec.Terraform
+	env   map[string]string // each process gets a copy, with its sandbox spec
+	// wc is the working copy (the project dir without Root) and dir the project dir in it: the
+	// runner's own reads and writes go through wc, so that a symlink planted by code in a sandbox
+	// cannot lead them outside it.
+	wc  *os.Root
+	dir string
+	// program is the real binary, resolved, and gitDir the working copy's .git, when sandboxed.
+	program, gitDir string
+	elapsed         time.Duration
+	// output is what the failed terraform process printed.
+	output string
 }
 
 // workspaceName keeps workspace names to what terraform accepts and what cannot pass for a flag.
@@ -200,7 +235,7 @@ func (r *Runner) newSession(j Job) (*session, error) {
 	if j.Workspace == "" {
 		j.Workspace = "default"
 	}
-	s := &session{r: r, job: j, tool: j.Tool, label: projectLabel(j.Dir)}
+	s := &session{r: r, job: j, tool: j.Tool, label: projectLabel(j.Root, j.Dir)}
 	if s.tool == "" {
 		s.tool = "terraform"
 	}
@@ -213,25 +248,208 @@ func (r *Runner) newSession(j Job) (*session, error) {
 		return nil, fmt.Errorf("no %s binary given for %s", s.tool, s.label)
 	case !workspaceName.MatchString(j.Workspace):
 		return nil, fmt.Errorf("workspace %q: use letters, digits, '-', '_' and '.'", j.Workspace)
+	case j.Root != "" && !filepath.IsAbs(j.Root):
+		return nil, fmt.Errorf("working copy root %q is not absolute", j.Root)
+	case j.Root == "" && r.Sandbox != nil:
+		return nil, fmt.Errorf("no working copy root given for %s, which a sandboxed run needs", s.label)
+	}
+	if j.Root != "" {
+		if err := CheckPaths(j.Root, j.Dir, j.Options.VarFiles); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.label, err)
+		}
 	}
 	if r.PluginCache != "" {
 		if err := os.MkdirAll(r.PluginCache, 0o750); err != nil {
 			return nil, fmt.Errorf("create plugin cache: %w", err)
 		}
 	}
-	tf, err := tfexec.NewTerraform(j.Dir, j.Binary)
+	if err := os.MkdirAll(filepath.Dir(j.PlanFile), 0o750); err != nil {
+		return nil, fmt.Errorf("create plan file directory: %w", err)
+	}
+	execPath := j.Binary
+	if r.Sandbox != nil {
+		var err error
+		if execPath, err = s.confine(); err != nil {
+			return nil, fmt.Errorf("sandbox for %s: %w", s.label, err)
+		}
+	}
+	tf, err := tfexec.NewTerraform(j.Dir, execPath)
 	if err != nil {
 		return nil, fmt.Errorf("%s in %s: %w", s.tool, s.label, err)
 	}
-	env, err := r.environment()
-	if err != nil {
+	if s.env, err = r.environment(); err != nil {
 		return nil, err
 	}
-	if err := tf.SetEnv(env); err != nil {
+	if err := tf.SetEnv(s.env); err != nil {
 		return nil, fmt.Errorf("runner environment: %w", err)
+	}
+	if s.wc, s.dir, err = openWorkingCopy(j); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.label, err)
 	}
 	s.tf = tf
 	return s, nil
+}
+
+// openWorkingCopy opens j's working copy, or without a Root its project dir, and names the
+// project dir relative to it.
+func openWorkingCopy(j Job) (wc *os.Root, dir string, err error) {
+	root, dir := j.Dir, "."
+	if j.Root != "" {
+		root = j.Root
+		if dir, err = filepath.Rel(j.Root, j.Dir); err != nil {
+			return nil, "", fmt.Errorf("open working copy: %w", err)
+		}
+	}
+	if wc, err = os.OpenRoot(root); err != nil {
+		return nil, "", fmt.Errorf("open working copy: %w", err)
+	}
+	return wc, dir, nil
+}
+
+func (s *session) close() { _ = s.wc.Close() }
+
+// path names a file of the project dir for s.wc.
+func (s *session) path(name string) string { return filepath.Join(s.dir, name) }
+
+// confine prepares the session's sandbox and returns what terraform-exec runs instead of the
+// binary: this program, which becomes the launcher when its environment holds a spec.
+func (s *session) confine() (string, error) {
+	j := s.job
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		return "", fmt.Errorf("locate the launcher: %w", err)
+	}
+	if s.program, err = filepath.EvalSymlinks(j.Binary); err != nil {
+		return "", fmt.Errorf("resolve %s binary: %w", s.tool, err)
+	}
+	// The bot's own git runs what .git/config says, outside any sandbox: it must exist, as the
+	// bot's, to be bound read-only over the writable working copy.
+	s.gitDir = filepath.Join(j.Root, ".git")
+	info, err := os.Lstat(s.gitDir)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("working copy .git: %w", err)
+	case !info.IsDir() && !info.Mode().IsRegular():
+		return "", fmt.Errorf("working copy .git is a %s, not the bot's", info.Mode().Type())
+	}
+	seen := []string{j.Root}
+	for _, b := range s.r.Sandbox.Binds {
+		if !filepath.IsAbs(b.Path) {
+			return "", fmt.Errorf("bind %q is not absolute", b.Path)
+		}
+		seen = append(seen, b.Path)
+	}
+	if s.r.PluginCache != "" {
+		seen = append(seen, s.r.PluginCache)
+	}
+	planDir, err := filepath.EvalSymlinks(filepath.Dir(j.PlanFile))
+	if err != nil {
+		return "", fmt.Errorf("resolve plan file directory: %w", err)
+	}
+	for _, dir := range seen {
+		for _, d := range []string{dir, resolved(dir)} {
+			if within(planDir, d) {
+				return "", fmt.Errorf("plan file %s is inside %s, which the sandbox sees", j.PlanFile, dir)
+			}
+		}
+	}
+	return exe, nil
+}
+
+// resolved is path with its symlinks resolved, or path when that fails.
+func resolved(path string) string {
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		return r
+	}
+	return path
+}
+
+// within says whether path is dir or beneath it, by name.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// spec is the sandbox of one process: the operator's binds, the working copy read-write with its
+// .git read-only, the plugin cache, writable only for init, and the process's scratch dir.
+func (s *session) spec(proc *process, cacheWritable bool) sandbox.Spec {
+	c := s.r.Sandbox
+	binds := append(slices.Clone(c.Binds),
+		sandbox.Bind{Path: s.job.Root, Writable: true},
+		sandbox.Bind{Path: s.gitDir})
+	if s.r.PluginCache != "" {
+		binds = append(binds, sandbox.Bind{Path: s.r.PluginCache, Writable: cacheWritable})
+	}
+	binds = append(binds, sandbox.Bind{Path: proc.scratch, Writable: true})
+	return sandbox.Spec{Bwrap: c.Bwrap, Program: s.program, Dir: s.job.Dir, Binds: binds, Status: proc.status}
+}
+
+// process is the private dir of one terraform process: its scratch dir, bound read-write into its
+// sandbox, and bwrap's status file, which the sandbox never sees.
+type process struct{ dir, scratch, status string }
+
+func (r *Runner) newProcess() (*process, error) {
+	parent := r.ScratchDir
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	dir, err := os.MkdirTemp(parent, "paved-tf-*")
+	if err != nil {
+		return nil, fmt.Errorf("create scratch dir: %w", err)
+	}
+	p := &process{dir: dir, scratch: filepath.Join(dir, "scratch"), status: filepath.Join(dir, "status")}
+	if err := os.Mkdir(p.scratch, 0o700); err != nil {
+		p.remove()
+		return nil, fmt.Errorf("create scratch dir: %w", err)
+	}
+	return p, nil
+}
+
+func (p *process) remove() {
+	if err := os.RemoveAll(p.dir); err != nil {
+		slog.Warn("cannot remove a terraform scratch dir", "dir", p.dir, "error", err)
+	}
+}
+
+// interruptOnCancel stands in for terraform-exec's SIGINT, which bwrap ignores: once ctx is done,
+// it interrupts terraform inside the sandbox so that it stops gracefully. It polls, because the
+// process may not have reported its pid yet, or an earlier process of the step may have. stop
+// ends it.
+func interruptOnCancel(ctx context.Context, status string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			err := sandbox.Interrupt(status)
+			switch {
+			case err == nil:
+				return
+			case !errors.Is(err, sandbox.ErrNotStarted) && !errors.Is(err, os.ErrProcessDone):
+				// terraform-exec kills bwrap after its WaitDelay.
+				slog.WarnContext(ctx, "cannot interrupt sandboxed terraform", "error", err)
+				return
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 // inherited are the parts of the bot's own environment terraform may see; everything else, the
@@ -277,15 +495,99 @@ func (r *Runner) environment() (map[string]string, error) {
 	return env, nil
 }
 
-// run runs one terraform step, adding its wall time to the session and context to its error.
-func (s *session) run(op string, step func() error) error {
+// run runs one terraform step, which may start more than one process of the same kind, with a
+// fresh scratch dir and, when sandboxed, in a sandbox whose plugin cache is writable when
+// cacheWritable. It returns what the step printed, adds its wall time to the session, and on
+// failure keeps its output for the result and adds context to its error.
+func (s *session) run(ctx context.Context, op string, cacheWritable bool, step func(scratch string) error) (string, error) {
+	s.output = ""
+	proc, err := s.r.newProcess()
+	if err != nil {
+		return "", s.fail(op, err)
+	}
+	defer proc.remove()
+	env := maps.Clone(s.env)
+	if s.r.Sandbox != nil {
+		spec, err := s.spec(proc, cacheWritable).Encode()
+		if err != nil {
+			return "", s.fail(op, err)
+		}
+		env[sandbox.SpecEnv] = spec
+		defer interruptOnCancel(ctx, proc.status)()
+	}
+	if err := s.tf.SetEnv(env); err != nil {
+		return "", s.fail(op, fmt.Errorf("runner environment: %w", err))
+	}
+	var stdout bytes.Buffer
+	var stderr tailBuffer
+	s.tf.SetStdout(&stdout)
+	s.tf.SetStderr(&stderr)
+
 	start := time.Now()
-	err := step()
+	err = step(proc.scratch)
 	s.elapsed += time.Since(start)
 	if err != nil {
-		return s.fail(op, err)
+		s.output = joinOutput(stdout.String(), stderr.String())
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = stoppedError{ctxErr: ctxErr, err: err}
+		}
+		return stdout.String(), s.fail(op, err)
 	}
-	return nil
+	return stdout.String(), nil
+}
+
+// stoppedError is a step that ctx stopped. It unwraps to ctx's error alone: terraform-exec's own
+// error claims context.DeadlineExceeded for a cancel too.
+type stoppedError struct{ ctxErr, err error }
+
+func (e stoppedError) Error() string {
+	return fmt.Sprintf("%v; terraform stopped: %v", e.ctxErr, e.err)
+}
+
+func (e stoppedError) Unwrap() error { return e.ctxErr }
+
+// joinOutput is a failed process's output followed by the end of its errors.
+func joinOutput(stdout, stderrTail string) string {
+	var parts []string
+	for _, p := range []string{strings.TrimRight(stdout, "\n"), strings.TrimSpace(stderrTail)} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "\n") + "\n"
+}
+
+// tailBuffer keeps the end of what is written to it: of terraform's errors, the end is where the
+// diagnostics are.
+type tailBuffer struct {
+	b       []byte
+	written int
+}
+
+const tailBytes = 64 << 10
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.written += len(p)
+	t.b = append(t.b, p...)
+	if len(t.b) > 2*tailBytes {
+		t.b = slices.Clone(t.b[len(t.b)-tailBytes:])
+	}
+	return len(p), nil
+}
+
+// String is about the last tailBytes written, from the start of a line.
+func (t *tailBuffer) String() string {
+	b := t.b[max(0, len(t.b)-tailBytes):]
+	if len(b) == t.written {
+		return string(b)
+	}
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[i+1:]
+	}
+	return "…\n" + string(b)
 }
 
 func (s *session) fail(op string, err error) error {
@@ -294,9 +596,9 @@ func (s *session) fail(op string, err error) error {
 
 // initIfChanged runs init unless the init fingerprint is what the last successful init recorded.
 func (s *session) initIfChanged(ctx context.Context) (bool, error) {
-	want, err := initFingerprint(s.job.Dir, s.job.Tool+"@"+s.job.ToolVersion)
+	want, err := initFingerprint(s.wc, s.dir, s.job.Tool+"@"+s.job.ToolVersion)
 	if err == nil {
-		stored, readErr := os.ReadFile(filepath.Join(s.job.Dir, fingerprintFile))
+		stored, readErr := s.wc.ReadFile(s.path(fingerprintFile))
 		if readErr == nil && strings.TrimSpace(string(stored)) == want {
 			return false, nil
 		}
@@ -308,25 +610,24 @@ func (s *session) initIfChanged(ctx context.Context) (bool, error) {
 // init runs init and records the fingerprint of what it initialised. A backend change
 // reconfigures rather than migrating state: a plan must never move state.
 func (s *session) init(ctx context.Context) error {
-	path := filepath.Join(s.job.Dir, fingerprintFile)
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := s.wc.Remove(s.path(fingerprintFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return s.fail("init", fmt.Errorf("forget previous init: %w", err))
 	}
 	s.r.cacheMu.Lock()
-	err := s.run("init", func() error { return s.tf.Init(ctx, tfexec.Reconfigure(true)) })
+	_, err := s.run(ctx, "init", true, func(string) error { return s.tf.Init(ctx, tfexec.Reconfigure(true)) })
 	s.r.cacheMu.Unlock()
 	if err != nil {
 		return err
 	}
 	// After init, because init may have written the lock file.
-	fingerprint, err := initFingerprint(s.job.Dir, s.job.Tool+"@"+s.job.ToolVersion)
+	fingerprint, err := initFingerprint(s.wc, s.dir, s.job.Tool+"@"+s.job.ToolVersion)
 	if err != nil {
 		return s.fail("init", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := s.wc.MkdirAll(s.path(filepath.Dir(fingerprintFile)), 0o750); err != nil {
 		return s.fail("init", fmt.Errorf("record init: %w", err))
 	}
-	if err := os.WriteFile(path, []byte(fingerprint+"\n"), 0o600); err != nil {
+	if err := s.wc.WriteFile(s.path(fingerprintFile), []byte(fingerprint+"\n"), 0o600); err != nil {
 		return s.fail("init", fmt.Errorf("record init: %w", err))
 	}
 	return nil
@@ -335,23 +636,54 @@ func (s *session) init(ctx context.Context) error {
 // initRequired matches terraform's and tofu's ways of saying that init must run first.
 var initRequired = regexp.MustCompile(`Inconsistent dependency lock file|Module not installed|Required plugins are not installed|Backend initialization required|(terraform|tofu) init`)
 
-func (s *session) selectWorkspaceAndPlan(ctx context.Context) (bool, error) {
+// planned is what one plan process left: whether it found changes, what it printed (which is
+// what users read; a `show` of the plan file would print the same at the cost of another
+// process) and the plan file.
+type planned struct {
+	changes bool
+	output  string
+	file    []byte
+}
+
+func (s *session) selectWorkspaceAndPlan(ctx context.Context) (planned, error) {
 	if err := s.selectWorkspace(ctx); err != nil {
-		return false, err
+		return planned{}, err
 	}
-	var changes bool
-	// The plan's own output is what users read; a `show` of the plan file
-	// would print the same at the cost of another terraform process.
-	s.planOutput.Reset()
-	s.tf.SetStdout(&s.planOutput)
-	defer s.tf.SetStdout(nil)
+	var p planned
+	var err error
 	s.r.cacheMu.RLock()
-	err := s.run("plan", func() (err error) {
-		changes, err = s.tf.Plan(ctx, s.planOptions()...)
+	p.output, err = s.run(ctx, "plan", false, func(scratch string) (err error) {
+		if p.changes, err = s.tf.Plan(ctx, s.planOptions(filepath.Join(scratch, planName))...); err != nil {
+			return err
+		}
+		// Terraform has exited, and with it everything in its sandbox.
+		p.file, err = readPlanFile(scratch)
 		return err
 	})
 	s.r.cacheMu.RUnlock()
-	return changes, err
+	return p, err
+}
+
+// readPlanFile reads the plan a terraform process wrote into its scratch dir, where code in its
+// sandbox may have left a symlink or a FIFO instead.
+func readPlanFile(scratch string) ([]byte, error) {
+	r, err := os.OpenRoot(scratch)
+	if err != nil {
+		return nil, fmt.Errorf("read plan file: %w", err)
+	}
+	defer func() { _ = r.Close() }()
+	info, err := r.Lstat(planName)
+	if err != nil {
+		return nil, fmt.Errorf("read plan file: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("read plan file: it is a %s, not a file", info.Mode().Type())
+	}
+	b, err := r.ReadFile(planName)
+	if err != nil {
+		return nil, fmt.Errorf("read plan file: %w", err)
+	}
+	return b, nil
 }
 
 // planText is terraform's plan output without the lines about refreshing
@@ -380,7 +712,7 @@ func (s *session) version(ctx context.Context) (string, error) {
 		return v, nil
 	}
 	var version string
-	if err := s.run("version", func() error {
+	if _, err := s.run(ctx, "version", false, func(string) error {
 		v, _, err := s.tf.Version(ctx, false)
 		if err == nil {
 			version = v.String()
@@ -401,13 +733,13 @@ func (s *session) selectWorkspace(ctx context.Context) error {
 	// Terraform records the selected workspace in .terraform/environment
 	// (absent means default): when it already is the one wanted, no process.
 	current := "default"
-	if raw, err := os.ReadFile(filepath.Join(s.job.Dir, ".terraform", "environment")); err == nil {
+	if raw, err := s.wc.ReadFile(s.path(".terraform/environment")); err == nil {
 		current = strings.TrimSpace(string(raw))
 	}
 	if current == want {
 		return nil
 	}
-	return s.run("workspace", func() error {
+	_, err := s.run(ctx, "workspace", false, func(string) error {
 		all, current, err := s.tf.WorkspaceList(ctx)
 		switch {
 		case err != nil:
@@ -420,13 +752,14 @@ func (s *session) selectWorkspace(ctx context.Context) error {
 			return s.tf.WorkspaceNew(ctx, want)
 		}
 	})
+	return err
 }
 
 // planOptions maps the comment's options onto terraform-exec's, which pass each value as a
 // single argument of its own flag.
-func (s *session) planOptions() []tfexec.PlanOption {
+func (s *session) planOptions(out string) []tfexec.PlanOption {
 	o := s.job.Options
-	opts := []tfexec.PlanOption{tfexec.Out(s.job.PlanFile)}
+	opts := []tfexec.PlanOption{tfexec.Out(out)}
 	for _, addr := range o.Targets {
 		opts = append(opts, tfexec.Target(addr))
 	}
@@ -475,8 +808,15 @@ func countChanges(output string) (add, change, destroy int) {
 }
 
 // projectLabel names dir the way users know it: relative to its working copy ("app/"), or as
-// given when it is not inside one.
-func projectLabel(dir string) string {
+// given when it is not inside one. Without root, the working copy is the nearest dir above with
+// a .git.
+func projectLabel(root, dir string) string {
+	if root != "" {
+		if rel, err := filepath.Rel(root, dir); err == nil && rel != "." {
+			return filepath.ToSlash(rel) + "/"
+		}
+		return "./"
+	}
 	for root := dir; ; {
 		if _, err := os.Stat(filepath.Join(root, ".git")); err == nil {
 			rel, err := filepath.Rel(root, dir)
@@ -499,10 +839,13 @@ type tailError struct{ err error }
 
 const tailLines = 50
 
-func (e tailError) Error() string {
-	lines := strings.Split(strings.TrimSpace(e.err.Error()), "\n")
-	if len(lines) > tailLines {
-		lines = append([]string{"…"}, lines[len(lines)-tailLines:]...)
+func (e tailError) Error() string { return lastLines(e.err.Error(), tailLines) }
+
+// lastLines is the last n lines of s, trimmed, after "…" when there were more.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = append([]string{"…"}, lines[len(lines)-n:]...)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -514,18 +857,23 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func writeTemp(dir string, content []byte) (string, error) {
-	f, err := os.CreateTemp(dir, ".apply-*.tfplan")
+// writeFileAtomic writes content to path through a temporary file beside it, so that path is
+// never a partial plan.
+func writeFileAtomic(path string, content []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".plan-*.tfplan")
 	if err != nil {
-		return "", fmt.Errorf("copy plan file: %w", err)
+		return fmt.Errorf("write plan file: %w", err)
 	}
 	_, err = f.Write(content)
 	if closeErr := f.Close(); err == nil {
 		err = closeErr
 	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
 	if err != nil {
 		_ = os.Remove(f.Name())
-		return "", fmt.Errorf("copy plan file: %w", err)
+		return fmt.Errorf("write plan file: %w", err)
 	}
-	return f.Name(), nil
+	return nil
 }

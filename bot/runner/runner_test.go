@@ -16,23 +16,52 @@ import (
 
 	"github.com/paved-road/paved/bot/command"
 	"github.com/paved-road/paved/bot/runner"
+	"github.com/paved-road/paved/bot/sandbox"
 )
 
-// cli is a terraform or tofu binary under test.
-type cli struct{ name, binary string }
+// cli is a terraform or tofu binary under test, run unconfined (as a job without a working copy
+// root) or in a sandbox.
+type cli struct {
+	name, binary string
+	sandbox      *sandbox.Config
+}
 
 // clis names the binaries under test and the variables that give their paths.
 var clis = []struct{ name, env string }{{"terraform", "PAVED_TEST_TERRAFORM"}, {"tofu", "PAVED_TEST_TOFU"}}
 
-// forEachCLI runs test in parallel with terraform and with tofu.
+// forEachCLI runs test in parallel with terraform and with tofu, each unconfined and sandboxed.
 func forEachCLI(t *testing.T, test func(t *testing.T, c cli)) {
 	t.Parallel()
 	for _, c := range clis {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			test(t, cli{name: c.name, binary: binaryFrom(t, c.env)})
+			binary := binaryFrom(t, c.env)
+			t.Run("unconfined", func(t *testing.T) {
+				t.Parallel()
+				test(t, cli{name: c.name, binary: binary})
+			})
+			t.Run("sandboxed", func(t *testing.T) {
+				t.Parallel()
+				test(t, cli{name: c.name, binary: binary, sandbox: sandboxConfig(t)})
+			})
 		})
 	}
+}
+
+var findSandbox = sync.OnceValues(sandbox.Find)
+
+// sandboxConfig is what sandbox.Find gives; without bwrap the test is skipped, unless TF_ACC asks
+// for every test to run.
+func sandboxConfig(t *testing.T) *sandbox.Config {
+	t.Helper()
+	c, err := findSandbox()
+	if err != nil {
+		if os.Getenv("TF_ACC") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	return c
 }
 
 func binaryFrom(t *testing.T, env string) string {
@@ -71,6 +100,7 @@ output "greeting" {
 // project is a project directory "app/" inside a working copy, with a runner and a job for it.
 type project struct {
 	t      *testing.T
+	root   string
 	dir    string
 	runner *runner.Runner
 	job    runner.Job
@@ -78,16 +108,32 @@ type project struct {
 
 func newProject(t *testing.T, c cli, files map[string]string) *project {
 	t.Helper()
-	root := t.TempDir()
-	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
+	return newProjectIn(t, c, t.TempDir(), files)
+}
+
+// newProjectIn makes the project in the working copy root, with a .git, a plugin cache and the
+// plan file outside it, and for a sandboxed cli the root in the job.
+func newProjectIn(t *testing.T, c cli, root string, files map[string]string) *project {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(root, ".git"), 0o755); err != nil {
 		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, ".git", "config"), []byte("[core]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A job without a root is how it runs unconfined from a workflow that names none.
+	var jobRoot string
+	if c.sandbox != nil {
+		jobRoot = root
 	}
 	p := &project{
 		t:      t,
+		root:   root,
 		dir:    filepath.Join(root, "app"),
-		runner: &runner.Runner{PluginCache: filepath.Join(t.TempDir(), "plugins")},
+		runner: &runner.Runner{PluginCache: filepath.Join(t.TempDir(), "plugins"), Sandbox: c.sandbox},
 	}
 	p.job = runner.Job{
+		Root:        jobRoot,
 		Dir:         p.dir,
 		Workspace:   "default",
 		Tool:        c.name,
@@ -414,7 +460,11 @@ func TestEnvironment(t *testing.T) {
 	// A missing CLI configuration would make tofu print a warning where terraform-exec expects JSON.
 	t.Setenv("TF_CLI_CONFIG_FILE", filepath.Join(t.TempDir(), "missing.tfrc"))
 	for _, c := range clis {
-		t.Run(c.name, func(t *testing.T) { testEnvironment(t, cli{name: c.name, binary: binaryFrom(t, c.env)}) })
+		t.Run(c.name, func(t *testing.T) {
+			binary := binaryFrom(t, c.env)
+			t.Run("unconfined", func(t *testing.T) { testEnvironment(t, cli{name: c.name, binary: binary}) })
+			t.Run("sandboxed", func(t *testing.T) { testEnvironment(t, cli{name: c.name, binary: binary, sandbox: sandboxConfig(t)}) })
+		})
 	}
 }
 
@@ -446,6 +496,11 @@ resource "terraform_data" "env" {
 	for _, secret := range []string{"webhook-secret-value", "ghp_token_value"} {
 		if strings.Contains(env, secret) {
 			t.Errorf("terraform's environment contains the bot's secret %q", secret)
+		}
+	}
+	if c.sandbox != nil {
+		if !strings.Contains(env, "HOME=/tmp\n") || strings.Contains(env, sandbox.SpecEnv) {
+			t.Errorf("sandboxed terraform's environment has the bot's HOME or the sandbox spec:\n%s", env)
 		}
 	}
 	if _, err := os.Stat(p.runner.PluginCache); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -60,7 +61,76 @@ func Checkout(ctx context.Context, g Git, dir, ref, wantSHA string) (string, err
 	if _, err := g.run(ctx, dir, "clean", "--quiet", "-ffdx", "-e", ".terraform/", "-e", ".terraform.lock.hcl"); err != nil {
 		return "", fmt.Errorf("clean working copy: %w", err)
 	}
+	if err := refuseTrackedTerraformDirs(ctx, g, dir, sha); err != nil {
+		return "", err
+	}
 	return sha, nil
+}
+
+// TrackedTerraformError reports a commit that tracks a .terraform path.
+// The bot keeps what init downloads in .terraform/ and writes into it; a
+// tracked one, a symlink above all, would make it write wherever the
+// commit points.
+type TrackedTerraformError struct {
+	Commit, Path string
+}
+
+func (e *TrackedTerraformError) Error() string {
+	return fmt.Sprintf("commit %.7s tracks %s: .terraform/ is where Terraform keeps what init downloads, and paved refuses commits that track it; "+
+		"remove it from the repository (git rm -r --cached) and add .terraform/ to .gitignore", e.Commit, e.Path)
+}
+
+func refuseTrackedTerraformDirs(ctx context.Context, g Git, dir, sha string) error {
+	out, err := g.run(ctx, dir, "ls-files", "-z")
+	if err != nil {
+		return fmt.Errorf("list tracked files: %w", err)
+	}
+	for _, name := range strings.Split(out, "\x00") {
+		if slices.Contains(strings.Split(name, "/"), ".terraform") {
+			// Remove it, so that nothing the bot runs later meets it.
+			_, _ = g.run(ctx, dir, "rm", "-r", "-q", "--cached", "--", name)
+			_ = os.RemoveAll(filepath.Join(dir, filepath.FromSlash(name)))
+			return &TrackedTerraformError{Commit: sha, Path: name}
+		}
+	}
+	return nil
+}
+
+// branchRef is a base branch, as ReadAt takes it.
+var branchRef = regexp.MustCompile(`^refs/heads/[^\s:*?\[\\^~]+$`)
+
+// ReadAt fetches the commit branch (refs/heads/NAME) points at into the
+// working copy in dir, without checking it out, and returns its sha and
+// the name and content of the first of names that exists in it (none when
+// no name does). The bot reads the base branch's paved.yaml this way.
+func ReadAt(ctx context.Context, g Git, dir, branch string, names ...string) (sha, name string, data []byte, err error) {
+	if !branchRef.MatchString(branch) || strings.Contains(branch, "..") {
+		return "", "", nil, fmt.Errorf("read %q: not a branch", branch)
+	}
+	if err := ensureRepo(ctx, g, dir); err != nil {
+		return "", "", nil, err
+	}
+	if _, err := g.run(ctx, dir, "fetch", "--quiet", "--depth=1", "--no-tags", "--", g.CloneURL, branch); err != nil {
+		return "", "", nil, fmt.Errorf("fetch %s: %w", branch, err)
+	}
+	out, err := g.run(ctx, dir, "rev-parse", "--verify", "FETCH_HEAD^{commit}")
+	if err != nil {
+		return "", "", nil, fmt.Errorf("resolve %s: %w", branch, err)
+	}
+	sha = strings.TrimSpace(out)
+	for _, n := range names {
+		// cat-file reads the blob as committed; a symlink is its target's name, never followed.
+		kind, err := g.run(ctx, dir, "cat-file", "-t", sha+":"+n)
+		if err != nil || strings.TrimSpace(kind) != "blob" {
+			continue
+		}
+		content, err := g.run(ctx, dir, "cat-file", "blob", sha+":"+n)
+		if err != nil {
+			return "", "", nil, fmt.Errorf("read %s at %.7s: %w", n, sha, err)
+		}
+		return sha, n, []byte(content), nil
+	}
+	return sha, "", nil, nil
 }
 
 // ensureRepo creates dir and an empty repository in it unless one is already there.

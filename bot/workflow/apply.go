@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -24,11 +25,13 @@ import (
 var Tagger = githubapi.Tagger{Name: "paved-bot", Email: "paved-bot@users.noreply.github.com"}
 
 // apply answers `paved apply`: it applies the saved plans, each exactly as
-// planned, when the pull request still is where it was planned and its
-// requirements hold, then tags the applied commits.
-func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, cmd *command.Command, user string) {
+// planned, when the pull request still is where it was planned and the
+// gates the server's policy and the base branch set hold, then tags the
+// applied commits.
+func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job) {
+	cmd, user := j.Command, j.User
 	started := time.Now()
-	reply := func(msg string) { b.comment(ctx, log, p, "**paved apply:** "+msg) }
+	reply := func(msg string) { b.comment(log, p, "**paved apply:** "+msg) }
 	plans, err := b.plansFor(p, cmd.Project, cmd.Dir, cmd.Workspace)
 	if err != nil {
 		reply(err.Error())
@@ -38,65 +41,62 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, cmd *command.
 		reply("nothing to apply: this pull request has no pending plan" + selection(cmd) + ". Comment `paved plan` first.")
 		return
 	}
-	keys := make([]locks.Key, len(plans))
-	for i, sp := range plans {
-		keys[i] = locks.Key{Repo: p.repo, Dir: sp.Dir, Workspace: sp.Workspace}
-	}
-	release, err := b.claim(keys, fmt.Sprintf("an apply by @%s started at %s is running", user, time.Now().UTC().Format(time.RFC3339)))
-	if err != nil {
-		reply("refused: " + err.Error() + ". Wait for it to finish.")
-		return
-	}
-	defer release()
-
 	pr, ok := b.openPull(ctx, log, p, "**paved apply:** ")
 	if !ok {
 		return
 	}
+	// end answers an apply that stops before it starts, status included.
+	end := func(state, msg string) {
+		reply(msg)
+		b.status(log, p, pr.HeadSHA, applyStatus, state, firstLine(msg))
+	}
 	// Applying changes infrastructure: only people who could push to the
 	// repository may do it, whoever else can comment.
-	perm, err := p.gh.Permission(ctx, p.repo, user)
-	if err != nil {
-		reply(err.Error())
+	ok, perm, err := b.canWrite(ctx, p, user)
+	switch {
+	case err != nil:
+		end("error", err.Error())
 		return
-	}
-	if perm != "admin" && perm != "write" {
-		reply(fmt.Sprintf("refused: @%s has %s access to %s; applying needs write access.", user, perm, p.repo))
+	case !ok:
+		end("failure", fmt.Sprintf("refused: %s has %s access to %s; applying needs write access.", login(user), perm, p.repo))
 		return
 	}
 	if moved := headMoved(plans, pr.HeadSHA); moved != "" {
-		reply(moved)
+		end("failure", moved)
 		return
 	}
-	approvers, err := p.gh.Approvers(ctx, p.repo, p.number, pr.Author)
+	approvers, err := p.gh.Approvers(ctx, p.repo, p.number, pr.Author, pr.HeadSHA)
 	if err != nil {
-		reply(err.Error())
+		end("error", err.Error())
 		return
 	}
-
 	token, err := p.gh.Token(ctx)
 	if err != nil {
-		reply(err.Error())
+		end("error", err.Error())
 		return
 	}
 
-	defer b.lockPR(p)()
 	pending := make(chan struct{})
 	go func() {
 		defer close(pending)
-		b.status(ctx, log, p, pr.HeadSHA, applyStatus, "pending", fmt.Sprintf("applying %d project(s)", len(plans)))
+		b.status(log, p, pr.HeadSHA, applyStatus, "pending", fmt.Sprintf("applying %d project(s)", len(plans)))
 	}()
+	a := &applied{pr: pr, approvers: approvers, user: user, token: token, b: b, p: p}
 	results := make([]render.Result, len(plans))
 	runnable := make([]int, 0, len(plans))
+	j.Applies = make([]applyProgress, len(plans))
 	for i, sp := range plans {
 		results[i] = render.Result{Project: sp.Project, Dir: sp.Dir, Workspace: sp.Workspace, Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy}
-		if why := b.refusal(p, sp, pr, approvers, user); why != "" {
+		j.Applies[i] = applyProgress{Plan: sp, Step: applyWaiting, Author: pr.Author, Approvers: approvers, AppliedBy: user}
+		if why := a.refusal(ctx, sp); why != "" {
 			results[i].Status, results[i].Message = render.Refused, why
+			j.Applies[i].Step = applyRefused
 			continue
 		}
 		runnable = append(runnable, i)
 	}
-	tfTime := b.applyAll(ctx, log, p, plans, runnable, results, applied{pr: pr, approvers: approvers, user: user, token: token})
+	b.save(log, j)
+	tfTime := b.applyAll(ctx, log, p, j, runnable, results, a)
 
 	var labels []string
 	for _, r := range results {
@@ -105,18 +105,31 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, cmd *command.
 		}
 	}
 	if len(labels) > 0 {
-		if err := p.gh.AddLabels(ctx, p.repo, p.number, labels); err != nil {
+		lctx, cancel := replyContext()
+		if err := p.gh.AddLabels(lctx, p.repo, p.number, labels); err != nil {
 			log.Warn("labels failed", "err", err)
 		}
+		cancel()
 	}
-	footer := timing(time.Since(started), tfTime, len(runnable))
-	for _, body := range render.Comments(fmt.Sprintf("### paved apply at %.7s", pr.HeadSHA), results, footer) {
-		b.comment(ctx, log, p, body)
+	footer := planners(plans, user) + "\n\n" + timing(time.Since(started), tfTime, len(runnable))
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		footer = fmt.Sprintf("The command ran out of time (--timeout %s): an apply stopped then may have changed part of its state; "+
+			"its lock stays with this pull request. Comment `paved plan` to see what is left.\n\n%s", b.Timeout, footer)
 	}
-	state, desc := outcome(results)
+	state, desc := outcome(results, ctx.Err())
+	b.reply(log, p, render.Comments(fmt.Sprintf("### paved apply at %.7s", pr.HeadSHA), results, footer), state, desc)
 	<-pending
-	b.status(ctx, log, p, pr.HeadSHA, applyStatus, state, desc)
+	b.status(log, p, pr.HeadSHA, applyStatus, state, desc)
 	log.Info("apply finished", "projects", len(plans), "seconds", time.Since(started).Seconds(), "terraform_seconds", tfTime.Seconds(), "state", state)
+}
+
+// planners says who planned and who applies, which the tag records too.
+func planners(plans []savedPlan, user string) string {
+	var by []string
+	for _, sp := range plans {
+		by = append(by, fmt.Sprintf("`%s` by %s at %.7s", sp.Project, login(sp.PlannedBy), sp.Commit))
+	}
+	return "Planned: " + strings.Join(by, ", ") + ". Applied by " + login(user) + "."
 }
 
 func selection(cmd *command.Command) string {
@@ -145,29 +158,66 @@ func headMoved(plans []savedPlan, head string) string {
 	return ""
 }
 
-// refusal says why a plan may not be applied now, or "".
-func (b *Bot) refusal(p pull, sp savedPlan, pr githubapi.PullRequest, approvers []string, user string) string {
-	if len(sp.AllowedAppliers) > 0 && !slices.ContainsFunc(sp.AllowedAppliers, func(a string) bool { return strings.EqualFold(a, user) }) {
-		return fmt.Sprintf("@%s may not apply this project; allowed: %s", user, strings.Join(sp.AllowedAppliers, ", "))
+// applied is what every project of one apply shares, with what GitHub
+// answered for it, asked once per apply.
+type applied struct {
+	b         *Bot
+	p         pull
+	pr        githubapi.PullRequest
+	approvers []string
+	user      string
+	token     string
+
+	undiverged *string         // why not, "" when it is; nil until asked
+	writers    map[string]bool // planners, by login
+	members    map[string]bool // teams of the applier, by team
+}
+
+// refusal says why a plan may not be applied now, or "". The gates are the
+// server's rule for the repository, with what the base branch's paved.yaml
+// may set, never the pull request's own.
+func (a *applied) refusal(ctx context.Context, sp savedPlan) string {
+	if sp.BaseError != "" {
+		return "the base branch's config could not be read when this was planned, so what gates this apply is unknown: " + sp.BaseError
 	}
-	for _, req := range sp.ApplyRequirements {
+	rule := a.b.rule(a.p)
+	gates := rule.Effective(sp.Base)
+	if why := a.mayApply(ctx, gates); why != "" {
+		return why
+	}
+	for _, req := range gates.Requirements {
 		switch req {
 		case repocfg.Approved:
-			if len(approvers) == 0 {
-				return "needs an approving review from someone other than the author (apply_requirements: approved)"
+			if len(a.approvers) == 0 {
+				return fmt.Sprintf("needs an approving review of the head commit %.7s from someone other than the author (apply_requirements: approved)", a.pr.HeadSHA)
 			}
 		case repocfg.Mergeable:
-			if pr.Mergeable == nil {
+			if a.pr.Mergeable == nil {
 				return "GitHub has not computed whether the pull request is mergeable yet; try again in a moment (apply_requirements: mergeable)"
 			}
-			if !*pr.Mergeable {
+			if !*a.pr.Mergeable {
 				return "the pull request is not mergeable: it has conflicts or failing required checks (apply_requirements: mergeable)"
+			}
+		case repocfg.Undiverged:
+			if why := a.diverged(ctx); why != "" {
+				return why
 			}
 		}
 	}
-	held, got, err := b.Locks.TryLock(locks.Lock{
-		Key:     locks.Key{Repo: p.repo, Dir: sp.Dir, Workspace: sp.Workspace},
-		Project: sp.Project, PR: p.number, PRURL: p.url, User: user, Time: time.Now().UTC(),
+	// A plan is applied as whoever made it wanted: they need the access
+	// the applier needs.
+	if !strings.EqualFold(sp.PlannedBy, a.user) {
+		ok, err := a.writer(ctx, sp.PlannedBy)
+		switch {
+		case err != nil:
+			return err.Error()
+		case !ok:
+			return fmt.Sprintf("this plan was made by %s, who has no write access to %s; plan it again before applying", login(sp.PlannedBy), a.p.repo)
+		}
+	}
+	held, got, err := a.b.Store.TryLock(locks.Lock{
+		Key:     locks.Key{Repo: a.p.repo, Dir: sp.Dir, Workspace: sp.Workspace},
+		Project: sp.Project, PR: a.p.number, PRURL: a.p.url, User: a.user, Time: time.Now().UTC(),
 	})
 	switch {
 	case err != nil:
@@ -178,70 +228,247 @@ func (b *Bot) refusal(p pull, sp savedPlan, pr githubapi.PullRequest, approvers 
 	return ""
 }
 
-// applied is what every project of one apply shares.
-type applied struct {
-	pr        githubapi.PullRequest
-	approvers []string
-	user      string
-	token     string
+// mayApply checks allowed_appliers and allowed_teams: with neither, write
+// access (already checked) is enough.
+func (a *applied) mayApply(ctx context.Context, g repocfg.Gates) string {
+	if len(g.Appliers) == 0 && len(g.Teams) == 0 {
+		return ""
+	}
+	if slices.ContainsFunc(g.Appliers, func(s string) bool { return strings.EqualFold(s, a.user) }) {
+		return ""
+	}
+	for _, team := range g.Teams {
+		ok, err := a.member(ctx, team)
+		if err != nil {
+			return err.Error()
+		}
+		if ok {
+			return ""
+		}
+	}
+	var who []string
+	if len(g.Appliers) > 0 {
+		who = append(who, "allowed_appliers: "+strings.Join(g.Appliers, ", "))
+	}
+	if len(g.Teams) > 0 {
+		who = append(who, "allowed_teams: "+strings.Join(g.Teams, ", "))
+	}
+	return fmt.Sprintf("%s may not apply this project (%s)", login(a.user), strings.Join(who, "; "))
 }
 
-func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, plans []savedPlan, runnable []int, results []render.Result, a applied) time.Duration {
+func (a *applied) member(ctx context.Context, team string) (bool, error) {
+	if ok, asked := a.members[team]; asked {
+		return ok, nil
+	}
+	org, slug, qualified := strings.Cut(team, "/")
+	if !qualified {
+		org, slug = a.p.owner(), team
+	}
+	ok, err := a.p.gh.TeamMember(ctx, org, slug, a.user)
+	if err != nil {
+		return false, err
+	}
+	if a.members == nil {
+		a.members = map[string]bool{}
+	}
+	a.members[team] = ok
+	return ok, nil
+}
+
+func (a *applied) writer(ctx context.Context, user string) (bool, error) {
+	key := strings.ToLower(user)
+	if ok, asked := a.writers[key]; asked {
+		return ok, nil
+	}
+	ok, _, err := a.b.canWrite(ctx, a.p, user)
+	if err != nil {
+		return false, err
+	}
+	if a.writers == nil {
+		a.writers = map[string]bool{}
+	}
+	a.writers[key] = ok
+	return ok, nil
+}
+
+// diverged says why the head does not contain the base branch's latest
+// commit, or "" when it does.
+func (a *applied) diverged(ctx context.Context) string {
+	if a.undiverged != nil {
+		return *a.undiverged
+	}
+	why := ""
+	cmp, err := a.p.gh.Compare(ctx, a.p.repo, a.pr.BaseRef, a.pr.HeadSHA)
+	switch {
+	case err != nil:
+		why = err.Error()
+	case cmp.Status != "ahead" && cmp.Status != "identical":
+		why = fmt.Sprintf("the pull request is %d commit(s) behind %s; merge or rebase %s into it and plan again (apply_requirements: undiverged)",
+			cmp.BehindBy, a.pr.BaseRef, a.pr.BaseRef)
+	}
+	a.undiverged = &why
+	return why
+}
+
+func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, j *job, runnable []int, results []render.Result, a *applied) time.Duration {
 	times := make([]time.Duration, len(runnable))
 	dirs := make([]string, len(runnable))
 	for k, i := range runnable {
-		dirs[k] = plans[i].Dir
+		dirs[k] = j.Applies[i].Plan.Dir
+	}
+	// Progress is saved from several goroutines; one at a time.
+	var mu sync.Mutex
+	step := func(i int, s, tag string) {
+		mu.Lock()
+		defer mu.Unlock()
+		j.Applies[i].Step = s
+		if tag != "" {
+			j.Applies[i].Tag = tag
+		}
+		b.save(log, j)
 	}
 	// Deploy tags are recorded while the next project applies.
 	var tagging sync.WaitGroup
 	b.eachByDir(dirs, func(k int) {
 		i := runnable[k]
-		results[i], times[k] = b.applyOne(ctx, log, p, plans[i], a)
-		if results[i].Status == render.Applied {
-			tagging.Go(func() { results[i].Message = b.tag(ctx, log, p, plans[i], a) })
+		step(i, applyRunning, "")
+		results[i], times[k] = b.applyOne(ctx, log, p, j.Applies[i].Plan, a.token)
+		if results[i].Status != render.Applied {
+			step(i, applyFailed, "")
+			return
 		}
+		step(i, applyApplied, "")
+		tagging.Go(func() {
+			tag, note := b.tag(log, p, j.Applies[i])
+			results[i].Message = note
+			if tag != "" {
+				step(i, applyTagged, tag)
+			}
+		})
 	})
 	tagging.Wait()
 	return sum(times)
 }
 
-func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPlan, a applied) (render.Result, time.Duration) {
+func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPlan, token string) (render.Result, time.Duration) {
 	res := render.Result{Project: sp.Project, Dir: sp.Dir, Workspace: sp.Workspace, Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy}
 	out, err := b.Runner.Apply(ctx, runner.Job{
-		Dir: filepath.Join(sp.Root, filepath.FromSlash(sp.Dir)), Workspace: sp.Workspace,
+		Root: sp.Root, Dir: filepath.Join(sp.Root, filepath.FromSlash(sp.Dir)), Workspace: sp.Workspace,
 		Tool: sp.Tool, ToolVersion: sp.ToolVersion, Binary: sp.Binary, PlanFile: sp.PlanFile,
 	}, sp.PlanSHA256)
+	// A plan applied, or whose apply failed, is stale either way.
+	b.dropPlan(p, sp.Project, sp.Workspace)
 	if err != nil {
-		log.Warn("apply failed", "project", sp.Project, "err", err)
-		res.Output = render.Mask(err.Error(), a.token)
-		res.Status, res.Message = render.Failed, firstError("terraform apply failed", res.Output)
-		// A failed apply may have changed state: the plan is stale either way.
-		b.dropPlan(p, sp.Project, sp.Workspace)
+		log.Warn("apply failed", "project", sp.Project, "err", b.mask(err.Error(), token))
+		res.Output = b.mask(joinOutput(out.Output, err), token)
+		res.Status, res.Message = render.Failed, failure("terraform apply failed", res.Output, err, b.Timeout)
 		return res, out.TerraformTime
 	}
-	b.dropPlan(p, sp.Project, sp.Workspace)
-	res.Status, res.Output = render.Applied, render.Mask(out.Output, a.token)
+	res.Status, res.Output = render.Applied, b.mask(out.Output, token)
 	return res, out.TerraformTime
 }
 
-// tag records an applied plan as an annotated tag on the commit it was made
-// from and returns the summary note for it.
-func (b *Bot) tag(ctx context.Context, log *slog.Logger, p pull, sp savedPlan, a applied) string {
+// tag records an applied plan as a signed annotated tag on the commit it
+// was made from, and returns the tag and the summary note for it.
+func (b *Bot) tag(log *slog.Logger, p pull, ap applyProgress) (tag, note string) {
+	sp := ap.Plan
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	rec := history.Record{
 		Project: sp.Project, Workspace: sp.Workspace, Dir: sp.Dir, Commit: sp.Commit,
-		PR: p.number, PRURL: p.url, Author: a.pr.Author, Approvers: a.approvers, AppliedBy: a.user,
+		PR: p.number, PRURL: p.url, Author: ap.Author, Approvers: ap.Approvers, AppliedBy: ap.AppliedBy, PlannedBy: sp.PlannedBy,
 		Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy, PlanSHA256: sp.PlanSHA256,
 		Tool: sp.Tool, ToolVersion: sp.ToolVersion, Time: now,
 	}
-	tag := history.TagName(sp.Project, sp.Workspace, now)
+	tag = history.TagName(sp.Project, sp.Workspace, now)
 	by := Tagger
 	by.Time = now
-	if _, err := p.gh.CreateTag(ctx, p.repo, tag, rec.Message(), sp.Commit, by); err != nil {
+	ctx, cancel := replyContext()
+	defer cancel()
+	if _, err := p.gh.CreateTag(ctx, p.repo, tag, rec.Message(tag, b.TagKey), sp.Commit, by); err != nil {
 		log.Error("deploy tag failed", "project", sp.Project, "err", err)
-		return "but the deploy tag could not be created: " + err.Error()
+		return "", "but the deploy tag could not be created: " + err.Error()
 	}
-	return "tagged `" + tag + "`"
+	return tag, "tagged `" + tag + "`"
+}
+
+// reportInterruptedApply answers an apply the bot was running when it
+// stopped. It never applies again: Terraform may have changed part of the
+// state, and only a new plan shows what is left. Projects that finished
+// are tagged if they were not yet; the pull request keeps its locks.
+func (b *Bot) reportInterruptedApply(log *slog.Logger, p pull, j *job) {
+	var rows []string
+	var interrupted []string
+	for i := range j.Applies {
+		ap := &j.Applies[i]
+		sp := ap.Plan
+		what := ""
+		switch ap.Step {
+		case applyTagged:
+			what = "applied and tagged `" + ap.Tag + "`"
+		case applyApplied:
+			if tag := b.existingTag(log, p, sp); tag != "" {
+				ap.Step, ap.Tag = applyTagged, tag
+				what = "applied and tagged `" + tag + "`"
+			} else if tag, note := b.tag(log, p, *ap); tag != "" {
+				ap.Step, ap.Tag = applyTagged, tag
+				what = "applied; " + note + " after the restart"
+			} else {
+				what = "applied, " + note
+			}
+		case applyRunning:
+			interrupted = append(interrupted, sp.Project)
+			b.dropPlan(p, sp.Project, sp.Workspace)
+			what = fmt.Sprintf("**interrupted while applying**: its state may be partly changed. The lock stays with this pull request; "+
+				"comment `paved plan -p %s` to see what is left, then apply that plan", sp.Project)
+		case applyWaiting:
+			what = fmt.Sprintf("not started: nothing changed and its plan is kept; comment `paved apply -p %s` to apply it", sp.Project)
+		case applyFailed:
+			what = fmt.Sprintf("failed before the restart; its plan is discarded: comment `paved plan -p %s`", sp.Project)
+		case applyRefused:
+			what = "refused (its gates did not hold); nothing changed"
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |", sp.Project, sp.Dir, sp.Workspace, what))
+	}
+	msg := "**paved apply:** interrupted: paved-bot stopped while this apply ran. It does not run an interrupted apply again by itself.\n\n"
+	if len(rows) == 0 {
+		msg += "It stopped before applying any project: nothing changed and the plans are kept. Comment `paved apply` again."
+	} else {
+		msg += "| Project | Dir | Workspace | What happened |\n| --- | --- | --- | --- |\n" + strings.Join(rows, "\n")
+	}
+	b.comment(log, p, msg)
+	desc := "interrupted: paved-bot stopped while applying; nothing was changed"
+	if len(interrupted) > 0 {
+		desc = "interrupted while applying " + strings.Join(interrupted, ", ") + "; state may be partial"
+	}
+	b.endPending(log, p, j, &statusRef{State: "error", Description: desc})
+}
+
+// existingTag finds the deploy tag of an applied plan that the bot may
+// have created just before it stopped, so that a restart does not tag the
+// same apply twice; "" when there is none or the tags cannot be read.
+func (b *Bot) existingTag(log *slog.Logger, p pull, sp savedPlan) string {
+	ctx, cancel := replyContext()
+	defer cancel()
+	git, err := b.git(ctx, p)
+	if err != nil {
+		log.Warn("cannot read deploy tags", "err", err)
+		return ""
+	}
+	mirror, err := b.deployTags(ctx, p, git)
+	var records []history.Record
+	if err == nil {
+		records, err = history.Read(ctx, mirror, sp.Project, 0, b.TagKey)
+	}
+	if err != nil {
+		log.Warn("cannot read deploy tags", "err", err)
+		return ""
+	}
+	for _, r := range records {
+		if r.Verified && r.Workspace == sp.Workspace && r.PlanSHA256 == sp.PlanSHA256 && r.Commit == sp.Commit {
+			return r.Tag
+		}
+	}
+	return ""
 }
 
 func mkdirFor(file string) error {

@@ -1,8 +1,9 @@
 // Package workflow is what the bot does on a pull request: webhook events
-// become commands (autoplan on push, `paved …` comments), commands select
+// become jobs (autoplan on push, `paved …` comments), recorded before they
+// are acknowledged and run one at a time per pull request; commands select
 // projects from the repository's config, and projects are planned, locked,
-// applied and tagged. HTTP, GitHub, git and Terraform sit behind the
-// packages this one calls.
+// applied and tagged under the server's policy. HTTP, GitHub, git and
+// Terraform sit behind the packages this one calls.
 package workflow
 
 import (
@@ -11,17 +12,18 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/google/go-github/v60/github"
-
-	"github.com/paved-road/paved/bot/command"
 	"github.com/paved-road/paved/bot/githubapi"
 	"github.com/paved-road/paved/bot/locks"
+	"github.com/paved-road/paved/bot/policy"
+	"github.com/paved-road/paved/bot/render"
 	"github.com/paved-road/paved/bot/runner"
+	"github.com/paved-road/paved/bot/store"
 	"github.com/paved-road/paved/bot/workdir"
 )
 
@@ -30,34 +32,57 @@ type GitHub interface {
 	Token(ctx context.Context) (string, error)
 	PullRequest(ctx context.Context, repo string, n int) (githubapi.PullRequest, error)
 	ChangedFiles(ctx context.Context, repo string, n int) ([]string, error)
-	Approvers(ctx context.Context, repo string, n int, author string) ([]string, error)
+	Approvers(ctx context.Context, repo string, n int, author, headSHA string) ([]string, error)
 	Permission(ctx context.Context, repo, user string) (string, error)
+	TeamMember(ctx context.Context, org, team, user string) (bool, error)
+	Compare(ctx context.Context, repo, base, head string) (githubapi.Comparison, error)
 	Comment(ctx context.Context, repo string, n int, body string) error
+	Comments(ctx context.Context, repo string, n int) ([]string, error)
 	React(ctx context.Context, repo string, commentID int64, reaction string) error
 	Status(ctx context.Context, repo, sha, statusContext, state, description, targetURL string) error
 	CreateTag(ctx context.Context, repo, tag, message, commit string, by githubapi.Tagger) (string, error)
 	AddLabels(ctx context.Context, repo string, n int, labels []string) error
 }
 
-// Bot runs commands. Its zero value is not usable; fill every field.
+// Store is what the bot keeps across restarts: locks, the deliveries it
+// has acted on, and the commands accepted and not yet finished.
+type Store interface {
+	TryLock(l locks.Lock) (locks.Lock, bool, error)
+	Unlock(repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error)
+	Accept(keys []string, now time.Time, record []byte) (id string, first bool, err error)
+	SaveCommand(id string, record []byte) error
+	FinishCommand(id string) error
+	Commands() ([]store.Command, error)
+}
+
+// Bot runs commands. Its zero value is not usable; fill every field but
+// Policy, which may be nil.
 type Bot struct {
 	// GitHub returns the API client for a webhook's installation.
 	GitHub      func(installation int64) GitHub
-	Locks       locks.Store
+	Store       Store
 	Runner      *runner.Runner
 	Tools       runner.Tools
 	DataDir     string
 	Parallelism int
-	// Timeout bounds one command, from checkout to the last comment.
+	// Timeout bounds one command, from checkout to its reply.
 	Timeout time.Duration
 	// AllowForks lets pull requests from forks be planned and applied: their
 	// code would run with the bot's credentials, so it is off by default.
 	AllowForks bool
-	Log        *slog.Logger
+	// Host is the GitHub host ("github.com"), which policy globs start with.
+	Host   string
+	Policy *policy.Policy
+	// TagKey signs and verifies deploy tags.
+	TagKey []byte
+	// Secrets are values no reply may show in any encoding: the bot's own
+	// credentials and those it gives Terraform.
+	Secrets []string
+	Log     *slog.Logger
 
-	mu   sync.Mutex
-	prs  map[string]*sync.Mutex // one working copy per pull request
-	busy map[string]string      // project lock key → what is applying it
+	mu      sync.Mutex
+	queues  map[string]*prQueue // by pull request
+	mirrors sync.Mutex          // one deploy-tag mirror sync at a time
 }
 
 // pull is one pull request a command works on.
@@ -68,54 +93,23 @@ type pull struct {
 	cloneURL     string
 	installation int64
 	gh           GitHub
+	job          *job
 }
 
 func (p pull) String() string { return p.repo + "#" + strconv.Itoa(p.number) }
+
+func (p pull) owner() string {
+	owner, _, _ := strings.Cut(p.repo, "/")
+	return owner
+}
 
 // dir is where the bot keeps a pull request's working copy and plans.
 func (b *Bot) dir(p pull, parts ...string) string {
 	return filepath.Join(append([]string{b.DataDir, "work", filepath.FromSlash(p.repo), strconv.Itoa(p.number)}, parts...)...)
 }
 
-// lockPR serializes everything that touches a pull request's working copy.
-func (b *Bot) lockPR(p pull) func() {
-	b.mu.Lock()
-	if b.prs == nil {
-		b.prs = map[string]*sync.Mutex{}
-	}
-	m, ok := b.prs[p.String()]
-	if !ok {
-		m = &sync.Mutex{}
-		b.prs[p.String()] = m
-	}
-	b.mu.Unlock()
-	m.Lock()
-	return m.Unlock
-}
-
-// claim marks projects as being applied; it fails, naming the holder,
-// when one of them already is.
-func (b *Bot) claim(keys []locks.Key, by string) (release func(), err error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.busy == nil {
-		b.busy = map[string]string{}
-	}
-	for _, k := range keys {
-		if holder, ok := b.busy[k.String()]; ok {
-			return nil, fmt.Errorf("%s %s (workspace %s) is busy: %s", k.Repo, k.Dir, k.Workspace, holder)
-		}
-	}
-	for _, k := range keys {
-		b.busy[k.String()] = by
-	}
-	return func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for _, k := range keys {
-			delete(b.busy, k.String())
-		}
-	}, nil
+func (b *Bot) rule(p pull) policy.Rule {
+	return b.Policy.For(b.Host + "/" + p.repo)
 }
 
 func (b *Bot) context() (context.Context, context.CancelFunc) {
@@ -125,81 +119,17 @@ func (b *Bot) context() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
 
-// PullRequest handles pull_request events: autoplan on new commits,
-// releasing locks and the working copy when the pull request closes.
-func (b *Bot) PullRequest(e *github.PullRequestEvent) {
-	ctx, cancel := b.context()
-	defer cancel()
-	p := b.pull(e.GetRepo(), e.GetNumber(), e.GetPullRequest().GetHTMLURL(), e.GetInstallation().GetID())
-	log := b.Log.With("pr", p.String(), "action", e.GetAction())
-	switch e.GetAction() {
-	case "opened", "reopened", "synchronize", "ready_for_review":
-		if e.GetPullRequest().GetDraft() {
-			return
-		}
-		if !b.AllowForks && githubapi.IsFork(e.GetPullRequest()) {
-			if e.GetAction() != "synchronize" {
-				b.comment(ctx, log, p, forkRefusal)
-			}
-			return
-		}
-		head := e.GetPullRequest().GetHead().GetSHA()
-		b.autoplan(ctx, log, p, head, e.GetSender().GetLogin())
-	case "closed":
-		b.closed(ctx, log, p, e.GetPullRequest().GetMerged())
-	}
+// replyTimeout bounds one reply or status. Replies do not share the
+// command's context: a command that ran out of time still says so.
+const replyTimeout = time.Minute
+
+func replyContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), replyTimeout)
 }
 
-// IssueComment handles `paved …` comments on pull requests.
-func (b *Bot) IssueComment(e *github.IssueCommentEvent) {
-	if e.GetAction() != "created" || !e.GetIssue().IsPullRequest() {
-		return
-	}
-	// Never answer bots, including ourselves.
-	if e.GetComment().GetUser().GetType() == "Bot" {
-		return
-	}
-	cmd, err := command.Parse(e.GetComment().GetBody())
-	if cmd == nil && err == nil {
-		return
-	}
-	ctx, cancel := b.context()
-	defer cancel()
-	p := b.pull(e.GetRepo(), e.GetIssue().GetNumber(), e.GetIssue().GetHTMLURL(), e.GetInstallation().GetID())
-	user := e.GetComment().GetUser().GetLogin()
-	log := b.Log.With("pr", p.String(), "user", user)
-	commentID := e.GetComment().GetID()
-	if err != nil {
-		b.react(ctx, log, p, commentID, "confused")
-		b.comment(ctx, log, p, "**paved:** "+err.Error())
-		return
-	}
-	log = log.With("command", string(cmd.Name))
-	log.Info("command received")
-	b.react(ctx, log, p, commentID, "eyes")
-	switch cmd.Name {
-	case command.Help:
-		b.comment(ctx, log, p, command.Usage)
-	case command.Unlock:
-		b.unlock(ctx, log, p)
-	case command.History:
-		b.history(ctx, log, p, cmd)
-	case command.Plan:
-		b.plan(ctx, log, p, cmd, user)
-	case command.Apply:
-		b.apply(ctx, log, p, cmd, user)
-	}
-}
-
-func (b *Bot) pull(repo *github.Repository, n int, url string, installation int64) pull {
-	return pull{
-		repo:         repo.GetFullName(),
-		number:       n,
-		url:          url,
-		cloneURL:     repo.GetCloneURL(),
-		installation: installation,
-		gh:           b.GitHub(installation),
-	}
+// mask hides the bot's secrets and anything shaped like a credential.
+func (b *Bot) mask(s string, more ...string) string {
+	return render.Mask(s, append(slices.Clone(b.Secrets), more...)...)
 }
 
 // git says how to fetch the pull request's repository.
@@ -213,19 +143,35 @@ func (b *Bot) git(ctx context.Context, p pull) (workdir.Git, error) {
 
 func (b *Bot) react(ctx context.Context, log *slog.Logger, p pull, commentID int64, reaction string) {
 	if err := p.gh.React(ctx, p.repo, commentID, reaction); err != nil {
-		log.Warn("reaction failed", "err", err)
+		log.Warn("reaction failed", "err", b.mask(err.Error()))
 	}
 }
 
-func (b *Bot) comment(ctx context.Context, log *slog.Logger, p pull, body string) {
-	if err := p.gh.Comment(ctx, p.repo, p.number, body); err != nil {
-		log.Error("comment failed", "err", err)
+func (b *Bot) comment(log *slog.Logger, p pull, body string) {
+	ctx, cancel := replyContext()
+	defer cancel()
+	if err := p.gh.Comment(ctx, p.repo, p.number, b.mask(body)); err != nil {
+		log.Error("comment failed", "err", b.mask(err.Error()))
 	}
 }
 
-func (b *Bot) status(ctx context.Context, log *slog.Logger, p pull, sha, statusContext, state, description string) {
+// status sets a commit status. One set pending is recorded with the job
+// first, so that a restart can end it.
+func (b *Bot) status(log *slog.Logger, p pull, sha, statusContext, state, description string) {
+	j := p.job
+	if j != nil && state == "pending" {
+		j.Pending = append(j.Pending, statusRef{SHA: sha, Context: statusContext})
+		b.save(log, j)
+	}
+	ctx, cancel := replyContext()
+	defer cancel()
 	if err := p.gh.Status(ctx, p.repo, sha, statusContext, state, description, p.url); err != nil {
-		log.Warn("commit status failed", "context", statusContext, "err", err)
+		log.Warn("commit status failed", "context", statusContext, "err", b.mask(err.Error()))
+		return
+	}
+	if j != nil && state != "pending" {
+		j.Pending = slices.DeleteFunc(j.Pending, func(s statusRef) bool { return s.SHA == sha && s.Context == statusContext })
+		b.save(log, j)
 	}
 }
 
@@ -235,11 +181,11 @@ func (b *Bot) openPull(ctx context.Context, log *slog.Logger, p pull, prefix str
 	pr, err := p.gh.PullRequest(ctx, p.repo, p.number)
 	switch {
 	case err != nil:
-		b.comment(ctx, log, p, prefix+err.Error())
+		b.comment(log, p, prefix+err.Error())
 	case !pr.Open:
-		b.comment(ctx, log, p, prefix+"refused: the pull request is closed.")
+		b.comment(log, p, prefix+"refused: the pull request is closed.")
 	case pr.Fork && !b.AllowForks:
-		b.comment(ctx, log, p, forkRefusal)
+		b.comment(log, p, forkRefusal)
 	default:
 		return pr, true
 	}
@@ -249,13 +195,22 @@ func (b *Bot) openPull(ctx context.Context, log *slog.Logger, p pull, prefix str
 const forkRefusal = "**paved:** this pull request comes from a fork; it is not planned or applied, " +
 	"because its code would run with this bot's credentials. The bot's operator can allow forks with `--allow-fork-prs`."
 
+// canWrite asks GitHub whether user may push to the repository: what
+// changing infrastructure, or what others will apply, takes.
+func (b *Bot) canWrite(ctx context.Context, p pull, user string) (bool, string, error) {
+	perm, err := p.gh.Permission(ctx, p.repo, user)
+	if err != nil {
+		return false, "", err
+	}
+	return perm == "admin" || perm == "write", perm, nil
+}
+
 // closed releases what the pull request held.
-func (b *Bot) closed(ctx context.Context, log *slog.Logger, p pull, merged bool) {
-	defer b.lockPR(p)()
-	released, err := b.Locks.Unlock(p.repo, p.number)
+func (b *Bot) closed(log *slog.Logger, p pull, merged bool) {
+	released, err := b.Store.Unlock(p.repo, p.number, nil)
 	if err != nil {
 		log.Error("releasing locks failed", "err", err)
-		b.comment(ctx, log, p, "**paved:** could not release this pull request's locks: "+err.Error())
+		b.comment(log, p, "**paved:** could not release this pull request's locks: "+err.Error())
 		return
 	}
 	if err := os.RemoveAll(b.dir(p)); err != nil {
@@ -269,21 +224,38 @@ func (b *Bot) closed(ctx context.Context, log *slog.Logger, p pull, merged bool)
 		how = "merged"
 	}
 	log.Info("locks released", "count", len(released), "how", how)
-	b.comment(ctx, log, p, fmt.Sprintf("**paved:** pull request %s; released the locks on %s.", how, describeLocks(released)))
+	b.comment(log, p, fmt.Sprintf("**paved:** pull request %s; released the locks on %s.", how, describeLocks(released)))
 }
 
-func (b *Bot) unlock(ctx context.Context, log *slog.Logger, p pull) {
-	released, err := b.Locks.Unlock(p.repo, p.number)
+// unlock answers `paved unlock`: it releases the locks the comment names
+// (all of the pull request's without -p, -d or -w) and drops their plans.
+func (b *Bot) unlock(ctx context.Context, log *slog.Logger, p pull, j *job) {
+	reply := func(msg string) { b.comment(log, p, "**paved unlock:** "+msg) }
+	// Unlocking drops plans others may be about to apply.
+	ok, perm, err := b.canWrite(ctx, p, j.User)
 	switch {
 	case err != nil:
-		b.comment(ctx, log, p, "**paved unlock:** "+err.Error())
+		reply(err.Error())
+		return
+	case !ok:
+		reply(fmt.Sprintf("refused: %s has %s access to %s; unlocking needs write access.", login(j.User), perm, p.repo))
+		return
+	}
+	cmd := j.Command
+	released, err := b.Store.Unlock(p.repo, p.number, func(l locks.Lock) bool {
+		return (cmd.Project == "" || l.Project == cmd.Project) && (cmd.Dir == "" || l.Key.Dir == cmd.Dir) &&
+			(cmd.Workspace == "" || l.Key.Workspace == cmd.Workspace)
+	})
+	switch {
+	case err != nil:
+		reply(err.Error())
 	case len(released) == 0:
-		b.comment(ctx, log, p, "**paved unlock:** this pull request holds no locks.")
+		reply("this pull request holds no locks" + selection(cmd) + ".")
 	default:
-		b.comment(ctx, log, p, "**paved unlock:** released "+describeLocks(released)+". Plans made before are discarded; run `paved plan` again to apply.")
-		if err := os.RemoveAll(b.dir(p, "plans")); err != nil {
-			log.Warn("removing plans failed", "err", err)
+		for _, l := range released {
+			b.dropPlan(p, l.Project, l.Key.Workspace)
 		}
+		reply("released " + describeLocks(released) + ". Their plans are discarded; run `paved plan` again to apply.")
 	}
 }
 

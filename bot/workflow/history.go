@@ -8,35 +8,43 @@ import (
 
 	"github.com/paved-road/paved/bot/command"
 	"github.com/paved-road/paved/bot/history"
+	"github.com/paved-road/paved/bot/workdir"
 )
 
-// history answers `paved history`: the deploy tags, read from git.
+// history answers `paved history`: the deploy tags this bot signed, read from git.
 func (b *Bot) history(ctx context.Context, log *slog.Logger, p pull, cmd *command.Command) {
+	reply := func(msg string) { b.comment(log, p, "**paved history:** "+msg) }
 	git, err := b.git(ctx, p)
 	if err != nil {
-		b.comment(ctx, log, p, "**paved history:** "+err.Error())
+		reply(err.Error())
 		return
 	}
-	// One mirror per repository, shared by its pull requests.
-	unlock := b.lockPR(pull{repo: p.repo})
-	mirror := filepath.Join(b.DataDir, "history", filepath.FromSlash(p.repo)+".git")
-	err = history.Sync(ctx, git.CloneURL, mirror, git.Env())
-	var records []history.Record
-	if err == nil {
-		records, err = history.Read(ctx, mirror, cmd.Project, cmd.Limit)
-	}
-	unlock()
+	mirror, err := b.deployTags(ctx, p, git)
 	if err != nil {
-		b.comment(ctx, log, p, "**paved history:** "+err.Error())
+		reply(err.Error())
 		return
 	}
+	all, err := history.Read(ctx, mirror, cmd.Project, 0, b.TagKey)
+	if err != nil {
+		reply(err.Error())
+		return
+	}
+	records, unverified := history.OnlyVerified(all, cmd.Limit)
 	what := "all projects"
 	if cmd.Project != "" {
 		what = "project `" + cmd.Project + "`"
 	}
-	if len(records) == 0 {
-		b.comment(ctx, log, p, fmt.Sprintf("**paved history:** no deploys recorded for %s yet.", what))
-		return
+	reply(fmt.Sprintf("deploys of %s, newest first.\n\n%s", what, history.Markdown(records, unverified)))
+}
+
+// deployTags brings the repository's deploy tags into its mirror under the
+// data dir, shared by its pull requests, and returns the mirror.
+func (b *Bot) deployTags(ctx context.Context, p pull, git workdir.Git) (string, error) {
+	b.mirrors.Lock()
+	defer b.mirrors.Unlock()
+	mirror := filepath.Join(b.DataDir, "history", filepath.FromSlash(p.repo)+".git")
+	if err := history.Sync(ctx, git.CloneURL, mirror, git.Env()); err != nil {
+		return "", fmt.Errorf("%s", b.mask(err.Error(), git.Token))
 	}
-	b.comment(ctx, log, p, fmt.Sprintf("**paved history:** last %d deploy(s) of %s, newest first.\n\n%s", len(records), what, history.Markdown(records)))
+	return mirror, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -14,7 +15,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/paved-road/paved/bot/command"
+	"github.com/paved-road/paved/bot/history"
 	"github.com/paved-road/paved/bot/locks"
+	"github.com/paved-road/paved/bot/policy"
 	"github.com/paved-road/paved/bot/render"
 	"github.com/paved-road/paved/bot/repocfg"
 	"github.com/paved-road/paved/bot/runner"
@@ -28,31 +31,42 @@ const (
 
 // planRequest is a plan to make: from a comment, or autoplan when cmd is nil.
 type planRequest struct {
-	head string
-	user string
-	cmd  *command.Command
+	head    string
+	baseRef string
+	user    string
+	cmd     *command.Command
+	retried bool // planned again after the bot restarted mid-plan
 }
 
 func (r planRequest) auto() bool { return r.cmd == nil }
 
 // autoplan plans the projects a push touched.
-func (b *Bot) autoplan(ctx context.Context, log *slog.Logger, p pull, head, user string) {
-	b.runPlan(ctx, log, p, planRequest{head: head, user: user})
+func (b *Bot) autoplan(ctx context.Context, log *slog.Logger, p pull, j *job) {
+	if j.Fork {
+		b.comment(log, p, forkRefusal)
+		return
+	}
+	b.runPlan(ctx, log, p, planRequest{head: j.Head, baseRef: j.BaseRef, user: j.User, retried: j.Retried})
 }
 
 // plan answers `paved plan`.
-func (b *Bot) plan(ctx context.Context, log *slog.Logger, p pull, cmd *command.Command, user string) {
+func (b *Bot) plan(ctx context.Context, log *slog.Logger, p pull, j *job) {
 	pr, ok := b.openPull(ctx, log, p, "**paved plan:** ")
 	if !ok {
 		return
 	}
-	b.runPlan(ctx, log, p, planRequest{head: pr.HeadSHA, user: user, cmd: cmd})
+	b.runPlan(ctx, log, p, planRequest{head: pr.HeadSHA, baseRef: pr.BaseRef, user: j.User, cmd: j.Command, retried: j.Retried})
 }
 
 func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planRequest) {
-	defer b.lockPR(p)()
 	started := time.Now()
-	reply := func(msg string) { b.comment(ctx, log, p, "**paved plan:** "+msg) }
+	reply := func(msg string) { b.comment(log, p, "**paved plan:** "+msg) }
+	// fail ends a plan that cannot go on: the reply says why, the status
+	// that it ended.
+	fail := func(state, msg string) {
+		reply(msg)
+		b.status(log, p, req.head, planStatus, state, firstLine(msg))
+	}
 
 	// GitHub answers in tens to hundreds of milliseconds: the file list is
 	// fetched while git checks out.
@@ -67,38 +81,49 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 	}()
 	git, err := b.git(ctx, p)
 	if err != nil {
-		reply(err.Error())
+		fail("error", err.Error())
 		return
 	}
 	root := b.dir(p, "repo")
 	commit, err := workdir.Checkout(ctx, git, root, fmt.Sprintf("refs/pull/%d/head", p.number), req.head)
 	var moved *workdir.HeadMovedError
-	if errors.As(err, &moved) {
+	var tracked *workdir.TrackedTerraformError
+	switch {
+	case errors.As(err, &moved):
+		// The newer head gets a plan of its own.
 		if !req.auto() {
 			reply(fmt.Sprintf("the pull request head moved to %.7s while planning %.7s; comment `paved plan` again.", moved.Got, moved.Want))
 		}
 		return
-	}
-	if err != nil {
-		reply("cannot check out the pull request: " + render.Mask(err.Error(), git.Token))
+	case errors.As(err, &tracked):
+		fail("failure", "refused: "+tracked.Error())
+		return
+	case err != nil:
+		fail("error", "cannot check out the pull request: "+b.mask(err.Error(), git.Token))
 		return
 	}
 
 	listed := <-files
 	if listed.err != nil {
-		reply(listed.err.Error())
+		fail("error", listed.err.Error())
 		return
 	}
 	modified := listed.paths
 	cfg, err := repocfg.Load(root, modified)
 	if err != nil {
-		b.status(ctx, log, p, req.head, planStatus, "failure", "paved.yaml is invalid")
-		reply(fmt.Sprintf("cannot read the repository config at %.7s:\n\n```\n%s\n```", commit, err))
+		fail("failure", fmt.Sprintf("cannot read the repository config at %.7s:\n\n```\n%s\n```", commit, err))
 		return
+	}
+	rule := b.rule(p)
+	if cfg.FromFile {
+		if err := rule.Check(cfg, cfg.File); err != nil {
+			fail("failure", fmt.Sprintf("the repository config at %.7s sets what the server's policy keeps for itself:\n\n```\n%s\n```", commit, err))
+			return
+		}
 	}
 	projects, err := b.selectProjects(cfg, req, modified)
 	if err != nil {
-		reply(err.Error())
+		fail("failure", err.Error())
 		return
 	}
 	if len(projects) == 0 {
@@ -107,14 +132,25 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 		}
 		return
 	}
+	if !req.auto() {
+		if why := b.replacesOthers(ctx, p, projects, req.user); why != "" {
+			fail("failure", why)
+			return
+		}
+	}
+	base, baseErr := b.baseConfig(ctx, git, root, req.baseRef)
 
 	planRoot, planCommit, rev := root, commit, ""
 	if !req.auto() && req.cmd.Rev != "" {
 		rev = req.cmd.Rev
 		planRoot = b.dir(p, "rev")
-		planCommit, err = workdir.Checkout(ctx, git, planRoot, revRef(rev), "")
+		target, err := b.resolveRev(ctx, p, git, rev, req.baseRef)
 		if err != nil {
-			reply(fmt.Sprintf("cannot check out `%s`: %s", rev, render.Mask(err.Error(), git.Token)))
+			fail("failure", fmt.Sprintf("refused `--rev %s`: %s", rev, b.mask(err.Error(), git.Token)))
+			return
+		}
+		if planCommit, err = workdir.Checkout(ctx, git, planRoot, target, ""); err != nil {
+			fail("error", fmt.Sprintf("cannot check out `%s`: %s", rev, b.mask(err.Error(), git.Token)))
 			return
 		}
 	}
@@ -124,7 +160,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 	pending := make(chan struct{})
 	go func() {
 		defer close(pending)
-		b.status(ctx, log, p, req.head, planStatus, "pending", fmt.Sprintf("planning %d project(s)", len(projects)))
+		b.status(log, p, req.head, planStatus, "pending", fmt.Sprintf("planning %d project(s)", len(projects)))
 	}()
 	var opts command.PlanOptions
 	if !req.auto() {
@@ -132,6 +168,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 	}
 	results, tfTime := b.planProjects(ctx, log, p, projects, planJob{
 		root: planRoot, head: req.head, commit: planCommit, rev: rev, user: req.user, opts: opts, token: git.Token,
+		baseRef: req.baseRef, base: base, baseErr: baseErr,
 	})
 
 	title := fmt.Sprintf("### paved plan at %.7s", planCommit)
@@ -140,39 +177,177 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 	} else if req.auto() {
 		title = fmt.Sprintf("### paved autoplan at %.7s", planCommit)
 	}
-	footer := planFooter(results, time.Since(started), tfTime)
-	for _, body := range render.Comments(title, results, footer) {
-		b.comment(ctx, log, p, body)
+	var notes []string
+	if req.retried {
+		notes = append(notes, "paved-bot restarted while this plan ran; it was planned again from the start.")
 	}
-	state, desc := outcome(results)
+	notes = append(notes, gateNotes(rule, cfg, base, baseErr, req.baseRef, results, projects)...)
+	footer := planFooter(results, time.Since(started), tfTime, ctx.Err(), b.Timeout)
+	if len(notes) > 0 {
+		footer = strings.Join(notes, "\n\n") + "\n\n" + footer
+	}
+	state, desc := outcome(results, ctx.Err())
+	b.reply(log, p, render.Comments(title, results, footer), state, desc)
 	<-pending
-	b.status(ctx, log, p, req.head, planStatus, state, desc)
+	b.status(log, p, req.head, planStatus, state, desc)
 	log.Info("plan finished", "projects", len(projects), "seconds", time.Since(started).Seconds(), "terraform_seconds", tfTime.Seconds(), "state", state)
+}
+
+// reply posts a command's reply, recording first the status it will end
+// with and then that it was posted, so that a restart in between neither
+// posts it twice nor leaves the status pending. Each part carries the job's
+// marker, by which a restart finds a reply posted just before the bot
+// stopped, when GitHub had created the comment but its answer was lost.
+func (b *Bot) reply(log *slog.Logger, p pull, bodies []string, state, desc string) {
+	j := p.job
+	if j != nil {
+		j.Final = &statusRef{State: state, Description: desc}
+		b.save(log, j)
+	}
+	for _, body := range bodies {
+		if j != nil {
+			body += "\n\n" + j.marker()
+		}
+		b.comment(log, p, body)
+	}
+	if j != nil {
+		j.Replied = true
+		b.save(log, j)
+	}
 }
 
 func (b *Bot) selectProjects(cfg *repocfg.Config, req planRequest, modified []string) ([]repocfg.Project, error) {
 	if req.auto() {
 		return cfg.Touched(modified), nil
 	}
-	projects, err := cfg.Select(req.cmd.Project, req.cmd.Dir, req.cmd.Workspace, modified)
+	return cfg.Select(req.cmd.Project, req.cmd.Dir, req.cmd.Workspace, modified)
+}
+
+// replacesOthers refuses a plan that would replace plans others made,
+// unless the commenter has write access: a plan is what the next apply
+// applies, whoever comments it.
+func (b *Bot) replacesOthers(ctx context.Context, p pull, projects []repocfg.Project, user string) string {
+	saved, err := b.plansFor(p, "", "", "")
 	if err != nil {
-		return nil, err
+		return err.Error()
 	}
-	for _, pr := range projects {
-		if err := req.cmd.Options.CheckVarFiles(pr.Dir); err != nil {
-			return nil, fmt.Errorf("project %s: %w", pr.Name, err)
+	var others []string
+	for _, sp := range saved {
+		for _, pr := range projects {
+			if sp.Project == pr.Name && sp.Workspace == pr.Workspace && !strings.EqualFold(sp.PlannedBy, user) {
+				others = append(others, fmt.Sprintf("`%s` (planned by %s)", sp.Project, login(sp.PlannedBy)))
+			}
 		}
 	}
-	return projects, nil
+	if len(others) == 0 {
+		return ""
+	}
+	ok, perm, err := b.canWrite(ctx, p, user)
+	switch {
+	case err != nil:
+		return err.Error()
+	case !ok:
+		return fmt.Sprintf("refused: %s has %s access to %s; replacing the plans of %s needs write access.",
+			login(user), perm, p.repo, strings.Join(others, ", "))
+	}
+	return ""
+}
+
+// baseConfig reads paved.yaml from the base branch, which decides what
+// gates an apply: the pull request's own copy cannot loosen it. No file
+// there gives a nil config and no error.
+func (b *Bot) baseConfig(ctx context.Context, git workdir.Git, root, baseRef string) (*repocfg.Config, error) {
+	if baseRef == "" {
+		return nil, errors.New("the pull request names no base branch")
+	}
+	sha, name, data, err := workdir.ReadAt(ctx, git, root, "refs/heads/"+baseRef, "paved.yaml", "paved.yml")
+	if err != nil {
+		return nil, fmt.Errorf("read the base branch %s: %s", baseRef, b.mask(err.Error(), git.Token))
+	}
+	if name == "" {
+		return nil, nil
+	}
+	cfg, err := repocfg.Parse(name, data)
+	if err != nil {
+		return nil, fmt.Errorf("%s on %s (%.7s) is invalid:\n%w", name, baseRef, sha, err)
+	}
+	return cfg, nil
+}
+
+// gateNotes tells a pull request whose paved.yaml changes what gates an
+// apply that the change counts only once merged.
+func gateNotes(rule policy.Rule, head, base *repocfg.Config, baseErr error, baseRef string, results []render.Result, projects []repocfg.Project) []string {
+	if baseErr != nil {
+		return []string{fmt.Sprintf("Applies are refused until the base branch's config is fixed: %v", baseErr)}
+	}
+	if !head.FromFile {
+		return nil
+	}
+	var notes []string
+	for i, pr := range projects {
+		if results[i].Status != render.Planned {
+			continue
+		}
+		now := rule.Effective(policy.BaseProject(base, pr))
+		proposed := rule.Effective(&pr)
+		if !reflect.DeepEqual(now, proposed) {
+			notes = append(notes, fmt.Sprintf("This pull request changes what an apply of `%s` needs (to %s); that takes effect once it is merged into %s. "+
+				"Until then an apply needs %s.", pr.Name, describeGates(proposed), baseRef, describeGates(now)))
+		}
+	}
+	return notes
+}
+
+// describeGates says in words what gates an apply.
+func describeGates(g repocfg.Gates) string {
+	var parts []string
+	if len(g.Requirements) > 0 {
+		reqs := make([]string, len(g.Requirements))
+		for i, r := range g.Requirements {
+			reqs[i] = string(r)
+		}
+		parts = append(parts, "apply_requirements ["+strings.Join(reqs, ", ")+"]")
+	}
+	if len(g.Appliers) > 0 {
+		parts = append(parts, "allowed_appliers ["+strings.Join(g.Appliers, ", ")+"]")
+	}
+	if len(g.Teams) > 0 {
+		parts = append(parts, "allowed_teams ["+strings.Join(g.Teams, ", ")+"]")
+	}
+	if len(parts) == 0 {
+		return "only write access"
+	}
+	return strings.Join(parts, ", ")
 }
 
 var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
-func revRef(rev string) string {
-	if fullSHA.MatchString(rev) {
-		return rev
+// resolveRev checks what `--rev` names and returns the commit to check out:
+// a commit on the base branch, or a deploy tag this bot signed. Anything
+// else could plan, and let the next apply apply, code no review has seen.
+func (b *Bot) resolveRev(ctx context.Context, p pull, git workdir.Git, rev, baseRef string) (string, error) {
+	switch {
+	case fullSHA.MatchString(rev):
+		cmp, err := p.gh.Compare(ctx, p.repo, rev, baseRef)
+		if err != nil {
+			return "", err
+		}
+		if cmp.Status != "ahead" && cmp.Status != "identical" {
+			return "", fmt.Errorf("commit %.7s is not on %s; `--rev` takes a commit of the base branch or a deploy tag (`paved history` lists them)", rev, baseRef)
+		}
+		return rev, nil
+	case strings.HasPrefix(rev, history.Prefix("")):
+		mirror, err := b.deployTags(ctx, p, git)
+		if err != nil {
+			return "", err
+		}
+		rec, err := history.Verify(ctx, mirror, rev, b.TagKey)
+		if err != nil {
+			return "", err
+		}
+		return rec.Commit, nil
 	}
-	return "refs/tags/" + rev
+	return "", fmt.Errorf("%s is neither a deploy tag (paved/…, see `paved history`) nor the full sha of a commit on %s", rev, baseRef)
 }
 
 // planJob is what every project of one plan command shares.
@@ -180,6 +355,9 @@ type planJob struct {
 	root, head, commit, rev, user string
 	opts                          command.PlanOptions
 	token                         string
+	baseRef                       string
+	base                          *repocfg.Config
+	baseErr                       error
 }
 
 // planProjects plans projects in parallel up to the bot's bound.
@@ -231,44 +409,49 @@ func sum(ds []time.Duration) time.Duration {
 
 func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repocfg.Project, job planJob) (render.Result, time.Duration) {
 	res := render.Result{Project: pr.Name, Dir: pr.Dir, Workspace: pr.Workspace}
-	held, got, err := b.Locks.TryLock(locks.Lock{
+	fail := func(err error) (render.Result, time.Duration) {
+		res.Status, res.Message = render.Failed, b.mask(err.Error(), job.token)
+		return res, 0
+	}
+	// Paths are checked in the tree that is planned, symlinks followed.
+	if err := runner.CheckPaths(job.root, filepath.Join(job.root, filepath.FromSlash(pr.Dir)), job.opts.VarFiles); err != nil {
+		return fail(err)
+	}
+	held, got, err := b.Store.TryLock(locks.Lock{
 		Key:     locks.Key{Repo: p.repo, Dir: pr.Dir, Workspace: pr.Workspace},
 		Project: pr.Name, PR: p.number, PRURL: p.url, User: job.user, Time: time.Now().UTC(),
 	})
 	if err != nil {
-		res.Status, res.Message = render.Failed, err.Error()
-		return res, 0
+		return fail(err)
 	}
 	if !got {
 		res.Status = render.Refused
-		res.Message = fmt.Sprintf("locked by [#%d](%s) (@%s, since %s); it is released when that pull request is merged or closed, or by `paved unlock` there",
-			held.PR, held.PRURL, held.User, held.Time.Format(time.RFC3339))
+		res.Message = fmt.Sprintf("locked by [#%d](%s) (%s, since %s); it is released when that pull request is merged or closed, or by `paved unlock` there",
+			held.PR, held.PRURL, login(held.User), held.Time.Format(time.RFC3339))
 		return res, 0
 	}
 	toolKey, binary, err := b.Tools.Resolve(pr.Tool.Name, pr.Tool.Version)
 	if err != nil {
-		res.Status, res.Message = render.Failed, err.Error()
-		return res, 0
+		return fail(err)
 	}
 	tool, version, _ := strings.Cut(toolKey, "@")
 	b.dropPlan(p, pr.Name, pr.Workspace)
 	planFile := filepath.Join(b.dir(p, "plans"), planName(pr.Name, pr.Workspace)+".tfplan")
 	rj := runner.Job{
-		Dir: filepath.Join(job.root, filepath.FromSlash(pr.Dir)), Workspace: pr.Workspace,
+		Root: job.root, Dir: filepath.Join(job.root, filepath.FromSlash(pr.Dir)), Workspace: pr.Workspace,
 		Tool: tool, ToolVersion: version, Binary: binary, Options: job.opts, PlanFile: planFile,
 	}
 	if err := mkdirFor(planFile); err != nil {
-		res.Status, res.Message = render.Failed, err.Error()
-		return res, 0
+		return fail(err)
 	}
 	out, err := b.Runner.Plan(ctx, rj)
 	if err != nil {
-		log.Warn("plan failed", "project", pr.Name, "err", err)
-		res.Output = render.Mask(err.Error(), job.token)
-		res.Status, res.Message = render.Failed, firstError("terraform plan failed", res.Output)
+		log.Warn("plan failed", "project", pr.Name, "err", b.mask(err.Error(), job.token))
+		res.Output = b.mask(joinOutput(out.Output, err), job.token)
+		res.Status, res.Message = render.Failed, failure("terraform plan failed", res.Output, err, b.Timeout)
 		return res, out.TerraformTime
 	}
-	res.Output = render.Mask(out.Output, job.token)
+	res.Output = b.mask(out.Output, job.token)
 	res.Add, res.Change, res.Destroy = out.Add, out.Change, out.Destroy
 	if !out.Changes {
 		res.Status = render.NoChanges
@@ -276,22 +459,42 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 		return res, out.TerraformTime
 	}
 	res.Status = render.Planned
-	err = b.savePlan(p, savedPlan{
+	sp := savedPlan{
 		Project: pr.Name, Dir: pr.Dir, Workspace: pr.Workspace,
 		HeadSHA: job.head, Commit: job.commit, Rev: job.rev, Root: job.root,
 		PlanFile: planFile, PlanSHA256: out.PlanSHA256,
 		Tool: tool, ToolVersion: version, Binary: binary,
 		Add: out.Add, Change: out.Change, Destroy: out.Destroy,
-		ApplyRequirements: pr.ApplyRequirements, AllowedAppliers: pr.AllowedAppliers,
+		BaseRef: job.baseRef, Base: policy.BaseProject(job.base, pr),
 		PlannedBy: job.user,
-	})
-	if err != nil {
+	}
+	if job.baseErr != nil {
+		sp.BaseError = job.baseErr.Error()
+	}
+	if err := b.savePlan(p, sp); err != nil {
 		res.Status, res.Message = render.Failed, err.Error()
 	}
 	return res, out.TerraformTime
 }
 
-func planFooter(results []render.Result, took, tfTime time.Duration) string {
+// joinOutput is what a failed run printed before its error.
+func joinOutput(output string, err error) string {
+	if strings.TrimSpace(output) == "" {
+		return err.Error()
+	}
+	return strings.TrimRight(output, "\n") + "\n\n" + err.Error()
+}
+
+// failure is the summary row of a failed run: the timeout when it ran out
+// of time, else Terraform's first error.
+func failure(fallback, output string, err error, timeout time.Duration) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("timed out after %s (paved-bot --timeout); the output so far is below", timeout)
+	}
+	return firstError(fallback, output)
+}
+
+func planFooter(results []render.Result, took, tfTime time.Duration, ctxErr error, timeout time.Duration) string {
 	var planned []string
 	for _, r := range results {
 		if r.Status == render.Planned {
@@ -300,6 +503,9 @@ func planFooter(results []render.Result, took, tfTime time.Duration) string {
 	}
 	sort.Strings(planned)
 	timing := timing(took, tfTime, len(results))
+	if errors.Is(ctxErr, context.DeadlineExceeded) {
+		timing = fmt.Sprintf("The command ran out of time (--timeout %s); projects not finished by then are marked failed.\n\n%s", timeout, timing)
+	}
 	if len(planned) == 0 {
 		return timing
 	}
@@ -308,8 +514,9 @@ func planFooter(results []render.Result, took, tfTime time.Duration) string {
 		planned[0], timing)
 }
 
-// outcome is the commit status for a command's results.
-func outcome(results []render.Result) (state, description string) {
+// outcome is the commit status for a command's results: error when it ran
+// out of time.
+func outcome(results []render.Result, ctxErr error) (state, description string) {
 	counts := map[render.Status]int{}
 	var add, change, destroy int
 	for _, r := range results {
@@ -326,7 +533,11 @@ func outcome(results []render.Result) (state, description string) {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
 	}
-	return state, strings.Join(parts, ", ") + ": " + render.Summary(add, change, destroy)
+	description = strings.Join(parts, ", ") + ": " + render.Summary(add, change, destroy)
+	if ctxErr != nil {
+		state, description = "error", "timed out: "+description
+	}
+	return state, description
 }
 
 // timing is the footer line on how long a command took: Terraform's time is
@@ -345,4 +556,10 @@ func firstError(fallback, output string) string {
 		}
 	}
 	return fallback
+}
+
+// firstLine is the start of a reply, for a commit status.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return strings.TrimSuffix(line, ":")
 }

@@ -15,24 +15,29 @@ import (
 // savedPlan is what apply needs to know about a plan, kept beside the plan
 // file so a restarted bot can still apply it.
 type savedPlan struct {
-	Project           string                `json:"project"`
-	Dir               string                `json:"dir"`
-	Workspace         string                `json:"workspace"`
-	HeadSHA           string                `json:"head_sha"` // the pull request head when planned
-	Commit            string                `json:"commit"`   // what was planned: the head, or the --rev commit
-	Rev               string                `json:"rev,omitempty"`
-	Root              string                `json:"root"` // working copy the plan was made in
-	PlanFile          string                `json:"plan_file"`
-	PlanSHA256        string                `json:"plan_sha256"`
-	Tool              string                `json:"tool"`
-	ToolVersion       string                `json:"tool_version"`
-	Binary            string                `json:"binary"`
-	Add               int                   `json:"add"`
-	Change            int                   `json:"change"`
-	Destroy           int                   `json:"destroy"`
-	ApplyRequirements []repocfg.Requirement `json:"apply_requirements,omitempty"`
-	AllowedAppliers   []string              `json:"allowed_appliers,omitempty"`
-	PlannedBy         string                `json:"planned_by"`
+	Project     string `json:"project"`
+	Dir         string `json:"dir"`
+	Workspace   string `json:"workspace"`
+	HeadSHA     string `json:"head_sha"` // the pull request head when planned
+	Commit      string `json:"commit"`   // what was planned: the head, or the --rev commit
+	Rev         string `json:"rev,omitempty"`
+	Root        string `json:"root"` // working copy the plan was made in
+	PlanFile    string `json:"plan_file"`
+	PlanSHA256  string `json:"plan_sha256"`
+	Tool        string `json:"tool"`
+	ToolVersion string `json:"tool_version"`
+	Binary      string `json:"binary"`
+	Add         int    `json:"add"`
+	Change      int    `json:"change"`
+	Destroy     int    `json:"destroy"`
+	// BaseRef is the base branch; Base its version of the project, whose
+	// gates count as far as the server's policy lets them (nil when the
+	// base branch has no such project); BaseError why the base branch's
+	// config could not be read, which refuses every apply.
+	BaseRef   string           `json:"base_ref"`
+	Base      *repocfg.Project `json:"base,omitempty"`
+	BaseError string           `json:"base_error,omitempty"`
+	PlannedBy string           `json:"planned_by"`
 }
 
 func planName(project, workspace string) string { return project + "@" + workspace }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/paved-road/paved/bot/policy"
 )
 
 // listFlag is a repeatable flag; from the environment or a config file it
@@ -34,13 +36,14 @@ func envName(flagName string) string {
 
 // resolve fills every flag not given on the command line, first from the
 // environment, then from the config file (a YAML map of flag names), so the
-// command line wins over the environment, which wins over the file.
-func resolve(fs *flag.FlagSet, configFile string) error {
+// command line wins over the environment, which wins over the file. It
+// returns the file's repository rules, nil when it has none.
+func resolve(fs *flag.FlagSet, configFile string) (*policy.Policy, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	fromFile, err := readConfigFile(fs, configFile)
+	fromFile, rules, err := readConfigFile(fs, configFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var problems []string
 	fs.VisitAll(func(f *flag.Flag) {
@@ -60,9 +63,9 @@ func resolve(fs *flag.FlagSet, configFile string) error {
 		}
 	})
 	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "\n"))
+		return nil, errors.New(strings.Join(problems, "\n"))
 	}
-	return nil
+	return rules, nil
 }
 
 type fileValue struct {
@@ -70,33 +73,45 @@ type fileValue struct {
 	line  int
 }
 
+// reposKey is the config file's one key that is not a flag: the
+// repository rules of package policy.
+const reposKey = "repos"
+
 // readConfigFile reads the optional server config: keys are flag names,
-// values scalars or lists of scalars. Unknown keys are errors with the line.
-func readConfigFile(fs *flag.FlagSet, path string) (map[string]fileValue, error) {
+// values scalars or lists of scalars, and repos the repository rules.
+// Unknown keys are errors with the line.
+func readConfigFile(fs *flag.FlagSet, path string) (map[string]fileValue, *policy.Policy, error) {
 	if path == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config file: %w", err)
+		return nil, nil, fmt.Errorf("config file: %w", err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("config file %s: %w", path, err)
+		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
 	}
 	out := map[string]fileValue{}
 	if len(doc.Content) == 0 {
-		return out, nil
+		return out, nil, nil
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d: want a map of flag names to values", path, root.Line)
+		return nil, nil, fmt.Errorf("%s:%d: want a map of flag names to values", path, root.Line)
 	}
 	var problems []string
+	var rules *policy.Policy
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
+		if k.Value == reposKey {
+			if rules, err = policy.Parse(path, v); err != nil {
+				problems = append(problems, err.Error())
+			}
+			continue
+		}
 		if fs.Lookup(k.Value) == nil || k.Value == "config" {
-			problems = append(problems, fmt.Sprintf("%s:%d: unknown key %q; known: %s", path, k.Line, k.Value, strings.Join(flagNames(fs), ", ")))
+			problems = append(problems, fmt.Sprintf("%s:%d: unknown key %q; known: %s", path, k.Line, k.Value, strings.Join(append(flagNames(fs), reposKey), ", ")))
 			continue
 		}
 		switch v.Kind {
@@ -116,9 +131,9 @@ func readConfigFile(fs *flag.FlagSet, path string) (map[string]fileValue, error)
 		}
 	}
 	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "\n"))
+		return nil, nil, errors.New(strings.Join(problems, "\n"))
 	}
-	return out, nil
+	return out, rules, nil
 }
 
 func flagNames(fs *flag.FlagSet) []string {

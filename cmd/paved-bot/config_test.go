@@ -71,7 +71,7 @@ func TestConfigPrecedence(t *testing.T) {
 	if err := fs.Parse([]string{"--config", file, "--log-level", "error"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := resolve(fs, c.configFile); err != nil {
+	if _, err := resolve(fs, c.configFile); err != nil {
 		t.Fatal(err)
 	}
 	// File < environment < command line.
@@ -91,7 +91,7 @@ func TestConfigFileErrorsNameTheLine(t *testing.T) {
 	var c serveConfig
 	fs := serveFlags(&c, io.Discard)
 	_ = fs.Parse(nil)
-	err := resolve(fs, file)
+	_, err := resolve(fs, file)
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -105,7 +105,51 @@ func TestConfigFileErrorsNameTheLine(t *testing.T) {
 	if err := os.WriteFile(file, []byte("port: 9000\nparallelism: lots\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := resolve(fs, file); err == nil || !strings.Contains(err.Error(), file+":2: parallelism") {
+	if _, err := resolve(fs, file); err == nil || !strings.Contains(err.Error(), file+":2: parallelism") {
 		t.Fatalf("want the line of a bad value, got %v", err)
+	}
+}
+
+func TestExampleServerConfigReads(t *testing.T) {
+	var c serveConfig
+	fs := serveFlags(&c, io.Discard)
+	_ = fs.Parse(nil)
+	rules, err := resolve(fs, filepath.Join("..", "..", "examples", "bot", "server.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules.Rules) != 2 || rules.For("github.com/acme/infra").Teams[0] != "sre" || len(c.sandboxBinds) != 1 {
+		t.Fatalf("rules %+v, sandbox binds %v", rules, c.sandboxBinds)
+	}
+}
+
+func TestConfigFileRepoRulesNameTheLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "server.yaml")
+	if err := os.WriteFile(file, []byte("port: 9000\nrepos:\n  - match: github.com/acme/*\n    apply_requirements: [aproved]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs := serveFlags(&serveConfig{}, io.Discard)
+	_ = fs.Parse(nil)
+	_, err := resolve(fs, file)
+	if err == nil || !strings.Contains(err.Error(), file+":4:26: repos[0].apply_requirements[0]: unknown requirement \"aproved\"") {
+		t.Fatalf("want the line of a bad rule, got %v", err)
+	}
+}
+
+func TestServeHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"serve", "--help"}, {"serve", "-h"}, {"history", "--help"}, {"--help"}, {"help"}} {
+		if code := run(context.Background(), args, io.Discard, io.Discard); code != 0 {
+			t.Errorf("paved-bot %s exited %d", strings.Join(args, " "), code)
+		}
+	}
+}
+
+func TestServeWithoutSandboxRefusesToStart(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // no bwrap on it
+	var stderr strings.Builder
+	code := run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--webhook-secret", "s", "--github-token", "t",
+		"--repo-allowlist", "github.com/acme/*", "--terraform", "1.8.5=/bin/true", "--port", "1"}, io.Discard, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "--unsafe-no-sandbox") {
+		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 }

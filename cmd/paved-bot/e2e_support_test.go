@@ -125,6 +125,8 @@ func newEnvWith(t *testing.T, auth githubfake.Options, main map[string]string, f
 		"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--data-dir", e.data,
 		"--repo-allowlist", "github.com/acme/*", "--github-api-url", github.URL,
 		"--" + toolFlag, version + "=" + path, "--log-format", "json",
+		// The state, outside every clone, stands for a remote backend.
+		"--sandbox-bind", e.state,
 	}, flags...)
 	t.Setenv("PAVED_WEBHOOK_SECRET", secret)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -175,8 +177,11 @@ func (e *env) git(args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// symlinkTo starts the content of a file that commit makes a symlink.
+const symlinkTo = "symlink:"
+
 // commit writes files on branch (created from main when new; "" content
-// deletes) and returns the commit.
+// deletes; symlinkTo+target makes a symlink) and returns the commit.
 func (e *env) commit(branch, message string, files map[string]string) string {
 	e.t.Helper()
 	// The origin stays on main between commits.
@@ -196,7 +201,12 @@ func (e *env) commit(branch, message string, files map[string]string) string {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			e.t.Fatal(err)
 		}
-		if err := os.WriteFile(p, []byte(strings.ReplaceAll(content, "STATE", e.state)), 0o644); err != nil {
+		if target, ok := strings.CutPrefix(content, symlinkTo); ok {
+			_ = os.Remove(p)
+			if err := os.Symlink(target, p); err != nil {
+				e.t.Fatal(err)
+			}
+		} else if err := os.WriteFile(p, []byte(strings.ReplaceAll(content, "STATE", e.state)), 0o644); err != nil {
 			e.t.Fatal(err)
 		}
 		e.git("-C", e.origin, "add", name)
@@ -251,13 +261,19 @@ func (e *env) deliver(event string, body []byte) {
 
 func (e *env) post(event string, body []byte, signature string) int {
 	e.t.Helper()
+	return e.postDelivery(event, "e2e-"+strconv.FormatInt(time.Now().UnixNano(), 10), body, signature)
+}
+
+// postDelivery posts a webhook with the given X-GitHub-Delivery id.
+func (e *env) postDelivery(event, delivery string, body []byte, signature string) int {
+	e.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, e.bot+"/events", bytes.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-GitHub-Event", event)
-	req.Header.Set("X-GitHub-Delivery", "e2e-"+strconv.FormatInt(time.Now().UnixNano(), 10))
+	req.Header.Set("X-GitHub-Delivery", delivery)
 	if signature != "" {
 		req.Header.Set("X-Hub-Signature-256", signature)
 	}

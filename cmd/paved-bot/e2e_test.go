@@ -390,7 +390,7 @@ projects:
 	e.fake.SetMergeable("acme", "infra", 1, false)
 	mustContain(t, "not mergeable", e.say(1, "alice", "paved apply")[0], "refused", "not mergeable")
 	e.fake.SetMergeable("acme", "infra", 1, true)
-	mustContain(t, "not an applier", e.say(1, "bob", "paved apply")[0], "refused", "@bob may not apply", "Alice")
+	mustContain(t, "not an applier", e.say(1, "bob", "paved apply")[0], "refused", "`bob` may not apply", "Alice")
 	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
 		t.Fatalf("refused applies created tags: %v", tags)
 	}
@@ -434,7 +434,7 @@ func TestAccBotApplyNeedsWriteAccess(t *testing.T) {
 	e.replies(1, 0)
 	e.fake.SetPermission("acme", "infra", "outsider", "read")
 	mustContain(t, "read-only commenter", e.say(1, "outsider", "paved apply")[0],
-		"refused: @outsider has read access to acme/infra; applying needs write access")
+		"refused: `outsider` has read access to acme/infra; applying needs write access")
 	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
 		t.Fatalf("a read-only user's apply created tags: %v", tags)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,10 +29,16 @@ func printHistory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	gitURL := fs.String("git-url", "", "clone URL (default https://HOST/OWNER/NAME.git)")
 	token := fs.String("github-token", "", "token for a private repository (prefer PAVED_GITHUB_TOKEN)")
 	dataDir := fs.String("data-dir", "", "where the tag mirror is kept (default the user cache dir)")
+	tagKey := fs.String("tag-key", "", "the key paved-bot signs deploy tags with (prefer PAVED_TAG_KEY; default derived from --webhook-secret)")
+	webhookSecret := fs.String("webhook-secret", "", "paved-bot's webhook secret, to derive the tag key when --tag-key is not set (prefer PAVED_WEBHOOK_SECRET)")
 	if err := fs.Parse(args); err != nil {
+		// -h printed the flags, as asked: no failure.
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return errUsage
 	}
-	if err := resolve(fs, *configFile); err != nil {
+	if _, err := resolve(fs, *configFile); err != nil {
 		return err
 	}
 	if !repoName.MatchString(*repo) {
@@ -57,9 +64,19 @@ func printHistory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := history.Sync(ctx, url, mirror, git.Env()); err != nil {
 		return fmt.Errorf("read tags of %s: %w", *repo, err)
 	}
-	records, err := history.Read(ctx, mirror, *project, *limit)
+	key := []byte(*tagKey)
+	if len(key) == 0 {
+		key = history.KeyFromSecret([]byte(*webhookSecret))
+	}
+	if len(key) == 0 {
+		_, _ = fmt.Fprintln(stderr, "paved-bot history: neither --tag-key (PAVED_TAG_KEY) nor --webhook-secret (PAVED_WEBHOOK_SECRET) is set, so no deploy tag can be verified: all show VERIFIED NO")
+	}
+	records, err := history.Read(ctx, mirror, *project, *limit, key)
 	if err != nil {
 		return err
+	}
+	if _, unverified := history.OnlyVerified(records, 0); unverified > 0 && len(key) > 0 {
+		_, _ = fmt.Fprintf(stderr, "paved-bot history: %d deploy tag(s) are not signed with this key (VERIFIED NO): not created by paved-bot, changed since, or signed with another key; do not trust what they say\n", unverified)
 	}
 	if len(records) == 0 {
 		what := strings.TrimSpace("for " + *project)

@@ -13,11 +13,15 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paved-road/paved/bot/githubapi"
-	"github.com/paved-road/paved/bot/locks"
+	"github.com/paved-road/paved/bot/history"
+	"github.com/paved-road/paved/bot/policy"
 	"github.com/paved-road/paved/bot/runner"
+	"github.com/paved-road/paved/bot/sandbox"
+	"github.com/paved-road/paved/bot/store"
 	"github.com/paved-road/paved/bot/webhook"
 	"github.com/paved-road/paved/bot/workflow"
 )
@@ -47,6 +51,10 @@ type serveConfig struct {
 	logFormat     string
 	logLevel      string
 	allowForks    bool
+	noSandbox     bool
+	sandboxBinds  listFlag
+	tagKey        string
+	policy        *policy.Policy // the config file's repos rules
 }
 
 func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
@@ -73,6 +81,9 @@ func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&c.allowForks, "allow-fork-prs", false, "plan and apply pull requests from forks (their code runs with the bot's credentials)")
+	fs.BoolVar(&c.noSandbox, "unsafe-no-sandbox", false, "run terraform without the bubblewrap sandbox: pull-request code can then read the bot's secrets and files")
+	fs.Var(&c.sandboxBinds, "sandbox-bind", "a path terraform may see inside its sandbox, as PATH (read-write) or PATH:ro, e.g. a provider mirror; repeatable or comma-separated")
+	fs.StringVar(&c.tagKey, "tag-key", "", "key that signs deploy tags (prefer PAVED_TAG_KEY; default: derived from the webhook secret)")
 	return fs
 }
 
@@ -139,21 +150,87 @@ func (c *serveConfig) check() (runner.Tools, githubapi.Auth, error) {
 		}
 		tools.Default = c.defaultTool
 	}
+	for _, b := range c.sandboxBinds {
+		if _, err := parseBind(b); err != nil {
+			bad("sandbox-bind", "%v", err)
+		}
+	}
 	return tools, auth, errors.Join(problems...)
+}
+
+// parseBind reads a --sandbox-bind value: an absolute path, with ":ro" for
+// read-only.
+func parseBind(v string) (sandbox.Bind, error) {
+	p, ro := strings.CutSuffix(v, ":ro")
+	switch {
+	case !filepath.IsAbs(p):
+		return sandbox.Bind{}, fmt.Errorf("%q: the path must be absolute", v)
+	case filepath.Clean(p) == "/":
+		return sandbox.Bind{}, fmt.Errorf("%q: binding / would show terraform everything", v)
+	}
+	if _, err := os.Stat(p); err != nil {
+		return sandbox.Bind{}, fmt.Errorf("%q: %w", v, err)
+	}
+	return sandbox.Bind{Path: filepath.Clean(p), Writable: !ro}, nil
+}
+
+// sandboxConfig finds bubblewrap unless the operator turned the sandbox off.
+func (c *serveConfig) sandboxConfig(log *slog.Logger) (*sandbox.Config, error) {
+	if c.noSandbox {
+		log.Warn("terraform runs WITHOUT a sandbox (--unsafe-no-sandbox): pull-request code can read this bot's secrets, its data dir and every file it can")
+		return nil, nil
+	}
+	sb, err := sandbox.Find()
+	if err != nil {
+		return nil, fmt.Errorf("--unsafe-no-sandbox (%s) not given, and the sandbox cannot run: %w", envName("unsafe-no-sandbox"), err)
+	}
+	for _, v := range c.sandboxBinds {
+		b, _ := parseBind(v)
+		sb.Binds = append(sb.Binds, b)
+	}
+	return sb, nil
+}
+
+// secrets are the values no reply may show: the bot's credentials and the
+// AWS credentials Terraform gets from its environment.
+func (c *serveConfig) secrets(auth githubapi.Auth) []string {
+	out := []string{c.webhookSecret, c.ghToken, c.tagKey, string(auth.AppKey)}
+	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"} {
+		out = append(out, os.Getenv(name))
+	}
+	return out
+}
+
+// openStore opens the bot's store in the data dir. Its file was called
+// locks.db when it held only locks; an existing one is taken over.
+func openStore(dataDir string) (*store.Bolt, error) {
+	path := filepath.Join(dataDir, "paved.db")
+	old := filepath.Join(dataDir, "locks.db")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := os.Rename(old, path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("--data-dir: take over %s: %w", old, err)
+		}
+	}
+	return store.Open(path)
 }
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	var c serveConfig
 	fs := serveFlags(&c, stderr)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return errUsage
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
-	if err := resolve(fs, c.configFile); err != nil {
+	rules, err := resolve(fs, c.configFile)
+	if err != nil {
 		return err
 	}
+	c.policy = rules
 	tools, auth, err := c.check()
 	if err != nil {
 		return err
@@ -166,24 +243,47 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
 	}
-	store, err := locks.OpenBolt(filepath.Join(c.dataDir, "locks.db"))
+	sb, err := c.sandboxConfig(log)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = store.Close() }()
+	db, err := openStore(c.dataDir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close() }()
 	if c.pluginCache == "" {
 		c.pluginCache = filepath.Join(c.dataDir, "plugin-cache")
 	}
+	scratch := filepath.Join(c.dataDir, "scratch")
+	if err := os.MkdirAll(scratch, 0o700); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	tagKey := []byte(c.tagKey)
+	if c.tagKey == "" {
+		tagKey = history.KeyFromSecret([]byte(c.webhookSecret))
+	}
 	bot := &workflow.Bot{
-		GitHub:      func(id int64) workflow.GitHub { return clients.For(id) },
-		Locks:       store,
-		Runner:      &runner.Runner{PluginCache: c.pluginCache},
+		GitHub: func(id int64) workflow.GitHub { return clients.For(id) },
+		Store:  db,
+		Runner: &runner.Runner{
+			PluginCache: c.pluginCache, Sandbox: sb, ScratchDir: scratch,
+		},
 		Tools:       tools,
 		DataDir:     c.dataDir,
 		Parallelism: c.parallelism,
 		Timeout:     c.timeout,
 		AllowForks:  c.allowForks,
+		Host:        c.ghHostname,
+		Policy:      c.policy,
+		TagKey:      tagKey,
+		Secrets:     c.secrets(auth),
 		Log:         log,
+	}
+	log.Info("paved-bot starting", "version", version, "data_dir", c.dataDir)
+	// Before any new webhook: what a previous run accepted goes first.
+	if err := bot.Recover(); err != nil {
+		return fmt.Errorf("recover the commands of the previous run: %w", err)
 	}
 	intake := &webhook.Intake{
 		Secret: []byte(c.webhookSecret), Allowlist: c.allowlist, Host: c.ghHostname,
@@ -196,7 +296,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--port: %w", err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
+	srv := &http.Server{Handler: mux}
+	webhook.ServerTimeouts(srv)
 	log.Info("paved-bot listening", "addr", ln.Addr().String(), "version", version, "github", c.ghHostname, "allowlist", c.allowlist.String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -40,12 +40,14 @@ func (fatal) Fatalf(format string, args ...any) { log.Fatalf(format, args...) }
 type demo struct {
 	work, origin, bot string
 	repo              string // files of the demo repository
+	mirror            string // provider mirror; "" for none
 	fake              *githubfake.Fake
 }
 
 func main() {
 	terraform := flag.String("terraform", "", "terraform binary the bot runs (VERSION is read from it)")
 	repo := flag.String("repo", "examples/bot/demo-repo", "files of the demo repository")
+	mirror := flag.String("mirror", "", "the provider mirror Terraform installs from, which its sandbox must see")
 	flag.Parse()
 	log.SetFlags(0)
 	work, err := os.MkdirTemp("", "paved-botdemo-")
@@ -53,7 +55,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer func() { _ = os.RemoveAll(work) }()
-	d := &demo{work: work, origin: filepath.Join(work, "github", "acme", "infra"), repo: *repo}
+	d := &demo{work: work, origin: filepath.Join(work, "github", "acme", "infra"), repo: *repo, mirror: *mirror}
 	stop := d.start(*terraform)
 	defer stop()
 	d.walk()
@@ -90,9 +92,17 @@ func (d *demo) start(terraform string) func() {
 	port := strconv.Itoa(free)
 	logFile, err := os.Create(filepath.Join(d.work, "bot.log"))
 	must(err)
-	serve := exec.Command(bin, "serve", "--bind", "127.0.0.1", "--port", port,
+	// Terraform runs in the bot's sandbox, which sees the state (the demo's
+	// stand-in for a remote backend) and the provider mirror only when told.
+	state := filepath.Join(d.work, "state")
+	must(os.MkdirAll(state, 0o755))
+	args := []string{"serve", "--bind", "127.0.0.1", "--port", port,
 		"--data-dir", filepath.Join(d.work, "data"), "--repo-allowlist", "github.com/acme/*",
-		"--github-api-url", gh.URL, "--terraform", version+"="+terraform)
+		"--github-api-url", gh.URL, "--terraform", version + "=" + terraform, "--sandbox-bind", state}
+	if d.mirror != "" {
+		args = append(args, "--sandbox-bind", d.mirror+":ro")
+	}
+	serve := exec.Command(bin, args...)
 	serve.Env = append(os.Environ(), "PAVED_WEBHOOK_SECRET="+secret, "PAVED_GITHUB_TOKEN="+token)
 	serve.Stdout, serve.Stderr = logFile, logFile
 	// The bot goes down with the demo, however the demo ends.
@@ -164,6 +174,8 @@ func (d *demo) walk() {
 	step("paved-bot history --repo acme/infra (read from the tags)")
 	hist := exec.Command(filepath.Join(d.work, "paved-bot"), "history", "--repo", "acme/infra",
 		"--git-url", d.origin, "--data-dir", filepath.Join(d.work, "history"))
+	// The webhook secret gives the key the bot signed the tags with.
+	hist.Env = append(os.Environ(), "PAVED_WEBHOOK_SECRET="+secret)
 	hist.Stdout, hist.Stderr = os.Stdout, os.Stderr
 	must(hist.Run())
 }

@@ -9,10 +9,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,6 +186,10 @@ func TestReviews(t *testing.T) {
 	openFeature(f, repo)
 	f.Approve(owner, name, 7, "bob")
 	f.RequestChanges(owner, name, 7, "carol")
+	// A review keeps the head it was given at.
+	next := repo.commit(t, repo.head, map[string]string{"envs/dev/extra.tf": "locals {}\n"})
+	f.Push(owner, name, 7, next, []string{"envs/dev/main.tf"})
+	f.Approve(owner, name, 7, "carol")
 
 	reviews, _, err := gh.PullRequests.ListReviews(context.Background(), owner, name, 7, nil)
 	if err != nil {
@@ -191,13 +197,162 @@ func TestReviews(t *testing.T) {
 	}
 	var got []string
 	for _, r := range reviews {
-		got = append(got, r.GetUser().GetLogin()+" "+r.GetState())
-		if r.GetCommitID() != repo.head || r.SubmittedAt == nil {
-			t.Errorf("review by %s: commit %s submitted %v", r.GetUser().GetLogin(), r.GetCommitID(), r.SubmittedAt)
+		got = append(got, r.GetUser().GetLogin()+" "+r.GetState()+" "+r.GetCommitID())
+		if r.SubmittedAt == nil {
+			t.Errorf("review by %s: not submitted", r.GetUser().GetLogin())
 		}
 	}
-	if want := []string{"bob APPROVED", "carol CHANGES_REQUESTED"}; !slices.Equal(got, want) {
+	want := []string{"bob APPROVED " + repo.head, "carol CHANGES_REQUESTED " + repo.head, "carol APPROVED " + next}
+	if !slices.Equal(got, want) {
 		t.Errorf("reviews %q, want %q", got, want)
+	}
+}
+
+func TestCompareIsRealGit(t *testing.T) {
+	f, gh, repo := setup(t, githubfake.Options{})
+	ctx := context.Background()
+	// release starts at main and moves on under a pull request into it.
+	gitOut(t, repo.dir, "branch", "release", repo.base)
+	gitOut(t, repo.dir, "branch", "team/feature", repo.head)
+	f.OpenPR(owner, name, githubfake.PR{Number: 9, Author: "alice", HeadRef: "feature", HeadSHA: repo.head, BaseRef: "release"})
+	release := repo.commit(t, repo.base, map[string]string{"envs/dev/release.tf": "locals {}\n"})
+	gitOut(t, repo.dir, "update-ref", "refs/heads/release", release)
+
+	for _, tc := range []struct {
+		base, head     string
+		status         string
+		ahead, behind  int
+		mergeBase      string
+		commits, files int
+	}{
+		{"main", "feature", "ahead", 1, 0, repo.base, 1, 3},
+		{"feature", "main", "behind", 0, 1, repo.base, 0, 0},
+		{"main", "main", "identical", 0, 0, repo.base, 0, 0},
+		{repo.base, repo.head, "ahead", 1, 0, repo.base, 1, 3},
+		{repo.base[:7], "team/feature", "ahead", 1, 0, repo.base, 1, 3},
+		{"release", "feature", "diverged", 1, 1, repo.base, 1, 3},
+		{"feature", release, "diverged", 1, 1, repo.base, 1, 1},
+	} {
+		cmp, _, err := gh.Repositories.CompareCommits(ctx, owner, name, tc.base, tc.head, nil)
+		if err != nil {
+			t.Errorf("%s...%s: %v", tc.base, tc.head, err)
+			continue
+		}
+		if cmp.GetStatus() != tc.status || cmp.GetAheadBy() != tc.ahead || cmp.GetBehindBy() != tc.behind ||
+			cmp.GetTotalCommits() != tc.commits || len(cmp.Commits) != tc.commits || len(cmp.Files) != tc.files ||
+			cmp.GetMergeBaseCommit().GetSHA() != tc.mergeBase {
+			t.Errorf("%s...%s: %s ahead %d behind %d, %d (%d) commits, %d files, merge base %s; want %s %d %d, %d commits, %d files, %s",
+				tc.base, tc.head, cmp.GetStatus(), cmp.GetAheadBy(), cmp.GetBehindBy(), cmp.GetTotalCommits(), len(cmp.Commits),
+				len(cmp.Files), cmp.GetMergeBaseCommit().GetSHA(), tc.status, tc.ahead, tc.behind, tc.commits, tc.files, tc.mergeBase)
+		}
+	}
+
+	cmp, _, err := gh.Repositories.CompareCommits(ctx, owner, name, "main", "feature", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cmp.Commits[0]
+	if c.GetSHA() != repo.head || c.GetCommit().GetMessage() != "feature" || c.GetCommit().GetAuthor().GetName() != "Test" ||
+		len(c.Parents) != 1 || c.Parents[0].GetSHA() != repo.base || cmp.GetBaseCommit().GetSHA() != repo.base ||
+		c.GetCommit().GetTree().GetSHA() != gitOut(t, repo.dir, "rev-parse", repo.head+"^{tree}") {
+		t.Errorf("commit %+v of base %s", c, cmp.GetBaseCommit().GetSHA())
+	}
+	if cmp.GetPermalinkURL() != "https://github.com/acme/infra/compare/acme:"+repo.base+"...acme:"+repo.head {
+		t.Errorf("permalink %s", cmp.GetPermalinkURL())
+	}
+	diverged, _, err := gh.Repositories.CompareCommits(ctx, owner, name, "release", "feature", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diverged.GetBaseCommit().GetSHA() != release || diverged.GetMergeBaseCommit().GetSHA() != repo.base {
+		t.Errorf("release...feature: base %s, merge base %s; want %s and %s",
+			diverged.GetBaseCommit().GetSHA(), diverged.GetMergeBaseCommit().GetSHA(), release, repo.base)
+	}
+	files := map[string]string{}
+	for _, file := range cmp.Files {
+		files[file.GetFilename()] = file.GetStatus()
+	}
+	if want := map[string]string{"envs/dev/main.tf": "modified", "envs/prod/main.tf": "added", "README.md": "removed"}; !maps.Equal(files, want) {
+		t.Errorf("files %v, want %v", files, want)
+	}
+
+	// Prism passes these unchecked (see checkSchemaJS).
+	checkSchema(t, "commit-comparison",
+		getRaw(t, "/repos/acme/infra/compare/main...feature"),
+		getRaw(t, "/repos/acme/infra/compare/release...feature"),
+		getRaw(t, "/repos/acme/infra/compare/main...main"))
+
+	// The fake keeps the base sha of OpenPR while its branch moves on.
+	pr, _, err := gh.PullRequests.Get(ctx, owner, name, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.GetBase().GetSHA() != repo.base {
+		t.Errorf("base sha %s after release moved, want %s as at opening", pr.GetBase().GetSHA(), repo.base)
+	}
+
+	tree := gitOut(t, repo.dir, "rev-parse", "main^{tree}")
+	orphan := gitOut(t, repo.dir, "commit-tree", tree, "-m", "unrelated")
+	for _, tc := range []struct{ base, head, message string }{
+		{"main", "nope", "Not Found"},
+		{"main", "main~1", "Not Found"}, // a sha or branch, not any git revision
+		{"main", strings.Repeat("0", 40), "Not Found"},
+		{"main", orphan, "No common ancestor between main and " + orphan},
+	} {
+		_, _, err := gh.Repositories.CompareCommits(ctx, owner, name, tc.base, tc.head, nil)
+		wantStatus(t, err, http.StatusNotFound, tc.message)
+	}
+}
+
+func TestTeamMembership(t *testing.T) {
+	f, gh, _ := setup(t, githubfake.Options{})
+	ctx := context.Background()
+	f.AddTeamMember("acme", "infra-admins", "bob")
+	f.InviteTeamMember("acme", "infra-admins", "carol")
+
+	for user, state := range map[string]string{"Bob": "active", "carol": "pending"} {
+		m, _, err := gh.Teams.GetTeamMembershipBySlug(ctx, "ACME", "infra-admins", user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.GetState() != state || m.GetRole() != "member" || !strings.HasSuffix(m.GetURL(), "/memberships/"+user) {
+			t.Errorf("%s: %+v, want a %s member", user, m, state)
+		}
+	}
+	for _, who := range [][2]string{{"infra-admins", "dave"}, {"nobody", "bob"}} {
+		_, _, err := gh.Teams.GetTeamMembershipBySlug(ctx, "acme", who[0], who[1])
+		wantStatus(t, err, http.StatusNotFound, "Not Found")
+	}
+}
+
+func TestOnCallRunsBeforeTheHandler(t *testing.T) {
+	f, gh, repo := setup(t, githubfake.Options{})
+	ctx := context.Background()
+	openFeature(f, repo)
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	f.OnCall(func(c githubfake.Call) {
+		comments := len(f.Comments(owner, name, 7))
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, fmt.Sprintf("%s %s status %d, %d comments", c.Method, c.Path, c.Status, comments))
+	})
+	if _, _, err := gh.Issues.CreateComment(ctx, owner, name, 7, &github.IssueComment{Body: github.String("hi")}); err != nil {
+		t.Fatal(err)
+	}
+	f.OnCall(nil)
+	if _, _, err := gh.PullRequests.Get(ctx, owner, name, 7); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"POST /repos/acme/infra/issues/7/comments status 0, 0 comments"}; !slices.Equal(seen, want) {
+		t.Errorf("hook saw %q, want %q", seen, want)
+	}
+	if calls := f.Calls(); len(calls) != 2 || calls[0].Status != http.StatusCreated {
+		t.Errorf("calls %+v, want both recorded with their status", calls)
 	}
 }
 

@@ -24,6 +24,7 @@ var restExamples = []string{
 	"pull-request", "diff-entry-items", "pull-request-review-items", "issue-comment", "reaction",
 	"status", "git-tag", "git-ref", "label-items", "installation-token",
 	"repository-collaborator-permission-response-if-user-has-admin-permissions",
+	"commit-comparison", "team-membership-response-if-user-is-a-team-maintainer",
 }
 
 // loadExamples reads both files once per test binary: the description is

@@ -57,8 +57,10 @@ type Fake struct {
 	repos   map[string]*repo // by "owner/name"
 	tokens  map[string]time.Time
 	userIDs map[string]int64
+	teams   map[string]*team // by teamKey
 	nextID  int64
 	calls   []Call
+	onCall  func(Call)
 }
 
 // Reporter is where misuse of the Go API is reported: a *testing.T, or a
@@ -85,7 +87,7 @@ func New(t Reporter, opts Options) *Fake {
 	f := &Fake{
 		t: t, opts: opts, examples: ex,
 		repos: map[string]*repo{}, tokens: map[string]time.Time{}, userIDs: map[string]int64{},
-		nextID: 1000,
+		teams: map[string]*team{}, nextID: 1000,
 	}
 	f.routes()
 	return f
@@ -102,16 +104,35 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	f.mux.ServeHTTP(rec, r)
-
-	call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Status: rec.status}
+	call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query()}
 	if len(bytes.TrimSpace(body)) > 0 {
 		call.Body = json.RawMessage(body)
 	}
 	f.mu.Lock()
+	hook := f.onCall
+	f.mu.Unlock()
+	if hook != nil {
+		hook(call)
+	}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	f.mux.ServeHTTP(rec, r)
+
+	call.Status = rec.status
+	f.mu.Lock()
 	f.calls = append(f.calls, call)
 	f.mu.Unlock()
+}
+
+// OnCall sets fn to be called with each request before the fake handles it
+// (Status is still 0), so a fault test can kill its client at the k-th
+// GitHub call. The request is then handled as usual: killing the client in
+// fn leaves the call done and its answer lost. fn runs on the request's
+// goroutine without the fake's lock, so it may use the Go API; concurrent
+// requests call it concurrently. nil removes it.
+func (f *Fake) OnCall(fn func(c Call)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onCall = fn
 }
 
 // Calls returns every request answered so far.

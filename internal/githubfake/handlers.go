@@ -27,6 +27,9 @@ func (f *Fake) routes() {
 	handle("POST /repos/{owner}/{repo}/git/tags", f.createTag)
 	handle("POST /repos/{owner}/{repo}/git/refs", f.createRef)
 	handle("GET /repos/{owner}/{repo}/collaborators/{username}/permission", f.getPermission)
+	// Branch names may have slashes.
+	handle("GET /repos/{owner}/{repo}/compare/{basehead...}", f.compare)
+	handle("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", f.getTeamMembership)
 	// Everything else, in GitHub's shape; Calls shows the test it was asked.
 	handle("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found", docsRoot)

@@ -121,6 +121,11 @@ func (r *repo) pullURLs(n int, head string) map[string]any {
 	}
 }
 
+// pullObject is a pull request as the REST API reads it. Its base sha is
+// the base branch's tip at OpenPR. GitHub moves it to the branch's tip with
+// each push to the head; the fake keeps it (and counts files and commits
+// from it), so once the base branch moves it matches GitHub only until the
+// next Push.
 func (f *Fake) pullObject(r *repo, p *pull) map[string]any {
 	m := f.examples.object("pull-request")
 	maps.Copy(m, r.pullURLs(p.Number, p.HeadSHA))

@@ -69,7 +69,7 @@ func (r *repo) cloneURL() string {
 type pull struct {
 	PR
 	id           int64
-	baseSHA      string
+	baseSHA      string // the base branch's tip at OpenPR; see pullObject
 	previousHead string // before the last Push
 	commits      int    // between base and head
 	open         bool

@@ -77,6 +77,10 @@ func newKit(ctx context.Context, o options) (k *kit, err error) {
 	}
 	k.bin = filepath.Join(k.scratch, "bin")
 	k.trace = filepath.Join(k.scratch, "trace.tsv")
+	// It exists before the bot starts, so that the sandbox can bind it.
+	if err := os.WriteFile(k.trace, nil, 0o644); err != nil {
+		return nil, err
+	}
 	realGit, err := exec.LookPath("git")
 	if err != nil {
 		return nil, err

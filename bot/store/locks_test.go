@@ -1,14 +1,16 @@
-package locks
+package store
 
 import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/paved-road/paved/bot/locks"
 )
 
 func open(t *testing.T, path string) *Bolt {
 	t.Helper()
-	s, err := OpenBolt(path)
+	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,8 +20,8 @@ func open(t *testing.T, path string) *Bolt {
 func TestLockLifecycle(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "paved.db")
 	s := open(t, path)
-	app := Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
-	first := Lock{Key: app, Project: "app", PR: 1, PRURL: "https://github.com/acme/infra/pull/1", User: "alice", Time: time.Unix(1, 0).UTC()}
+	app := locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
+	first := locks.Lock{Key: app, Project: "app", PR: 1, PRURL: "https://github.com/acme/infra/pull/1", User: "alice", Time: time.Unix(1, 0).UTC()}
 
 	if got, held, err := s.TryLock(first); err != nil || !held || got.PR != 1 {
 		t.Fatalf("first lock: %+v %v %v", got, held, err)
@@ -50,12 +52,12 @@ func TestLockLifecycle(t *testing.T) {
 	}
 	s = open(t, path)
 	defer func() { _ = s.Close() }()
-	all, err := s.List()
+	all, err := s.Locks()
 	if err != nil || len(all) != 2 {
 		t.Fatalf("after reopen: %+v %v", all, err)
 	}
 
-	released, err := s.Unlock("acme/infra", 1)
+	released, err := s.Unlock("acme/infra", 1, nil)
 	if err != nil || len(released) != 1 || released[0].Key != app {
 		t.Fatalf("unlock: %+v %v", released, err)
 	}
@@ -63,15 +65,15 @@ func TestLockLifecycle(t *testing.T) {
 		t.Fatalf("after unlock the second PR gets the lock: %v %v", held, err)
 	}
 	// A repository whose name is a prefix of another is not touched.
-	other := Lock{Key: Key{Repo: "acme/infra-extra", Dir: "app", Workspace: "default"}, PR: 2}
+	other := locks.Lock{Key: locks.Key{Repo: "acme/infra-extra", Dir: "app", Workspace: "default"}, PR: 2}
 	if _, _, err := s.TryLock(other); err != nil {
 		t.Fatal(err)
 	}
-	released, err = s.Unlock("acme/infra", 2)
+	released, err = s.Unlock("acme/infra", 2, nil)
 	if err != nil || len(released) != 2 {
 		t.Fatalf("unlock PR 2: %+v %v", released, err)
 	}
-	all, _ = s.List()
+	all, _ = s.Locks()
 	if len(all) != 1 || all[0].Key.Repo != "acme/infra-extra" {
 		t.Fatalf("left: %+v", all)
 	}
@@ -81,7 +83,7 @@ func TestSecondBotOnSameDataDirRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "paved.db")
 	s := open(t, path)
 	defer func() { _ = s.Close() }()
-	if _, err := OpenBolt(path); err == nil {
+	if _, err := Open(path); err == nil {
 		t.Fatal("a second open of the same lock file must fail")
 	}
 }

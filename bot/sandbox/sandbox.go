@@ -1,0 +1,264 @@
+// Package sandbox confines paved-bot's terraform and tofu processes with bubblewrap (bwrap), so
+// that code from a pull request (file("/proc/${ppid}/environ"), a provider it names, a local-exec
+// provisioner) sees the working copy it runs in and little else: not the bot's environment and
+// secrets, not its GitHub App key, not its data dir with other pull requests' working copies,
+// plans and database, and of /etc only what name resolution and TLS need.
+//
+// terraform-exec runs one executable with no prefix arguments, so the bot runs itself: the runner
+// gives terraform-exec the bot's own executable as the terraform binary and describes the sandbox
+// in the environment variable PAVED_SANDBOX_SPEC. This package's init sees that variable, removes
+// it from the environment and replaces the process (syscall.Exec) with bwrap running the real
+// binary with the arguments terraform-exec gave. Without the variable init does nothing. Every
+// binary that imports the runner imports this package, test binaries included, so each of them can
+// be the launcher.
+//
+// Lifetime: on Linux terraform-exec starts its child with Pdeathsig=SIGKILL in a process group of
+// its own, and exec keeps both, so bwrap is killed when the bot dies, and --die-with-parent and the
+// PID namespace take everything inside down with it. bwrap passes no signals on, and dies of the
+// SIGINT by which terraform-exec stops terraform gracefully, which would kill terraform mid-apply.
+// So the launcher makes bwrap ignore SIGINT, terraform runs as PID 1 of its namespace (--as-pid-1),
+// and the runner sends SIGINT to terraform itself (Interrupt) through the pid bwrap writes to a
+// status file. terraform-exec still kills bwrap when terraform outlives its WaitDelay.
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SpecEnv names the environment variable that makes a process the launcher.
+const SpecEnv = "PAVED_SANDBOX_SPEC"
+
+// Bind makes a host path visible inside the sandbox at the same path, read-only unless Writable.
+type Bind struct {
+	Path     string `json:"path"`
+	Writable bool   `json:"writable,omitempty"`
+}
+
+// Config says how terraform processes are confined; nil means not at all (paved-bot's
+// --unsafe-no-sandbox).
+type Config struct {
+	Bwrap string // absolute path of bwrap
+	// Binds are the operator's extra binds (a shared state dir, credentials, a provider mirror),
+	// for every process.
+	Binds []Bind
+}
+
+// Find locates bwrap on PATH and checks that it can create the namespaces (runs a trivial
+// sandboxed `true`); the error says what is missing and how to fix it.
+func Find() (*Config, error) {
+	path, err := exec.LookPath("bwrap")
+	if err != nil {
+		return nil, fmt.Errorf("bubblewrap is not installed (%w): install it (Debian and Ubuntu: apt-get install bubblewrap), "+
+			"or pass --unsafe-no-sandbox to let terraform read everything the bot can, its secrets included", err)
+	}
+	if path, err = filepath.Abs(path); err != nil {
+		return nil, fmt.Errorf("locate bwrap: %w", err)
+	}
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		return nil, fmt.Errorf("check bwrap: %w", err)
+	}
+	if truePath, err = filepath.EvalSymlinks(truePath); err != nil {
+		return nil, fmt.Errorf("check bwrap: %w", err)
+	}
+	spec := Spec{Bwrap: path, Program: truePath, Dir: "/"}
+	argv, env, err := spec.command(nil, nil, -1)
+	if err != nil {
+		return nil, fmt.Errorf("check bwrap: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, argv[1:]...)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("%s cannot create a sandbox (%w): %s; unprivileged user namespaces may be disabled "+
+			"(sysctl kernel.unprivileged_userns_clone, and on Ubuntu kernel.apparmor_restrict_unprivileged_userns) "+
+			"or forbidden by a container's seccomp profile: allow them, or pass --unsafe-no-sandbox to run terraform unconfined",
+			path, err, strings.TrimSpace(string(out)))
+	}
+	return &Config{Bwrap: path}, nil
+}
+
+// Spec is one confined process, as the runner hands it to the launcher in SpecEnv.
+type Spec struct {
+	Bwrap   string `json:"bwrap"`
+	Program string `json:"program"` // the real binary, resolved; bound read-only
+	Dir     string `json:"dir"`     // working directory inside
+	// Binds are applied in order, so a later one covers an earlier one: the read-only .git over
+	// the writable working copy.
+	Binds []Bind `json:"binds,omitempty"`
+	// Status is a file outside the sandbox where bwrap reports the program's pid, for Interrupt;
+	// "" for none.
+	Status string `json:"status,omitempty"`
+}
+
+// specVersion marks a value of SpecEnv as ours, so that a stray variable of that name never
+// makes a launcher by accident.
+const specVersion = 1
+
+type wireSpec struct {
+	Version int `json:"paved_sandbox_spec"`
+	Spec
+}
+
+// Encode gives the value of SpecEnv for s.
+func (s Spec) Encode() (string, error) {
+	if err := s.validate(); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(wireSpec{Version: specVersion, Spec: s})
+	if err != nil {
+		return "", fmt.Errorf("encode sandbox spec: %w", err)
+	}
+	return string(b), nil
+}
+
+// DecodeSpec reads a value of SpecEnv. Anything Encode did not write is an error.
+func DecodeSpec(encoded string) (Spec, error) {
+	dec := json.NewDecoder(strings.NewReader(encoded))
+	dec.DisallowUnknownFields()
+	var w wireSpec
+	if err := dec.Decode(&w); err != nil {
+		return Spec{}, fmt.Errorf("%s is not a sandbox spec: %w", SpecEnv, err)
+	}
+	if dec.More() {
+		return Spec{}, fmt.Errorf("%s is not a sandbox spec: trailing data", SpecEnv)
+	}
+	if w.Version != specVersion {
+		return Spec{}, fmt.Errorf("%s is not a sandbox spec of version %d", SpecEnv, specVersion)
+	}
+	if err := w.validate(); err != nil {
+		return Spec{}, err
+	}
+	return w.Spec, nil
+}
+
+func (s Spec) validate() error {
+	paths := []string{s.Bwrap, s.Program, s.Dir}
+	for _, b := range s.Binds {
+		paths = append(paths, b.Path)
+	}
+	if s.Status != "" {
+		paths = append(paths, s.Status)
+	}
+	for _, p := range paths {
+		if !filepath.IsAbs(p) {
+			return fmt.Errorf("sandbox spec: path %q is not absolute", p)
+		}
+	}
+	return nil
+}
+
+// systemDirs are bound read-only when they exist; on a merged-/usr system all but /usr are
+// symlinks into it, and are recreated as such.
+var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
+
+// etcFiles is what of /etc a terraform process needs: name resolution, CA certificates, time zone.
+// Not passwd, shadow, or anything else of the host's.
+var etcFiles = []string{
+	"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf",
+	"/etc/ssl", "/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki", "/etc/localtime",
+	"/etc/alternatives",
+}
+
+// privateDirs hold the host's TLS private keys inside the certificate dirs; they are covered with
+// an empty read-only tmpfs.
+var privateDirs = []string{"/etc/ssl/private", "/etc/pki/tls/private", "/etc/pki/CA/private"}
+
+// envFiles are variables of the job environment that name files terraform or a provider reads.
+// SSL_CERT_DIR is a colon-separated list.
+var envFiles = []string{
+	"TF_CLI_CONFIG_FILE", "SSL_CERT_FILE", "SSL_CERT_DIR",
+	"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+}
+
+// command builds bwrap's argv (argv[0] is bwrap) and environment for running s.Program with args,
+// given the job environment environ. statusFD, when not negative, is an open file for bwrap's
+// --json-status-fd.
+func (s Spec) command(environ, args []string, statusFD int) (argv, env []string, err error) {
+	argv = []string{s.Bwrap,
+		"--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+		"--die-with-parent", "--new-session", "--as-pid-1",
+		// bwrap run by root keeps root's capabilities inside unless told otherwise.
+		"--cap-drop", "ALL",
+		"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+	}
+	for _, dir := range systemDirs {
+		info, err := os.Lstat(dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return nil, nil, fmt.Errorf("sandbox: %w", err)
+		case info.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(dir)
+			if err != nil {
+				return nil, nil, fmt.Errorf("sandbox: %w", err)
+			}
+			argv = append(argv, "--symlink", target, dir)
+		default:
+			argv = append(argv, "--ro-bind", dir, dir)
+		}
+	}
+	readOnly := slices.Clone(etcFiles)
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "SSL_CERT_DIR":
+			readOnly = append(readOnly, filepath.SplitList(v)...)
+		case slices.Contains(envFiles, k):
+			readOnly = append(readOnly, v)
+		}
+	}
+	readOnly = append(readOnly, s.Program)
+	for _, path := range readOnly {
+		if !filepath.IsAbs(path) {
+			continue
+		}
+		// Only files and dirs that exist: terraform reports what it misses, and devices such as a
+		// TF_CLI_CONFIG_FILE of /dev/null come with --dev (a bind of one would be nodev).
+		info, err := os.Stat(path)
+		if err != nil || (!info.Mode().IsRegular() && !info.IsDir()) {
+			continue
+		}
+		argv = append(argv, "--ro-bind", path, path)
+	}
+	for _, dir := range privateDirs {
+		if _, err := os.Stat(dir); err == nil {
+			argv = append(argv, "--tmpfs", dir, "--remount-ro", dir)
+		}
+	}
+	for _, b := range s.Binds {
+		if b.Writable {
+			argv = append(argv, "--bind", b.Path, b.Path)
+		} else {
+			argv = append(argv, "--ro-bind", b.Path, b.Path)
+		}
+	}
+	if statusFD >= 0 {
+		argv = append(argv, "--json-status-fd", strconv.Itoa(statusFD))
+	}
+	argv = append(argv, "--chdir", s.Dir, "--", s.Program)
+	argv = append(argv, args...)
+
+	// The bot's HOME and TMPDIR are not visible inside; /tmp is the sandbox's own.
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if k != SpecEnv && k != "HOME" && k != "TMPDIR" {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HOME=/tmp", "TMPDIR=/tmp")
+	return argv, env, nil
+}
