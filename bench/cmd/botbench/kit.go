@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/paved-road/paved/bench/gomod"
 )
 
 // providerVersion is the version the projects require; the mirror holds this
@@ -40,7 +42,7 @@ func newKit(ctx context.Context, o options) (k *kit, err error) {
 	if k.terraform, err = filepath.Abs(o.terraform); err != nil {
 		return nil, err
 	}
-	if k.root, err = moduleRoot(ctx); err != nil {
+	if k.root, err = gomod.Root(ctx, "botbench"); err != nil {
 		return nil, err
 	}
 	if k.scratch, err = os.MkdirTemp("", "botbench-"); err != nil {
@@ -113,18 +115,6 @@ func (k *kit) close(keep bool) {
 	if err := os.RemoveAll(k.scratch); err != nil {
 		progress("removing %s: %v", k.scratch, err)
 	}
-}
-
-func moduleRoot(ctx context.Context) (string, error) {
-	gomod, err := output(ctx, "", nil, "go", "env", "GOMOD")
-	if err != nil {
-		return "", err
-	}
-	gomod = strings.TrimSpace(gomod)
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("run botbench inside the paved repository (go env GOMOD is %q)", gomod)
-	}
-	return filepath.Dir(gomod), nil
 }
 
 func (k *kit) goBuild(ctx context.Context, out, pkg string, flags ...string) error {

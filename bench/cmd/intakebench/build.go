@@ -71,18 +71,6 @@ func describeTree(ctx context.Context, root string) string {
 	return from
 }
 
-func moduleRoot(ctx context.Context) (string, error) {
-	gomod, err := output(ctx, "", "go", "env", "GOMOD")
-	if err != nil {
-		return "", err
-	}
-	gomod = strings.TrimSpace(gomod)
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("run intakebench inside the paved repository (go env GOMOD is %q)", gomod)
-	}
-	return filepath.Dir(gomod), nil
-}
-
 // output runs a command and returns its stdout; the error carries its
 // stderr.
 func output(ctx context.Context, dir, name string, args ...string) (string, error) {

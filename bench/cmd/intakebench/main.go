@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paved-road/paved/bench/gomod"
 	"github.com/paved-road/paved/bench/report"
 	"github.com/paved-road/paved/bot/webhook"
 )
@@ -75,7 +76,7 @@ func run(ctx context.Context, o options) error {
 	if avail, ok := memAvailable(); ok && avail < need {
 		return fmt.Errorf("the baseline may need %s of memory and %s is available: lower -requests or -size", mib(need), mib(avail))
 	}
-	root, err := moduleRoot(ctx)
+	root, err := gomod.Root(ctx, "intakebench")
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,98 @@
+package workflow
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/paved-road/paved/bot/command"
+	"github.com/paved-road/paved/bot/repocfg"
+)
+
+func pullEvent(action string, draft bool, headRepo string) *github.PullRequestEvent {
+	return &github.PullRequestEvent{
+		Action: github.String(action), Number: github.Int(7),
+		Repo:   &github.Repository{FullName: github.String("acme/infra"), CloneURL: github.String("https://github.com/acme/infra.git")},
+		Sender: &github.User{Login: github.String("alice")},
+		PullRequest: &github.PullRequest{
+			Draft: github.Bool(draft), Merged: github.Bool(action == "closed"), HTMLURL: github.String("https://github.com/acme/infra/pull/7"),
+			Head: &github.PullRequestBranch{SHA: github.String("abc"), Repo: &github.Repository{FullName: github.String(headRepo)}},
+			Base: &github.PullRequestBranch{Ref: github.String("main"), Repo: &github.Repository{FullName: github.String("acme/infra")}},
+		},
+	}
+}
+
+func commentEvent(body, userType string) *github.IssueCommentEvent {
+	return &github.IssueCommentEvent{
+		Action: github.String("created"),
+		Repo:   &github.Repository{FullName: github.String("acme/infra")},
+		Issue:  &github.Issue{Number: github.Int(7), PullRequestLinks: &github.PullRequestLinks{URL: github.String("u")}},
+		Comment: &github.IssueComment{ID: github.Int64(42), Body: github.String(body),
+			User: &github.User{Login: github.String("bob"), Type: github.String(userType)}},
+	}
+}
+
+func TestJobForEvents(t *testing.T) {
+	b := &Bot{}
+	for name, tc := range map[string]struct {
+		payload any
+		want    func(*job) bool
+		note    string
+	}{
+		"opened":                    {pullEvent("opened", false, "acme/infra"), func(j *job) bool { return j.Kind == kindAutoplan && j.Head == "abc" && j.BaseRef == "main" && !j.Fork }, ""},
+		"draft":                     {pullEvent("opened", true, "acme/infra"), nil, "ignored: draft pull request"},
+		"fork opened is refused":    {pullEvent("opened", false, "mallory/infra"), func(j *job) bool { return j.Fork }, ""},
+		"fork pushes are ignored":   {pullEvent("synchronize", false, "mallory/infra"), nil, "ignored: pull request from a fork"},
+		"merged":                    {pullEvent("closed", false, "acme/infra"), func(j *job) bool { return j.Kind == kindClosed && j.Merged }, ""},
+		"labeled":                   {pullEvent("labeled", false, "acme/infra"), nil, "ignored: action labeled"},
+		"a bot's comment":           {commentEvent("paved apply", "Bot"), nil, "ignored: not a new comment on a pull request"},
+		"not for paved":             {commentEvent("looks good", "User"), nil, "ignored: not a paved command"},
+		"a usage error is answered": {commentEvent("paved destroy", "User"), func(j *job) bool { return j.UsageError != "" && j.CommentID == 42 }, ""},
+		"a command": {commentEvent("paved apply -p app", "User"), func(j *job) bool {
+			return j.Command.Name == command.Apply && j.Command.Project == "app" && j.User == "bob" && j.isApply()
+		}, ""},
+	} {
+		j, note := b.jobFor(tc.payload)
+		switch {
+		case tc.want == nil && (j != nil || note != tc.note):
+			t.Errorf("%s: job %+v, note %q, want none with %q", name, j, note, tc.note)
+		case tc.want != nil && (j == nil || !tc.want(j)):
+			t.Errorf("%s: job %+v", name, j)
+		}
+	}
+}
+
+func TestQueueFindsItsApply(t *testing.T) {
+	apply := &job{Kind: kindComment, Command: &command.Command{Name: command.Apply}}
+	plan := &job{Kind: kindAutoplan}
+	var none *prQueue
+	if none.apply() != nil {
+		t.Fatal("an empty queue has no apply")
+	}
+	if q := (&prQueue{running: plan, waiting: []*job{plan}}); q.apply() != nil {
+		t.Fatal("a queue of plans has no apply")
+	}
+	if q := (&prQueue{running: plan, waiting: []*job{plan, apply}}); q.apply() != apply {
+		t.Fatal("a waiting apply is found")
+	}
+	if q := (&prQueue{running: apply}); q.apply() != apply {
+		t.Fatal("a running apply is found")
+	}
+}
+
+func TestDescribeGates(t *testing.T) {
+	if got := describeGates(repocfg.Gates{}); got != "only write access" {
+		t.Fatalf("no gates: %q", got)
+	}
+	got := describeGates(repocfg.Gates{Requirements: []repocfg.Requirement{repocfg.Approved, repocfg.Undiverged}, Appliers: []string{"alice"}, Teams: []string{"acme/sre"}})
+	if !strings.Contains(got, "apply_requirements [approved, undiverged]") || !strings.Contains(got, "allowed_appliers [alice]") || !strings.Contains(got, "allowed_teams [acme/sre]") {
+		t.Fatalf("gates: %q", got)
+	}
+}
+
+func TestLoginIsNoMention(t *testing.T) {
+	if got := login("alice"); got != "`alice`" {
+		t.Fatalf("login: %q", got)
+	}
+}
