@@ -24,3 +24,22 @@ type Lock struct {
 	User    string    `json:"user"`
 	Time    time.Time `json:"time"`
 }
+
+// Waiter is a pull request queued for a key another one holds: it is
+// planned by itself when the key frees, so it keeps what that plan needs.
+type Waiter struct {
+	PR           int       `json:"pr"`
+	PRURL        string    `json:"pr_url"`
+	User         string    `json:"user"` // who asked for the plan
+	Project      string    `json:"project"`
+	Installation int64     `json:"installation"`
+	CloneURL     string    `json:"clone_url"`
+	Repo         string    `json:"repo"` // owner/name
+	Time         time.Time `json:"time"`
+}
+
+// Queue is the pull requests waiting for one key, oldest first.
+type Queue struct {
+	Key     Key      `json:"key"`
+	Waiters []Waiter `json:"waiters"`
+}

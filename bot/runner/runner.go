@@ -513,6 +513,12 @@ func (s *session) run(ctx context.Context, op string, cacheWritable bool, step f
 			return "", s.fail(op, err)
 		}
 		env[sandbox.SpecEnv] = spec
+		// When terraform-exec had to kill the launcher, the sandbox may be left: end it.
+		defer func() {
+			if err := sandbox.Kill(proc.status); err != nil && !errors.Is(err, os.ErrProcessDone) && !errors.Is(err, sandbox.ErrNotStarted) && !errors.Is(err, fs.ErrNotExist) {
+				slog.WarnContext(ctx, "cannot end a sandbox left behind", "error", err)
+			}
+		}()
 		defer interruptOnCancel(ctx, proc.status)()
 	}
 	if err := s.tf.SetEnv(env); err != nil {

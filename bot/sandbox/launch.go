@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // launchFailed is the launcher's exit code when it cannot start bwrap, as a shell's for a command
@@ -20,14 +23,18 @@ func init() {
 	if !ok {
 		return
 	}
-	// launch returns only when it could not exec; the process must then never go on to run as
-	// the bot, or unconfined.
+	// launch exits with bwrap's status; it returns only when it could not run bwrap, and the
+	// process must then never go on to run as the bot, or unconfined.
 	err := launch(encoded)
 	fmt.Fprintf(os.Stderr, "paved-bot sandbox launcher: %v\n", err)
 	os.Exit(launchFailed)
 }
 
-// launch replaces the process with bwrap running the spec's program with this process's arguments.
+// launch runs bwrap with the spec's program and this process's arguments, and exits as bwrap
+// does. It stays between the bot and bwrap rather than exec bwrap, because bwrap drops the
+// parent-death signal its parent sets: exec'd, bwrap and the sandbox would outlive a bot killed
+// with SIGKILL. The launcher watches the bot through a pidfd instead, and kills bwrap (and with
+// --die-with-parent everything inside) when the bot is gone.
 func launch(encoded string) error {
 	if err := os.Unsetenv(SpecEnv); err != nil {
 		return fmt.Errorf("unset %s: %w", SpecEnv, err)
@@ -36,25 +43,83 @@ func launch(encoded string) error {
 	if err != nil {
 		return err
 	}
+	bot, err := watchParent()
+	if err != nil {
+		return err
+	}
 	statusFD := -1
+	var extra []*os.File
 	if spec.Status != "" {
-		// Without O_CLOEXEC, so that bwrap inherits it; bwrap does not pass it on to the program.
-		statusFD, err = syscall.Open(spec.Status, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
+		// bwrap gets it as its fd 3 and does not pass it on to the program.
+		f, err := os.OpenFile(spec.Status, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
 		if err != nil {
 			return fmt.Errorf("open status file: %w", err)
 		}
+		statusFD, extra = 3, []*os.File{f}
 	}
 	argv, env, err := spec.command(os.Environ(), os.Args[1:], statusFD)
 	if err != nil {
 		return err
 	}
-	// An ignored signal stays ignored across exec: bwrap survives terraform-exec's SIGINT, and
-	// Interrupt delivers it to terraform, whose signal.Notify takes SIGINT back.
+	// An ignored signal stays ignored across exec: the launcher and bwrap survive
+	// terraform-exec's SIGINT, and Interrupt delivers it to terraform, whose signal.Notify takes
+	// SIGINT back.
 	signal.Ignore(syscall.SIGINT)
-	if err := syscall.Exec(spec.Bwrap, argv, env); err != nil {
-		return fmt.Errorf("exec %s: %w", spec.Bwrap, err)
+	cmd := exec.Command(spec.Bwrap, argv[1:]...)
+	cmd.Args[0] = argv[0]
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = os.Stdin, os.Stdout, os.Stderr, extra
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", spec.Bwrap, err)
 	}
+	go func() {
+		if waitFor(bot) == nil {
+			_ = cmd.Process.Kill()
+		}
+	}()
+	var exit *exec.ExitError
+	if err := cmd.Wait(); err != nil && !errors.As(err, &exit) {
+		return fmt.Errorf("wait for %s: %w", spec.Bwrap, err)
+	}
+	os.Exit(exitCode(cmd.ProcessState))
 	return nil
+}
+
+// exitCode is bwrap's exit status as a shell reports it: 128 plus the signal that killed it.
+func exitCode(ps *os.ProcessState) int {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ps.ExitCode()
+}
+
+// watchParent opens a pidfd on the bot, the launcher's parent, and clears the parent-death
+// signal the bot's terraform-exec set on the launcher: it would kill the launcher before it
+// could kill bwrap. The bot died already when the launcher's parent is no longer it.
+func watchParent() (int, error) {
+	ppid := os.Getppid()
+	fd, err := unix.PidfdOpen(ppid, 0)
+	if err != nil {
+		return -1, fmt.Errorf("watch paved-bot (pid %d): %w", ppid, err)
+	}
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
+		return -1, fmt.Errorf("clear the parent-death signal: %w", err)
+	}
+	if os.Getppid() != ppid {
+		return -1, errors.New("paved-bot exited before terraform started")
+	}
+	return fd, nil
+}
+
+// waitFor blocks until the process of a pidfd exits.
+func waitFor(pidfd int) error {
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, -1)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
 }
 
 // ErrNotStarted is Interrupt's answer when bwrap has not reported the program's pid yet.
@@ -64,6 +129,17 @@ var ErrNotStarted = errors.New("sandbox has not started yet")
 // status, as terraform-exec would to an unconfined terraform. os.ErrProcessDone means the program
 // has exited.
 func Interrupt(status string) error {
+	return signalProgram(status, os.Interrupt)
+}
+
+// Kill ends what is left of a sandbox whose launcher is gone: its program is the PID namespace's
+// first process, so the namespace, and then bwrap, go with it. os.ErrProcessDone means nothing
+// was left.
+func Kill(status string) error {
+	return signalProgram(status, os.Kill)
+}
+
+func signalProgram(status string, sig os.Signal) error {
 	b, err := os.ReadFile(status)
 	if err != nil {
 		return fmt.Errorf("read sandbox status: %w", err)
@@ -98,8 +174,8 @@ func Interrupt(status string) error {
 	case ns != fmt.Sprintf("pid:[%d]", st.PIDNamespace):
 		return os.ErrProcessDone
 	}
-	if err := p.Signal(os.Interrupt); err != nil {
-		return fmt.Errorf("interrupt sandboxed process: %w", err)
+	if err := p.Signal(sig); err != nil {
+		return fmt.Errorf("signal sandboxed process: %w", err)
 	}
 	return nil
 }

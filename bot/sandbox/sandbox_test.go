@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -22,7 +23,25 @@ import (
 // helperEnv makes the test binary, run inside a sandbox, a helper program instead of tests.
 const helperEnv = "PAVED_SANDBOX_TEST_HELPER"
 
+// parentSpecEnv holds, for the "parent" helper, the spec of the launcher it starts.
+const parentSpecEnv = "PAVED_SANDBOX_TEST_PARENT_SPEC"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) == "parent" {
+		// Stands in for the bot: starts a launcher as terraform-exec would, then waits to be killed.
+		self, _ := os.Executable()
+		cmd := exec.Command(self)
+		cmd.Env = append(os.Environ(), sandbox.SpecEnv+"="+os.Getenv(parentSpecEnv), helperEnv+"=wait-for-interrupt")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+		cmd.Stdout = os.Stdout
+		if err := cmd.Start(); err != nil {
+			fmt.Println(err)
+			os.Exit(5)
+		}
+		fmt.Println("launcher", cmd.Process.Pid)
+		time.Sleep(time.Minute)
+		os.Exit(6)
+	}
 	if os.Getenv(helperEnv) == "wait-for-interrupt" {
 		interrupted := make(chan os.Signal, 1)
 		signal.Notify(interrupted, os.Interrupt)
@@ -324,4 +343,76 @@ func BenchmarkTerraformVersion(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSandboxDiesWithTheBot kills the launcher's parent with SIGKILL: the launcher, bwrap and the
+// program inside must all be gone within moments, not live on as orphans.
+func TestSandboxDiesWithTheBot(t *testing.T) {
+	c := config(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self, err = filepath.EvalSymlinks(self); err != nil {
+		t.Fatal(err)
+	}
+	status := filepath.Join(t.TempDir(), "status")
+	encoded, err := sandbox.Spec{Bwrap: c.Bwrap, Program: self, Dir: "/", Status: status}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := exec.Command(self)
+	parent.Env = append(os.Environ(), helperEnv+"=parent", parentSpecEnv+"="+encoded)
+	stdout, err := parent.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	var launcherPID int
+	if !lines.Scan() {
+		t.Fatal("the parent printed nothing")
+	}
+	if _, err := fmt.Sscanf(lines.Text(), "launcher %d", &launcherPID); err != nil {
+		t.Fatalf("parent: %q", lines.Text())
+	}
+	if !lines.Scan() || lines.Text() != "ready" {
+		t.Fatalf("the sandboxed program did not start: %q", lines.Text())
+	}
+	raw, err := os.ReadFile(status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		PID int `json:"child-pid"`
+	}
+	if err := json.Unmarshal([]byte(strings.SplitN(string(raw), "\n", 2)[0]), &st); err != nil || st.PID == 0 {
+		t.Fatalf("status %q: %v", raw, err)
+	}
+	if err := parent.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = parent.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range []int{launcherPID, st.PID} {
+		for alive(pid) {
+			if time.Now().After(deadline) {
+				t.Fatalf("process %d outlived the killed parent", pid)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// alive reports whether pid runs: it exists and is not a zombie waiting for its reaper.
+func alive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the command name, which is in parentheses.
+	i := strings.LastIndexByte(string(stat), ')')
+	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
 }

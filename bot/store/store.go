@@ -1,7 +1,7 @@
 // Package store keeps what the bot must not lose across a restart in one
-// bbolt file under the data dir: project locks, the ids of the webhook
-// deliveries it has acted on, and the record of every accepted command
-// until it has finished. bbolt syncs each transaction to disk before it
+// bbolt file under the data dir: project locks and the pull requests queued
+// for them, the ids of the webhook deliveries it has acted on, and the
+// record of every accepted command until it has finished. bbolt syncs each transaction to disk before it
 // returns, so what a call has written survives a kill -9 of the bot.
 package store
 
@@ -22,6 +22,7 @@ var (
 	deliveriesBucket = []byte("deliveries")     // key -> time first seen
 	seenBucket       = []byte("deliveries-age") // time|key -> nothing, oldest first
 	commandsBucket   = []byte("commands")       // id -> command record
+	queuesBucket     = []byte("lock-queues")    // lock key -> locks.Queue
 )
 
 // Open opens (or creates) the store file. bbolt takes an exclusive file
@@ -36,7 +37,7 @@ func Open(path string) (*Bolt, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{locksBucket, deliveriesBucket, seenBucket, commandsBucket} {
+		for _, b := range [][]byte{locksBucket, deliveriesBucket, seenBucket, commandsBucket, queuesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
