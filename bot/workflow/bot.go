@@ -49,6 +49,10 @@ type GitHub interface {
 type Store interface {
 	TryLock(l locks.Lock) (locks.Lock, bool, error)
 	Unlock(repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error)
+	Locks() ([]locks.Lock, error)
+	Enqueue(k locks.Key, w locks.Waiter) (int, error)
+	Dequeue(k locks.Key, pr int) error
+	Queues() ([]locks.Queue, error)
 	Accept(keys []string, now time.Time, record []byte) (id string, first bool, err error)
 	SaveCommand(id string, record []byte) error
 	FinishCommand(id string) error
@@ -216,6 +220,7 @@ func (b *Bot) closed(log *slog.Logger, p pull, merged bool) {
 	if err := os.RemoveAll(b.dir(p)); err != nil {
 		log.Warn("removing working copy failed", "err", err)
 	}
+	b.leaveQueues(log, p, nil)
 	if len(released) == 0 {
 		return
 	}
@@ -225,6 +230,7 @@ func (b *Bot) closed(log *slog.Logger, p pull, merged bool) {
 	}
 	log.Info("locks released", "count", len(released), "how", how)
 	b.comment(log, p, fmt.Sprintf("**paved:** pull request %s; released the locks on %s.", how, describeLocks(released)))
+	b.handOver(log, released, p.number)
 }
 
 // unlock answers `paved unlock`: it releases the locks the comment names
@@ -242,21 +248,32 @@ func (b *Bot) unlock(ctx context.Context, log *slog.Logger, p pull, j *job) {
 		return
 	}
 	cmd := j.Command
-	released, err := b.Store.Unlock(p.repo, p.number, func(l locks.Lock) bool {
-		return (cmd.Project == "" || l.Project == cmd.Project) && (cmd.Dir == "" || l.Key.Dir == cmd.Dir) &&
-			(cmd.Workspace == "" || l.Key.Workspace == cmd.Workspace)
-	})
-	switch {
-	case err != nil:
+	named := func(project string, k locks.Key) bool {
+		return (cmd.Project == "" || project == cmd.Project) && (cmd.Dir == "" || k.Dir == cmd.Dir) &&
+			(cmd.Workspace == "" || k.Workspace == cmd.Workspace)
+	}
+	released, err := b.Store.Unlock(p.repo, p.number, func(l locks.Lock) bool { return named(l.Project, l.Key) })
+	if err != nil {
 		reply(err.Error())
-	case len(released) == 0:
-		reply("this pull request holds no locks" + selection(cmd) + ".")
-	default:
+		return
+	}
+	left := b.leaveQueues(log, p, func(w locks.Waiter, k locks.Key) bool { return named(w.Project, k) })
+	var said []string
+	if len(released) > 0 {
 		for _, l := range released {
 			b.dropPlan(p, l.Project, l.Key.Workspace)
 		}
-		reply("released " + describeLocks(released) + ". Their plans are discarded; run `paved plan` again to apply.")
+		said = append(said, "released "+describeLocks(released)+". Their plans are discarded; run `paved plan` again to apply.")
 	}
+	if len(left) > 0 {
+		said = append(said, "Left the lock queue of `"+strings.Join(left, "`, `")+"`.")
+	}
+	if len(said) == 0 {
+		reply("this pull request holds no locks and waits for none" + selection(cmd) + ".")
+		return
+	}
+	reply(strings.Join(said, " "))
+	b.handOver(log, released, p.number)
 }
 
 func describeLocks(ls []locks.Lock) string {

@@ -30,6 +30,7 @@ const (
 	kindAutoplan kind = "autoplan" // new commits on a pull request
 	kindComment  kind = "comment"  // a `paved …` comment
 	kindClosed   kind = "closed"   // the pull request was merged or closed
+	kindQueued   kind = "queued"   // a plan queued for a lock that is now free
 )
 
 // job is one accepted command, as the store keeps it.
@@ -45,11 +46,13 @@ type job struct {
 	User         string           `json:"user"` // who commented or pushed
 	CommentID    int64            `json:"comment_id,omitempty"`
 	Command      *command.Command `json:"command,omitempty"`
-	UsageError   string           `json:"usage_error,omitempty"` // the reply to a comment paved cannot act on
-	Head         string           `json:"head,omitempty"`        // autoplan: the commit pushed
-	BaseRef      string           `json:"base_ref,omitempty"`    // autoplan: the base branch
-	Merged       bool             `json:"merged,omitempty"`      // closed: merged rather than closed
-	Fork         bool             `json:"fork,omitempty"`        // autoplan: the head lives in a fork
+	UsageError   string           `json:"usage_error,omitempty"`   // the reply to a comment paved cannot act on
+	Head         string           `json:"head,omitempty"`          // autoplan: the commit pushed
+	BaseRef      string           `json:"base_ref,omitempty"`      // autoplan: the base branch
+	Merged       bool             `json:"merged,omitempty"`        // closed: merged rather than closed
+	Fork         bool             `json:"fork,omitempty"`          // autoplan: the head lives in a fork
+	Projects     []string         `json:"projects,omitempty"`      // queued: the projects whose locks it got
+	QueuedBehind int              `json:"queued_behind,omitempty"` // queued: the pull request that released them
 	Accepted     time.Time        `json:"accepted"`
 
 	// Progress.
@@ -104,7 +107,7 @@ func (j *job) isApply() bool {
 }
 
 func (j *job) isPlan() bool {
-	return j.Kind == kindAutoplan || (j.Kind == kindComment && j.Command != nil && j.Command.Name == command.Plan)
+	return j.Kind == kindAutoplan || j.Kind == kindQueued || (j.Kind == kindComment && j.Command != nil && j.Command.Name == command.Plan)
 }
 
 // Accept turns a verified delivery into a job, records it with the keys
@@ -268,6 +271,8 @@ func (b *Bot) handler(j *job) func(context.Context, *slog.Logger, pull) {
 			b.autoplan(ctx, log, p, j)
 		case j.Kind == kindClosed:
 			b.closed(log, p, j.Merged)
+		case j.Kind == kindQueued:
+			b.queuedPlan(ctx, log, p, j)
 		case j.UsageError != "":
 			b.react(ctx, log, p, j.CommentID, "confused")
 			b.comment(log, p, "**paved:** "+j.UsageError)
@@ -281,7 +286,7 @@ func (b *Bot) handler(j *job) func(context.Context, *slog.Logger, pull) {
 func (b *Bot) runCommand(ctx context.Context, log *slog.Logger, p pull, j *job) {
 	switch j.Command.Name {
 	case command.Help:
-		b.comment(log, p, command.Usage)
+		b.comment(log, p, command.Usage+"\n"+b.describeQueues(p.repo))
 	case command.Unlock:
 		b.unlock(ctx, log, p, j)
 	case command.History:

@@ -36,6 +36,10 @@ type planRequest struct {
 	user    string
 	cmd     *command.Command
 	retried bool // planned again after the bot restarted mid-plan
+	// projects and behind are a queued plan's: the projects whose locks
+	// the pull request behind released.
+	projects []string
+	behind   int
 }
 
 func (r planRequest) auto() bool { return r.cmd == nil }
@@ -47,6 +51,16 @@ func (b *Bot) autoplan(ctx context.Context, log *slog.Logger, p pull, j *job) {
 		return
 	}
 	b.runPlan(ctx, log, p, planRequest{head: j.Head, baseRef: j.BaseRef, user: j.User, retried: j.Retried})
+}
+
+// queuedPlan plans, by itself, the projects whose locks a pull request
+// was queued for and now holds.
+func (b *Bot) queuedPlan(ctx context.Context, log *slog.Logger, p pull, j *job) {
+	pr, ok := b.openPull(ctx, log, p, "**paved plan:** ")
+	if !ok {
+		return
+	}
+	b.runPlan(ctx, log, p, planRequest{head: pr.HeadSHA, baseRef: pr.BaseRef, user: j.User, retried: j.Retried, projects: j.Projects, behind: j.QueuedBehind})
 }
 
 // plan answers `paved plan`.
@@ -127,7 +141,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 		return
 	}
 	if len(projects) == 0 {
-		if !req.auto() {
+		if !req.auto() && req.behind == 0 {
 			reply("this pull request touches no project; name one with `-p` or `-d`. Projects: " + strings.Join(cfg.Names(), ", "))
 		}
 		return
@@ -172,12 +186,19 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 	})
 
 	title := fmt.Sprintf("### paved plan at %.7s", planCommit)
-	if rev != "" {
+	switch {
+	case rev != "":
 		title = fmt.Sprintf("### paved plan at `%s` (%.7s), rollback preview for %.7s", rev, planCommit, req.head)
-	} else if req.auto() {
+	case req.behind != 0:
+		title = fmt.Sprintf("### paved plan at %.7s, queued for a lock #%d released", planCommit, req.behind)
+	case req.auto():
 		title = fmt.Sprintf("### paved autoplan at %.7s", planCommit)
 	}
 	var notes []string
+	if req.behind != 0 {
+		notes = append(notes, fmt.Sprintf("This pull request was queued for `%s`; #%d released the lock, so it was planned by itself.",
+			strings.Join(req.projects, "`, `"), req.behind))
+	}
 	if req.retried {
 		notes = append(notes, "paved-bot restarted while this plan ran; it was planned again from the start.")
 	}
@@ -217,6 +238,17 @@ func (b *Bot) reply(log *slog.Logger, p pull, bodies []string, state, desc strin
 }
 
 func (b *Bot) selectProjects(cfg *repocfg.Config, req planRequest, modified []string) ([]repocfg.Project, error) {
+	if req.behind != 0 {
+		// The config may have changed since the pull request queued: a
+		// project it no longer has is not planned.
+		var out []repocfg.Project
+		for _, name := range req.projects {
+			if found, err := cfg.Select(name, "", "", modified); err == nil {
+				out = append(out, found...)
+			}
+		}
+		return out, nil
+	}
 	if req.auto() {
 		return cfg.Touched(modified), nil
 	}
@@ -426,8 +458,7 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 	}
 	if !got {
 		res.Status = render.Refused
-		res.Message = fmt.Sprintf("locked by [#%d](%s) (%s, since %s); it is released when that pull request is merged or closed, or by `paved unlock` there",
-			held.PR, held.PRURL, login(held.User), held.Time.Format(time.RFC3339))
+		res.Message = b.queue(log, p, held.Key, pr.Name, job.user, held)
 		return res, 0
 	}
 	toolKey, binary, err := b.Tools.Resolve(pr.Tool.Name, pr.Tool.Version)

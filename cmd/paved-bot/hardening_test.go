@@ -266,14 +266,18 @@ func TestAccBotCommandsThatChangeStateAreAuthorized(t *testing.T) {
 	e.openPR(2, "carol", map[string]string{"app/main.tf": project("app", "v2"), "db/main.tf": project("db", "17")})
 	mustContain(t, "locks kept", e.replies(2, 0)[0], "locked by [#1]")
 
-	// unlock -p releases that project only.
+	// unlock -p releases that project only: #2, queued for it, gets db alone.
+	seen := len(e.fake.Comments("acme", "infra", 2))
 	r := e.say(1, "alice", "paved unlock -p db")[0]
 	mustContain(t, "unlock -p db", r, "released `db`")
 	if strings.Contains(r, "`app`") {
 		t.Fatalf("unlock -p db released app too:\n%s", r)
 	}
-	r = e.say(2, "carol", "paved plan")[0]
-	mustContain(t, "PR 2 after unlock -p db", r, "| app | app | default | refused: locked by [#1]", "| db | db | default | `+1 ~0 -0` |")
+	r = e.replies(2, seen)[0]
+	mustContain(t, "PR 2 after unlock -p db", r, "queued for a lock #1 released", "| db | db | default | `+1 ~0 -0` |")
+	if strings.Contains(r, "| app |") {
+		t.Fatalf("PR 2 was planned for app, which #1 still holds:\n%s", r)
+	}
 
 	// A plan made by a reader is not applied by a writer.
 	e.say(2, "carol", "paved unlock -p db")

@@ -1,0 +1,176 @@
+package workflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paved-road/paved/bot/locks"
+)
+
+// A plan of a project another pull request holds does not just fail: the
+// pull request queues behind the holder, and when the lock frees (merge,
+// close, unlock) the first in line is planned by itself. Queues live in the
+// store, so they outlive restarts.
+
+// queue puts the pull request behind the holder of the project's lock and
+// says so for the plan's summary row.
+func (b *Bot) queue(log *slog.Logger, p pull, key locks.Key, project, user string, held locks.Lock) string {
+	place, err := b.Store.Enqueue(key, locks.Waiter{
+		PR: p.number, PRURL: p.url, User: user, Project: project,
+		Installation: p.installation, CloneURL: p.cloneURL, Repo: p.repo, Time: time.Now().UTC(),
+	})
+	holder := fmt.Sprintf("locked by [#%d](%s) (%s, since %s)", held.PR, held.PRURL, login(held.User), held.Time.Format(time.RFC3339))
+	if err != nil {
+		log.Error("queueing for a lock failed", "project", project, "err", err)
+		return holder + "; it is released when that pull request is merged or closed, or by `paved unlock` there"
+	}
+	return fmt.Sprintf("%s; queued %s in line: this pull request is planned by itself when the lock is released "+
+		"(that pull request merged or closed, or `paved unlock` there)", holder, ordinal(place))
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
+}
+
+// leaveQueues takes a pull request out of the queues only selects, all
+// when nil, and returns the projects it waited for.
+func (b *Bot) leaveQueues(log *slog.Logger, p pull, only func(locks.Waiter, locks.Key) bool) []string {
+	queues, err := b.Store.Queues()
+	if err != nil {
+		log.Error("reading lock queues failed", "err", err)
+		return nil
+	}
+	var left []string
+	for _, q := range queues {
+		if q.Key.Repo != p.repo {
+			continue
+		}
+		for _, w := range q.Waiters {
+			if w.PR != p.number || (only != nil && !only(w, q.Key)) {
+				continue
+			}
+			if err := b.Store.Dequeue(q.Key, p.number); err != nil {
+				log.Error("leaving a lock queue failed", "project", w.Project, "err", err)
+				continue
+			}
+			left = append(left, w.Project)
+		}
+	}
+	return left
+}
+
+// handOver gives each released lock to the first pull request queued for
+// it: one queued plan per pull request, of all the projects it gets, recorded
+// before it leaves the queue so that a crash in between loses nothing.
+func (b *Bot) handOver(log *slog.Logger, released []locks.Lock, by int) {
+	if len(released) == 0 {
+		return
+	}
+	queues, err := b.Store.Queues()
+	if err != nil {
+		log.Error("reading lock queues failed", "err", err)
+		return
+	}
+	type handover struct {
+		first    locks.Waiter
+		projects []string
+		keys     []locks.Key
+	}
+	var order []int
+	byPR := map[int]*handover{}
+	for _, l := range released {
+		i := slices.IndexFunc(queues, func(q locks.Queue) bool { return q.Key == l.Key })
+		if i < 0 {
+			continue
+		}
+		// The releasing pull request may still be in line from before it got the lock.
+		waiters := slices.DeleteFunc(slices.Clone(queues[i].Waiters), func(w locks.Waiter) bool { return w.PR == by })
+		if len(waiters) < len(queues[i].Waiters) {
+			_ = b.Store.Dequeue(l.Key, by)
+		}
+		if len(waiters) == 0 {
+			continue
+		}
+		w := waiters[0]
+		h := byPR[w.PR]
+		if h == nil {
+			h = &handover{first: w}
+			byPR[w.PR] = h
+			order = append(order, w.PR)
+		}
+		h.projects = append(h.projects, w.Project)
+		h.keys = append(h.keys, l.Key)
+	}
+	for _, pr := range order {
+		h := byPR[pr]
+		j := &job{
+			Kind: kindQueued, Repo: h.first.Repo, CloneURL: h.first.CloneURL, PR: pr, URL: h.first.PRURL,
+			Installation: h.first.Installation, User: h.first.User, Projects: h.projects, QueuedBehind: by,
+			Accepted: time.Now().UTC(),
+		}
+		record, err := json.Marshal(j)
+		if err == nil {
+			j.id, _, err = b.Store.Accept(nil, time.Now(), record)
+		}
+		if err != nil {
+			log.Error("recording a queued plan failed; the pull request stays queued", "pr", pr, "err", err)
+			continue
+		}
+		for _, k := range h.keys {
+			if err := b.Store.Dequeue(k, pr); err != nil {
+				log.Error("leaving a lock queue failed", "pr", pr, "err", err)
+			}
+		}
+		log.Info("lock handed over to a queued pull request", "pr", pr, "projects", strings.Join(h.projects, ","))
+		b.submit(j)
+	}
+}
+
+// describeQueues lists a repository's locks and who waits for them, for
+// `paved help`.
+func (b *Bot) describeQueues(repo string) string {
+	held, err := b.Store.Locks()
+	if err != nil {
+		return "The locks cannot be read: " + err.Error()
+	}
+	queues, err := b.Store.Queues()
+	if err != nil {
+		return "The lock queues cannot be read: " + err.Error()
+	}
+	var rows []string
+	for _, l := range held {
+		if l.Key.Repo != repo {
+			continue
+		}
+		waiting := "nobody"
+		if i := slices.IndexFunc(queues, func(q locks.Queue) bool { return q.Key == l.Key }); i >= 0 {
+			var prs []string
+			for _, w := range queues[i].Waiters {
+				prs = append(prs, fmt.Sprintf("[#%d](%s)", w.PR, w.PRURL))
+			}
+			waiting = strings.Join(prs, ", ")
+		}
+		rows = append(rows, fmt.Sprintf("| `%s` | `%s` | `%s` | [#%d](%s) | %s | %s |", l.Project, l.Key.Dir, l.Key.Workspace,
+			l.PR, l.PRURL, l.Time.Format(time.RFC3339), waiting))
+	}
+	if len(rows) == 0 {
+		return "No project of this repository is locked."
+	}
+	return "Locks of this repository:\n\n| Project | Dir | Workspace | Held by | Since | Queued |\n| --- | --- | --- | --- | --- | --- |\n" +
+		strings.Join(rows, "\n")
+}
