@@ -23,6 +23,10 @@ type Lock struct {
 	PRURL   string    `json:"pr_url"`
 	User    string    `json:"user"`
 	Time    time.Time `json:"time"`
+	// Installation and CloneURL let the bot ask GitHub about the pull
+	// request without a webhook, to release a lock whose close it missed.
+	Installation int64  `json:"installation,omitempty"`
+	CloneURL     string `json:"clone_url,omitempty"`
 }
 
 // Waiter is a pull request queued for a key another one holds: it is

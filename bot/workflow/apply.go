@@ -218,6 +218,7 @@ func (a *applied) refusal(ctx context.Context, sp savedPlan) string {
 	held, got, err := a.b.Store.TryLock(locks.Lock{
 		Key:     locks.Key{Repo: a.p.repo, Dir: sp.Dir, Workspace: sp.Workspace},
 		Project: sp.Project, PR: a.p.number, PRURL: a.p.url, User: a.user, Time: time.Now().UTC(),
+		Installation: a.p.installation, CloneURL: a.p.cloneURL,
 	})
 	switch {
 	case err != nil:

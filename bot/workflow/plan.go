@@ -452,6 +452,7 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 	held, got, err := b.Store.TryLock(locks.Lock{
 		Key:     locks.Key{Repo: p.repo, Dir: pr.Dir, Workspace: pr.Workspace},
 		Project: pr.Name, PR: p.number, PRURL: p.url, User: job.user, Time: time.Now().UTC(),
+		Installation: p.installation, CloneURL: p.cloneURL,
 	})
 	if err != nil {
 		return fail(err)

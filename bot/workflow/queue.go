@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/bot/admin"
 	"github.com/paved-road/paved/bot/locks"
 )
 
@@ -174,3 +175,36 @@ func (b *Bot) describeQueues(repo string) string {
 	return "Locks of this repository:\n\n| Project | Dir | Workspace | Held by | Since | Queued |\n| --- | --- | --- | --- | --- | --- |\n" +
 		strings.Join(rows, "\n")
 }
+
+// ReleaseLock releases the lock on k for an operator, whichever pull
+// request holds it: it drops that pull request's plan of the project, says
+// so on it, and hands the lock to the first queued.
+func (b *Bot) ReleaseLock(k locks.Key) (locks.Lock, error) {
+	held, err := b.Store.Locks()
+	if err != nil {
+		return locks.Lock{}, err
+	}
+	i := slices.IndexFunc(held, func(l locks.Lock) bool { return l.Key == k })
+	if i < 0 {
+		return locks.Lock{}, fmt.Errorf("%s %s (workspace %s): %w", k.Repo, k.Dir, k.Workspace, admin.ErrNotLocked)
+	}
+	l := held[i]
+	released, err := b.Store.Unlock(k.Repo, l.PR, func(o locks.Lock) bool { return o.Key == k })
+	if err != nil {
+		return locks.Lock{}, err
+	}
+	p := pull{repo: k.Repo, number: l.PR, url: l.PRURL, cloneURL: l.CloneURL, installation: l.Installation, gh: b.GitHub(l.Installation)}
+	log := b.Log.With("pr", p.String())
+	log.Warn("lock released by the operator", "project", l.Project)
+	b.dropPlan(p, l.Project, k.Workspace)
+	b.comment(log, p, "**paved:** the bot's operator released the lock on "+describeLocks(released)+
+		"; its plan is discarded. Comment `paved plan` to lock it again.")
+	b.handOver(log, released, l.PR)
+	return l, nil
+}
+
+// Locks lists every lock, for the operator.
+func (b *Bot) Locks() ([]locks.Lock, error) { return b.Store.Locks() }
+
+// Queues lists every lock queue, for the operator.
+func (b *Bot) Queues() ([]locks.Queue, error) { return b.Store.Queues() }

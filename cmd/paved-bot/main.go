@@ -3,6 +3,7 @@
 //
 //	paved-bot serve   --repo-allowlist 'github.com/acme/*' ...
 //	paved-bot history --repo acme/infra [--project app]
+//	paved-bot locks list|release [--data-dir DIR]
 //	paved-bot version
 //
 // Every flag can also come from the environment as PAVED_<FLAG> (for
@@ -27,6 +28,7 @@ const usage = `paved-bot plans and applies Terraform from pull-request comments.
 Usage:
   paved-bot serve [flags]      run the webhook server
   paved-bot history [flags]    print the deploys recorded as git tags
+  paved-bot locks list|release list the locks and queues, or release a lock
   paved-bot version            print the version
 
 Run "paved-bot <command> -h" for the flags of a command. Every flag also reads
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args[1:], stderr)
 	case "history":
 		err = printHistory(ctx, args[1:], stdout, stderr)
+	case "locks":
+		err = locksCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		_, _ = fmt.Fprintln(stdout, "paved-bot", version)
 		return 0

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/bot/admin"
 	"github.com/paved-road/paved/bot/githubapi"
 	"github.com/paved-road/paved/bot/history"
 	"github.com/paved-road/paved/bot/policy"
@@ -54,6 +55,7 @@ type serveConfig struct {
 	noSandbox     bool
 	sandboxBinds  listFlag
 	tagKey        string
+	reconcile     time.Duration
 	policy        *policy.Policy // the config file's repos rules
 }
 
@@ -84,6 +86,7 @@ func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.noSandbox, "unsafe-no-sandbox", false, "run terraform without the bubblewrap sandbox: pull-request code can then read the bot's secrets and files")
 	fs.Var(&c.sandboxBinds, "sandbox-bind", "a path terraform may see inside its sandbox, as PATH (read-write) or PATH:ro, e.g. a provider mirror; repeatable or comma-separated")
 	fs.StringVar(&c.tagKey, "tag-key", "", "key that signs deploy tags (prefer PAVED_TAG_KEY; default: derived from the webhook secret)")
+	fs.DurationVar(&c.reconcile, "reconcile-interval", 5*time.Minute, "how often to ask GitHub whether lock holders are still open, releasing the locks of those that are not")
 	return fs
 }
 
@@ -106,6 +109,9 @@ func (c *serveConfig) check() (runner.Tools, githubapi.Auth, error) {
 	}
 	if c.port < 1 || c.port > 65535 {
 		bad("port", "%d is not a port", c.port)
+	}
+	if c.reconcile < time.Second {
+		bad("reconcile-interval", "%s: want at least 1s", c.reconcile)
 	}
 	if c.parallelism < 1 || c.parallelism > 64 {
 		bad("parallelism", "%d: want 1 to 64", c.parallelism)
@@ -301,6 +307,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("paved-bot listening", "addr", ln.Addr().String(), "version", version, "github", c.ghHostname, "allowlist", c.allowlist.String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The operator's socket; without it `paved-bot locks` works only while the bot is stopped.
+	if adminLn, err := admin.Listen(c.dataDir); err != nil {
+		log.Warn("no operator socket: paved-bot locks can reach the store only while the bot is stopped", "err", err)
+	} else {
+		adminSrv := &http.Server{Handler: admin.Handler(bot), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = adminSrv.Serve(adminLn) }()
+		defer func() { _ = adminSrv.Close() }()
+	}
+	// Locks whose pull request closed without the bot hearing of it are released.
+	reconciling, stopReconciling := context.WithCancel(context.Background())
+	defer stopReconciling()
+	go bot.ReconcileEvery(reconciling, c.reconcile)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

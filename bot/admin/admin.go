@@ -1,0 +1,159 @@
+// Package admin is the bot's operator endpoint: a unix socket in the data
+// dir (mode 0600, so the file system says who may use it) over which
+// `paved-bot locks` lists locks and queues and releases a lock the running
+// bot holds in its store. It is never on the network.
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/paved-road/paved/bot/locks"
+)
+
+// SocketName is the socket's name in the data dir.
+const SocketName = "admin.sock"
+
+// Bot is what the endpoint asks of the bot.
+type Bot interface {
+	Locks() ([]locks.Lock, error)
+	Queues() ([]locks.Queue, error)
+	// ReleaseLock releases the lock on k, whichever pull request holds it,
+	// says so on that pull request and hands it to the first queued.
+	ReleaseLock(k locks.Key) (locks.Lock, error)
+}
+
+// ErrNotLocked is ReleaseLock's answer for a key nobody holds.
+var ErrNotLocked = errors.New("not locked")
+
+// Listing is what GET /locks answers.
+type Listing struct {
+	Locks  []locks.Lock  `json:"locks"`
+	Queues []locks.Queue `json:"queues"`
+}
+
+// Handler serves GET /locks and POST /locks/release (a locks.Key as JSON).
+func Handler(b Bot) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /locks", func(w http.ResponseWriter, _ *http.Request) {
+		held, err := b.Locks()
+		var queues []locks.Queue
+		if err == nil {
+			queues, err = b.Queues()
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, Listing{Locks: held, Queues: queues})
+	})
+	mux.HandleFunc("POST /locks/release", func(w http.ResponseWriter, r *http.Request) {
+		var k locks.Key
+		if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&k); err != nil || k.Repo == "" || k.Dir == "" || k.Workspace == "" {
+			http.Error(w, "want a JSON object with repo, dir and workspace", http.StatusBadRequest)
+			return
+		}
+		l, err := b.ReleaseLock(k)
+		switch {
+		case errors.Is(err, ErrNotLocked):
+			http.Error(w, err.Error(), http.StatusNotFound)
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		default:
+			writeJSON(w, l)
+		}
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Listen opens the socket in dataDir for the operator alone, replacing one
+// a killed bot left behind.
+func Listen(dataDir string) (net.Listener, error) {
+	path := filepath.Join(dataDir, SocketName)
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	return ln, nil
+}
+
+// Client talks to a running bot's socket.
+type Client struct{ hc *http.Client }
+
+// Dial returns a client for the bot whose data dir is dataDir, or an error
+// wrapping os.ErrNotExist when no bot serves there.
+func Dial(dataDir string) (*Client, error) {
+	path := filepath.Join(dataDir, SocketName)
+	conn, err := net.DialTimeout("unix", path, 2*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("no paved-bot serves %s: %w", dataDir, os.ErrNotExist)
+	}
+	_ = conn.Close()
+	return &Client{hc: &http.Client{Timeout: time.Minute, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		},
+	}}}, nil
+}
+
+// List returns the locks and queues.
+func (c *Client) List(ctx context.Context) (Listing, error) {
+	var l Listing
+	err := c.do(ctx, http.MethodGet, "/locks", nil, &l)
+	return l, err
+}
+
+// Release releases the lock on k.
+func (c *Client) Release(ctx context.Context, k locks.Key) (locks.Lock, error) {
+	var l locks.Lock
+	body, err := json.Marshal(k)
+	if err != nil {
+		return l, err
+	}
+	err = c.do(ctx, http.MethodPost, "/locks/release", body, &l)
+	return l, err
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://paved-bot"+path, rd)
+	if err != nil {
+		return err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("paved-bot admin socket: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		return fmt.Errorf("paved-bot: %s", strings.TrimSpace(string(msg)))
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
