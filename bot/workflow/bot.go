@@ -84,9 +84,12 @@ type Bot struct {
 	Secrets []string
 	Log     *slog.Logger
 
-	mu      sync.Mutex
-	queues  map[string]*prQueue // by pull request
-	mirrors sync.Mutex          // one deploy-tag mirror sync at a time
+	mu       sync.Mutex
+	queues   map[string]*prQueue // by pull request
+	shutdown bool                // no job starts once set
+	stopping chan struct{}       // closed by Shutdown
+	running  sync.WaitGroup      // jobs that execute
+	mirrors  sync.Mutex          // one deploy-tag mirror sync at a time
 }
 
 // pull is one pull request a command works on.

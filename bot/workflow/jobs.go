@@ -142,7 +142,13 @@ func (b *Bot) Accept(d webhook.Delivery) (run func(), note string, err error) {
 	}
 	j.id = id
 	b.submit(j)
-	return func() { <-j.done }, "accepted", nil
+	return func() {
+		// A job the bot stops before starting stays recorded for the next start.
+		select {
+		case <-j.done:
+		case <-b.stopped():
+		}
+	}, "accepted", nil
 }
 
 // jobFor is the job an event asks for, or nil with the reason there is none.
@@ -228,6 +234,10 @@ func (b *Bot) submit(j *job) {
 	if b.queues == nil {
 		b.queues = map[string]*prQueue{}
 	}
+	if b.shutdown {
+		// Shutting down: the job stays recorded and runs at the next start.
+		return
+	}
 	q := b.queues[key]
 	if other := q.apply(); other != nil && j.isApply() {
 		holder := fmt.Sprintf("an apply by %s accepted at %s is running or about to", login(other.User), other.Accepted.Format(time.RFC3339))
@@ -248,7 +258,7 @@ func (b *Bot) submit(j *job) {
 func (b *Bot) drain(key string, q *prQueue) {
 	for {
 		b.mu.Lock()
-		if len(q.waiting) == 0 {
+		if len(q.waiting) == 0 || b.shutdown {
 			delete(b.queues, key)
 			b.mu.Unlock()
 			return
@@ -261,6 +271,36 @@ func (b *Bot) drain(key string, q *prQueue) {
 		q.running = nil
 		b.mu.Unlock()
 	}
+}
+
+// Shutdown stops starting jobs and waits for those that run to finish;
+// jobs that wait stay recorded in the store and run at the next start, on
+// this bot or, with a shared store, another. A job started after Shutdown
+// was called cannot exist: submit and drain check first.
+func (b *Bot) Shutdown() {
+	stopped := b.stopped()
+	b.mu.Lock()
+	if !b.shutdown {
+		b.shutdown = true
+		close(stopped)
+	}
+	waiting := 0
+	for _, q := range b.queues {
+		waiting += len(q.waiting)
+	}
+	b.mu.Unlock()
+	b.Log.Info("shutting down: finishing the commands that run; those that wait are kept for the next start", "waiting", waiting)
+	b.running.Wait()
+}
+
+// stopped is closed once Shutdown was called.
+func (b *Bot) stopped() chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopping == nil {
+		b.stopping = make(chan struct{})
+	}
+	return b.stopping
 }
 
 // handler is what runs a job.
@@ -300,6 +340,8 @@ func (b *Bot) runCommand(ctx context.Context, log *slog.Logger, p pull, j *job) 
 
 // execute runs one job under the command timeout and forgets it after.
 func (b *Bot) execute(j *job, run func(context.Context, *slog.Logger, pull)) {
+	b.running.Add(1)
+	defer b.running.Done()
 	defer close(j.done)
 	p := b.pullOf(j)
 	log := b.Log.With("pr", p.String(), "user", j.User, "job", j.id, "kind", string(j.Kind))

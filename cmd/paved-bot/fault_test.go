@@ -411,3 +411,71 @@ func commentBodies(cs []githubfake.Comment) []string {
 	}
 	return out
 }
+
+// TestAccBotGracefulRestart sends SIGTERM while an apply runs and another
+// command waits behind it: the apply finishes and is answered, the waiting
+// command is kept and runs once the bot is back, and nothing is reported
+// interrupted.
+func TestAccBotGracefulRestart(t *testing.T) {
+	toolFlag, version, tool := terraformBinary(t)
+	bin := filepath.Join(t.TempDir(), "paved-bot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	f := newFaultWorld(t, bin, "--"+toolFlag, version+"="+tool)
+	files := map[string]string{}
+	for i := 1; i <= faultProjects; i++ {
+		name := "p" + strconv.Itoa(i)
+		files[name+"/main.tf"] = backend(name) + `
+resource "terraform_data" "` + name + `" {
+  input = "v1"
+  provisioner "local-exec" {
+    command = "echo applied >> STATE/` + name + `.applies && sleep 1"
+  }
+}
+`
+	}
+	head := f.openPR(1, "alice", files)
+	f.replies(1, 0)
+	before := len(f.fake.Comments("acme", "infra", 1))
+	apply, _ := f.fake.IssueCommentEvent("acme", "infra", 1, "alice", "paved apply")
+	f.deliver("issue_comment", apply)
+	f.waitFor("the apply to run", func() bool {
+		_, err := os.Stat(filepath.Join(f.state, "p1.applies"))
+		return err == nil
+	})
+	plan, _ := f.fake.IssueCommentEvent("acme", "infra", 1, "alice", "paved plan -p p1")
+	f.deliver("issue_comment", plan)
+	if !f.stop(syscall.SIGTERM) {
+		t.Fatal("the bot was not running")
+	}
+	var answers []string
+	for _, c := range f.fake.Comments("acme", "infra", 1)[before:] {
+		if c.User == "paved[bot]" {
+			answers = append(answers, c.Body)
+		}
+	}
+	if len(answers) != 1 || !strings.Contains(answers[0], "### paved apply at") || strings.Count(answers[0], "applied `+1 ~0 -0`") != faultProjects {
+		t.Fatalf("before the restart, want the apply's reply alone with %d projects applied, got:\n%s", faultProjects, strings.Join(answers, "\n---\n"))
+	}
+	f.start()
+	f.waitFor("the kept plan to be answered", func() bool {
+		n := 0
+		for _, c := range f.fake.Comments("acme", "infra", 1)[before:] {
+			if c.User == "paved[bot]" && strings.Contains(c.Body, "### paved plan at") {
+				n++
+			}
+		}
+		return n == 1 && f.quiet()
+	})
+	for _, c := range f.fake.Comments("acme", "infra", 1) {
+		if strings.Contains(c.Body, "interrupted") {
+			t.Fatalf("a graceful restart interrupted a command:\n%s", c.Body)
+		}
+	}
+	for _, c := range []string{"paved/plan", "paved/apply"} {
+		if s := lastStatus(f.env, head, c); s.State == "pending" {
+			t.Errorf("%s left pending: %+v", c, s)
+		}
+	}
+}

@@ -324,11 +324,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing the commands in flight")
+	// No new webhooks; what was accepted is recorded. Commands that run
+	// finish, those that wait are left in the store for the next start.
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
+	stopReconciling()
+	bot.Shutdown()
 	intake.Wait()
+	log.Info("paved-bot stopped")
 	return nil
 }
 
