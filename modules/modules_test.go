@@ -97,6 +97,9 @@ func TestAccModules(t *testing.T) {
 				"-var", "standards_file="+standardsFile,
 				"-var", "endpoint="+server.URL)
 			nothingLeft(t, server.URL, standardsFile, names, "")
+			if limit, ok := nameLimits[module]; ok {
+				checkNameLimit(t, cli, work, env, standardsFile, limit)
+			}
 
 			if info, err := os.Stat(filepath.Join(work, "tests", "listener")); err == nil && info.IsDir() {
 				f := newListenerFixture(t, server.URL, standardsFile, module)
@@ -203,9 +206,17 @@ func cliEnv(dir, cliConfig string) []string {
 }
 
 // runCLI runs the CLI in dir and fails the test with its output if it fails.
-// The CLI is interrupted, so that it can clean up, shortly before the test's
-// deadline.
 func runCLI(t *testing.T, cli, dir string, env []string, args ...string) {
+	t.Helper()
+	if out, err := cliOutput(t, cli, dir, env, args...); err != nil {
+		t.Fatalf("%s %s in %s: %v\n%s", filepath.Base(cli), strings.Join(args, " "), dir, err, out)
+	}
+	t.Logf("%s %s: ok", filepath.Base(cli), args[0])
+}
+
+// cliOutput runs the CLI in dir and returns its output. The CLI is
+// interrupted, so that it can clean up, shortly before the test's deadline.
+func cliOutput(t *testing.T, cli, dir string, env []string, args ...string) (string, error) {
 	t.Helper()
 	ctx := t.Context()
 	if deadline, ok := t.Deadline(); ok {
@@ -218,10 +229,49 @@ func runCLI(t *testing.T, cli, dir string, env []string, args ...string) {
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 30 * time.Second
 	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s in %s: %v\n%s", filepath.Base(cli), strings.Join(args, " "), dir, err, out)
+	return string(out), err
+}
+
+// nameLimit is the longest name a module's validation accepts, and the
+// other inputs a plan of the module needs.
+type nameLimit struct {
+	max  int
+	vars []string
+}
+
+// nameLimits are the modules' limits on name: the replication group id's
+// 40 characters, and 26 so that <name>-green fits a target group name.
+var nameLimits = map[string]nameLimit{
+	"redis": {40, []string{"environment=dev", "team=payments", "service=orders"}},
+	"eks-blue-green": {26, []string{
+		"environment=dev", "team=payments", "service=storefront", "live=blue", "priority=100",
+		"listener_arn=arn:aws:elasticloadbalancing:eu-west-1:222222222222:listener/app/edge/50dc6c495c0c9188/f2f7dc8efc522ab2",
+		`kubernetes_service={ namespace = "shop", port = 8080 }`,
+	}},
+}
+
+// checkNameLimit plans the module as a root module with a name of hyphens
+// and letters one character over its limit (the tests' plans show that the
+// limit itself passes), and expects the module's validation to refuse it
+// with the length and the limit.
+func checkNameLimit(t *testing.T, cli, dir string, env []string, standardsFile string, limit nameLimit) {
+	t.Helper()
+	name := strings.Repeat("a-", limit.max)[:limit.max] + "z"
+	args := []string{"plan", "-input=false", "-no-color", "-var", "name=" + name}
+	for _, v := range limit.vars {
+		args = append(args, "-var", v)
 	}
-	t.Logf("%s %s: ok", filepath.Base(cli), args[0])
+	// The module has no provider block; the provider finds the standards
+	// in the environment. Nothing reaches AWS: the validation stops the plan.
+	env = append(slices.Clone(env), "PAVED_STANDARDS_FILE="+standardsFile)
+	out, err := cliOutput(t, cli, dir, env, args...)
+	flat := strings.Join(strings.Fields(out), " ") // as the CLI wraps it
+	want := fmt.Sprintf("name has %d characters, at most %d fit", limit.max+1, limit.max)
+	if err == nil || !strings.Contains(flat, want) || !strings.Contains(flat, fmt.Sprintf("var.name is %q", name)) {
+		t.Fatalf("%s plan with a name of %d characters: %v, want the validation of var.name to say %q:\n%s",
+			filepath.Base(cli), len(name), err, want, out)
+	}
+	t.Logf("%s plan with a name of %d characters: refused", filepath.Base(cli), len(name))
 }
 
 // copyModule copies a module to dst, leaving out what init and earlier runs

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -288,6 +290,10 @@ func TestAccAccessRole_badInput(t *testing.T) {
 // in how the deployer role is reached.
 func TestAccProvider_badStandards(t *testing.T) {
 	testAccPreCheck(t)
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
 	u := testEmulator.URL
 	inline := func(doc string) string {
 		return fmt.Sprintf(`
@@ -310,7 +316,16 @@ provider "paved" {
   standards_file = "/nonexistent/standards.yaml"
 }
 data "paved_standards" "s" {}
-`, `/nonexistent/standards.yaml`},
+`, diagnosticPattern("Standards file not found",
+			`standards_file = "/nonexistent/standards.yaml" in the provider configuration names /nonexistent/standards.yaml, which does not exist.`).String()},
+		// The provider runs in this process, from this package's directory.
+		{"missing file, relative path", `
+provider "paved" {
+  standards_file = "./standard.yaml"
+}
+data "paved_standards" "s" {}
+`, diagnosticPattern("Standards file not found",
+			`standards_file = "./standard.yaml" in the provider configuration names `+filepath.Join(cwd, "standard.yaml")+", which does not exist.").String()},
 		{"unknown environment in assume_role", providerBlock(`assume_role = { staging = { session_name = "x-test" } }`) +
 			`data "paved_standards" "s" {}`, `Unknown environment[\s\S]*"staging"[\s\S]*dev, prod`},
 		{"deployer lands in the wrong account", providerBlock(

@@ -40,9 +40,14 @@ var (
 	_ resource.ResourceWithImportState      = (*albTargetBindingResource)(nil)
 )
 
-// maxBindingNameLength keeps `<name>-green` within ELBv2's 32-character
-// limit on target group names.
-const maxBindingNameLength = 32 - len("-green")
+// bindingName keeps `<name>-green` within ELBv2's 32-character limit on
+// target group names.
+var bindingName = nameRule{
+	pattern: regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`),
+	chars:   "must be lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+	max:     32 - len("-green"),
+	why:     "the target groups are named <name>-blue and <name>-green, and ELBv2 limits target group names to 32 characters",
+}
 
 // maxConditionValues is ELBv2's limit on condition values per rule.
 const maxConditionValues = 5
@@ -111,7 +116,6 @@ var (
 var defaultHealthCheck = healthCheck{Path: "/healthz", Matcher: "200", Interval: 30, Timeout: 5, Healthy: 5, Unhealthy: 2}
 
 var (
-	bindingNamePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	listenerARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener/app/[\w-]+/[0-9a-f]+/[0-9a-f]+$`)
 	// Kubernetes names: a namespace is a DNS-1123 label, a service a DNS-1035 label.
 	namespacePattern   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
@@ -156,11 +160,10 @@ func (r *albTargetBindingResource) Schema(_ context.Context, _ resource.SchemaRe
 			},
 			"name": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
-				Validators: []validator.String{stringvalidator.RegexMatches(bindingNamePattern,
-					"must be lowercase letters, digits and single hyphens, starting and ending with a letter or digit")},
+				Validators: bindingName.validators(),
 				Description: fmt.Sprintf("Name of the binding, at most %d characters: the target groups are `<name>-blue` and "+
 					"`<name>-green`, which ELBv2 limits to 32 characters, and the TargetGroupBindings `<name>-<side>`. "+
-					"Changing it replaces the resource.", maxBindingNameLength),
+					"Changing it replaces the resource.", bindingName.max),
 			},
 			"listener_arn": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
@@ -321,15 +324,9 @@ func (r *albTargetBindingResource) ValidateConfig(ctx context.Context, req resou
 }
 
 // checkBinding enforces the rules between attributes, skipping what is not
-// known yet: the name's length, the pair's environment and live side, and
-// weights that only name sides of the pair, are not all zero and give the
-// live side traffic.
+// known yet: the pair's environment and live side, and weights that only
+// name sides of the pair, are not all zero and give the live side traffic.
 func checkBinding(ctx context.Context, m *albTargetBindingModel, diags *diag.Diagnostics) {
-	if name := m.Name.ValueString(); len(name) > maxBindingNameLength {
-		diags.AddAttributeError(path.Root("name"), "Name too long",
-			fmt.Sprintf("name %q has %d characters, at most %d fit: the target groups are named %s-blue and %s-green, and "+
-				"ELBv2 limits target group names to 32 characters", name, len(name), maxBindingNameLength, name, name))
-	}
 	hosts, hostsKnown := albListStrings(m.HostHeaders)
 	paths, pathsKnown := albListStrings(m.PathPatterns)
 	if hostsKnown && pathsKnown && len(hosts)+len(paths) > maxConditionValues {
@@ -649,10 +646,7 @@ func (r *albTargetBindingResource) Delete(ctx context.Context, req resource.Dele
 }
 
 func (r *albTargetBindingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	valid := func(name string) bool {
-		return bindingNamePattern.MatchString(name) && len(name) <= maxBindingNameLength
-	}
-	r.meta.importTarget(ctx, req, resp, valid, "dev/shop")
+	r.meta.importTarget(ctx, req, resp, bindingName.valid, "dev/shop")
 }
 
 // client returns the ELBv2 operations in env's account, or nil after

@@ -259,18 +259,19 @@ func checkLive(changes []sideChange, state, plan *eksPairModel, diags *diag.Diag
 	}
 	c := byName[live]
 	if state != nil && state.Live.ValueString() == live && c.destructive() {
-		at, what := path.Root(live), fmt.Sprintf("removing %s would delete cluster %s", live, state.Name.ValueString()+"-"+live)
+		what := fmt.Sprintf("removing %s would delete cluster %s", live, state.Name.ValueString()+"-"+live)
 		switch {
 		case c.action == sideReplace:
-			at, what = c.whyPath, fmt.Sprintf("this plan would replace its cluster (%s.%s)", live, c.why)
+			what = fmt.Sprintf("this plan would replace its cluster (%s.%s)", live, c.why)
 		case c.nodeGroup == nodeGroupReplace:
-			at, what = c.whyPath, fmt.Sprintf("this plan would replace its node group (%s.%s)", live, c.why)
+			what = fmt.Sprintf("this plan would replace its node group (%s.%s)", live, c.why)
 		case c.nodeGroup == nodeGroupRemove:
-			at, what = c.whyPath, fmt.Sprintf("this plan would delete its node group (%s.node_group removed)", live)
+			what = fmt.Sprintf("this plan would delete its node group (%s.node_group removed)", live)
 		}
-		diags.AddAttributeError(at, "Change to the live side",
-			fmt.Sprintf("%s is the live side and %s. Set live = %q first, in a separate apply, then change %s.",
-				live, what, other, live))
+		// At the side itself: the CLI cannot point within it (at blue.version)
+		// and would show the resource's first line instead.
+		diags.AddAttributeError(path.Root(live), "Change to the live side",
+			fmt.Sprintf("%s is the live side and %s. %s", live, what, takeOver(byName[other], c)))
 		return
 	}
 	if plan.sideObject(live).IsNull() {
@@ -285,6 +286,31 @@ func checkLive(changes []sideChange, state, plan *eksPairModel, diags *diag.Diag
 					"Apply the change to %s first, then set live = %q in a separate apply.", live, why, live, live))
 		}
 	}
+}
+
+// takeOver advises how the other side (o), as this plan leaves it, can
+// start serving, so that the change to the live side (c) can follow.
+func takeOver(o, c sideChange) string {
+	then := "change " + c.side
+	if c.action == sideRemove {
+		then = "remove " + c.side
+	}
+	switch why := notReady(o); {
+	case o.action == sideAbsent:
+		advice := fmt.Sprintf("The pair has no %[1]s side to take over: add %[1]s, then set live = %[1]q once it serves, "+
+			"each in a separate apply, then %[2]s.", o.side, then)
+		if c.action == sideRemove {
+			advice += " To delete the pair instead, remove the whole paved_eks_cluster_pair resource."
+		}
+		return advice
+	case o.action == sideRemove:
+		return fmt.Sprintf("%[1]s, which could take over, is removed in this plan too: keep %[1]s, set live = %[1]q "+
+			"in a separate apply, then %[2]s.", o.side, then)
+	case why != "":
+		return fmt.Sprintf("%[1]s cannot take over yet, since its %[2]s in this plan: apply that first, then set "+
+			"live = %[1]q, then %[3]s, each in a separate apply.", o.side, why, then)
+	}
+	return fmt.Sprintf("Set live = %q first, in a separate apply, then %s.", o.side, then)
 }
 
 // notReady says why a side cannot take over serving in the same apply, or "".

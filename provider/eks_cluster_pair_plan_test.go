@@ -169,24 +169,42 @@ func TestEKSPairPlan_liveGuard(t *testing.T) {
 	r := testPairResource(t)
 	both := map[string]string{"blue": "1.29", "green": "1.29"}
 	cases := []struct {
-		name  string
-		live  string
-		sides map[string]string
-		at    path.Path
-		want  string
+		name   string
+		before map[string]string // the state's sides, live blue unless only green
+		live   string
+		sides  map[string]string
+		at     path.Path
+		want   string
 	}{
-		{"remove the live side", "blue", map[string]string{"green": "1.29"}, path.Root("blue"),
-			`blue is the live side and removing blue would delete cluster shop-blue. Set live = "green" first`},
-		{"replace the live side", "blue", map[string]string{"blue": "1.30", "green": "1.29"}, path.Root("blue").AtName("version"),
-			"blue is the live side and this plan would replace its cluster (blue.version 1.29 → 1.30)"},
-		{"go live on a replaced side", "green", map[string]string{"blue": "1.29", "green": "1.30"}, path.Root("live"),
+		{"remove the live side", both, "blue", map[string]string{"green": "1.29"}, path.Root("blue"),
+			`blue is the live side and removing blue would delete cluster shop-blue. Set live = "green" first, in a separate apply, then remove blue.`},
+		{"replace the live side", both, "blue", map[string]string{"blue": "1.30", "green": "1.29"}, path.Root("blue"),
+			`blue is the live side and this plan would replace its cluster (blue.version 1.29 → 1.30). Set live = "green" first, in a separate apply, then change blue.`},
+		{"remove the only side", map[string]string{"green": "1.29"}, "green", map[string]string{}, path.Root("green"),
+			`green is the live side and removing green would delete cluster shop-green. The pair has no blue side to take over: ` +
+				`add blue, then set live = "blue" once it serves, each in a separate apply, then remove green. ` +
+				`To delete the pair instead, remove the whole paved_eks_cluster_pair resource.`},
+		{"replace the only side", map[string]string{"blue": "1.29"}, "blue", map[string]string{"blue": "1.30"}, path.Root("blue"),
+			`blue is the live side and this plan would replace its cluster (blue.version 1.29 → 1.30). The pair has no green side ` +
+				`to take over: add green, then set live = "green" once it serves, each in a separate apply, then change blue.`},
+		{"remove the live side for one created", map[string]string{"blue": "1.29"}, "blue", map[string]string{"green": "1.30"}, path.Root("blue"),
+			`blue is the live side and removing blue would delete cluster shop-blue. green cannot take over yet, since its cluster ` +
+				`is created in this plan: apply that first, then set live = "green", then remove blue, each in a separate apply.`},
+		{"remove both sides", both, "blue", map[string]string{}, path.Root("blue"),
+			`blue is the live side and removing blue would delete cluster shop-blue. green, which could take over, is removed in ` +
+				`this plan too: keep green, set live = "green" in a separate apply, then remove blue.`},
+		{"go live on a replaced side", both, "green", map[string]string{"blue": "1.29", "green": "1.30"}, path.Root("live"),
 			"live would move to green, whose cluster is replaced (green.version 1.29 → 1.30) in this plan"},
-		{"go live on an absent side", "green", map[string]string{"blue": "1.29"}, path.Root("live"),
+		{"go live on an absent side", both, "green", map[string]string{"blue": "1.29"}, path.Root("live"),
 			`live = "green", but the pair has no green side`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, diags := modifyPlan(t, r, pairValue(t, r, "state", "blue", both),
+			live := "blue"
+			if _, ok := tc.before["blue"]; !ok {
+				live = "green"
+			}
+			_, diags := modifyPlan(t, r, pairValue(t, r, "state", live, tc.before),
 				pairValue(t, r, "config", tc.live, tc.sides), pairValue(t, r, "proposed", tc.live, tc.sides))
 			errs := diags.Errors()
 			if len(errs) != 1 || !strings.Contains(errs[0].Detail(), tc.want) {

@@ -49,10 +49,14 @@ var eksSides = []string{"blue", "green"}
 // offers in standard or extended support.
 var eksVersions = []string{"1.28", "1.29", "1.30", "1.31", "1.32", "1.33"}
 
-// eksPairNamePattern keeps `<name>-green` within 32 characters: EKS allows
-// 100 for a cluster name, but paved_alb_target_binding names its target
-// groups `<name>-<side>` too, and ALB allows 32.
-var eksPairNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9]){0,25}$`)
+// eksPairName is the rule of pair names. Of the names derived from one
+// (see eksNames), the cluster role `<name>-green-cluster` meets its limit
+// first: IAM allows 64 characters for a role name, while EKS allows 100 for
+// a cluster (`<name>-green`) and 63 for a node group (`<name>-green-nodes`).
+var eksPairName = nameRule{
+	pattern: lowercaseNamePattern, chars: lowercaseNameChars, max: 64 - len("-green-cluster"),
+	why: "the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters",
+}
 
 // NewEKSClusterPairResource is a blue/green pair of EKS clusters, each side
 // with its own IAM roles and optional managed node group.
@@ -130,12 +134,11 @@ func (r *eksClusterPairResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"name": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
-				Validators: []validator.String{stringvalidator.RegexMatches(eksPairNamePattern,
-					"must be 1-26 lowercase letters, digits and single hyphens, starting with a letter: the clusters are "+
-						"named <name>-blue and <name>-green, and paved_alb_target_binding names its target groups the "+
-						"same way, which ALB limits to 32 characters")},
-				Description: "Name of the pair, 1-26 characters. The clusters are `<name>-blue` and `<name>-green`. " +
-					"Changing it replaces the pair.",
+				Validators: eksPairName.validators(),
+				Description: fmt.Sprintf("Name of the pair, at most %d characters: lowercase letters, digits and single "+
+					"hyphens, starting with a letter. The clusters are `<name>-blue` and `<name>-green`; the longest name "+
+					"derived from it is the cluster role `<name>-green-cluster`, which IAM limits to 64 characters. "+
+					"Changing it replaces the pair.", eksPairName.max),
 			},
 			"team": schema.StringAttribute{Required: true, Description: "Owning team; one of the standards' `teams`. Tagged as `team`."},
 			"service": schema.StringAttribute{
@@ -514,7 +517,7 @@ func (r *eksClusterPairResource) Delete(ctx context.Context, req resource.Delete
 // ImportState takes `<environment>/<name>`; Read then finds the sides by
 // their cluster names and `live` from the paved:live tag.
 func (r *eksClusterPairResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	r.meta.importTarget(ctx, req, resp, eksPairNamePattern.MatchString, "prod/shop")
+	r.meta.importTarget(ctx, req, resp, eksPairName.valid, "prod/shop")
 }
 
 // ops returns the EKS and IAM operations in m's environment, or nil after

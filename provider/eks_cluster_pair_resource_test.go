@@ -462,10 +462,11 @@ func TestAccEKSClusterPair_liveGuard(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Change to the live side.*blue is the live side and removing blue would delete\s+cluster\s+eks-guard-blue.*live = "green"\s+first`),
 			},
 			{
-				// Replacing the live side.
-				Config:      config("blue", `  blue  = { version = "1.30" }`+"\n"+`  green = { version = "1.29" }`),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Change to the live side.*replace its cluster\s+\(blue\.version\s+1\.29\s+→\s+1\.30\).*live = "green"\s+first`),
+				// Replacing the live side: the error points at the side.
+				Config:   config("blue", `  blue  = { version = "1.30" }`+"\n"+`  green = { version = "1.29" }`),
+				PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)Change to the live side.*\d+:\s+blue  = \{ version = "1.30" \}.*` +
+					`replace its cluster\s+\(blue\.version\s+1\.29\s+→\s+1\.30\).*live = "green"\s+first`),
 			},
 			{
 				// Replacing the live side's node group... which it has not: adding one is fine,
@@ -771,6 +772,41 @@ func TestAccEKSClusterPair_failedStep(t *testing.T) {
 	}
 }
 
+// TestAccEKSClusterPair_nameLimit plans a name of 50 characters with
+// hyphens, the longest whose cluster role <name>-green-cluster fits IAM's
+// 64, and refuses one of 51 at plan time.
+func TestAccEKSClusterPair_nameLimit(t *testing.T) {
+	testAccPreCheck(t)
+	config := func(name string) string {
+		return eksPairConfig("", fmt.Sprintf(`
+  environment = "dev"
+  name        = %q
+  team        = "payments"
+  service     = "shop"
+  live        = "blue"
+  blue        = { version = "1.30" }
+  green       = { version = "1.30" }`, name))
+	}
+	at, over := hyphenated(50), hyphenated(51)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config(at), PlanOnly: true, ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(eksPairAddr, tfjsonpath.New("green").AtMapKey("role_arn"),
+						knownvalue.StringExact("arn:aws:iam::"+devAccount+":role/"+at+"-green-cluster")),
+				}},
+			},
+			{
+				Config: config(over), PlanOnly: true,
+				ExpectError: diagnosticPattern("Name too long", "name = ", fmt.Sprintf("name %q has 51 characters, at most 50 fit: "+
+					"the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters", over)),
+			},
+		},
+	})
+}
+
 // TestAccEKSClusterPair_badInput expects each mistake to stop terraform
 // plan with a diagnostic naming the attribute, before anything is created.
 func TestAccEKSClusterPair_badInput(t *testing.T) {
@@ -798,9 +834,7 @@ func TestAccEKSClusterPair_badInput(t *testing.T) {
 	}{
 		{"live names an absent side", map[string]string{"live": `"green"`}, `(?s)Live side absent.*live = "green".*no green side`},
 		{"live is neither side", map[string]string{"live": `"red"`}, `(?s)live.*value must be one of`},
-		{"name too long", map[string]string{"name": `"` + strings.Repeat("a", 27) + `"`},
-			`(?s)name.*1-26 lowercase.*32\s+characters`},
-		{"name not a DNS label", map[string]string{"name": `"Shop_1"`}, `(?s)name.*1-26 lowercase`},
+		{"name not a DNS label", map[string]string{"name": `"Shop_1"`}, `(?s)name.*lowercase letters, digits and single\s+hyphens`},
 		{"unsupported version", map[string]string{"blue": `{ version = "1.27" }`}, `(?s)blue\.version.*value must be one of.*1\.28`},
 		{"min above max", map[string]string{"blue": `{ version = "1.30", node_group = { min_size = 3, max_size = 2 } }`},
 			`(?s)Inconsistent node group sizes.*blue\.node_group\.min_size 3 is above max_size 2`},

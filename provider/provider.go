@@ -5,8 +5,11 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -219,33 +222,46 @@ func (p *pavedProvider) Configure(ctx context.Context, req provider.ConfigureReq
 // PAVED_STANDARDS_FILE, in that order, and reports every problem at once.
 func loadStandards(cfg providerModel) (*standards.Document, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	var doc *standards.Document
-	var err error
-	var attr path.Path
+	var file, source string // the file to read, and where it was named
 	switch {
 	case cfg.Standards.IsUnknown() || cfg.StandardsFile.IsUnknown():
 		diags.AddError("Standards not known yet",
 			"`standards` and `standards_file` must be known at plan time; they cannot come from a resource created in the same run.")
 		return nil, diags
 	case cfg.Standards.ValueString() != "":
-		attr = path.Root("standards")
-		doc, err = standards.Parse("standards", []byte(cfg.Standards.ValueString()))
+		doc, err := standards.Parse("standards", []byte(cfg.Standards.ValueString()))
+		if err != nil {
+			diags.AddAttributeError(path.Root("standards"), "Invalid standards document", err.Error())
+		}
+		return doc, diags
 	case cfg.StandardsFile.ValueString() != "":
-		attr = path.Root("standards_file")
-		doc, err = standards.Load(cfg.StandardsFile.ValueString())
+		file = cfg.StandardsFile.ValueString()
+		source = fmt.Sprintf("standards_file = %q in the provider configuration", file)
 	case os.Getenv("PAVED_STANDARDS_FILE") != "":
-		attr = path.Root("standards_file")
-		doc, err = standards.Load(os.Getenv("PAVED_STANDARDS_FILE"))
+		file = os.Getenv("PAVED_STANDARDS_FILE")
+		source = fmt.Sprintf("PAVED_STANDARDS_FILE = %q in the environment", file)
 	default:
 		diags.AddError("No standards document",
 			"Set `standards_file` (or `standards`, or the PAVED_STANDARDS_FILE environment variable) in the provider configuration.")
 		return nil, diags
 	}
-	if err != nil {
-		diags.AddAttributeError(attr, "Invalid standards document", err.Error())
-		return nil, diags
+	doc, err := standards.Load(file)
+	if err == nil {
+		return doc, diags
 	}
-	return doc, diags
+	summary, detail := "Invalid standards document", err.Error()
+	var readErr *fs.PathError
+	if errors.As(err, &readErr) {
+		// A relative path is resolved from the directory the provider runs
+		// in, which the configuration does not show.
+		abs, _ := filepath.Abs(file)
+		summary, detail = "Standards file unreadable", fmt.Sprintf("%s names %s, which cannot be read: %s", source, abs, readErr.Err)
+		if errors.Is(err, fs.ErrNotExist) {
+			summary, detail = "Standards file not found", fmt.Sprintf("%s names %s, which does not exist.", source, abs)
+		}
+	}
+	diags.AddAttributeError(path.Root("standards_file"), summary, detail)
+	return nil, diags
 }
 
 func (e *endpointsModel) toAccounts() accounts.Endpoints {

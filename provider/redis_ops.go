@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -290,7 +291,18 @@ func (o *redisOps) read(ctx context.Context, m *redisModel, meta *meta) error {
 	if err != nil {
 		return err
 	}
-	m.EffectiveParameters, _ = types.MapValueFrom(ctx, types.StringType, params)
+	// A parameter the resource sets itself shows its drift once, under
+	// parameters, where the configuration can take it back or accept it:
+	// effective_parameters keeps the value applied for it. update compares
+	// with the group itself, not with this.
+	effective := maps.Clone(params)
+	applied := m.EffectiveParameters.Elements()
+	for k := range m.Parameters.Elements() {
+		if v, ok := applied[k].(types.String); ok {
+			effective[k] = v.ValueString()
+		}
+	}
+	m.EffectiveParameters, _ = types.MapValueFrom(ctx, types.StringType, effective)
 	standard := env.Redis.Parameters[m.ParameterGroupFamily.ValueString()]
 	if own := ownEntries(m.Parameters, params, standard, importing); len(own) > 0 || !m.Parameters.IsNull() {
 		m.Parameters, _ = types.MapValueFrom(ctx, types.StringType, own)
@@ -394,7 +406,13 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 				}
 				return nil
 			}
-			set, remove := tagDiff(have.parameters, want.parameters)
+			// The group as it is, since the state's effective_parameters
+			// keeps the applied value of a parameter that drifted (see read).
+			current, err := o.userParameters(ctx, want.parameterGroup)
+			if err != nil {
+				return err
+			}
+			set, remove := tagDiff(current, want.parameters)
 			if err := o.setParameters(ctx, want.parameterGroup, set); err != nil {
 				return err
 			}

@@ -81,7 +81,12 @@ type redisModel struct {
 	SubnetIDs            types.List   `tfsdk:"subnet_ids"`
 }
 
-var redisNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9]){0,39}$`)
+// redisName is the rule of replication group ids. The subnet group, named
+// the same, and the parameter group, `<name>-<family>`, allow 255 characters.
+var redisName = nameRule{
+	pattern: lowercaseNamePattern, chars: lowercaseNameChars, max: 40,
+	why: "it is the replication group id, which ElastiCache limits to 40 characters",
+}
 
 func (r *redisResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_redis"
@@ -105,9 +110,9 @@ func (r *redisResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			},
 			"name": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
-				Validators: []validator.String{stringvalidator.RegexMatches(redisNamePattern,
-					"must be 1-40 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen")},
-				Description: "Replication group id, also the name of the subnet group and the prefix of the parameter group. " +
+				Validators: redisName.validators(),
+				Description: "Replication group id, at most 40 characters: lowercase letters, digits and single hyphens, " +
+					"starting with a letter. Also the name of the subnet group and the prefix of the parameter group. " +
 					"Changing it replaces the resource.",
 			},
 			"team":    schema.StringAttribute{Required: true, Description: "Owning team; one of the standards' `teams`. Tagged as `team`."},
@@ -184,7 +189,7 @@ func (r *redisResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"effective_parameters": schema.MapAttribute{
 				Computed: true, ElementType: types.StringType,
 				Description: "The parameters set in the parameter group: the standard ones merged with `parameters`. " +
-					"A parameter changed outside Terraform shows here in the plan.",
+					"A parameter changed outside Terraform shows here in the plan, unless `parameters` sets it: then it shows there.",
 			},
 			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType, Description: "Tags, on top of `default_tags`."},
 			"tags_all": schema.MapAttribute{
@@ -490,7 +495,7 @@ func (r *redisResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 }
 
 func (r *redisResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	r.meta.importTarget(ctx, req, resp, redisNamePattern.MatchString, "prod/orders-cache")
+	r.meta.importTarget(ctx, req, resp, redisName.valid, "prod/orders-cache")
 }
 
 // client returns the ElastiCache operations in env's account, or nil after

@@ -389,7 +389,7 @@ func TestAccRedis_badInput(t *testing.T) {
 		{"overlapping windows", map[string]string{"snapshot_window": `"05:00-06:00"`, "maintenance_window": `"sun:05:30-sun:06:30"`},
 			`maintenance_window[\s\S]*overlaps`},
 		{"bad node type", map[string]string{"node_type": `"r7g.large"`}, `node_type[\s\S]*cache.r7g.large`},
-		{"name too long", map[string]string{"name": `"` + strings.Repeat("a", 41) + `"`}, `name[\s\S]*1-40 lowercase`},
+		{"name with a double hyphen", map[string]string{"name": `"acc--bad"`}, `name[\s\S]*lowercase letters, digits and single\s+hyphens`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -406,6 +406,86 @@ func TestAccRedis_badInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAccRedis_nameLimit plans a name of 40 characters with hyphens, the
+// replication group id's limit, and refuses one of 41 at plan time.
+func TestAccRedis_nameLimit(t *testing.T) {
+	testAccPreCheck(t)
+	config := func(name string) string {
+		return redisConfig("", fmt.Sprintf(`
+  environment    = "dev"
+  name           = %q
+  team           = "payments"
+  service        = "orders"
+  engine         = "redis"
+  engine_version = "7.1"`, name))
+	}
+	at, over := hyphenated(40), hyphenated(41)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config(at), PlanOnly: true, ExpectNonEmptyPlan: true},
+			{
+				Config: config(over), PlanOnly: true,
+				ExpectError: diagnosticPattern("Name too long", "name = ",
+					fmt.Sprintf("name %q has 41 characters, at most 40 fit: it is the replication group id, which ElastiCache limits to 40 characters", over)),
+			},
+		},
+	})
+}
+
+// TestAccRedis_ownParameterDrift changes and resets, behind Terraform's
+// back, a parameter the resource sets itself, and expects the plan to show
+// it once, under parameters, and the apply to repair it.
+func TestAccRedis_ownParameterDrift(t *testing.T) {
+	testAccPreCheck(t)
+	const name = "acc-own-drift"
+	config := redisConfig("", fmt.Sprintf(`
+  environment    = "dev"
+  name           = %q
+  team           = "games"
+  service        = "leaderboard"
+  engine         = "redis"
+  engine_version = "7.1"
+  parameters     = { maxmemory-policy = "allkeys-lfu" }`, name))
+	group := name + "-redis7"
+	client := accountElastiCache(t, devAccount)
+	policy := []ectypes.ParameterNameValue{{ParameterName: aws.String("maxmemory-policy"), ParameterValue: aws.String("noeviction")}}
+	drift := resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{expectChanged("paved_redis.test", "parameters")}}
+	repaired := func(*terraform.State) error {
+		p := userParameters(t, devAccount, group)
+		return check(p["maxmemory-policy"] == "allkeys-lfu", "parameter not repaired: %v", p)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             func(*terraform.State) error { return noCachePartsAnywhere(t, name) },
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					if _, err := client.ModifyCacheParameterGroup(context.Background(), &elasticache.ModifyCacheParameterGroupInput{
+						CacheParameterGroupName: aws.String(group), ParameterNameValues: policy,
+					}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config, PlanOnly: true, ExpectNonEmptyPlan: true, ConfigPlanChecks: drift,
+			},
+			{Config: config, Check: repaired},
+			{
+				PreConfig: func() {
+					if _, err := client.ResetCacheParameterGroup(context.Background(), &elasticache.ResetCacheParameterGroupInput{
+						CacheParameterGroupName: aws.String(group), ParameterNameValues: []ectypes.ParameterNameValue{{ParameterName: aws.String("maxmemory-policy")}},
+					}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config, PlanOnly: true, ExpectNonEmptyPlan: true, ConfigPlanChecks: drift,
+			},
+			{Config: config, Check: repaired},
+		},
+	})
 }
 
 // TestAccRedis_failedStep fails each step of a create in turn, at the wire,

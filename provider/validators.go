@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -29,6 +30,54 @@ var (
 		"must be the ARN of a named IAM user or role, such as arn:aws:iam::111111111111:role/sre; "+
 			"a whole account (:root) is not accepted, so that the role trusts people, not accounts")
 )
+
+// nameRule is the rule of a name paved derives AWS names from: characters
+// matching pattern, and at most max of them. The two are checked apart, so
+// that a name too long is told its length and the limit, however many
+// hyphens it has.
+type nameRule struct {
+	pattern *regexp.Regexp
+	chars   string // what pattern allows, for its message
+	max     int
+	why     string // what the name becomes, and the AWS limit that sets max
+}
+
+func (r nameRule) validators() []validator.String {
+	return []validator.String{stringvalidator.RegexMatches(r.pattern, r.chars), nameLengthValidator{r}}
+}
+
+// valid reports whether an import id's name follows the rule.
+func (r nameRule) valid(name string) bool {
+	return r.pattern.MatchString(name) && utf8.RuneCountInString(name) <= r.max
+}
+
+// lowercaseNamePattern is the rule of ElastiCache replication group ids,
+// which paved also follows for EKS pairs: lowercase letters, digits and
+// single hyphens, starting with a letter and not ending with a hyphen.
+var lowercaseNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9])*$`)
+
+const lowercaseNameChars = "must be lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen"
+
+type nameLengthValidator struct{ rule nameRule }
+
+func (v nameLengthValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be at most %d characters: %s", v.rule.max, v.rule.why)
+}
+
+func (v nameLengthValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v nameLengthValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	name := req.ConfigValue.ValueString()
+	if n := utf8.RuneCountInString(name); n > v.rule.max {
+		resp.Diagnostics.AddAttributeError(req.Path, "Name too long",
+			fmt.Sprintf("%s %q has %d characters, at most %d fit: %s", req.Path, name, n, v.rule.max, v.rule.why))
+	}
+}
 
 // urlValidator accepts absolute http(s) URLs.
 type urlValidator struct{}

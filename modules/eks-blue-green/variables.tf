@@ -11,13 +11,18 @@ variable "environment" {
 }
 
 variable "name" {
-  description = "Name of the pair and of the binding: the clusters are `<name>-blue` and `<name>-green`, the target groups and TargetGroupBindings the same. Changing it replaces everything."
+  description = "Name of the pair and of the binding, at most 26 characters: the clusters are `<name>-blue` and `<name>-green`, the target groups and TargetGroupBindings the same. Changing it replaces everything."
   type        = string
 
   validation {
-    # <name>-green is a target group name, which ELBv2 limits to 32 characters.
-    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9]){0,25}$", var.name))
-    error_message = "name must be 1 to 26 lowercase letters, digits and single hyphens, start with a letter and not end with a hyphen, such as \"shop\": the target groups are named <name>-blue and <name>-green, and ELBv2 allows 32 characters."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.name))
+    error_message = "name must be lowercase letters, digits and single hyphens, start with a letter and not end with a hyphen, such as \"shop\"."
+  }
+
+  # Apart from the characters, so that a long name is told its length.
+  validation {
+    condition     = length(var.name) <= 26
+    error_message = "name has ${length(var.name)} characters, at most 26 fit: the target groups are named <name>-blue and <name>-green, and ELBv2 limits target group names to 32 characters."
   }
 }
 

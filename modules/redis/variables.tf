@@ -11,12 +11,18 @@ variable "environment" {
 }
 
 variable "name" {
-  description = "Replication group id, unique in the environment's account and region. Also the name of the cache subnet group and the prefix of the parameter group. Changing it replaces the cache."
+  description = "Replication group id, at most 40 characters, unique in the environment's account and region. Also the name of the cache subnet group and the prefix of the parameter group. Changing it replaces the cache."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9]){0,39}$", var.name))
-    error_message = "name must be 1 to 40 lowercase letters, digits and single hyphens, start with a letter and not end with a hyphen, such as \"orders-cache\"."
+    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", var.name))
+    error_message = "name must be lowercase letters, digits and single hyphens, start with a letter and not end with a hyphen, such as \"orders-cache\"."
+  }
+
+  # Apart from the characters, so that a long name is told its length.
+  validation {
+    condition     = length(var.name) <= 40
+    error_message = "name has ${length(var.name)} characters, at most 40 fit: it is the replication group id, which ElastiCache limits to 40 characters."
   }
 }
 

@@ -52,6 +52,36 @@ run "setup" {
 # Mistakes the module's own checks catch at plan time, before anything is
 # created.
 
+# Hyphens count towards the 26 characters that leave room for -green in
+# a target group name. The binding is overridden: the listener of these
+# runs does not exist.
+run "name_of_26_characters_plans" {
+  command = plan
+
+  variables {
+    name = "shop-front-of-the-store-eu"
+  }
+
+  override_resource {
+    target = paved_alb_target_binding.this
+  }
+
+  assert {
+    condition     = output.clusters.blue.name == "shop-front-of-the-store-eu-blue"
+    error_message = "blue cluster is ${output.clusters.blue.name}, want shop-front-of-the-store-eu-blue."
+  }
+}
+
+run "name_of_27_characters_fails_plan" {
+  command = plan
+
+  variables {
+    name = "shop-front-of-the-store-eu1"
+  }
+
+  expect_failures = [var.name]
+}
+
 run "weight_above_999_fails_plan" {
   command = plan
 

@@ -101,6 +101,36 @@ run "invalid_name_fails_plan" {
   expect_failures = [var.name]
 }
 
+# Hyphens count towards the replication group id's 40 characters.
+run "name_of_40_characters_plans" {
+  command = plan
+
+  variables {
+    environment = "dev"
+    name        = "orders-cache-of-the-checkout-service-eu1"
+    team        = "payments"
+    service     = "orders"
+  }
+
+  assert {
+    condition     = output.id == "dev/orders-cache-of-the-checkout-service-eu1"
+    error_message = "id is ${output.id}, want dev/orders-cache-of-the-checkout-service-eu1."
+  }
+}
+
+run "name_of_41_characters_fails_plan" {
+  command = plan
+
+  variables {
+    environment = "dev"
+    name        = "orders-cache-of-the-checkout-service-eu12"
+    team        = "payments"
+    service     = "orders"
+  }
+
+  expect_failures = [var.name]
+}
+
 run "unknown_engine_fails_plan" {
   command = plan
 

@@ -1,0 +1,100 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// hyphenated is a valid name of n characters, every other one a hyphen,
+// which the name patterns once counted as half as long.
+func hyphenated(n int) string {
+	return strings.Repeat("a-", n)[:n-1] + "z"
+}
+
+func validateName(rule nameRule, name string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, v := range rule.validators() {
+		resp := validator.StringResponse{}
+		v.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("name"), ConfigValue: types.StringValue(name)}, &resp)
+		diags.Append(resp.Diagnostics...)
+	}
+	return diags
+}
+
+// TestNameRules: a hyphenated name at each limit is accepted, at import
+// too, and one a character longer is refused on name, with its length.
+func TestNameRules(t *testing.T) {
+	for _, tc := range []struct {
+		resource string
+		rule     nameRule
+		max      int
+		why      string
+	}{
+		{"paved_redis", redisName, 40, "it is the replication group id, which ElastiCache limits to 40 characters"},
+		{"paved_eks_cluster_pair", eksPairName, 50,
+			"the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters"},
+		{"paved_alb_target_binding", bindingName, 26,
+			"the target groups are named <name>-blue and <name>-green, and ELBv2 limits target group names to 32 characters"},
+	} {
+		t.Run(tc.resource, func(t *testing.T) {
+			at, over := hyphenated(tc.max), hyphenated(tc.max+1)
+			if diags := validateName(tc.rule, at); diags.HasError() || !tc.rule.valid(at) {
+				t.Errorf("%d characters refused: %v", tc.max, diags)
+			}
+			diags := validateName(tc.rule, over)
+			want := fmt.Sprintf("name %q has %d characters, at most %d fit: %s", over, tc.max+1, tc.max, tc.why)
+			if len(diags) != 1 || diags[0].Summary() != "Name too long" || diags[0].Detail() != want {
+				t.Fatalf("%d characters: %v, want one error %q", tc.max+1, diags, want)
+			}
+			if at := diags[0].(diag.DiagnosticWithPath).Path(); !at.Equal(path.Root("name")) {
+				t.Errorf("error at %s, want name", at)
+			}
+			if tc.rule.valid(over) {
+				t.Errorf("import of a %d-character name accepted", tc.max+1)
+			}
+		})
+	}
+}
+
+// TestNameRuleCharacters: the characters are checked apart from the
+// length, with their own message.
+func TestNameRuleCharacters(t *testing.T) {
+	for _, name := range []string{"Orders", "orders--cache", "orders-", "1orders", "orders_cache"} {
+		diags := validateName(redisName, name)
+		if len(diags) != 1 || !strings.Contains(diags[0].Detail(), lowercaseNameChars) {
+			t.Errorf("%q: %v, want one error saying it %s", name, diags, lowercaseNameChars)
+		}
+	}
+}
+
+// TestEKSPairNameLimit: at the limit, every name a pair derives fits its
+// AWS limit, and one character more breaks the cluster role's.
+func TestEKSPairNameLimit(t *testing.T) {
+	n := eksNames{pair: hyphenated(eksPairName.max)}
+	for _, side := range eksSides {
+		for _, name := range []struct {
+			what  string
+			value string
+			limit int
+		}{
+			{"cluster", n.cluster(side), 100},
+			{"node group", n.nodeGroup(side), 63},
+			{"cluster role", n.clusterRole(side), 64},
+			{"node role", n.nodeRole(side), 64},
+		} {
+			if len(name.value) > name.limit {
+				t.Errorf("%s %s has %d characters, AWS allows %d", name.what, name.value, len(name.value), name.limit)
+			}
+		}
+	}
+	if over := (eksNames{pair: hyphenated(eksPairName.max + 1)}).clusterRole("green"); len(over) <= 64 {
+		t.Errorf("the limit is not tight: %s has %d characters", over, len(over))
+	}
+}
