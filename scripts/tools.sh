@@ -2,10 +2,11 @@
 # Installs the pinned test tools outside the clone so a fresh CI clone and a
 # second run reuse them: Terraform and OpenTofu built through the Go module
 # proxy, moto in a project virtualenv, the npm packages of the GitHub test
-# stack (Prism, GitHub's REST description, webhook examples), and bubblewrap,
-# the bot's sandbox for terraform, from the Debian package. Prints nothing but
-# errors unless a build or an install actually runs.
-# Usage: scripts/tools.sh [terraform|tofu|moto|node|bubblewrap|all]
+# stack (Prism, GitHub's REST description, webhook examples), and from Debian
+# packages bubblewrap, the bot's sandbox for terraform, and redis-server, the
+# server the bot's Redis store is tested against. Prints nothing but errors
+# unless a build or an install actually runs.
+# Usage: scripts/tools.sh [terraform|tofu|moto|node|bubblewrap|redis|all]
 set -euo pipefail
 
 TERRAFORM_VERSION=1.8.5
@@ -66,15 +67,22 @@ install_node() {
   echo "$want" >"$stamp"
 }
 
-install_bubblewrap() {
-  command -v bwrap >/dev/null && return
-  echo "tools: installing bubblewrap (apt-get), the bot's sandbox for terraform" >&2
+# install_deb installs Debian package $1 with apt-get when command $2 is
+# missing; $3 says what the project needs it for.
+install_deb() {
+  local pkg="$1" cmd="$2" why="$3"
+  command -v "$cmd" >/dev/null && return
+  echo "tools: installing $pkg (apt-get), $why" >&2
   local sudo=()
   [[ "$(id -u)" == 0 ]] || sudo=(sudo)
-  local install=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap)
+  local install=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg")
   # The package lists are refreshed only when they are too old to have it.
   "${install[@]}" >/dev/null 2>&1 || { "${sudo[@]}" apt-get update -qq >/dev/null && "${install[@]}" >/dev/null; }
 }
+
+install_bubblewrap() { install_deb bubblewrap bwrap "the bot's sandbox for terraform"; }
+
+install_redis() { install_deb redis-server redis-server "the server the bot's Redis store is tested against"; }
 
 case "${1:-all}" in
   terraform) build_terraform ;;
@@ -82,6 +90,7 @@ case "${1:-all}" in
   moto) install_moto ;;
   node) install_node ;;
   bubblewrap) install_bubblewrap ;;
-  all) install_bubblewrap; install_moto; install_node; build_terraform; build_tofu ;;
-  *) echo "usage: $0 [terraform|tofu|moto|node|bubblewrap|all]" >&2; exit 2 ;;
+  redis) install_redis ;;
+  all) install_bubblewrap; install_redis; install_moto; install_node; build_terraform; build_tofu ;;
+  *) echo "usage: $0 [terraform|tofu|moto|node|bubblewrap|redis|all]" >&2; exit 2 ;;
 esac

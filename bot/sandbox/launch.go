@@ -9,7 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -72,17 +76,80 @@ func launch(encoded string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", spec.Bwrap, err)
 	}
+	var botGone atomic.Bool
 	go func() {
-		if waitFor(bot) == nil {
-			_ = cmd.Process.Kill()
+		if waitFor(bot) != nil {
+			return
 		}
+		botGone.Store(true)
+		_ = cmd.Process.Kill()
+		killDescendants()
+		os.Exit(128 + int(syscall.SIGKILL))
 	}()
 	var exit *exec.ExitError
-	if err := cmd.Wait(); err != nil && !errors.As(err, &exit) {
+	err = cmd.Wait()
+	if botGone.Load() {
+		select {} // the watcher exits once every descendant is gone
+	}
+	if err != nil && !errors.As(err, &exit) {
 		return fmt.Errorf("wait for %s: %w", spec.Bwrap, err)
 	}
 	os.Exit(exitCode(cmd.ProcessState))
 	return nil
+}
+
+// killDescendants kills, until none is left, the processes that were
+// orphaned below the launcher and reparented to it as their subreaper: a
+// sandbox bwrap had started but not yet tied to its own life. The sandbox's
+// first process takes its PID namespace with it.
+func killDescendants() {
+	self := os.Getpid()
+	for range 100 {
+		children := childrenOf(self)
+		if len(children) == 0 {
+			return
+		}
+		for _, pid := range children {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		// Reap them, so that they are not counted again as zombies.
+		for {
+			pid, err := syscall.Wait4(-1, nil, syscall.WNOHANG, nil)
+			if pid <= 0 || err != nil {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// childrenOf lists the processes whose parent is pid, from /proc.
+func childrenOf(pid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// The fields after the command name, which is in parentheses: state, then ppid.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		fields := strings.Fields(string(stat[i+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
 }
 
 // exitCode is bwrap's exit status as a shell reports it: 128 plus the signal that killed it.
@@ -104,6 +171,11 @@ func watchParent() (int, error) {
 	}
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
 		return -1, fmt.Errorf("clear the parent-death signal: %w", err)
+	}
+	// Orphans of the sandbox come to the launcher rather than to init, so
+	// that it can end them when the bot dies.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return -1, fmt.Errorf("become the sandbox's subreaper: %w", err)
 	}
 	if os.Getppid() != ppid {
 		return -1, errors.New("paved-bot exited before terraform started")

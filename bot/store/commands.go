@@ -46,7 +46,7 @@ func (b *Bolt) Accept(keys []string, now time.Time, record []byte) (id string, f
 				return err
 			}
 		}
-		if err := forgetOld(seen, ages, now); err != nil {
+		if err := forgetOld(tx, len(keys), now); err != nil {
 			return err
 		}
 		if record == nil {
@@ -67,14 +67,19 @@ func (b *Bolt) Accept(keys []string, now time.Time, record []byte) (id string, f
 }
 
 // forgetOld drops delivery keys older than the window, and the oldest ones
-// past the count bound.
-func forgetOld(seen, ages *bolt.Bucket, now time.Time) error {
+// past the count bound, after added new keys. The count is kept beside the
+// keys: counting them would read the whole bucket at every delivery.
+func forgetOld(tx *bolt.Tx, added int, now time.Time) error {
+	seen, ages, meta := tx.Bucket(deliveriesBucket), tx.Bucket(seenBucket), tx.Bucket(metaBucket)
+	count := added
+	if raw := meta.Get(deliveryCount); len(raw) == 8 {
+		count += int(binary.BigEndian.Uint64(raw))
+	}
 	cutoff := uint64(now.Add(-DeliveryWindow).UnixNano())
-	excess := seen.Stats().KeyN - MaxDeliveries
 	c := ages.Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if binary.BigEndian.Uint64(k[:8]) >= cutoff && excess <= 0 {
-			return nil
+		if binary.BigEndian.Uint64(k[:8]) >= cutoff && count <= MaxDeliveries {
+			break
 		}
 		if err := seen.Delete(k[8:]); err != nil {
 			return err
@@ -82,9 +87,9 @@ func forgetOld(seen, ages *bolt.Bucket, now time.Time) error {
 		if err := c.Delete(); err != nil {
 			return err
 		}
-		excess--
+		count--
 	}
-	return nil
+	return meta.Put(deliveryCount, binary.BigEndian.AppendUint64(nil, uint64(max(count, 0))))
 }
 
 // SaveCommand replaces the record of an accepted command, as it progresses.

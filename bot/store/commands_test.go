@@ -1,16 +1,12 @@
 package store
 
 import (
-	"path/filepath"
+	"fmt"
 	"testing"
 	"time"
-
-	"github.com/paved-road/paved/bot/locks"
 )
 
-func TestAcceptActsOnceOnEachKey(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "paved.db")
-	s := open(t, path)
+func testAcceptActsOnceOnEachKey(t *testing.T, s storeUnderTest) {
 	now := time.Unix(1_800_000_000, 0)
 	id, first, err := s.Accept([]string{"delivery:a", "comment:7"}, now, []byte(`{"n":1}`))
 	if err != nil || !first || id == "" {
@@ -35,10 +31,7 @@ func TestAcceptActsOnceOnEachKey(t *testing.T) {
 	if err := s.SaveCommand(id, []byte(`{"n":1,"phase":"applying"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = open(t, path)
+	s = s.reopen(t)
 	defer func() { _ = s.Close() }()
 	cmds, err := s.Commands()
 	if err != nil || len(cmds) != 2 || cmds[0].ID != id || string(cmds[0].Record) != `{"n":1,"phase":"applying"}` || cmds[1].ID != second {
@@ -54,10 +47,14 @@ func TestAcceptActsOnceOnEachKey(t *testing.T) {
 	if _, first, _ := s.Accept([]string{"delivery:a"}, now.Add(time.Hour), nil); first {
 		t.Fatal("a delivery was acted on again after a restart")
 	}
+	// Ids go on in acceptance order after a restart.
+	third, _, err := s.Accept([]string{"delivery:d"}, now, []byte(`{"n":4}`))
+	if err != nil || third <= second {
+		t.Fatalf("id after a restart: %q after %q (%v)", third, second, err)
+	}
 }
 
-func TestOldDeliveriesAreForgotten(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "paved.db"))
+func testOldDeliveriesAreForgotten(t *testing.T, s storeUnderTest) {
 	defer func() { _ = s.Close() }()
 	start := time.Unix(1_800_000_000, 0)
 	if _, first, _ := s.Accept([]string{"delivery:old"}, start, nil); !first {
@@ -76,19 +73,29 @@ func TestOldDeliveriesAreForgotten(t *testing.T) {
 	}
 }
 
-func TestUnlockOnlyWhatIsNamed(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "paved.db"))
+// testDeliveriesAreBoundedInNumber has more than MaxDeliveries keys seen
+// within the window: once another delivery comes, the oldest is forgotten
+// and the newest are still remembered.
+func testDeliveriesAreBoundedInNumber(t *testing.T, s storeUnderTest) {
 	defer func() { _ = s.Close() }()
-	for _, dir := range []string{"app", "db"} {
-		if _, held, err := s.TryLock(locks.Lock{Key: locks.Key{Repo: "acme/infra", Dir: dir, Workspace: "default"}, Project: dir, PR: 1}); err != nil || !held {
-			t.Fatal(held, err)
-		}
+	now := time.Unix(1_800_000_000, 0)
+	if _, first, _ := s.Accept([]string{"delivery:oldest"}, now.Add(-time.Minute), nil); !first {
+		t.Fatal("first")
 	}
-	released, err := s.Unlock("acme/infra", 1, func(l locks.Lock) bool { return l.Project == "db" })
-	if err != nil || len(released) != 1 || released[0].Project != "db" {
-		t.Fatalf("released %+v %v", released, err)
+	keys := make([]string, MaxDeliveries)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("delivery:%06d", i)
 	}
-	if left, _ := s.Locks(); len(left) != 1 || left[0].Project != "app" {
-		t.Fatalf("left %+v", left)
+	if _, first, err := s.Accept(keys, now, nil); err != nil || !first {
+		t.Fatalf("a delivery with %d keys: %v %v", len(keys), first, err)
+	}
+	if _, first, err := s.Accept([]string{"delivery:next"}, now, nil); err != nil || !first {
+		t.Fatalf("next delivery: %v %v", first, err)
+	}
+	if _, first, _ := s.Accept([]string{"delivery:oldest"}, now, nil); !first {
+		t.Fatal("past the bound, the oldest delivery is still remembered")
+	}
+	if _, first, _ := s.Accept([]string{keys[len(keys)-1]}, now, nil); first {
+		t.Fatal("past the bound, a recent delivery was forgotten")
 	}
 }

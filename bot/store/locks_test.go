@@ -1,25 +1,16 @@
 package store
 
 import (
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/paved-road/paved/bot/locks"
 )
 
-func open(t *testing.T, path string) *Bolt {
-	t.Helper()
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func TestLockLifecycle(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "paved.db")
-	s := open(t, path)
+func testLockLifecycle(t *testing.T, s storeUnderTest) {
 	app := locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
 	first := locks.Lock{Key: app, Project: "app", PR: 1, PRURL: "https://github.com/acme/infra/pull/1", User: "alice", Time: time.Unix(1, 0).UTC()}
 
@@ -47,10 +38,7 @@ func TestLockLifecycle(t *testing.T) {
 	}
 
 	// Locks survive a restart of the bot.
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = open(t, path)
+	s = s.reopen(t)
 	defer func() { _ = s.Close() }()
 	all, err := s.Locks()
 	if err != nil || len(all) != 2 {
@@ -79,9 +67,91 @@ func TestLockLifecycle(t *testing.T) {
 	}
 }
 
+func testUnlockOnlyWhatIsNamed(t *testing.T, s storeUnderTest) {
+	defer func() { _ = s.Close() }()
+	for _, dir := range []string{"app", "db"} {
+		if _, held, err := s.TryLock(locks.Lock{Key: locks.Key{Repo: "acme/infra", Dir: dir, Workspace: "default"}, Project: dir, PR: 1}); err != nil || !held {
+			t.Fatal(held, err)
+		}
+	}
+	released, err := s.Unlock("acme/infra", 1, func(l locks.Lock) bool { return l.Project == "db" })
+	if err != nil || len(released) != 1 || released[0].Project != "db" {
+		t.Fatalf("released %+v %v", released, err)
+	}
+	if left, _ := s.Locks(); len(left) != 1 || left[0].Project != "app" {
+		t.Fatalf("left %+v", left)
+	}
+}
+
+// testConcurrentCallsEachTakeEffectOnce has several bots' worth of calls race
+// on one lock, one delivery and one queue: each race has exactly one winner
+// and loses nothing.
+func testConcurrentCallsEachTakeEffectOnce(t *testing.T, s storeUnderTest) {
+	defer func() { _ = s.Close() }()
+	const n = 8
+	app := locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
+	var (
+		wg                 sync.WaitGroup
+		mu                 sync.Mutex
+		holders, accepted  int
+		places             = map[int]bool{}
+		holdersSeen        = map[int]bool{}
+		errs               []error
+		record             = func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() }
+		now                = time.Unix(1_800_000_000, 0)
+		deliveryKey, cmdID = "delivery:same", ""
+	)
+	for pr := 1; pr <= n; pr++ {
+		wg.Go(func() {
+			got, held, err := s.TryLock(locks.Lock{Key: app, PR: pr})
+			if err != nil {
+				record(err)
+				return
+			}
+			id, first, err := s.Accept([]string{deliveryKey}, now, fmt.Appendf(nil, `{"pr":%d}`, pr))
+			if err != nil {
+				record(err)
+				return
+			}
+			place, err := s.Enqueue(app, locks.Waiter{PR: pr})
+			if err != nil {
+				record(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if held {
+				holders++
+			}
+			holdersSeen[got.PR] = true
+			if first {
+				accepted++
+				cmdID = id
+			}
+			places[place] = true
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if holders != 1 || len(holdersSeen) != 1 {
+		t.Errorf("%d pull requests got the lock, and they were told of %d holders", holders, len(holdersSeen))
+	}
+	if cmds, err := s.Commands(); accepted != 1 || err != nil || len(cmds) != 1 || cmds[0].ID != cmdID {
+		t.Errorf("one delivery accepted %d times, commands %+v %v", accepted, cmds, err)
+	}
+	if len(places) != n {
+		t.Errorf("%d pull requests queued got places %v", n, places)
+	}
+	if qs, err := s.Queues(); err != nil || len(qs) != 1 || len(qs[0].Waiters) != n {
+		t.Errorf("queues %+v %v", qs, err)
+	}
+}
+
 func TestSecondBotOnSameDataDirRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "paved.db")
-	s := open(t, path)
+	s := boltAt(t, path)
 	defer func() { _ = s.Close() }()
 	if _, err := Open(path); err == nil {
 		t.Fatal("a second open of the same lock file must fail")

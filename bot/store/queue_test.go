@@ -1,15 +1,12 @@
 package store
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/paved-road/paved/bot/locks"
 )
 
-func TestLockQueueKeepsOrderAcrossRestarts(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "paved.db")
-	s := open(t, path)
+func testLockQueueKeepsOrderAcrossRestarts(t *testing.T, s storeUnderTest) {
 	app := locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
 	for i, pr := range []int{2, 3, 2} {
 		place, err := s.Enqueue(app, locks.Waiter{PR: pr, Project: "app"})
@@ -18,10 +15,7 @@ func TestLockQueueKeepsOrderAcrossRestarts(t *testing.T) {
 			t.Fatalf("enqueue #%d: place %d %v, want %d", pr, place, err, want)
 		}
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s = open(t, path)
+	s = s.reopen(t)
 	defer func() { _ = s.Close() }()
 	qs, err := s.Queues()
 	if err != nil || len(qs) != 1 || len(qs[0].Waiters) != 2 || qs[0].Waiters[0].PR != 2 || qs[0].Key != app {

@@ -1,8 +1,10 @@
-// Package store keeps what the bot must not lose across a restart in one
-// bbolt file under the data dir: project locks and the pull requests queued
-// for them, the ids of the webhook deliveries it has acted on, and the
-// record of every accepted command until it has finished. bbolt syncs each transaction to disk before it
-// returns, so what a call has written survives a kill -9 of the bot.
+// Package store keeps what the bot must not lose across a restart: project
+// locks and the pull requests queued for them, the ids of the webhook
+// deliveries it has acted on, and the record of every accepted command until
+// it has finished. Two engines hold it behind the same methods: Bolt, one
+// bbolt file under the data dir (the default), and Redis, for a store
+// outside the bot. Each call is one transaction, synced before it returns,
+// so what a call has written survives a kill -9 of the bot.
 package store
 
 import (
@@ -23,6 +25,8 @@ var (
 	seenBucket       = []byte("deliveries-age") // time|key -> nothing, oldest first
 	commandsBucket   = []byte("commands")       // id -> command record
 	queuesBucket     = []byte("lock-queues")    // lock key -> locks.Queue
+	metaBucket       = []byte("meta")
+	deliveryCount    = []byte("delivery-count") // in meta: how many delivery keys are kept
 )
 
 // Open opens (or creates) the store file. bbolt takes an exclusive file
@@ -37,7 +41,7 @@ func Open(path string) (*Bolt, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{locksBucket, deliveriesBucket, seenBucket, commandsBucket, queuesBucket} {
+		for _, b := range [][]byte{locksBucket, deliveriesBucket, seenBucket, commandsBucket, queuesBucket, metaBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -153,3 +153,22 @@ func TestServeWithoutSandboxRefusesToStart(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 }
+
+func TestServeWithUnreachableRedisRefusesToStart(t *testing.T) {
+	var stderr strings.Builder
+	code := run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--webhook-secret", "s", "--github-token", "t",
+		"--repo-allowlist", "github.com/acme/*", "--terraform", "1.8.5=/bin/true", "--unsafe-no-sandbox",
+		"--store", "redis://:hunter2@127.0.0.1:1/0"}, io.Discard, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "--store (PAVED_STORE)") || !strings.Contains(stderr.String(), "127.0.0.1:1") {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "hunter2") {
+		t.Fatalf("the Redis password was printed: %s", stderr.String())
+	}
+	stderr.Reset()
+	code = run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--webhook-secret", "s", "--github-token", "t",
+		"--repo-allowlist", "github.com/acme/*", "--terraform", "1.8.5=/bin/true", "--unsafe-no-sandbox", "--store", "postgres://x"}, io.Discard, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "--store (PAVED_STORE): want redis://") {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/paved-road/paved/internal/githubfake"
 	"github.com/paved-road/paved/internal/loopback"
 	"github.com/paved-road/paved/internal/prism"
+	"github.com/paved-road/paved/internal/redisserver"
 )
 
 // The end-to-end tests run the real `paved-bot serve` against "GitHub":
@@ -128,6 +129,10 @@ func newEnvWith(t *testing.T, auth githubfake.Options, main map[string]string, f
 		// The state, outside every clone, stands for a remote backend.
 		"--sandbox-bind", e.state,
 	}, flags...)
+	// PAVED_E2E_STORE=redis runs the suite on the Redis store (make testacc-redis).
+	if os.Getenv("PAVED_E2E_STORE") == "redis" {
+		args = append(args, "--store", redisserver.Start(t).URL())
+	}
 	t.Setenv("PAVED_WEBHOOK_SECRET", secret)
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}

@@ -19,14 +19,14 @@ import (
 )
 
 const locksUsage = `Usage:
-  paved-bot locks list [--data-dir DIR] [--json]
-  paved-bot locks release --repo owner/name --dir DIR [--workspace default] [--data-dir DIR]
+  paved-bot locks list [--data-dir DIR | --store redis://…] [--json]
+  paved-bot locks release --repo owner/name --dir DIR [--workspace default] [--data-dir DIR | --store redis://…]
 
 list prints every lock and who is queued for it; release frees one lock,
 whichever pull request holds it. Both talk to the running bot through its
-socket in the data dir; with the bot stopped they use its store directly (a
-lock released then is handed to the first queued pull request when the bot
-starts).
+socket in the data dir; with the bot stopped, or with --store, they use the
+store directly (a lock released so is handed to the first queued pull request
+at the bot's next lock check).
 `
 
 // locksCommand is `paved-bot locks`.
@@ -41,6 +41,7 @@ func locksCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := flag.NewFlagSet("paved-bot locks "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data-dir", "paved-data", "the bot's --data-dir")
+	storeURL := fs.String("store", "", "the bot's --store, when it is Redis (prefer PAVED_STORE)")
 	asJSON := fs.Bool("json", false, "list as JSON")
 	repo := fs.String("repo", "", "repository of the lock to release, owner/name")
 	dir := fs.String("dir", "", "dir of the lock to release")
@@ -56,7 +57,7 @@ func locksCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	switch args[0] {
 	case "list":
-		listing, err := listLocks(ctx, *dataDir)
+		listing, err := listLocks(ctx, *dataDir, *storeURL)
 		if err != nil {
 			return err
 		}
@@ -71,7 +72,7 @@ func locksCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return errors.New("locks release: give --repo owner/name and --dir")
 		}
 		k := locks.Key{Repo: *repo, Dir: *dir, Workspace: *workspace}
-		l, how, err := releaseLock(ctx, *dataDir, k)
+		l, how, err := releaseLock(ctx, *dataDir, *storeURL, k)
 		if err != nil {
 			return err
 		}
@@ -82,11 +83,11 @@ func locksCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return fmt.Errorf("locks: unknown subcommand %q\n\n%s", args[0], locksUsage)
 }
 
-func listLocks(ctx context.Context, dataDir string) (admin.Listing, error) {
-	if c, err := admin.Dial(dataDir); err == nil {
+func listLocks(ctx context.Context, dataDir, storeURL string) (admin.Listing, error) {
+	if c, err := admin.Dial(dataDir); err == nil && storeURL == "" {
 		return c.List(ctx)
 	}
-	db, err := openStopped(dataDir)
+	db, err := openDirect(ctx, dataDir, storeURL)
 	if err != nil {
 		return admin.Listing{}, err
 	}
@@ -99,12 +100,12 @@ func listLocks(ctx context.Context, dataDir string) (admin.Listing, error) {
 	return admin.Listing{Locks: held, Queues: queues}, err
 }
 
-func releaseLock(ctx context.Context, dataDir string, k locks.Key) (locks.Lock, string, error) {
-	if c, err := admin.Dial(dataDir); err == nil {
+func releaseLock(ctx context.Context, dataDir, storeURL string, k locks.Key) (locks.Lock, string, error) {
+	if c, err := admin.Dial(dataDir); err == nil && storeURL == "" {
 		l, err := c.Release(ctx, k)
 		return l, "the running bot told the pull request and handed the lock to the first queued", err
 	}
-	db, err := openStopped(dataDir)
+	db, err := openDirect(ctx, dataDir, storeURL)
 	if err != nil {
 		return locks.Lock{}, "", err
 	}
@@ -118,19 +119,39 @@ func releaseLock(ctx context.Context, dataDir string, k locks.Key) (locks.Lock, 
 			if _, err := db.Unlock(k.Repo, l.PR, func(o locks.Lock) bool { return o.Key == k }); err != nil {
 				return locks.Lock{}, "", err
 			}
-			return l, "the bot is stopped: it hands the lock to the first queued pull request when it starts", nil
+			return l, "released in the store: the bot hands the lock to the first queued pull request at its next lock check", nil
 		}
 	}
 	return locks.Lock{}, "", fmt.Errorf("%s %s (workspace %s) is not locked", k.Repo, k.Dir, k.Workspace)
 }
 
-// openStopped opens the store of a bot that is not running.
-func openStopped(dataDir string) (*store.Bolt, error) {
+// directStore is what the command needs of a store it opens itself.
+type directStore interface {
+	Locks() ([]locks.Lock, error)
+	Queues() ([]locks.Queue, error)
+	Unlock(repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error)
+	Close() error
+}
+
+// openDirect opens the Redis store, or the bbolt file of a bot that is not
+// running (a running one holds it exclusively).
+func openDirect(ctx context.Context, dataDir, storeURL string) (directStore, error) {
+	if storeURL != "" {
+		s, err := store.OpenRedis(ctx, storeURL)
+		if err != nil {
+			return nil, fmt.Errorf("--store: %w", err)
+		}
+		return s, nil
+	}
 	path := filepath.Join(dataDir, "paved.db")
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("--data-dir %s: no paved-bot store there: %w", dataDir, err)
 	}
-	return store.Open(path)
+	db, err := store.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
 }
 
 func printLocks(w io.Writer, l admin.Listing) error {

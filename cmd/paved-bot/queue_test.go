@@ -123,7 +123,7 @@ func TestLocksCommandWithTheBotStopped(t *testing.T) {
 	if code := run(context.Background(), []string{"locks", "release", "--repo", "acme/infra", "--dir", "app", "--data-dir", dir}, &out, &errOut); code != 0 {
 		t.Fatalf("locks release: %d %s", code, errOut.String())
 	}
-	mustContain(t, "offline release", out.String(), "held by #4", "the bot is stopped")
+	mustContain(t, "offline release", out.String(), "held by #4", "released in the store")
 	for _, args := range [][]string{{"locks"}, {"locks", "list", "--data-dir", t.TempDir()}, {"locks", "release", "--data-dir", dir}} {
 		if code := run(context.Background(), args, io.Discard, io.Discard); code == 0 {
 			t.Errorf("paved-bot %s exited 0", strings.Join(args, " "))

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -56,6 +57,7 @@ type serveConfig struct {
 	sandboxBinds  listFlag
 	tagKey        string
 	reconcile     time.Duration
+	storeURL      string
 	policy        *policy.Policy // the config file's repos rules
 }
 
@@ -86,6 +88,7 @@ func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.noSandbox, "unsafe-no-sandbox", false, "run terraform without the bubblewrap sandbox: pull-request code can then read the bot's secrets and files")
 	fs.Var(&c.sandboxBinds, "sandbox-bind", "a path terraform may see inside its sandbox, as PATH (read-write) or PATH:ro, e.g. a provider mirror; repeatable or comma-separated")
 	fs.StringVar(&c.tagKey, "tag-key", "", "key that signs deploy tags (prefer PAVED_TAG_KEY; default: derived from the webhook secret)")
+	fs.StringVar(&c.storeURL, "store", "", "where locks, queues, deliveries and the command record live: redis://[:PASSWORD@]HOST:PORT/DB or rediss://… (prefer PAVED_STORE when it holds a password); default DATA_DIR/paved.db")
 	fs.DurationVar(&c.reconcile, "reconcile-interval", 5*time.Minute, "how often to ask GitHub whether lock holders are still open, releasing the locks of those that are not")
 	return fs
 }
@@ -109,6 +112,10 @@ func (c *serveConfig) check() (runner.Tools, githubapi.Auth, error) {
 	}
 	if c.port < 1 || c.port > 65535 {
 		bad("port", "%d is not a port", c.port)
+	}
+	// Never echo the value: it may hold a password.
+	if c.storeURL != "" && !strings.HasPrefix(c.storeURL, "redis://") && !strings.HasPrefix(c.storeURL, "rediss://") {
+		bad("store", "want redis://HOST:PORT/DB or rediss://HOST:PORT/DB")
 	}
 	if c.reconcile < time.Second {
 		bad("reconcile-interval", "%s: want at least 1s", c.reconcile)
@@ -201,15 +208,44 @@ func (c *serveConfig) sandboxConfig(log *slog.Logger) (*sandbox.Config, error) {
 // AWS credentials Terraform gets from its environment.
 func (c *serveConfig) secrets(auth githubapi.Auth) []string {
 	out := []string{c.webhookSecret, c.ghToken, c.tagKey, string(auth.AppKey)}
+	if u, err := url.Parse(c.storeURL); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			out = append(out, p)
+		}
+	}
 	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"} {
 		out = append(out, os.Getenv(name))
 	}
 	return out
 }
 
-// openStore opens the bot's store in the data dir. Its file was called
+// botStore is what serve needs of either engine.
+type botStore interface {
+	workflow.Store
+	Close() error
+}
+
+// openStore opens the store --store names, or the bbolt file in the data
+// dir by default.
+func openStore(ctx context.Context, storeURL, dataDir string, log *slog.Logger) (botStore, error) {
+	if storeURL != "" {
+		store.LogRedisTo(log)
+		s, err := store.OpenRedis(ctx, storeURL)
+		if err != nil {
+			return nil, fmt.Errorf("--store (%s): %w", envName("store"), err)
+		}
+		return s, nil
+	}
+	db, err := openBolt(dataDir)
+	if err != nil {
+		return nil, err // not a nil *Bolt in the interface
+	}
+	return db, nil
+}
+
+// openBolt opens the bot's store in the data dir. Its file was called
 // locks.db when it held only locks; an existing one is taken over.
-func openStore(dataDir string) (*store.Bolt, error) {
+func openBolt(dataDir string) (*store.Bolt, error) {
 	path := filepath.Join(dataDir, "paved.db")
 	old := filepath.Join(dataDir, "locks.db")
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
@@ -253,11 +289,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, err := openStore(c.dataDir)
+	db, err := openStore(ctx, c.storeURL, c.dataDir, log)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = db.Close() }()
+	if r, ok := db.(*store.Redis); ok {
+		// One bot per store until replicas can share one; a killed bot's claim lapses in seconds.
+		release, err := r.Claim(ctx, 20*time.Second)
+		if err != nil {
+			return fmt.Errorf("--store (%s): %w", envName("store"), err)
+		}
+		defer release()
+	}
 	if c.pluginCache == "" {
 		c.pluginCache = filepath.Join(c.dataDir, "plugin-cache")
 	}
@@ -286,7 +330,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Secrets:     c.secrets(auth),
 		Log:         log,
 	}
-	log.Info("paved-bot starting", "version", version, "data_dir", c.dataDir)
+	engine := "bbolt in the data dir"
+	if c.storeURL != "" {
+		engine = "redis"
+	}
+	log.Info("paved-bot starting", "version", version, "data_dir", c.dataDir, "store", engine)
 	// Before any new webhook: what a previous run accepted goes first.
 	if err := bot.Recover(); err != nil {
 		return fmt.Errorf("recover the commands of the previous run: %w", err)

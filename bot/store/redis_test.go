@@ -1,0 +1,360 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/paved-road/paved/bot/locks"
+	"github.com/paved-road/paved/internal/loopback"
+	"github.com/paved-road/paved/internal/redisserver"
+)
+
+func redisAt(t *testing.T, url string) *Redis {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := OpenRedis(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRedis(t *testing.T) {
+	testStore(t, func(t *testing.T) storeUnderTest {
+		srv := redisserver.Start(t)
+		again := func(t *testing.T) methods { return redisAt(t, srv.URL()) }
+		return restartable{again(t), again}
+	})
+}
+
+// TestRedisAcrossServerCrash runs the suite with redis-server killed and
+// started again at each restart of the bot: all the bot wrote comes back
+// from the append-only file.
+func TestRedisAcrossServerCrash(t *testing.T) {
+	testStore(t, func(t *testing.T) storeUnderTest {
+		srv := redisserver.Start(t)
+		return restartable{redisAt(t, srv.URL()), func(t *testing.T) methods {
+			srv.Restart(t)
+			return redisAt(t, srv.URL())
+		}}
+	})
+}
+
+// A bot that stays up while redis-server crashes and comes back carries on
+// with the same store, and finds it as it left it.
+func TestRedisServerCrashUnderARunningBot(t *testing.T) {
+	srv := redisserver.Start(t)
+	s := redisAt(t, srv.URL())
+	defer func() { _ = s.Close() }()
+	app := locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
+	if _, held, err := s.TryLock(locks.Lock{Key: app, PR: 1, User: "alice"}); err != nil || !held {
+		t.Fatal(held, err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	id, first, err := s.Accept([]string{"delivery:a", "comment:7"}, now, []byte(`{"n":1}`))
+	if err != nil || !first {
+		t.Fatal(first, err)
+	}
+	if err := s.SaveCommand(id, []byte(`{"n":1,"phase":"applying"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Enqueue(app, locks.Waiter{PR: 2}); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Restart(t)
+
+	if all, err := s.Locks(); err != nil || len(all) != 1 || all[0].PR != 1 || all[0].User != "alice" {
+		t.Fatalf("locks after redis-server restarted: %+v %v", all, err)
+	}
+	if cmds, err := s.Commands(); err != nil || len(cmds) != 1 || cmds[0].ID != id || string(cmds[0].Record) != `{"n":1,"phase":"applying"}` {
+		t.Fatalf("commands after redis-server restarted: %+v %v", cmds, err)
+	}
+	for _, k := range []string{"delivery:a", "comment:7"} {
+		if _, first, err := s.Accept([]string{k}, now, nil); err != nil || first {
+			t.Fatalf("delivery key %s after redis-server restarted: first %v %v", k, first, err)
+		}
+	}
+	if qs, err := s.Queues(); err != nil || len(qs) != 1 || qs[0].Waiters[0].PR != 2 {
+		t.Fatalf("queues after redis-server restarted: %+v %v", qs, err)
+	}
+	if next, _, err := s.Accept([]string{"delivery:b"}, now, []byte(`{"n":2}`)); err != nil || next <= id {
+		t.Fatalf("id after redis-server restarted: %q after %q (%v)", next, id, err)
+	}
+}
+
+func rawClient(t *testing.T, url string) *redis.Client {
+	t.Helper()
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func openErr(t *testing.T, url string) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := OpenRedis(ctx, url)
+	if err == nil {
+		_ = s.Close()
+		t.Fatalf("OpenRedis(%s) opened", url)
+	}
+	return err
+}
+
+func wantInError(t *testing.T, err error, want ...string) {
+	t.Helper()
+	t.Log(err)
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not say %q", err, w)
+		}
+	}
+}
+
+func TestRedisFormatVersion(t *testing.T) {
+	srv := redisserver.Start(t)
+	raw := rawClient(t, srv.URL())
+	ctx := context.Background()
+
+	s := redisAt(t, srv.URL())
+	if v, err := raw.Get(ctx, keyVersion).Result(); err != nil || v != "1" {
+		t.Fatalf("a new store's %s: %q %v", keyVersion, v, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Opening again keeps the store as it is.
+	if err := redisAt(t, srv.URL()).Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := raw.Set(ctx, keyVersion, "2", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	wantInError(t, openErr(t, srv.URL()), srv.URL(), "format version 2", "knows version 1")
+	if v, _ := raw.Get(ctx, keyVersion).Result(); v != "2" {
+		t.Fatalf("a refused open changed %s to %q", keyVersion, v)
+	}
+
+	if err := raw.Set(ctx, keyVersion, "two", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	wantInError(t, openErr(t, srv.URL()), `"two"`, "not a store format version")
+}
+
+func TestRedisUnreachable(t *testing.T) {
+	var logged bytes.Buffer
+	LogRedisTo(slog.New(slog.NewTextHandler(&logged, nil)))
+	t.Cleanup(func() { LogRedisTo(slog.Default()) })
+	port, err := loopback.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "redis://:hunter2@127.0.0.1:" + strconv.Itoa(port) + "/0"
+	err = openErr(t, closed)
+	wantInError(t, err, "redis://:xxxxx@127.0.0.1:"+strconv.Itoa(port)+"/0", "does not answer")
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+	if !strings.Contains(logged.String(), "level=WARN msg=\"redis client\"") || strings.Contains(logged.String(), "hunter2") {
+		t.Errorf("the client's own log of the failed dials: %q", logged.String())
+	}
+
+	// A server that takes the connection and never answers.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Close() }()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() })
+		}
+	}()
+	start := time.Now()
+	err = openErr(t, "redis://"+l.Addr().String()+"/0")
+	wantInError(t, err, "redis://"+l.Addr().String()+"/0", "does not answer")
+	if took := time.Since(start); took > openTimeout+2*time.Second {
+		t.Errorf("a silent server held OpenRedis for %s", took)
+	}
+}
+
+func TestRedisWrongPassword(t *testing.T) {
+	srv := redisserver.Start(t, "--requirepass", "right-secret")
+	withPassword := func(p string) string {
+		u, err := url.Parse(srv.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.UserPassword("", p)
+		return u.String()
+	}
+	for _, u := range []string{withPassword("wrong-secret"), srv.URL()} {
+		err := openErr(t, u)
+		wantInError(t, err, redactURL(u), "refused the credentials")
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("the error shows a password: %v", err)
+		}
+	}
+	s := redisAt(t, withPassword("right-secret"))
+	defer func() { _ = s.Close() }()
+	if _, held, err := s.TryLock(locks.Lock{Key: locks.Key{Repo: "acme/infra", Dir: "app"}, PR: 1}); err != nil || !held {
+		t.Fatal(held, err)
+	}
+}
+
+func TestRedisBadURL(t *testing.T) {
+	for u, want := range map[string]string{
+		"redis://:hunter2@127.0.0.1:port/0":  "invalid port",
+		"http://:hunter2@127.0.0.1:6379/0":   "invalid URL scheme",
+		"redis://:hunter2@127.0.0.1:6379/db": "invalid database number",
+		"redis://:hunter2@127.0.0.1/0?x=1":   "unexpected option",
+	} {
+		err := openErr(t, u)
+		wantInError(t, err, "bad Redis URL", want, "xxxxx@127.0.0.1")
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+}
+
+// TestRedisTLS opens a store over rediss:// on redis-server's TLS port.
+func TestRedisTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, cert, key)
+	port, err := loopback.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	redisserver.Start(t, "--tls-port", strconv.Itoa(port), "--tls-cert-file", cert, "--tls-key-file", key, "--tls-auth-clients", "no")
+	// The certificate is its own, so the client is told not to check it.
+	s := redisAt(t, "rediss://127.0.0.1:"+strconv.Itoa(port)+"/0?skip_verify=true")
+	defer func() { _ = s.Close() }()
+	if _, held, err := s.TryLock(locks.Lock{Key: locks.Key{Repo: "acme/infra", Dir: "app"}, PR: 1}); err != nil || !held {
+		t.Fatal(held, err)
+	}
+}
+
+func writeSelfSigned(t *testing.T, certPath, keyPath string) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// roundTrips counts the requests a client sends: a command, or a pipeline
+// (MULTI/EXEC included) sent and answered at once.
+type roundTrips struct{ n atomic.Int64 }
+
+func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// TestRedisRoundTrips pins how many round trips each call costs once the
+// connection is up and the Accept script is cached in redis-server.
+func TestRedisRoundTrips(t *testing.T) {
+	srv := redisserver.Start(t)
+	s := redisAt(t, srv.URL())
+	defer func() { _ = s.Close() }()
+	h := &roundTrips{}
+	s.c.AddHook(h)
+	app := locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
+	now := time.Unix(1_800_000_000, 0)
+	count := func(name string, want int64, call func() error) {
+		t.Helper()
+		h.n.Store(0)
+		if err := call(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := h.n.Load(); got != want {
+			t.Errorf("%s: %d round trips, want %d", name, got, want)
+		}
+		t.Logf("%s: %d round trips", name, h.n.Load())
+	}
+	// The first run of the script after redis-server starts also loads it.
+	count("first Accept", 2, func() error { _, _, err := s.Accept([]string{"delivery:warm"}, now, nil); return err })
+	var id string
+	count("Accept", 1, func() (err error) {
+		id, _, err = s.Accept([]string{"delivery:a", "comment:1"}, now, []byte(`{}`))
+		return err
+	})
+	count("Accept of a repeat", 1, func() error { _, _, err := s.Accept([]string{"delivery:a"}, now, []byte(`{}`)); return err })
+	count("TryLock", 1, func() error { _, _, err := s.TryLock(locks.Lock{Key: app, PR: 1}); return err })
+	count("TryLock of a held lock", 1, func() error { _, _, err := s.TryLock(locks.Lock{Key: app, PR: 2}); return err })
+	count("SaveCommand", 1, func() error { return s.SaveCommand(id, []byte(`{"phase":"planning"}`)) })
+	count("FinishCommand", 1, func() error { return s.FinishCommand(id) })
+	count("Commands", 1, func() error { _, err := s.Commands(); return err })
+	count("Locks", 1, func() error { _, err := s.Locks(); return err })
+	count("Enqueue", 3, func() error { _, err := s.Enqueue(app, locks.Waiter{PR: 2}); return err })
+	count("Enqueue of a waiter", 3, func() error { _, err := s.Enqueue(app, locks.Waiter{PR: 2}); return err })
+	count("Queues", 1, func() error { _, err := s.Queues(); return err })
+	count("Dequeue", 3, func() error { return s.Dequeue(app, 2) })
+	count("Unlock", 3, func() error { _, err := s.Unlock("acme/infra", 1, nil); return err })
+	count("Unlock of nothing", 3, func() error { _, err := s.Unlock("acme/infra", 1, nil); return err })
+}
