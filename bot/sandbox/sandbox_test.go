@@ -232,13 +232,7 @@ func TestLaunchedProcessSeesOnlyItsBinds(t *testing.T) {
 // the program, which can then stop gracefully.
 func TestInterrupt(t *testing.T) {
 	c := config(t)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if self, err = filepath.EvalSymlinks(self); err != nil {
-		t.Fatal(err)
-	}
+	self := testBinary(t)
 	status := filepath.Join(t.TempDir(), "status")
 	cmd := launcher(t, sandbox.Spec{Bwrap: c.Bwrap, Program: self, Dir: "/", Status: status},
 		[]string{helperEnv + "=wait-for-interrupt"})
@@ -349,13 +343,7 @@ func BenchmarkTerraformVersion(b *testing.B) {
 // program inside must all be gone within moments, not live on as orphans.
 func TestSandboxDiesWithTheBot(t *testing.T) {
 	c := config(t)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if self, err = filepath.EvalSymlinks(self); err != nil {
-		t.Fatal(err)
-	}
+	self := testBinary(t)
 	status := filepath.Join(t.TempDir(), "status")
 	encoded, err := sandbox.Spec{Bwrap: c.Bwrap, Program: self, Dir: "/", Status: status}.Encode()
 	if err != nil {
@@ -415,4 +403,17 @@ func alive(pid int) bool {
 	// The state follows the command name, which is in parentheses.
 	i := strings.LastIndexByte(string(stat), ')')
 	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
+}
+
+// testBinary is the test binary's own path, symlinks resolved, as the sandbox binds it.
+func testBinary(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err == nil {
+		self, err = filepath.EvalSymlinks(self)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return self
 }

@@ -70,6 +70,24 @@ func TestAccBotSurvivesSIGKILL(t *testing.T) {
 	t.Logf("20 kills: %v", counts)
 }
 
+// faultFiles are the projects p1 to p5, each of whose apply appends a line
+// to STATE/pN.applies, then sleeps for seconds.
+func faultFiles(seconds string) map[string]string {
+	files := map[string]string{}
+	for i := 1; i <= faultProjects; i++ {
+		name := "p" + strconv.Itoa(i)
+		files[name+"/main.tf"] = backend(name) + `
+resource "terraform_data" "` + name + `" {
+  input = "v1"
+  provisioner "local-exec" {
+    command = "echo applied >> STATE/` + name + `.applies && sleep ` + seconds + `"
+  }
+}
+`
+	}
+	return files
+}
+
 // killPoint says when to kill the bot: at the call-th GitHub call, once
 // project applying has run its provisioner, or afterOpen after the pull
 // request's webhook was accepted.
@@ -223,18 +241,7 @@ func (f *faultWorld) scenario(k killPoint) faultOutcome {
 			kill()
 		}
 	})
-	files := map[string]string{}
-	for i := 1; i <= faultProjects; i++ {
-		name := "p" + strconv.Itoa(i)
-		files[name+"/main.tf"] = backend(name) + `
-resource "terraform_data" "` + name + `" {
-  input = "v1"
-  provisioner "local-exec" {
-    command = "echo applied >> STATE/` + name + `.applies && sleep 0.5"
-  }
-}
-`
-	}
+	files := faultFiles("0.5")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if k.applying > 0 {
@@ -423,18 +430,7 @@ func TestAccBotGracefulRestart(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	f := newFaultWorld(t, bin, "--"+toolFlag, version+"="+tool)
-	files := map[string]string{}
-	for i := 1; i <= faultProjects; i++ {
-		name := "p" + strconv.Itoa(i)
-		files[name+"/main.tf"] = backend(name) + `
-resource "terraform_data" "` + name + `" {
-  input = "v1"
-  provisioner "local-exec" {
-    command = "echo applied >> STATE/` + name + `.applies && sleep 1"
-  }
-}
-`
-	}
+	files := faultFiles("1")
 	head := f.openPR(1, "alice", files)
 	f.replies(1, 0)
 	before := len(f.fake.Comments("acme", "infra", 1))
