@@ -37,8 +37,15 @@ type history struct {
 // client for it.
 func setup(t *testing.T) (*githubfake.Fake, *githubapi.Client, history) {
 	t.Helper()
+	f, h := serve(t, githubfake.Options{Token: token})
+	return f, newClients(t).For(0), h
+}
+
+// serve serves a fresh fake with acme/infra behind Prism.
+func serve(t *testing.T, opts githubfake.Options) (*githubfake.Fake, history) {
+	t.Helper()
 	prism.Require(t, gateway)
-	f := githubfake.New(t, githubfake.Options{Token: token})
+	f := githubfake.New(t, opts)
 	h := history{dir: t.TempDir()}
 	git(t, h.dir, "init", "--quiet", "--initial-branch=main")
 	git(t, h.dir, "commit", "--quiet", "--allow-empty", "-m", "base")
@@ -55,11 +62,17 @@ func setup(t *testing.T) (*githubfake.Fake, *githubapi.Client, history) {
 			t.Errorf("GitHub schema violation: %s", v)
 		}
 	})
+	return f, h
+}
+
+// newClients authenticates with the token at Prism.
+func newClients(t *testing.T) *githubapi.Clients {
+	t.Helper()
 	clients, err := githubapi.NewClients(githubapi.Auth{Token: token}, githubapi.Endpoint{APIURL: gateway.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, clients.For(0), h
+	return clients
 }
 
 // commit adds an empty commit on top of branch and returns it.

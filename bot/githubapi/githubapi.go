@@ -60,6 +60,9 @@ type Clients struct {
 	auth Auth
 	base *url.URL
 	apps *ghinstallation.AppsTransport
+	// backoff is the rate-limit handling each client's transport gets,
+	// next left to fill in.
+	backoff backoff
 
 	mu    sync.Mutex
 	cache map[int64]*Client
@@ -71,7 +74,7 @@ func NewClients(auth Auth, ep Endpoint) (*Clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Clients{auth: auth, base: base, cache: map[int64]*Client{}}
+	c := &Clients{auth: auth, base: base, cache: map[int64]*Client{}, backoff: backoff{now: time.Now, sleep: sleep}}
 	switch {
 	case auth.Token != "" && auth.AppID != 0:
 		return nil, errors.New("GitHub auth: give either a token or an App id and key, not both")
@@ -100,19 +103,20 @@ func (c *Clients) For(installation int64) *Client {
 	if cl, ok := c.cache[installation]; ok {
 		return cl
 	}
-	var (
-		hc    *http.Client
-		token func(context.Context) (string, error)
-	)
+	var token func(context.Context) (string, error)
+	retry := c.backoff
 	if c.apps != nil {
 		tr := ghinstallation.NewFromAppsTransport(c.apps, installation)
-		hc = &http.Client{Transport: tr, Timeout: time.Minute}
+		retry.next = tr
 		token = tr.Token
 	} else {
 		static := c.auth.Token
-		hc = &http.Client{Timeout: time.Minute}
+		retry.next = http.DefaultTransport
 		token = func(context.Context) (string, error) { return static, nil }
 	}
+	// The timeout bounds the rate-limit waits too: backoff sees it as the
+	// request's deadline.
+	hc := &http.Client{Transport: &retry, Timeout: time.Minute}
 	gh := github.NewClient(hc)
 	if c.apps == nil {
 		gh = gh.WithAuthToken(c.auth.Token)

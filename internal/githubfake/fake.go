@@ -35,6 +35,10 @@ type Options struct {
 	// BotLogin is the user the API calls act as: the author of the comments,
 	// statuses and reactions they create. Default "paved[bot]".
 	BotLogin string
+	// Now is the clock the rate limits run on (LimitWrites, LimitRequests),
+	// so a test can share it with a client that waits without sleeping.
+	// Default time.Now.
+	Now func() time.Time
 }
 
 // Call is one request the fake answered, in the order they came.
@@ -61,6 +65,7 @@ type Fake struct {
 	nextID  int64
 	calls   []Call
 	onCall  func(Call)
+	limits  limits
 }
 
 // Reporter is where misuse of the Go API is reported: a *testing.T, or a
@@ -84,10 +89,13 @@ func New(t Reporter, opts Options) *Fake {
 	if opts.BotLogin == "" {
 		opts.BotLogin = "paved[bot]"
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	f := &Fake{
 		t: t, opts: opts, examples: ex,
 		repos: map[string]*repo{}, tokens: map[string]time.Time{}, userIDs: map[string]int64{},
-		teams: map[string]*team{}, nextID: 1000,
+		teams: map[string]*team{}, nextID: 1000, limits: limits{writes: -1, requests: -1},
 	}
 	f.routes()
 	return f

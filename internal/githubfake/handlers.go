@@ -14,7 +14,7 @@ import (
 func (f *Fake) routes() {
 	m := http.NewServeMux()
 	handle := func(pattern string, h func(http.ResponseWriter, *http.Request)) {
-		m.HandleFunc(pattern, f.authenticated(f.locked(h)))
+		m.HandleFunc(pattern, f.authenticated(f.limited(f.locked(h))))
 	}
 	handle("GET /repos/{owner}/{repo}/pulls/{number}", f.getPull)
 	handle("GET /repos/{owner}/{repo}/pulls/{number}/files", f.listFiles)
