@@ -84,18 +84,18 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job) {
 	a := &applied{pr: pr, approvers: approvers, user: user, token: token, b: b, p: p}
 	results := make([]render.Result, len(plans))
 	runnable := make([]int, 0, len(plans))
-	j.Applies = make([]applyProgress, len(plans))
+	applies := make([]applyProgress, len(plans))
 	for i, sp := range plans {
 		results[i] = render.Result{Project: sp.Project, Dir: sp.Dir, Workspace: sp.Workspace, Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy}
-		j.Applies[i] = applyProgress{Plan: sp, Step: applyWaiting, Author: pr.Author, Approvers: approvers, AppliedBy: user}
+		applies[i] = applyProgress{Plan: sp, Step: applyWaiting, Author: pr.Author, Approvers: approvers, AppliedBy: user}
 		if why := a.refusal(ctx, sp); why != "" {
 			results[i].Status, results[i].Message = render.Refused, why
-			j.Applies[i].Step = applyRefused
+			applies[i].Step = applyRefused
 			continue
 		}
 		runnable = append(runnable, i)
 	}
-	b.save(log, j)
+	b.update(log, j, func() { j.Applies = applies })
 	tfTime := b.applyAll(ctx, log, p, j, runnable, results, a)
 
 	var labels []string
@@ -317,16 +317,13 @@ func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, j *job, ru
 	for k, i := range runnable {
 		dirs[k] = j.Applies[i].Plan.Dir
 	}
-	// Progress is saved from several goroutines; one at a time.
-	var mu sync.Mutex
 	step := func(i int, s, tag string) {
-		mu.Lock()
-		defer mu.Unlock()
-		j.Applies[i].Step = s
-		if tag != "" {
-			j.Applies[i].Tag = tag
-		}
-		b.save(log, j)
+		b.update(log, j, func() {
+			j.Applies[i].Step = s
+			if tag != "" {
+				j.Applies[i].Tag = tag
+			}
+		})
 	}
 	// Deploy tags are recorded while the next project applies.
 	var tagging sync.WaitGroup

@@ -167,8 +167,7 @@ func (b *Bot) comment(log *slog.Logger, p pull, body string) {
 func (b *Bot) status(log *slog.Logger, p pull, sha, statusContext, state, description string) {
 	j := p.job
 	if j != nil && state == "pending" {
-		j.Pending = append(j.Pending, statusRef{SHA: sha, Context: statusContext})
-		b.save(log, j)
+		b.update(log, j, func() { j.Pending = append(j.Pending, statusRef{SHA: sha, Context: statusContext}) })
 	}
 	ctx, cancel := replyContext()
 	defer cancel()
@@ -177,8 +176,9 @@ func (b *Bot) status(log *slog.Logger, p pull, sha, statusContext, state, descri
 		return
 	}
 	if j != nil && state != "pending" {
-		j.Pending = slices.DeleteFunc(j.Pending, func(s statusRef) bool { return s.SHA == sha && s.Context == statusContext })
-		b.save(log, j)
+		b.update(log, j, func() {
+			j.Pending = slices.DeleteFunc(j.Pending, func(s statusRef) bool { return s.SHA == sha && s.Context == statusContext })
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -35,8 +36,11 @@ const (
 
 // job is one accepted command, as the store keeps it.
 type job struct {
-	id           string
-	done         chan struct{}
+	id   string
+	done chan struct{}
+	// mu guards the progress fields, which a command's goroutines change
+	// (statuses, projects applying in parallel) while others save them.
+	mu           sync.Mutex
 	Kind         kind             `json:"kind"`
 	Repo         string           `json:"repo"` // owner/name
 	CloneURL     string           `json:"clone_url"`
@@ -92,14 +96,6 @@ type applyProgress struct {
 	Author    string    `json:"author,omitempty"`
 	Approvers []string  `json:"approvers,omitempty"`
 	AppliedBy string    `json:"applied_by,omitempty"`
-}
-
-func (j *job) String() string {
-	what := string(j.Kind)
-	if j.Command != nil {
-		what = "paved " + string(j.Command.Name)
-	}
-	return fmt.Sprintf("%s on %s#%d", what, j.Repo, j.PR)
 }
 
 func (j *job) isApply() bool {
@@ -349,8 +345,7 @@ func (b *Bot) execute(j *job, run func(context.Context, *slog.Logger, pull)) {
 		log = log.With("command", string(j.Command.Name))
 	}
 	log.Info("command started")
-	j.Started = true
-	b.save(log, j)
+	b.update(log, j, func() { j.Started = true })
 	ctx, cancel := b.context()
 	run(ctx, log, p)
 	cancel()
@@ -360,9 +355,13 @@ func (b *Bot) execute(j *job, run func(context.Context, *slog.Logger, pull)) {
 	log.Info("command finished")
 }
 
-// save writes the job's progress. A failure is logged: the command goes
-// on, and at worst a restart reports it as interrupted.
-func (b *Bot) save(log *slog.Logger, j *job) {
+// update changes the job's progress and writes it to the store. A failed
+// write is logged: the command goes on, and at worst a restart reports it
+// as interrupted.
+func (b *Bot) update(log *slog.Logger, j *job, change func()) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	change()
 	record, err := json.Marshal(j)
 	if err == nil {
 		err = b.Store.SaveCommand(j.id, record)
@@ -417,8 +416,7 @@ func (b *Bot) Recover() error {
 			b.endPending(log, b.pullOf(j), j, &statusRef{State: "error", Description: "interrupted: paved-bot restarted; running again"})
 			j.Retried = j.isPlan()
 		}
-		j.Started, j.Final, j.Replied, j.Applies = false, nil, false, nil
-		b.save(log, j)
+		b.update(log, j, func() { j.Started, j.Final, j.Replied, j.Applies = false, nil, false, nil })
 		b.submit(j)
 	}
 	return nil
@@ -448,7 +446,11 @@ func (b *Bot) replied(log *slog.Logger, j *job) bool {
 
 // endPending sets every status the job left pending to end's state.
 func (b *Bot) endPending(log *slog.Logger, p pull, j *job, end *statusRef) {
-	for _, s := range j.Pending {
+	// A copy: each status that ends is taken out of j.Pending.
+	j.mu.Lock()
+	pending := slices.Clone(j.Pending)
+	j.mu.Unlock()
+	for _, s := range pending {
 		b.status(log, p, s.SHA, s.Context, end.State, end.Description)
 	}
 }

@@ -222,8 +222,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 func (b *Bot) reply(log *slog.Logger, p pull, bodies []string, state, desc string) {
 	j := p.job
 	if j != nil {
-		j.Final = &statusRef{State: state, Description: desc}
-		b.save(log, j)
+		b.update(log, j, func() { j.Final = &statusRef{State: state, Description: desc} })
 	}
 	for _, body := range bodies {
 		if j != nil {
@@ -232,8 +231,7 @@ func (b *Bot) reply(log *slog.Logger, p pull, bodies []string, state, desc strin
 		b.comment(log, p, body)
 	}
 	if j != nil {
-		j.Replied = true
-		b.save(log, j)
+		b.update(log, j, func() { j.Replied = true })
 	}
 }
 
