@@ -148,18 +148,21 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 // each push to its head; the branch may have moved since, so Compare with
 // BaseRef for where it is now.
 type PullRequest struct {
-	Number    int
-	URL       string // html
-	Author    string
-	HeadSHA   string
-	HeadRef   string
-	BaseRef   string
-	BaseSHA   string // as of the latest push to the head; see above
-	CloneURL  string // of the base repository
-	Open      bool
-	Merged    bool
-	Fork      bool  // the head branch lives in another repository
-	Mergeable *bool // nil while GitHub is still computing it
+	Number  int
+	URL     string // html
+	Author  string
+	HeadSHA string
+	HeadRef string
+	BaseRef string
+	// DefaultBranch is the repository's: where the apply gates and
+	// rollback targets come from, whatever branch a pull request targets.
+	DefaultBranch string
+	BaseSHA       string // as of the latest push to the head; see above
+	CloneURL      string // of the base repository
+	Open          bool
+	Merged        bool
+	Fork          bool  // the head branch lives in another repository
+	Mergeable     *bool // nil while GitHub is still computing it
 }
 
 // PullRequest reads a pull request.
@@ -170,18 +173,19 @@ func (c *Client) PullRequest(ctx context.Context, repo string, n int) (PullReque
 		return PullRequest{}, fmt.Errorf("get pull request %s#%d: %w", repo, n, err)
 	}
 	return PullRequest{
-		Number:    pr.GetNumber(),
-		URL:       pr.GetHTMLURL(),
-		Author:    pr.GetUser().GetLogin(),
-		HeadSHA:   pr.GetHead().GetSHA(),
-		HeadRef:   pr.GetHead().GetRef(),
-		BaseRef:   pr.GetBase().GetRef(),
-		BaseSHA:   pr.GetBase().GetSHA(),
-		CloneURL:  pr.GetBase().GetRepo().GetCloneURL(),
-		Open:      pr.GetState() == "open",
-		Fork:      IsFork(pr),
-		Merged:    pr.GetMerged(),
-		Mergeable: pr.Mergeable,
+		Number:        pr.GetNumber(),
+		URL:           pr.GetHTMLURL(),
+		Author:        pr.GetUser().GetLogin(),
+		HeadSHA:       pr.GetHead().GetSHA(),
+		HeadRef:       pr.GetHead().GetRef(),
+		BaseRef:       pr.GetBase().GetRef(),
+		DefaultBranch: pr.GetBase().GetRepo().GetDefaultBranch(),
+		BaseSHA:       pr.GetBase().GetSHA(),
+		CloneURL:      pr.GetBase().GetRepo().GetCloneURL(),
+		Open:          pr.GetState() == "open",
+		Fork:          IsFork(pr),
+		Merged:        pr.GetMerged(),
+		Mergeable:     pr.Mergeable,
 	}, nil
 }
 

@@ -26,7 +26,7 @@ var Tagger = githubapi.Tagger{Name: "paved-bot", Email: "paved-bot@users.noreply
 
 // apply answers `paved apply`: it applies the saved plans, each exactly as
 // planned, when the pull request still is where it was planned and the
-// gates the server's policy and the base branch set hold, then tags the
+// gates the server's policy and the default branch set hold, then tags the
 // applied commits.
 func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job) {
 	cmd, user := j.Command, j.User
@@ -174,11 +174,11 @@ type applied struct {
 }
 
 // refusal says why a plan may not be applied now, or "". The gates are the
-// server's rule for the repository, with what the base branch's paved.yaml
+// server's rule for the repository, with what the default branch's paved.yaml
 // may set, never the pull request's own.
 func (a *applied) refusal(ctx context.Context, sp savedPlan) string {
 	if sp.BaseError != "" {
-		return "the base branch's config could not be read when this was planned, so what gates this apply is unknown: " + sp.BaseError
+		return "the default branch's config could not be read when this was planned, so what gates this apply is unknown: " + sp.BaseError
 	}
 	rule := a.b.rule(a.p)
 	gates := rule.Effective(sp.Base)
@@ -292,20 +292,21 @@ func (a *applied) writer(ctx context.Context, user string) (bool, error) {
 	return ok, nil
 }
 
-// diverged says why the head does not contain the base branch's latest
+// diverged says why the head does not contain the default branch's latest
 // commit, or "" when it does.
 func (a *applied) diverged(ctx context.Context) string {
 	if a.undiverged != nil {
 		return *a.undiverged
 	}
 	why := ""
-	cmp, err := a.p.gh.Compare(ctx, a.p.repo, a.pr.BaseRef, a.pr.HeadSHA)
+	trunk := a.pr.DefaultBranch
+	cmp, err := a.p.gh.Compare(ctx, a.p.repo, trunk, a.pr.HeadSHA)
 	switch {
 	case err != nil:
 		why = err.Error()
 	case cmp.Status != "ahead" && cmp.Status != "identical":
 		why = fmt.Sprintf("the pull request is %d commit(s) behind %s; merge or rebase %s into it and plan again (apply_requirements: undiverged)",
-			cmp.BehindBy, a.pr.BaseRef, a.pr.BaseRef)
+			cmp.BehindBy, trunk, trunk)
 	}
 	a.undiverged = &why
 	return why

@@ -52,7 +52,7 @@ type job struct {
 	Command      *command.Command `json:"command,omitempty"`
 	UsageError   string           `json:"usage_error,omitempty"`   // the reply to a comment paved cannot act on
 	Head         string           `json:"head,omitempty"`          // autoplan: the commit pushed
-	BaseRef      string           `json:"base_ref,omitempty"`      // autoplan: the base branch
+	Trunk        string           `json:"trunk,omitempty"`         // autoplan: the repository's default branch
 	Merged       bool             `json:"merged,omitempty"`        // closed: merged rather than closed
 	Fork         bool             `json:"fork,omitempty"`          // autoplan: the head lives in a fork
 	Projects     []string         `json:"projects,omitempty"`      // queued: the projects whose locks it got
@@ -165,7 +165,7 @@ func (b *Bot) jobFor(payload any) (*job, string) {
 			if j.Fork && e.GetAction() == "synchronize" {
 				return nil, "ignored: pull request from a fork"
 			}
-			j.Kind, j.Head, j.BaseRef = kindAutoplan, pr.GetHead().GetSHA(), pr.GetBase().GetRef()
+			j.Kind, j.Head, j.Trunk = kindAutoplan, pr.GetHead().GetSHA(), e.GetRepo().GetDefaultBranch()
 		case "closed":
 			j.Kind, j.Merged = kindClosed, pr.GetMerged()
 		default:

@@ -13,7 +13,7 @@ import (
 func pullEvent(action string, draft bool, headRepo string) *github.PullRequestEvent {
 	return &github.PullRequestEvent{
 		Action: github.String(action), Number: github.Int(7),
-		Repo:   &github.Repository{FullName: github.String("acme/infra"), CloneURL: github.String("https://github.com/acme/infra.git")},
+		Repo:   &github.Repository{FullName: github.String("acme/infra"), CloneURL: github.String("https://github.com/acme/infra.git"), DefaultBranch: github.String("main")},
 		Sender: &github.User{Login: github.String("alice")},
 		PullRequest: &github.PullRequest{
 			Draft: github.Bool(draft), Merged: github.Bool(action == "closed"), HTMLURL: github.String("https://github.com/acme/infra/pull/7"),
@@ -40,7 +40,7 @@ func TestJobForEvents(t *testing.T) {
 		want    func(*job) bool
 		note    string
 	}{
-		"opened":                    {pullEvent("opened", false, "acme/infra"), func(j *job) bool { return j.Kind == kindAutoplan && j.Head == "abc" && j.BaseRef == "main" && !j.Fork }, ""},
+		"opened":                    {pullEvent("opened", false, "acme/infra"), func(j *job) bool { return j.Kind == kindAutoplan && j.Head == "abc" && j.Trunk == "main" && !j.Fork }, ""},
 		"draft":                     {pullEvent("opened", true, "acme/infra"), nil, "ignored: draft pull request"},
 		"fork opened is refused":    {pullEvent("opened", false, "mallory/infra"), func(j *job) bool { return j.Fork }, ""},
 		"fork pushes are ignored":   {pullEvent("synchronize", false, "mallory/infra"), nil, "ignored: pull request from a fork"},

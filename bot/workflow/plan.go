@@ -31,8 +31,11 @@ const (
 
 // planRequest is a plan to make: from a comment, or autoplan when cmd is nil.
 type planRequest struct {
-	head    string
-	baseRef string
+	head string
+	// trunk is the repository's default branch. Apply gates and rollback
+	// targets come from it, never from the branch the pull request
+	// targets, which its author may point at a branch of their own.
+	trunk   string
 	user    string
 	cmd     *command.Command
 	retried bool // planned again after the bot restarted mid-plan
@@ -50,7 +53,7 @@ func (b *Bot) autoplan(ctx context.Context, log *slog.Logger, p pull, j *job) {
 		b.comment(log, p, forkRefusal)
 		return
 	}
-	b.runPlan(ctx, log, p, planRequest{head: j.Head, baseRef: j.BaseRef, user: j.User, retried: j.Retried})
+	b.runPlan(ctx, log, p, planRequest{head: j.Head, trunk: j.Trunk, user: j.User, retried: j.Retried})
 }
 
 // queuedPlan plans, by itself, the projects whose locks a pull request
@@ -60,7 +63,7 @@ func (b *Bot) queuedPlan(ctx context.Context, log *slog.Logger, p pull, j *job) 
 	if !ok {
 		return
 	}
-	b.runPlan(ctx, log, p, planRequest{head: pr.HeadSHA, baseRef: pr.BaseRef, user: j.User, retried: j.Retried, projects: j.Projects, behind: j.QueuedBehind})
+	b.runPlan(ctx, log, p, planRequest{head: pr.HeadSHA, trunk: pr.DefaultBranch, user: j.User, retried: j.Retried, projects: j.Projects, behind: j.QueuedBehind})
 }
 
 // plan answers `paved plan`.
@@ -69,7 +72,7 @@ func (b *Bot) plan(ctx context.Context, log *slog.Logger, p pull, j *job) {
 	if !ok {
 		return
 	}
-	b.runPlan(ctx, log, p, planRequest{head: pr.HeadSHA, baseRef: pr.BaseRef, user: j.User, cmd: j.Command, retried: j.Retried})
+	b.runPlan(ctx, log, p, planRequest{head: pr.HeadSHA, trunk: pr.DefaultBranch, user: j.User, cmd: j.Command, retried: j.Retried})
 }
 
 func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planRequest) {
@@ -152,13 +155,13 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 			return
 		}
 	}
-	base, baseErr := b.baseConfig(ctx, git, root, req.baseRef)
+	base, baseErr := b.baseConfig(ctx, git, root, req.trunk)
 
 	planRoot, planCommit, rev := root, commit, ""
 	if !req.auto() && req.cmd.Rev != "" {
 		rev = req.cmd.Rev
 		planRoot = b.dir(p, "rev")
-		target, err := b.resolveRev(ctx, p, git, rev, req.baseRef)
+		target, err := b.resolveRev(ctx, p, git, rev, req.trunk)
 		if err != nil {
 			fail("failure", fmt.Sprintf("refused `--rev %s`: %s", rev, b.mask(err.Error(), git.Token)))
 			return
@@ -182,7 +185,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 	}
 	results, tfTime := b.planProjects(ctx, log, p, projects, planJob{
 		root: planRoot, head: req.head, commit: planCommit, rev: rev, user: req.user, opts: opts, token: git.Token,
-		baseRef: req.baseRef, base: base, baseErr: baseErr,
+		base: base, baseErr: baseErr,
 	})
 
 	title := fmt.Sprintf("### paved plan at %.7s", planCommit)
@@ -202,7 +205,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 	if req.retried {
 		notes = append(notes, "paved-bot restarted while this plan ran; it was planned again from the start.")
 	}
-	notes = append(notes, gateNotes(rule, cfg, base, baseErr, req.baseRef, results, projects)...)
+	notes = append(notes, gateNotes(rule, cfg, base, baseErr, req.trunk, results, projects)...)
 	footer := planFooter(results, time.Since(started), tfTime, ctx.Err(), b.Timeout)
 	if len(notes) > 0 {
 		footer = strings.Join(notes, "\n\n") + "\n\n" + footer
@@ -283,32 +286,32 @@ func (b *Bot) replacesOthers(ctx context.Context, p pull, projects []repocfg.Pro
 	return ""
 }
 
-// baseConfig reads paved.yaml from the base branch, which decides what
+// baseConfig reads paved.yaml from the default branch, which decides what
 // gates an apply: the pull request's own copy cannot loosen it. No file
 // there gives a nil config and no error.
-func (b *Bot) baseConfig(ctx context.Context, git workdir.Git, root, baseRef string) (*repocfg.Config, error) {
-	if baseRef == "" {
-		return nil, errors.New("the pull request names no base branch")
+func (b *Bot) baseConfig(ctx context.Context, git workdir.Git, root, trunk string) (*repocfg.Config, error) {
+	if trunk == "" {
+		return nil, errors.New("GitHub names no default branch for the repository")
 	}
-	sha, name, data, err := workdir.ReadAt(ctx, git, root, "refs/heads/"+baseRef, "paved.yaml", "paved.yml")
+	sha, name, data, err := workdir.ReadAt(ctx, git, root, "refs/heads/"+trunk, "paved.yaml", "paved.yml")
 	if err != nil {
-		return nil, fmt.Errorf("read the base branch %s: %s", baseRef, b.mask(err.Error(), git.Token))
+		return nil, fmt.Errorf("read the default branch %s: %s", trunk, b.mask(err.Error(), git.Token))
 	}
 	if name == "" {
 		return nil, nil
 	}
 	cfg, err := repocfg.Parse(name, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s on %s (%.7s) is invalid:\n%w", name, baseRef, sha, err)
+		return nil, fmt.Errorf("%s on %s (%.7s) is invalid:\n%w", name, trunk, sha, err)
 	}
 	return cfg, nil
 }
 
 // gateNotes tells a pull request whose paved.yaml changes what gates an
 // apply that the change counts only once merged.
-func gateNotes(rule policy.Rule, head, base *repocfg.Config, baseErr error, baseRef string, results []render.Result, projects []repocfg.Project) []string {
+func gateNotes(rule policy.Rule, head, base *repocfg.Config, baseErr error, trunk string, results []render.Result, projects []repocfg.Project) []string {
 	if baseErr != nil {
-		return []string{fmt.Sprintf("Applies are refused until the base branch's config is fixed: %v", baseErr)}
+		return []string{fmt.Sprintf("Applies are refused until the default branch's config is fixed: %v", baseErr)}
 	}
 	if !head.FromFile {
 		return nil
@@ -322,7 +325,7 @@ func gateNotes(rule policy.Rule, head, base *repocfg.Config, baseErr error, base
 		proposed := rule.Effective(&pr)
 		if !reflect.DeepEqual(now, proposed) {
 			notes = append(notes, fmt.Sprintf("This pull request changes what an apply of `%s` needs (to %s); that takes effect once it is merged into %s. "+
-				"Until then an apply needs %s.", pr.Name, describeGates(proposed), baseRef, describeGates(now)))
+				"Until then an apply needs %s.", pr.Name, describeGates(proposed), trunk, describeGates(now)))
 		}
 	}
 	return notes
@@ -353,17 +356,17 @@ func describeGates(g repocfg.Gates) string {
 var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // resolveRev checks what `--rev` names and returns the commit to check out:
-// a commit on the base branch, or a deploy tag this bot signed. Anything
+// a commit on the default branch, or a deploy tag this bot signed. Anything
 // else could plan, and let the next apply apply, code no review has seen.
-func (b *Bot) resolveRev(ctx context.Context, p pull, git workdir.Git, rev, baseRef string) (string, error) {
+func (b *Bot) resolveRev(ctx context.Context, p pull, git workdir.Git, rev, trunk string) (string, error) {
 	switch {
 	case fullSHA.MatchString(rev):
-		cmp, err := p.gh.Compare(ctx, p.repo, rev, baseRef)
+		cmp, err := p.gh.Compare(ctx, p.repo, rev, trunk)
 		if err != nil {
 			return "", err
 		}
 		if cmp.Status != "ahead" && cmp.Status != "identical" {
-			return "", fmt.Errorf("commit %.7s is not on %s; `--rev` takes a commit of the base branch or a deploy tag (`paved history` lists them)", rev, baseRef)
+			return "", fmt.Errorf("commit %.7s is not on %s; `--rev` takes a commit of the default branch or a deploy tag (`paved history` lists them)", rev, trunk)
 		}
 		return rev, nil
 	case strings.HasPrefix(rev, history.Prefix("")):
@@ -377,7 +380,7 @@ func (b *Bot) resolveRev(ctx context.Context, p pull, git workdir.Git, rev, base
 		}
 		return rec.Commit, nil
 	}
-	return "", fmt.Errorf("%s is neither a deploy tag (paved/…, see `paved history`) nor the full sha of a commit on %s", rev, baseRef)
+	return "", fmt.Errorf("%s is neither a deploy tag (paved/…, see `paved history`) nor the full sha of a commit on %s", rev, trunk)
 }
 
 // planJob is what every project of one plan command shares.
@@ -385,7 +388,6 @@ type planJob struct {
 	root, head, commit, rev, user string
 	opts                          command.PlanOptions
 	token                         string
-	baseRef                       string
 	base                          *repocfg.Config
 	baseErr                       error
 }
@@ -495,7 +497,7 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 		PlanFile: planFile, PlanSHA256: out.PlanSHA256,
 		Tool: tool, ToolVersion: version, Binary: binary,
 		Add: out.Add, Change: out.Change, Destroy: out.Destroy,
-		BaseRef: job.baseRef, Base: policy.BaseProject(job.base, pr),
+		Base:      policy.BaseProject(job.base, pr),
 		PlannedBy: job.user,
 	}
 	if job.baseErr != nil {

@@ -30,11 +30,10 @@ type savedPlan struct {
 	Add         int    `json:"add"`
 	Change      int    `json:"change"`
 	Destroy     int    `json:"destroy"`
-	// BaseRef is the base branch; Base its version of the project, whose
-	// gates count as far as the server's policy lets them (nil when the
-	// base branch has no such project); BaseError why the base branch's
-	// config could not be read, which refuses every apply.
-	BaseRef   string           `json:"base_ref"`
+	// Base is the default branch's version of the project, whose gates
+	// count as far as the server's policy lets them (nil when the default
+	// branch has no such project); BaseError why its config could not be
+	// read, which refuses every apply.
 	Base      *repocfg.Project `json:"base,omitempty"`
 	BaseError string           `json:"base_error,omitempty"`
 	PlannedBy string           `json:"planned_by"`

@@ -47,6 +47,23 @@ func TestAccBotGatesComeFromTheBaseBranch(t *testing.T) {
 	mustContain(t, "apply after approval of the head", e.say(1, "alice", "paved apply")[0], "applied", "tagged `paved/db/default/")
 }
 
+// TestAccBotGatesIgnoreARetargetedBase: a pull request whose author
+// points its base at a branch of their own, with a loosened paved.yaml,
+// still gets the default branch's gates.
+func TestAccBotGatesIgnoreARetargetedBase(t *testing.T) {
+	e := newEnv(t, map[string]string{"paved.yaml": pavedYAML})
+	e.commit("loose", "no approvals", map[string]string{"paved.yaml": strings.Replace(pavedYAML, "    apply_requirements: [approved]\n", "", 1)})
+	files := map[string]string{"db/main.tf": project("db", "16")}
+	sha := e.commit("pr-1", "change db", files)
+	e.fake.OpenPR("acme", "infra", githubfake.PR{Number: 1, Author: "mallory", HeadRef: "pr-1", HeadSHA: sha, BaseRef: "loose", Files: keys(files)})
+	e.deliver("pull_request", e.fake.PullRequestEvent("acme", "infra", 1, "opened"))
+	mustContain(t, "plan against a loosened base", e.replies(1, 0)[0], "+1 ~0 -0")
+	mustContain(t, "apply against a loosened base", e.say(1, "mallory", "paved apply")[0], "refused", "needs an approving review")
+	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
+		t.Fatalf("a retargeted pull request was applied without approval: %v", tags)
+	}
+}
+
 // TestAccBotServerPolicy: the server's rules decide, paved.yaml may not set
 // what they keep, teams are asked of GitHub, and undiverged holds.
 func TestAccBotServerPolicy(t *testing.T) {
