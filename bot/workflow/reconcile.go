@@ -48,11 +48,13 @@ func (b *Bot) Reconcile(ctx context.Context) error {
 	}
 	// A lock released while the bot was not running (paved-bot locks
 	// release) leaves a queue with nobody holding its key: hand it over.
+	var free []locks.Lock
 	for _, q := range queues {
 		if !slices.ContainsFunc(held, func(l locks.Lock) bool { return l.Key == q.Key }) {
-			b.handOver(b.Log, []locks.Lock{{Key: q.Key}}, 0)
+			free = append(free, locks.Lock{Key: q.Key})
 		}
 	}
+	b.handOver(b.Log, free, 0)
 	for _, h := range holders {
 		log := b.Log.With("pr", fmt.Sprintf("%s#%d", h.repo, h.pr))
 		pr, err := b.GitHub(h.installation).PullRequest(ctx, h.repo, h.pr)
