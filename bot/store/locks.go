@@ -11,13 +11,13 @@ import (
 	"github.com/paved-road/paved/bot/locks"
 )
 
-// TryLock takes l.Key for l.PR. It returns the lock now in force and
-// whether l.PR holds it; a lock already held by the same pull request is
-// kept (and reported as held).
-func (b *Bolt) TryLock(l locks.Lock) (locks.Lock, bool, error) {
+// TryLock takes l.Key for l.PR, under f's lease unless f is zero. It
+// returns the lock now in force and whether l.PR holds it; a lock already
+// held by the same pull request is kept (and reported as held).
+func (b *Bolt) TryLock(f Fence, l locks.Lock) (locks.Lock, bool, error) {
 	var current locks.Lock
 	held := false
-	err := b.db.Update(func(tx *bolt.Tx) error {
+	err := b.update(f, func(tx *bolt.Tx) error {
 		bk := tx.Bucket(locksBucket)
 		if raw := bk.Get([]byte(l.Key.String())); raw != nil {
 			if err := json.Unmarshal(raw, &current); err != nil {
@@ -40,10 +40,11 @@ func (b *Bolt) TryLock(l locks.Lock) (locks.Lock, bool, error) {
 }
 
 // Unlock releases the locks a pull request holds, only those for which
-// only returns true when it is not nil, and returns them.
-func (b *Bolt) Unlock(repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error) {
+// only returns true when it is not nil, and returns them; under f's lease
+// unless f is zero.
+func (b *Bolt) Unlock(f Fence, repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error) {
 	var released []locks.Lock
-	err := b.db.Update(func(tx *bolt.Tx) error {
+	err := b.update(f, func(tx *bolt.Tx) error {
 		bk := tx.Bucket(locksBucket)
 		prefix := []byte(repo + "|")
 		c := bk.Cursor()

@@ -14,16 +14,16 @@ func testLockLifecycle(t *testing.T, s storeUnderTest) {
 	app := locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
 	first := locks.Lock{Key: app, Project: "app", PR: 1, PRURL: "https://github.com/acme/infra/pull/1", User: "alice", Time: time.Unix(1, 0).UTC()}
 
-	if got, held, err := s.TryLock(first); err != nil || !held || got.PR != 1 {
+	if got, held, err := s.TryLock(Fence{}, first); err != nil || !held || got.PR != 1 {
 		t.Fatalf("first lock: %+v %v %v", got, held, err)
 	}
 	// The same PR planning again keeps its lock.
-	if _, held, err := s.TryLock(first); err != nil || !held {
+	if _, held, err := s.TryLock(Fence{}, first); err != nil || !held {
 		t.Fatalf("relock by holder: %v %v", held, err)
 	}
 	second := first
 	second.PR, second.User = 2, "bob"
-	got, held, err := s.TryLock(second)
+	got, held, err := s.TryLock(Fence{}, second)
 	if err != nil || held {
 		t.Fatalf("second PR must not get the lock: %v %v", held, err)
 	}
@@ -33,7 +33,7 @@ func testLockLifecycle(t *testing.T, s storeUnderTest) {
 	// Another workspace of the same dir is a separate lock.
 	staging := second
 	staging.Key.Workspace = "staging"
-	if _, held, err := s.TryLock(staging); err != nil || !held {
+	if _, held, err := s.TryLock(Fence{}, staging); err != nil || !held {
 		t.Fatalf("other workspace: %v %v", held, err)
 	}
 
@@ -45,19 +45,19 @@ func testLockLifecycle(t *testing.T, s storeUnderTest) {
 		t.Fatalf("after reopen: %+v %v", all, err)
 	}
 
-	released, err := s.Unlock("acme/infra", 1, nil)
+	released, err := s.Unlock(Fence{}, "acme/infra", 1, nil)
 	if err != nil || len(released) != 1 || released[0].Key != app {
 		t.Fatalf("unlock: %+v %v", released, err)
 	}
-	if _, held, err := s.TryLock(second); err != nil || !held {
+	if _, held, err := s.TryLock(Fence{}, second); err != nil || !held {
 		t.Fatalf("after unlock the second PR gets the lock: %v %v", held, err)
 	}
 	// A repository whose name is a prefix of another is not touched.
 	other := locks.Lock{Key: locks.Key{Repo: "acme/infra-extra", Dir: "app", Workspace: "default"}, PR: 2}
-	if _, _, err := s.TryLock(other); err != nil {
+	if _, _, err := s.TryLock(Fence{}, other); err != nil {
 		t.Fatal(err)
 	}
-	released, err = s.Unlock("acme/infra", 2, nil)
+	released, err = s.Unlock(Fence{}, "acme/infra", 2, nil)
 	if err != nil || len(released) != 2 {
 		t.Fatalf("unlock PR 2: %+v %v", released, err)
 	}
@@ -70,11 +70,11 @@ func testLockLifecycle(t *testing.T, s storeUnderTest) {
 func testUnlockOnlyWhatIsNamed(t *testing.T, s storeUnderTest) {
 	defer func() { _ = s.Close() }()
 	for _, dir := range []string{"app", "db"} {
-		if _, held, err := s.TryLock(locks.Lock{Key: locks.Key{Repo: "acme/infra", Dir: dir, Workspace: "default"}, Project: dir, PR: 1}); err != nil || !held {
+		if _, held, err := s.TryLock(Fence{}, locks.Lock{Key: locks.Key{Repo: "acme/infra", Dir: dir, Workspace: "default"}, Project: dir, PR: 1}); err != nil || !held {
 			t.Fatal(held, err)
 		}
 	}
-	released, err := s.Unlock("acme/infra", 1, func(l locks.Lock) bool { return l.Project == "db" })
+	released, err := s.Unlock(Fence{}, "acme/infra", 1, func(l locks.Lock) bool { return l.Project == "db" })
 	if err != nil || len(released) != 1 || released[0].Project != "db" {
 		t.Fatalf("released %+v %v", released, err)
 	}
@@ -103,17 +103,17 @@ func testConcurrentCallsEachTakeEffectOnce(t *testing.T, s storeUnderTest) {
 	)
 	for pr := 1; pr <= n; pr++ {
 		wg.Go(func() {
-			got, held, err := s.TryLock(locks.Lock{Key: app, PR: pr})
+			got, held, err := s.TryLock(Fence{}, locks.Lock{Key: app, PR: pr})
 			if err != nil {
 				record(err)
 				return
 			}
-			id, first, err := s.Accept([]string{deliveryKey}, now, fmt.Appendf(nil, `{"pr":%d}`, pr))
+			id, first, err := s.Accept([]string{deliveryKey}, now, "", fmt.Appendf(nil, `{"pr":%d}`, pr))
 			if err != nil {
 				record(err)
 				return
 			}
-			place, err := s.Enqueue(app, locks.Waiter{PR: pr})
+			place, err := s.Enqueue(Fence{}, app, locks.Waiter{PR: pr})
 			if err != nil {
 				record(err)
 				return

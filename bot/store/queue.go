@@ -12,10 +12,10 @@ import (
 )
 
 // Enqueue puts w at the end of k's queue unless w.PR waits there already,
-// and returns w's place in it, from 1.
-func (b *Bolt) Enqueue(k locks.Key, w locks.Waiter) (int, error) {
+// and returns w's place in it, from 1; under f's lease unless f is zero.
+func (b *Bolt) Enqueue(f Fence, k locks.Key, w locks.Waiter) (int, error) {
 	place := 0
-	err := b.db.Update(func(tx *bolt.Tx) error {
+	err := b.update(f, func(tx *bolt.Tx) error {
 		bk := tx.Bucket(queuesBucket)
 		q, err := decodeQueue(bk.Get([]byte(k.String())))
 		if err != nil {
@@ -35,9 +35,10 @@ func (b *Bolt) Enqueue(k locks.Key, w locks.Waiter) (int, error) {
 	return place, nil
 }
 
-// Dequeue takes pr out of k's queue; it is no error when pr does not wait there.
-func (b *Bolt) Dequeue(k locks.Key, pr int) error {
-	err := b.db.Update(func(tx *bolt.Tx) error {
+// Dequeue takes pr out of k's queue, under f's lease unless f is zero; it
+// is no error when pr does not wait there.
+func (b *Bolt) Dequeue(f Fence, k locks.Key, pr int) error {
+	err := b.update(f, func(tx *bolt.Tx) error {
 		bk := tx.Bucket(queuesBucket)
 		q, err := decodeQueue(bk.Get([]byte(k.String())))
 		if err != nil {
@@ -75,7 +76,7 @@ func (b *Bolt) Queues() ([]locks.Queue, error) {
 
 func decodeQueue(raw []byte) (locks.Queue, error) {
 	var q locks.Queue
-	if raw == nil {
+	if len(raw) == 0 {
 		return q, nil
 	}
 	if err := json.Unmarshal(raw, &q); err != nil {

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
@@ -17,7 +18,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,11 +39,20 @@ func redisAt(t *testing.T, url string) *Redis {
 	return s
 }
 
+// redisReplica is another replica's client of the store at url.
+func redisReplica(url string) func(t *testing.T) methods {
+	return func(t *testing.T) methods {
+		r := redisAt(t, url)
+		t.Cleanup(func() { _ = r.Close() })
+		return r
+	}
+}
+
 func TestRedis(t *testing.T) {
 	testStore(t, func(t *testing.T) storeUnderTest {
 		srv := redisserver.Start(t)
 		again := func(t *testing.T) methods { return redisAt(t, srv.URL()) }
-		return restartable{again(t), again}
+		return &restartable{methods: again(t), again: again, other: redisReplica(srv.URL()), leases: true}
 	})
 }
 
@@ -53,32 +62,39 @@ func TestRedis(t *testing.T) {
 func TestRedisAcrossServerCrash(t *testing.T) {
 	testStore(t, func(t *testing.T) storeUnderTest {
 		srv := redisserver.Start(t)
-		return restartable{redisAt(t, srv.URL()), func(t *testing.T) methods {
+		return &restartable{methods: redisAt(t, srv.URL()), again: func(t *testing.T) methods {
 			srv.Restart(t)
 			return redisAt(t, srv.URL())
-		}}
+		}, other: redisReplica(srv.URL()), leases: true}
 	})
 }
 
 // A bot that stays up while redis-server crashes and comes back carries on
-// with the same store, and finds it as it left it.
+// with the same store, and finds it as it left it, leases included.
 func TestRedisServerCrashUnderARunningBot(t *testing.T) {
 	srv := redisserver.Start(t)
 	s := redisAt(t, srv.URL())
 	defer func() { _ = s.Close() }()
 	app := locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
-	if _, held, err := s.TryLock(locks.Lock{Key: app, PR: 1, User: "alice"}); err != nil || !held {
+	if _, held, err := s.TryLock(Fence{}, locks.Lock{Key: app, PR: 1, User: "alice"}); err != nil || !held {
 		t.Fatal(held, err)
 	}
 	now := time.Unix(1_800_000_000, 0)
-	id, first, err := s.Accept([]string{"delivery:a", "comment:7"}, now, []byte(`{"n":1}`))
+	id, first, err := s.Accept([]string{"delivery:a", "comment:7"}, now, "pr-1", []byte(`{"n":1}`))
 	if err != nil || !first {
 		t.Fatal(first, err)
 	}
-	if err := s.SaveCommand(id, []byte(`{"n":1,"phase":"applying"}`)); err != nil {
+	c, ok, err := s.Claim("bot", now, time.Minute)
+	if err != nil || !ok || c.ID != id {
+		t.Fatal(c, ok, err)
+	}
+	if err := s.SaveCommand(c.Fence(), []byte(`{"n":1,"phase":"applying"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Enqueue(app, locks.Waiter{PR: 2}); err != nil {
+	if _, err := s.Enqueue(c.Fence(), app, locks.Waiter{PR: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SavePlan(c.Fence(), "pr-1", Plan{Name: "app/default", Meta: []byte(`{}`), File: []byte("plan")}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -87,19 +103,33 @@ func TestRedisServerCrashUnderARunningBot(t *testing.T) {
 	if all, err := s.Locks(); err != nil || len(all) != 1 || all[0].PR != 1 || all[0].User != "alice" {
 		t.Fatalf("locks after redis-server restarted: %+v %v", all, err)
 	}
-	if cmds, err := s.Commands(); err != nil || len(cmds) != 1 || cmds[0].ID != id || string(cmds[0].Record) != `{"n":1,"phase":"applying"}` {
+	if cmds, err := s.Commands(); err != nil || len(cmds) != 1 || cmds[0].ID != id || string(cmds[0].Record) != `{"n":1,"phase":"applying"}` || cmds[0].Owner != "bot" || cmds[0].Token != c.Token {
 		t.Fatalf("commands after redis-server restarted: %+v %v", cmds, err)
 	}
 	for _, k := range []string{"delivery:a", "comment:7"} {
-		if _, first, err := s.Accept([]string{k}, now, nil); err != nil || first {
+		if _, first, err := s.Accept([]string{k}, now, "", nil); err != nil || first {
 			t.Fatalf("delivery key %s after redis-server restarted: first %v %v", k, first, err)
 		}
 	}
 	if qs, err := s.Queues(); err != nil || len(qs) != 1 || qs[0].Waiters[0].PR != 2 {
 		t.Fatalf("queues after redis-server restarted: %+v %v", qs, err)
 	}
-	if next, _, err := s.Accept([]string{"delivery:b"}, now, []byte(`{"n":2}`)); err != nil || next <= id {
+	if file, err := s.PlanFile("pr-1", "app/default"); err != nil || string(file) != "plan" {
+		t.Fatalf("plan file after redis-server restarted: %q %v", file, err)
+	}
+	// The lease goes on, and is renewed by its holder only.
+	if err := s.Renew(c.Fence(), now, time.Minute); err != nil {
+		t.Fatalf("renew after redis-server restarted: %v", err)
+	}
+	if got, ok, err := s.Claim("other", now, time.Minute); err != nil || ok {
+		t.Fatalf("a live lease was claimed after redis-server restarted: %+v %v", got, err)
+	}
+	next, _, err := s.Accept([]string{"delivery:b"}, now, "pr-1", []byte(`{"n":2}`))
+	if err != nil || next <= id {
 		t.Fatalf("id after redis-server restarted: %q after %q (%v)", next, id, err)
+	}
+	if g, err := s.Group("pr-1"); err != nil || len(g) != 2 || g[0].ID != id || g[1].ID != next {
+		t.Fatalf("group after redis-server restarted: %+v %v", g, err)
 	}
 }
 
@@ -142,7 +172,7 @@ func TestRedisFormatVersion(t *testing.T) {
 	ctx := context.Background()
 
 	s := redisAt(t, srv.URL())
-	if v, err := raw.Get(ctx, keyVersion).Result(); err != nil || v != "1" {
+	if v, err := raw.Get(ctx, keyVersion).Result(); err != nil || v != "2" {
 		t.Fatalf("a new store's %s: %q %v", keyVersion, v, err)
 	}
 	if err := s.Close(); err != nil {
@@ -153,11 +183,11 @@ func TestRedisFormatVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := raw.Set(ctx, keyVersion, "2", 0).Err(); err != nil {
+	if err := raw.Set(ctx, keyVersion, "3", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	wantInError(t, openErr(t, srv.URL()), srv.URL(), "format version 2", "knows version 1")
-	if v, _ := raw.Get(ctx, keyVersion).Result(); v != "2" {
+	wantInError(t, openErr(t, srv.URL()), srv.URL(), "format version 3", "newer paved-bot", "knows version 2")
+	if v, _ := raw.Get(ctx, keyVersion).Result(); v != "3" {
 		t.Fatalf("a refused open changed %s to %q", keyVersion, v)
 	}
 
@@ -165,6 +195,41 @@ func TestRedisFormatVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantInError(t, openErr(t, srv.URL()), `"two"`, "not a store format version")
+}
+
+// TestRedisFormat1IsMigrated opens a store as format 1 left it, with the
+// commands of a bot that stopped: they run, in order, as one group.
+func TestRedisFormat1IsMigrated(t *testing.T) {
+	srv := redisserver.Start(t)
+	raw := rawClient(t, srv.URL())
+	ctx := context.Background()
+	if _, err := raw.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, "paved:version", "1", 0)
+		for _, n := range []int{3, 1, 2} {
+			p.HSet(ctx, "paved:commands", fmt.Sprintf("%016d", n), fmt.Sprintf(`{"n":%d}`, n))
+		}
+		p.Set(ctx, "paved:command-seq", "3", 0)
+		p.HSet(ctx, "paved:locks", "acme/infra|app|default", `{"key":{"Repo":"acme/infra","Dir":"app","Workspace":"default"},"pr":1}`)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s := redisAt(t, srv.URL())
+	defer func() { _ = s.Close() }()
+	if v, err := raw.Get(ctx, keyVersion).Result(); err != nil || v != "2" {
+		t.Fatalf("%s after migration: %q %v", keyVersion, v, err)
+	}
+	if all, err := s.Locks(); err != nil || len(all) != 1 || all[0].PR != 1 {
+		t.Fatalf("locks after migration: %+v %v", all, err)
+	}
+	wantFormat1Migrated(t, s)
+	// Opened again, the store is not migrated twice.
+	if err := redisAt(t, srv.URL()).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := s.Group(format1Group); err != nil || len(g) != 2 {
+		t.Fatalf("after reopen: %+v %v", g, err)
+	}
 }
 
 func TestRedisUnreachable(t *testing.T) {
@@ -227,7 +292,7 @@ func TestRedisWrongPassword(t *testing.T) {
 	}
 	s := redisAt(t, withPassword("right-secret"))
 	defer func() { _ = s.Close() }()
-	if _, held, err := s.TryLock(locks.Lock{Key: locks.Key{Repo: "acme/infra", Dir: "app"}, PR: 1}); err != nil || !held {
+	if _, held, err := s.TryLock(Fence{}, locks.Lock{Key: locks.Key{Repo: "acme/infra", Dir: "app"}, PR: 1}); err != nil || !held {
 		t.Fatal(held, err)
 	}
 }
@@ -260,7 +325,7 @@ func TestRedisTLS(t *testing.T) {
 	// The certificate is its own, so the client is told not to check it.
 	s := redisAt(t, "rediss://127.0.0.1:"+strconv.Itoa(port)+"/0?skip_verify=true")
 	defer func() { _ = s.Close() }()
-	if _, held, err := s.TryLock(locks.Lock{Key: locks.Key{Repo: "acme/infra", Dir: "app"}, PR: 1}); err != nil || !held {
+	if _, held, err := s.TryLock(Fence{}, locks.Lock{Key: locks.Key{Repo: "acme/infra", Dir: "app"}, PR: 1}); err != nil || !held {
 		t.Fatal(held, err)
 	}
 }
@@ -296,65 +361,63 @@ func writeSelfSigned(t *testing.T, certPath, keyPath string) {
 	}
 }
 
-// roundTrips counts the requests a client sends: a command, or a pipeline
-// (MULTI/EXEC included) sent and answered at once.
-type roundTrips struct{ n atomic.Int64 }
-
-func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmds)
-	}
-}
-
 // TestRedisRoundTrips pins how many round trips each call costs once the
-// connection is up and the Accept script is cached in redis-server.
+// connection is up and the scripts are cached in redis-server.
 func TestRedisRoundTrips(t *testing.T) {
 	srv := redisserver.Start(t)
 	s := redisAt(t, srv.URL())
 	defer func() { _ = s.Close() }()
-	h := &roundTrips{}
-	s.c.AddHook(h)
 	app := locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
 	now := time.Unix(1_800_000_000, 0)
-	count := func(name string, want int64, call func() error) {
+	count := func(name string, want uint64, call func() error) {
 		t.Helper()
-		h.n.Store(0)
+		before := s.RoundTrips()
 		if err := call(); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if got := h.n.Load(); got != want {
+		got := s.RoundTrips() - before
+		if got != want {
 			t.Errorf("%s: %d round trips, want %d", name, got, want)
 		}
-		t.Logf("%s: %d round trips", name, h.n.Load())
+		t.Logf("%s: %d round trips", name, got)
 	}
-	// The first run of the script after redis-server starts also loads it.
-	count("first Accept", 2, func() error { _, _, err := s.Accept([]string{"delivery:warm"}, now, nil); return err })
-	var id string
-	count("Accept", 1, func() (err error) {
-		id, _, err = s.Accept([]string{"delivery:a", "comment:1"}, now, []byte(`{}`))
+	// The first run of a script after redis-server starts also loads it.
+	count("first Accept", 2, func() error { _, _, err := s.Accept([]string{"delivery:warm"}, now, "", nil); return err })
+	for _, script := range []*redis.Script{claimScript, renewScript, saveCommandScript, finishScript, commandsScript, groupScript, tryLockScript, savePlanScript, dropPlansScript, saveLogScript} {
+		if err := script.Load(context.Background(), s.c).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var c Command
+	count("Accept", 1, func() error {
+		_, _, err := s.Accept([]string{"delivery:a", "comment:1"}, now, "pr-1", []byte(`{}`))
 		return err
 	})
-	count("Accept of a repeat", 1, func() error { _, _, err := s.Accept([]string{"delivery:a"}, now, []byte(`{}`)); return err })
-	count("TryLock", 1, func() error { _, _, err := s.TryLock(locks.Lock{Key: app, PR: 1}); return err })
-	count("TryLock of a held lock", 1, func() error { _, _, err := s.TryLock(locks.Lock{Key: app, PR: 2}); return err })
-	count("SaveCommand", 1, func() error { return s.SaveCommand(id, []byte(`{"phase":"planning"}`)) })
-	count("FinishCommand", 1, func() error { return s.FinishCommand(id) })
+	count("Accept of a repeat", 1, func() error { _, _, err := s.Accept([]string{"delivery:a"}, now, "pr-1", []byte(`{}`)); return err })
+	count("Claim", 1, func() (err error) { c, _, err = s.Claim("bot", now, time.Minute); return err })
+	count("Claim of nothing", 1, func() error { _, _, err := s.Claim("bot", now, time.Minute); return err })
+	f := c.Fence()
+	count("Renew", 1, func() error { return s.Renew(f, now, time.Minute) })
+	count("TryLock", 1, func() error { _, _, err := s.TryLock(f, locks.Lock{Key: app, PR: 1}); return err })
+	count("TryLock of a held lock", 1, func() error { _, _, err := s.TryLock(Fence{}, locks.Lock{Key: app, PR: 2}); return err })
+	count("SaveCommand", 1, func() error { return s.SaveCommand(f, []byte(`{"phase":"planning"}`)) })
+	count("SavePlan", 1, func() error {
+		return s.SavePlan(f, "pr-1", Plan{Name: "app/default", Meta: []byte(`{}`), File: []byte("plan")})
+	})
+	count("Plans", 1, func() error { _, err := s.Plans("pr-1"); return err })
+	count("PlanFile", 1, func() error { _, err := s.PlanFile("pr-1", "app/default"); return err })
+	count("DropPlans", 1, func() error { return s.DropPlans(f, "pr-1", nil) })
 	count("Commands", 1, func() error { _, err := s.Commands(); return err })
+	count("Group", 1, func() error { _, err := s.Group("pr-1"); return err })
 	count("Locks", 1, func() error { _, err := s.Locks(); return err })
-	count("Enqueue", 3, func() error { _, err := s.Enqueue(app, locks.Waiter{PR: 2}); return err })
-	count("Enqueue of a waiter", 3, func() error { _, err := s.Enqueue(app, locks.Waiter{PR: 2}); return err })
+	count("Enqueue", 3, func() error { _, err := s.Enqueue(f, app, locks.Waiter{PR: 2}); return err })
+	count("Enqueue of a waiter", 3, func() error { _, err := s.Enqueue(f, app, locks.Waiter{PR: 2}); return err })
+	count("Enqueue unfenced", 3, func() error { _, err := s.Enqueue(Fence{}, app, locks.Waiter{PR: 3}); return err })
 	count("Queues", 1, func() error { _, err := s.Queues(); return err })
-	count("Dequeue", 3, func() error { return s.Dequeue(app, 2) })
-	count("Unlock", 3, func() error { _, err := s.Unlock("acme/infra", 1, nil); return err })
-	count("Unlock of nothing", 3, func() error { _, err := s.Unlock("acme/infra", 1, nil); return err })
+	count("Dequeue", 3, func() error { return s.Dequeue(f, app, 2) })
+	count("Unlock", 3, func() error { _, err := s.Unlock(f, "acme/infra", 1, nil); return err })
+	count("Unlock of nothing", 3, func() error { _, err := s.Unlock(f, "acme/infra", 1, nil); return err })
+	count("FinishCommand", 1, func() error { return s.FinishCommand(f) })
+	count("SaveLog", 1, func() error { return s.SaveLog("job-1", []byte("log"), now) })
+	count("Log", 1, func() error { _, _, err := s.Log("job-1"); return err })
 }

@@ -3,8 +3,8 @@
 // bounds the bodies it reads at once, checks the signature, parses the
 // payload and drops repositories outside the allowlist. The handler then
 // records the delivery durably, and only after that does the intake answer
-// 202 and run the work in the background: GitHub gives up on a delivery after
-// ten seconds, and a delivery answered 2xx is never sent again.
+// 202; the work runs later, from the record: GitHub gives up on a delivery
+// after ten seconds, and a delivery answered 2xx is never sent again.
 package webhook
 
 import (
@@ -88,11 +88,10 @@ type Delivery struct {
 // Handler records what a delivery asks for durably, before the intake
 // answers 2xx.
 type Handler interface {
-	// Accept returns the work to run in the background (nil when there is
-	// none, e.g. a repeated delivery) and a short note for the response body;
-	// an error means nothing was recorded: the intake answers 503 so GitHub's
-	// redelivery can bring it again.
-	Accept(d Delivery) (run func(), note string, err error)
+	// Accept returns a short note for the response body ("accepted" when
+	// there is work, else why not); an error means nothing was recorded:
+	// the intake answers 503 so GitHub's redelivery can bring it again.
+	Accept(d Delivery) (note string, err error)
 }
 
 // Intake is the /events endpoint. Its fields must not change once it serves.
@@ -116,12 +115,7 @@ type Intake struct {
 	budget    *semaphore.Weighted // bytes of MaxInFlight
 	readers   *semaphore.Weighted
 	queueWait time.Duration
-	running   sync.WaitGroup
 }
-
-// Wait blocks until every event handed to the bot has been handled, for a
-// clean shutdown.
-func (in *Intake) Wait() { in.running.Wait() }
 
 func (in *Intake) init() {
 	in.limit = cmp.Or(in.MaxBody, MaxBody)
@@ -153,24 +147,14 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	run, note, err := in.Handler.Accept(d)
+	note, err := in.Handler.Accept(d)
 	if err != nil {
 		log.Error("webhook not recorded", "event", d.Event, "repo", d.Repo, "err", err)
 		w.Header().Set("Retry-After", retryAfter)
 		http.Error(w, "delivery not recorded: redeliver it later", http.StatusServiceUnavailable)
 		return
 	}
-	if run != nil {
-		log.Info("webhook accepted", "event", d.Event, "repo", d.Repo)
-		in.running.Add(1)
-		go func() {
-			defer in.running.Done()
-			run()
-			log.Info("event handled", "event", d.Event, "repo", d.Repo)
-		}()
-	} else {
-		log.Info("webhook recorded, nothing to run", "event", d.Event, "repo", d.Repo, "note", note)
-	}
+	log.Info("webhook recorded", "event", d.Event, "repo", d.Repo, "note", note)
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = io.WriteString(w, cmp.Or(note, "accepted")+"\n")
 }

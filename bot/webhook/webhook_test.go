@@ -23,26 +23,23 @@ const secret = "s3cret"
 const comment = `{"action":"created","issue":{"number":7,"pull_request":{"url":"x"}},"comment":{"id":1,"body":"paved plan"},"repository":{"full_name":"acme/infra"}}`
 
 // acceptFunc is a Handler made of a function.
-type acceptFunc func(Delivery) (func(), string, error)
+type acceptFunc func(Delivery) (string, error)
 
-func (f acceptFunc) Accept(d Delivery) (func(), string, error) { return f(d) }
+func (f acceptFunc) Accept(d Delivery) (string, error) { return f(d) }
 
-// runs is a Handler that records each delivery and runs nothing else.
+// runs is a Handler that records each delivery it is handed.
 type runs struct {
 	mu  sync.Mutex
 	got []Delivery
 	ran int
 }
 
-func (r *runs) Accept(d Delivery) (func(), string, error) {
+func (r *runs) Accept(d Delivery) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got = append(r.got, d)
-	return func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.ran++
-	}, "accepted", nil
+	r.ran++
+	return "accepted", nil
 }
 
 // logBuffer collects log output written from several goroutines.
@@ -123,7 +120,6 @@ func signed(event, body string) *http.Request {
 func serve(in *Intake, req *http.Request) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
 	in.ServeHTTP(w, req)
-	in.Wait()
 	return w
 }
 
@@ -228,9 +224,9 @@ func TestRefusedBeforeReading(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			in := newIntake(acceptFunc(func(Delivery) (func(), string, error) {
+			in := newIntake(acceptFunc(func(Delivery) (string, error) {
 				t.Error("Accept called")
-				return nil, "", nil
+				return "", nil
 			}), io.Discard)
 			in.Secret = []byte(tc.secret)
 			w := serve(in, post("issue_comment", unreadable{t}, tc.length, tc.signature))
@@ -295,8 +291,8 @@ func TestBusy(t *testing.T) {
 
 func TestAcceptError(t *testing.T) {
 	logs := &logBuffer{}
-	in := newIntake(acceptFunc(func(Delivery) (func(), string, error) {
-		return nil, "", errors.New("bolt: database not open")
+	in := newIntake(acceptFunc(func(Delivery) (string, error) {
+		return "", errors.New("bolt: database not open")
 	}), logs)
 	w := serve(in, signed("issue_comment", comment))
 	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
@@ -305,53 +301,22 @@ func TestAcceptError(t *testing.T) {
 	if strings.Contains(w.Body.String(), "bolt") {
 		t.Errorf("response shows the internal error: %q", w.Body)
 	}
-	if logs.count("webhook not recorded") != 1 || logs.count("webhook accepted") != 0 {
+	if logs.count("webhook not recorded") != 1 || logs.count("webhook recorded") != 0 {
 		t.Errorf("logs:\n%s", logs.buf.String())
 	}
 }
 
 func TestDuplicate(t *testing.T) {
 	logs := &logBuffer{}
-	in := newIntake(acceptFunc(func(Delivery) (func(), string, error) {
-		return nil, "duplicate delivery: ignored", nil
+	in := newIntake(acceptFunc(func(Delivery) (string, error) {
+		return "duplicate delivery: ignored", nil
 	}), logs)
 	w := serve(in, signed("issue_comment", comment))
 	if w.Code != http.StatusAccepted || w.Body.String() != "duplicate delivery: ignored\n" {
 		t.Fatalf("got %d %q", w.Code, w.Body)
 	}
-	// End-to-end tests wait until both counts match.
-	if logs.count("webhook accepted") != 0 || logs.count("event handled") != 0 {
+	if logs.count("webhook recorded") != 1 {
 		t.Errorf("logs:\n%s", logs.buf.String())
-	}
-}
-
-func TestEventHandledAfterRun(t *testing.T) {
-	logs := &logBuffer{}
-	proceed, finished := make(chan struct{}), make(chan struct{})
-	in := newIntake(acceptFunc(func(Delivery) (func(), string, error) {
-		return func() {
-			<-proceed
-			close(finished)
-		}, "accepted", nil
-	}), logs)
-	w := httptest.NewRecorder()
-	in.ServeHTTP(w, signed("issue_comment", comment))
-	// Answered while the work still runs.
-	if w.Code != http.StatusAccepted {
-		t.Fatalf("status %d (%s)", w.Code, w.Body)
-	}
-	if logs.count("webhook accepted") != 1 || logs.count("event handled") != 0 {
-		t.Errorf("before the run finished, logs:\n%s", logs.buf.String())
-	}
-	close(proceed)
-	in.Wait()
-	select {
-	case <-finished:
-	default:
-		t.Fatal("Wait returned before the run finished")
-	}
-	if logs.count("event handled") != 1 {
-		t.Errorf("after the run, logs:\n%s", logs.buf.String())
 	}
 }
 

@@ -150,3 +150,15 @@ func ensureRepo(ctx context.Context, g Git, dir string) error {
 	}
 	return nil
 }
+
+// Head returns the commit the working copy in dir has checked out.
+func Head(ctx context.Context, dir string) (string, error) {
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
+		return "", fmt.Errorf("working copy %s: %w", dir, err)
+	}
+	out, err := Git{}.run(ctx, dir, "rev-parse", "--verify", "HEAD^{commit}")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(out), nil
+}

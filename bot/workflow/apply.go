@@ -19,6 +19,7 @@ import (
 	"github.com/paved-road/paved/bot/render"
 	"github.com/paved-road/paved/bot/repocfg"
 	"github.com/paved-road/paved/bot/runner"
+	"github.com/paved-road/paved/bot/workdir"
 )
 
 // Tagger is who the deploy tags say created them.
@@ -73,6 +74,10 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job) {
 	token, err := p.gh.Token(ctx)
 	if err != nil {
 		end("error", err.Error())
+		return
+	}
+	if err := b.checkoutPlanned(ctx, p, workdir.Git{CloneURL: p.cloneURL, Token: token}, plans); err != nil {
+		end("error", "nothing applied: "+err.Error())
 		return
 	}
 
@@ -215,7 +220,7 @@ func (a *applied) refusal(ctx context.Context, sp savedPlan) string {
 			return fmt.Sprintf("this plan was made by %s, who has no write access to %s; plan it again before applying", login(sp.PlannedBy), a.p.repo)
 		}
 	}
-	held, got, err := a.b.Store.TryLock(locks.Lock{
+	held, got, err := a.b.Store.TryLock(a.p.fence(), locks.Lock{
 		Key:     locks.Key{Repo: a.p.repo, Dir: sp.Dir, Workspace: sp.Workspace},
 		Project: sp.Project, PR: a.p.number, PRURL: a.p.url, User: a.user, Time: time.Now().UTC(),
 		Installation: a.p.installation, CloneURL: a.p.cloneURL,
@@ -351,12 +356,15 @@ func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, j *job, ru
 
 func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPlan, token string) (render.Result, time.Duration) {
 	res := render.Result{Project: sp.Project, Dir: sp.Dir, Workspace: sp.Workspace, Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy}
+	root := b.dir(p, sp.Tree)
 	out, err := b.Runner.Apply(ctx, runner.Job{
-		Root: sp.Root, Dir: filepath.Join(sp.Root, filepath.FromSlash(sp.Dir)), Workspace: sp.Workspace,
-		Tool: sp.Tool, ToolVersion: sp.ToolVersion, Binary: sp.Binary, PlanFile: sp.PlanFile,
+		Root: root, Dir: filepath.Join(root, filepath.FromSlash(sp.Dir)), Workspace: sp.Workspace,
+		Tool: sp.Tool, ToolVersion: sp.ToolVersion, Binary: sp.Binary, PlanFile: b.planFile(p, sp.Project, sp.Workspace),
 	}, sp.PlanSHA256)
 	// A plan applied, or whose apply failed, is stale either way.
-	b.dropPlan(p, sp.Project, sp.Workspace)
+	if derr := b.dropPlan(p, sp.Project, sp.Workspace); derr != nil {
+		log.Error("dropping an applied plan failed", "project", sp.Project, "err", derr)
+	}
 	if err != nil {
 		log.Warn("apply failed", "project", sp.Project, "err", b.mask(err.Error(), token))
 		res.Output = b.mask(joinOutput(out.Output, err), token)
@@ -416,7 +424,9 @@ func (b *Bot) reportInterruptedApply(log *slog.Logger, p pull, j *job) {
 			}
 		case applyRunning:
 			interrupted = append(interrupted, sp.Project)
-			b.dropPlan(p, sp.Project, sp.Workspace)
+			if err := b.dropPlan(p, sp.Project, sp.Workspace); err != nil {
+				log.Error("dropping an interrupted plan failed", "project", sp.Project, "err", err)
+			}
 			what = fmt.Sprintf("**interrupted while applying**: its state may be partly changed. The lock stays with this pull request; "+
 				"comment `paved plan -p %s` to see what is left, then apply that plan", sp.Project)
 		case applyWaiting:
@@ -434,12 +444,14 @@ func (b *Bot) reportInterruptedApply(log *slog.Logger, p pull, j *job) {
 	} else {
 		msg += "| Project | Dir | Workspace | What happened |\n| --- | --- | --- | --- |\n" + strings.Join(rows, "\n")
 	}
-	b.comment(log, p, msg)
 	desc := "interrupted: paved-bot stopped while applying; nothing was changed"
 	if len(interrupted) > 0 {
 		desc = "interrupted while applying " + strings.Join(interrupted, ", ") + "; state may be partial"
 	}
-	b.endPending(log, p, j, &statusRef{State: "error", Description: desc})
+	// Posted as a reply, with the job's marker: a replica that takes the
+	// command over after this one posted it only ends the statuses.
+	b.reply(log, p, []string{msg}, "error", desc)
+	b.endPending(log, p, j, j.Final)
 }
 
 // existingTag finds the deploy tag of an applied plan that the bot may

@@ -44,23 +44,35 @@ type GitHub interface {
 	AddLabels(ctx context.Context, repo string, n int, labels []string) error
 }
 
-// Store is what the bot keeps across restarts: locks, the deliveries it
-// has acted on, and the commands accepted and not yet finished.
+// Store is what the replicas share: the queue of accepted commands and
+// their leases, locks and lock queues, the deliveries acted on, saved
+// plans and job logs. Writes made for a command carry its lease's fence,
+// and are refused with store.ErrLeaseLost once another replica holds it.
 type Store interface {
-	TryLock(l locks.Lock) (locks.Lock, bool, error)
-	Unlock(repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error)
+	Accept(keys []string, now time.Time, group string, record []byte) (id string, first bool, err error)
+	Claim(owner string, now time.Time, ttl time.Duration) (store.Command, bool, error)
+	Renew(f store.Fence, now time.Time, ttl time.Duration) error
+	SaveCommand(f store.Fence, record []byte) error
+	FinishCommand(f store.Fence) error
+	Group(group string) ([]store.Command, error)
+
+	TryLock(f store.Fence, l locks.Lock) (locks.Lock, bool, error)
+	Unlock(f store.Fence, repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error)
 	Locks() ([]locks.Lock, error)
-	Enqueue(k locks.Key, w locks.Waiter) (int, error)
-	Dequeue(k locks.Key, pr int) error
+	Enqueue(f store.Fence, k locks.Key, w locks.Waiter) (int, error)
+	Dequeue(f store.Fence, k locks.Key, pr int) error
 	Queues() ([]locks.Queue, error)
-	Accept(keys []string, now time.Time, record []byte) (id string, first bool, err error)
-	SaveCommand(id string, record []byte) error
-	FinishCommand(id string) error
-	Commands() ([]store.Command, error)
+
+	SavePlan(f store.Fence, group string, p store.Plan) error
+	Plans(group string) ([]store.Plan, error)
+	PlanFile(group, name string) ([]byte, error)
+	DropPlans(f store.Fence, group string, names []string) error
+
+	SaveLog(id string, text []byte, now time.Time) error
 }
 
 // Bot runs commands. Its zero value is not usable; fill every field but
-// Policy, which may be nil.
+// Policy, which may be nil, and those that have defaults.
 type Bot struct {
 	// GitHub returns the API client for a webhook's installation.
 	GitHub      func(installation int64) GitHub
@@ -84,12 +96,26 @@ type Bot struct {
 	Secrets []string
 	Log     *slog.Logger
 
+	// Owner names this replica in the leases it holds.
+	Owner string
+	// Workers is how many commands this replica runs at once (DefaultWorkers).
+	Workers int
+	// Lease is how long a command stays with a replica that stops renewing
+	// it, killed or cut off, before another takes it over (DefaultLease).
+	Lease time.Duration
+	// Poll is how often idle workers look for commands other replicas
+	// accepted (DefaultPoll).
+	Poll time.Duration
+	// StoreOutage is how long a command waits for an unreachable store
+	// before it answers or ends anyway (DefaultStoreOutage).
+	StoreOutage time.Duration
+
 	mu       sync.Mutex
-	queues   map[string]*prQueue // by pull request
-	shutdown bool                // no job starts once set
-	stopping chan struct{}       // closed by Shutdown
-	running  sync.WaitGroup      // jobs that execute
-	mirrors  sync.Mutex          // one deploy-tag mirror sync at a time
+	shutdown bool
+	stopping chan struct{}  // closed by Shutdown
+	wake     chan struct{}  // an idle worker takes one and claims
+	workers  sync.WaitGroup // the workers and their poller
+	mirrors  sync.Mutex     // one deploy-tag mirror sync at a time
 }
 
 // pull is one pull request a command works on.
@@ -104,6 +130,10 @@ type pull struct {
 }
 
 func (p pull) String() string { return p.repo + "#" + strconv.Itoa(p.number) }
+
+// fence is the lease the command working on the pull request holds; none
+// for what the operator or reconciliation does outside a command.
+func (p pull) fence() store.Fence { return p.job.fence() }
 
 func (p pull) owner() string {
 	owner, _, _ := strings.Cut(p.repo, "/")
@@ -155,9 +185,18 @@ func (b *Bot) react(ctx context.Context, log *slog.Logger, p pull, commentID int
 }
 
 func (b *Bot) comment(log *slog.Logger, p pull, body string) {
+	if !b.holding(log, p.job) {
+		return
+	}
+	body = b.mask(body)
+	if j := p.job; j != nil {
+		j.mu.Lock()
+		j.said.WriteString(body + "\n\n")
+		j.mu.Unlock()
+	}
 	ctx, cancel := replyContext()
 	defer cancel()
-	if err := p.gh.Comment(ctx, p.repo, p.number, b.mask(body)); err != nil {
+	if err := p.gh.Comment(ctx, p.repo, p.number, body); err != nil {
 		log.Error("comment failed", "err", b.mask(err.Error()))
 	}
 }
@@ -166,6 +205,9 @@ func (b *Bot) comment(log *slog.Logger, p pull, body string) {
 // first, so that a restart can end it.
 func (b *Bot) status(log *slog.Logger, p pull, sha, statusContext, state, description string) {
 	j := p.job
+	if !b.holding(log, j) {
+		return
+	}
 	if j != nil && state == "pending" {
 		b.update(log, j, func() { j.Pending = append(j.Pending, statusRef{SHA: sha, Context: statusContext}) })
 	}
@@ -214,11 +256,14 @@ func (b *Bot) canWrite(ctx context.Context, p pull, user string) (bool, string, 
 
 // closed releases what the pull request held.
 func (b *Bot) closed(log *slog.Logger, p pull, merged bool) {
-	released, err := b.Store.Unlock(p.repo, p.number, nil)
+	released, err := b.Store.Unlock(p.fence(), p.repo, p.number, nil)
 	if err != nil {
 		log.Error("releasing locks failed", "err", err)
 		b.comment(log, p, "**paved:** could not release this pull request's locks: "+err.Error())
 		return
+	}
+	if err := b.Store.DropPlans(p.fence(), p.String(), nil); err != nil {
+		log.Warn("dropping the plans failed", "err", err)
 	}
 	if err := os.RemoveAll(b.dir(p)); err != nil {
 		log.Warn("removing working copy failed", "err", err)
@@ -233,7 +278,7 @@ func (b *Bot) closed(log *slog.Logger, p pull, merged bool) {
 	}
 	log.Info("locks released", "count", len(released), "how", how)
 	b.comment(log, p, fmt.Sprintf("**paved:** pull request %s; released the locks on %s.", how, describeLocks(released)))
-	b.handOver(log, released, p.number)
+	b.handOver(log, p, released)
 }
 
 // unlock answers `paved unlock`: it releases the locks the comment names
@@ -255,7 +300,7 @@ func (b *Bot) unlock(ctx context.Context, log *slog.Logger, p pull, j *job) {
 		return (cmd.Project == "" || project == cmd.Project) && (cmd.Dir == "" || k.Dir == cmd.Dir) &&
 			(cmd.Workspace == "" || k.Workspace == cmd.Workspace)
 	}
-	released, err := b.Store.Unlock(p.repo, p.number, func(l locks.Lock) bool { return named(l.Project, l.Key) })
+	released, err := b.Store.Unlock(p.fence(), p.repo, p.number, func(l locks.Lock) bool { return named(l.Project, l.Key) })
 	if err != nil {
 		reply(err.Error())
 		return
@@ -264,7 +309,9 @@ func (b *Bot) unlock(ctx context.Context, log *slog.Logger, p pull, j *job) {
 	var said []string
 	if len(released) > 0 {
 		for _, l := range released {
-			b.dropPlan(p, l.Project, l.Key.Workspace)
+			if err := b.dropPlan(p, l.Project, l.Key.Workspace); err != nil {
+				log.Error("dropping a plan failed", "project", l.Project, "err", err)
+			}
 		}
 		said = append(said, "released "+describeLocks(released)+". Their plans are discarded; run `paved plan` again to apply.")
 	}
@@ -276,7 +323,7 @@ func (b *Bot) unlock(ctx context.Context, log *slog.Logger, p pull, j *job) {
 		return
 	}
 	reply(strings.Join(said, " "))
-	b.handOver(log, released, p.number)
+	b.handOver(log, p, released)
 }
 
 func describeLocks(ls []locks.Lock) string {

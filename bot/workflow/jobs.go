@@ -1,28 +1,36 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-github/v60/github"
 
 	"github.com/paved-road/paved/bot/command"
 	"github.com/paved-road/paved/bot/githubapi"
+	"github.com/paved-road/paved/bot/store"
 	"github.com/paved-road/paved/bot/webhook"
 )
 
 // An accepted command is written to the store before the webhook is
-// answered, saved again as it progresses, and removed when it has ended,
-// so that after a crash the bot knows what never finished: what was
-// waiting runs, an interrupted plan is planned again, an interrupted apply
-// is reported and never run again.
+// answered, into the shared queue every replica takes commands from. The
+// commands of one pull request form a group: one runs at a time, in the
+// order accepted, whichever replica runs it. A replica holds a lease on the
+// command it runs and renews it; every write it makes for the command
+// carries the lease's fencing token, and it posts nothing once the lease is
+// lost. When a replica dies its leases lapse and another takes the
+// commands over: what was waiting runs, an interrupted plan is planned
+// again, an interrupted apply is reported and never run again.
 
 // kind is what a job does.
 type kind string
@@ -36,8 +44,15 @@ const (
 
 // job is one accepted command, as the store keeps it.
 type job struct {
-	id   string
-	done chan struct{}
+	id    string
+	token int64 // the fencing token of this replica's lease on it
+	// lost is set once another replica holds the lease: this one then
+	// stops the command and says nothing more for it.
+	lost   atomic.Bool
+	cancel context.CancelFunc
+	// said is what the bot posted for it, kept in the store as its log
+	// once it ends.
+	said strings.Builder
 	// mu guards the progress fields, which a command's goroutines change
 	// (statuses, projects applying in parallel) while others save them.
 	mu           sync.Mutex
@@ -57,6 +72,7 @@ type job struct {
 	Fork         bool             `json:"fork,omitempty"`          // autoplan: the head lives in a fork
 	Projects     []string         `json:"projects,omitempty"`      // queued: the projects whose locks it got
 	QueuedBehind int              `json:"queued_behind,omitempty"` // queued: the pull request that released them
+	Busy         string           `json:"busy,omitempty"`          // an apply refused at once: the apply that holds the pull request
 	Accepted     time.Time        `json:"accepted"`
 
 	// Progress.
@@ -106,10 +122,21 @@ func (j *job) isPlan() bool {
 	return j.Kind == kindAutoplan || j.Kind == kindQueued || (j.Kind == kindComment && j.Command != nil && j.Command.Name == command.Plan)
 }
 
-// Accept turns a verified delivery into a job, records it with the keys
-// that identify the delivery, and queues it behind the pull request's
-// earlier jobs. The returned run waits for the job to end.
-func (b *Bot) Accept(d webhook.Delivery) (run func(), note string, err error) {
+// group is the pull request's key, by which its commands run in order and
+// its plans are kept.
+func (j *job) group() string { return j.Repo + "#" + strconv.Itoa(j.PR) }
+
+// fence names this replica's lease on the job; a nil job has none.
+func (j *job) fence() store.Fence {
+	if j == nil {
+		return store.Fence{}
+	}
+	return store.Fence{ID: j.id, Token: j.token}
+}
+
+// Accept turns a verified delivery into a job and records it, with the
+// keys that identify the delivery, at the end of its pull request's queue.
+func (b *Bot) Accept(d webhook.Delivery) (note string, err error) {
 	j, note := b.jobFor(d.Payload)
 	keys := []string{"body:" + d.BodySHA256}
 	if d.ID != "" {
@@ -119,32 +146,62 @@ func (b *Bot) Accept(d webhook.Delivery) (run func(), note string, err error) {
 		// A comment acts once, however its delivery is repeated.
 		keys = append(keys, "comment:"+j.Repo+":"+strconv.FormatInt(j.CommentID, 10))
 	}
-	var record []byte
-	if j != nil {
-		j.Accepted = time.Now().UTC()
-		if record, err = json.Marshal(j); err != nil {
-			return nil, "", fmt.Errorf("encode command: %w", err)
-		}
-	}
-	id, first, err := b.Store.Accept(keys, time.Now(), record)
+	first, err := b.record(j, keys)
 	switch {
 	case err != nil:
-		return nil, "", err
+		return "", err
 	case !first:
 		b.Log.Info("repeated delivery ignored", "delivery", d.ID, "event", d.Event, "repo", d.Repo)
-		return nil, "duplicate delivery: ignored", nil
+		return "duplicate delivery: ignored", nil
 	case j == nil:
-		return nil, note, nil
+		return note, nil
+	}
+	return "accepted", nil
+}
+
+// record writes j, or for a nil j only keys, to the store and wakes a
+// worker; first is false when one of keys was recorded before, and then
+// nothing is. An apply that comes while another apply of the pull request
+// runs or waits is refused at once rather than queued behind it, where it
+// would only find the plans gone.
+func (b *Bot) record(j *job, keys []string) (first bool, err error) {
+	var record []byte
+	group := ""
+	if j != nil {
+		j.Accepted = time.Now().UTC()
+		group = j.group()
+		if j.isApply() {
+			if j.Busy = b.busyWith(j); j.Busy != "" {
+				group = ""
+			}
+		}
+		if record, err = json.Marshal(j); err != nil {
+			return false, fmt.Errorf("encode command: %w", err)
+		}
+	}
+	id, first, err := b.Store.Accept(keys, time.Now(), group, record)
+	if err != nil || !first || j == nil {
+		return first, err
 	}
 	j.id = id
-	b.submit(j)
-	return func() {
-		// A job the bot stops before starting stays recorded for the next start.
-		select {
-		case <-j.done:
-		case <-b.stopped():
+	b.Log.Info("command recorded", "job", id, "pr", j.group(), "kind", string(j.Kind))
+	b.signal()
+	return true, nil
+}
+
+// busyWith describes the apply of j's pull request that runs or waits, or "".
+func (b *Bot) busyWith(j *job) string {
+	cmds, err := b.Store.Group(j.group())
+	if err != nil {
+		return "" // queued, it is answered in its turn
+	}
+	for _, c := range cmds {
+		other := &job{}
+		if json.Unmarshal(c.Record, other) == nil && other.isApply() {
+			return fmt.Sprintf("an apply by %s accepted at %s is running or about to", login(other.User), other.Accepted.Format(time.RFC3339))
 		}
-	}, "accepted", nil
+	}
+	return ""
 }
 
 // jobFor is the job an event asks for, or nil with the reason there is none.
@@ -194,109 +251,225 @@ func (b *Bot) jobFor(payload any) (*job, string) {
 	return nil, "ignored: event"
 }
 
-// prQueue holds a pull request's jobs: one runs at a time, in the order
-// they were accepted.
-type prQueue struct {
-	waiting []*job
-	running *job
-}
+// Defaults of the fields that tune the workers.
+const (
+	DefaultWorkers     = 8
+	DefaultLease       = 30 * time.Second
+	DefaultPoll        = time.Second
+	DefaultStoreOutage = 2 * time.Minute
+	claimBackoff       = time.Second
+)
 
-// apply is the queue's apply that runs or waits, or nil.
-func (q *prQueue) apply() *job {
-	if q == nil {
-		return nil
-	}
-	if q.running != nil && q.running.isApply() {
-		return q.running
-	}
-	for _, j := range q.waiting {
-		if j.isApply() {
-			return j
-		}
-	}
-	return nil
-}
-
-// submit queues j behind its pull request's other jobs. An apply that
-// comes while another apply of the pull request runs is told so at once:
-// queued, it would only find the plans gone.
-func (b *Bot) submit(j *job) {
-	if j.done == nil {
-		j.done = make(chan struct{})
-	}
-	key := j.Repo + "#" + strconv.Itoa(j.PR)
+// Start starts the workers that take commands from the store's queue:
+// those other replicas or an earlier run of this one accepted, as well as
+// this one's. It returns at once; Shutdown stops them.
+func (b *Bot) Start() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.queues == nil {
-		b.queues = map[string]*prQueue{}
+	b.wake = make(chan struct{}, 1)
+	b.stopping = make(chan struct{})
+	for range cmp.Or(b.Workers, DefaultWorkers) {
+		b.workers.Go(b.work)
 	}
-	if b.shutdown {
-		// Shutting down: the job stays recorded and runs at the next start.
-		return
-	}
-	q := b.queues[key]
-	if other := q.apply(); other != nil && j.isApply() {
-		holder := fmt.Sprintf("an apply by %s accepted at %s is running or about to", login(other.User), other.Accepted.Format(time.RFC3339))
-		go b.execute(j, func(ctx context.Context, log *slog.Logger, p pull) {
-			b.comment(log, p, "**paved apply:** refused: this pull request is busy: "+holder+". Wait for it to finish.")
-		})
-		return
-	}
-	if q == nil {
-		q = &prQueue{}
-		b.queues[key] = q
-		go b.drain(key, q)
-	}
-	q.waiting = append(q.waiting, j)
+	// Commands accepted elsewhere are found by polling; those accepted
+	// here, or next in line after one that ended here, wake a worker at once.
+	b.workers.Go(func() {
+		tick := time.NewTicker(cmp.Or(b.Poll, DefaultPoll))
+		defer tick.Stop()
+		for {
+			select {
+			case <-b.stopping:
+				return
+			case <-tick.C:
+				b.signal()
+			}
+		}
+	})
 }
 
-// drain runs a pull request's jobs until none is left.
-func (b *Bot) drain(key string, q *prQueue) {
+// signal wakes one idle worker, if one waits.
+func (b *Bot) signal() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (b *Bot) lease() time.Duration { return cmp.Or(b.Lease, DefaultLease) }
+
+// work claims commands and runs them, one at a time, until Shutdown.
+func (b *Bot) work() {
 	for {
-		b.mu.Lock()
-		if len(q.waiting) == 0 || b.shutdown {
-			delete(b.queues, key)
-			b.mu.Unlock()
+		select {
+		case <-b.stopping:
 			return
+		default:
 		}
-		j := q.waiting[0]
-		q.waiting, q.running = q.waiting[1:], j
-		b.mu.Unlock()
-		b.execute(j, b.handler(j))
-		b.mu.Lock()
-		q.running = nil
-		b.mu.Unlock()
+		c, ok, err := b.Store.Claim(b.Owner, time.Now(), b.lease())
+		switch {
+		case err != nil:
+			b.Log.Error("taking a command from the store failed", "err", err)
+			select {
+			case <-b.stopping:
+				return
+			case <-time.After(claimBackoff):
+			}
+		case !ok:
+			select {
+			case <-b.stopping:
+				return
+			case <-b.wake:
+			}
+		default:
+			// There may be more: let another idle worker look.
+			b.signal()
+			b.run(c)
+			b.signal()
+		}
 	}
 }
 
-// Shutdown stops starting jobs and waits for those that run to finish;
-// jobs that wait stay recorded in the store and run at the next start, on
-// this bot or, with a shared store, another. A job started after Shutdown
-// was called cannot exist: submit and drain check first.
+// Shutdown stops taking commands and waits for those that run to finish;
+// those that wait stay in the store for this bot's next start or another
+// replica.
 func (b *Bot) Shutdown() {
-	stopped := b.stopped()
 	b.mu.Lock()
-	if !b.shutdown {
-		b.shutdown = true
-		close(stopped)
+	if b.shutdown {
+		b.mu.Unlock()
+		return
 	}
-	waiting := 0
-	for _, q := range b.queues {
-		waiting += len(q.waiting)
-	}
+	b.shutdown = true
+	close(b.stopping)
 	b.mu.Unlock()
-	b.Log.Info("shutting down: finishing the commands that run; those that wait are kept for the next start", "waiting", waiting)
-	b.running.Wait()
+	b.Log.Info("shutting down: finishing the commands that run; those that wait stay queued in the store")
+	b.workers.Wait()
 }
 
-// stopped is closed once Shutdown was called.
-func (b *Bot) stopped() chan struct{} {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.stopping == nil {
-		b.stopping = make(chan struct{})
+// run runs a claimed command under its lease. A command some replica had
+// started is one it was interrupted in: see resume.
+func (b *Bot) run(c store.Command) {
+	j := &job{}
+	if err := json.Unmarshal(c.Record, j); err != nil {
+		b.Log.Error("unreadable command record dropped", "job", c.ID, "err", err)
+		_ = b.Store.FinishCommand(c.Fence())
+		return
 	}
-	return b.stopping
+	j.id, j.token = c.ID, c.Token
+	ctx, cancel := b.context()
+	defer cancel()
+	j.cancel = cancel
+	log := b.Log.With("pr", j.group(), "user", j.User, "job", j.id, "kind", string(j.Kind))
+	if j.Command != nil {
+		log = log.With("command", string(j.Command.Name))
+	}
+	defer b.keepLease(log, j)()
+	log.Info("command started")
+	defer log.Info("command finished")
+	if j.Started && !b.resume(log, j) {
+		b.finish(log, j)
+		return
+	}
+	b.update(log, j, func() { j.Started = true })
+	if j.lost.Load() {
+		return
+	}
+	b.handler(j)(ctx, log, b.pullOf(j))
+	b.finish(log, j)
+}
+
+// keepLease renews j's lease until the returned stop is called, and stops
+// the command when another replica has taken it over.
+func (b *Bot) keepLease(log *slog.Logger, j *job) (stop func()) {
+	done := make(chan struct{})
+	var renewing sync.WaitGroup
+	renewing.Go(func() {
+		tick := time.NewTicker(b.lease() / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			err := b.Store.Renew(j.fence(), time.Now(), b.lease())
+			switch {
+			case errors.Is(err, store.ErrLeaseLost):
+				b.lose(log, j)
+				return
+			case err != nil:
+				log.Warn("renewing the command's lease failed; retrying", "err", err)
+			}
+		}
+	})
+	return func() {
+		close(done)
+		renewing.Wait()
+	}
+}
+
+// lose stops a command whose lease another replica now holds.
+func (b *Bot) lose(log *slog.Logger, j *job) {
+	if j.lost.CompareAndSwap(false, true) {
+		log.Warn("another replica took this command over; stopping it here")
+		j.cancel()
+	}
+}
+
+// holding reports whether this replica still holds j's lease, renewing it,
+// before it speaks for j on GitHub: a replica that lost a command says
+// nothing more for it, so each command gets one answer. While the store
+// is unreachable it waits, up to StoreOutage, then answers anyway.
+func (b *Bot) holding(log *slog.Logger, j *job) bool {
+	if j == nil {
+		return true
+	}
+	if j.lost.Load() {
+		return false
+	}
+	err := b.retryStore(log, func() error { return b.Store.Renew(j.fence(), time.Now(), b.lease()) })
+	switch {
+	case errors.Is(err, store.ErrLeaseLost):
+		b.lose(log, j)
+		return false
+	case err != nil:
+		log.Error("the store stayed unreachable; answering without knowing whether another replica took the command over", "err", err)
+	}
+	return true
+}
+
+// retryStore runs call until it succeeds or fails for a reason other than
+// an unreachable store, or StoreOutage has passed.
+func (b *Bot) retryStore(log *slog.Logger, call func() error) error {
+	deadline := time.Now().Add(cmp.Or(b.StoreOutage, DefaultStoreOutage))
+	wait := 250 * time.Millisecond
+	for {
+		err := call()
+		if err == nil || !store.Unavailable(err) || time.Now().After(deadline) {
+			return err
+		}
+		log.Warn("the store is unreachable; retrying", "in", wait, "err", err)
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// finish keeps a command's log and forgets the command.
+func (b *Bot) finish(log *slog.Logger, j *job) {
+	j.mu.Lock()
+	said := j.said.String()
+	j.mu.Unlock()
+	if said != "" {
+		if err := b.Store.SaveLog(j.id, []byte(said), time.Now()); err != nil {
+			log.Warn("keeping the command's log failed", "err", err)
+		}
+	}
+	err := b.retryStore(log, func() error { return b.Store.FinishCommand(j.fence()) })
+	switch {
+	case errors.Is(err, store.ErrLeaseLost):
+		log.Warn("another replica took this command over before it was finished here")
+	case err != nil:
+		log.Error("forgetting a finished command failed", "err", err)
+	}
 }
 
 // handler is what runs a job.
@@ -312,6 +485,8 @@ func (b *Bot) handler(j *job) func(context.Context, *slog.Logger, pull) {
 		case j.UsageError != "":
 			b.react(ctx, log, p, j.CommentID, "confused")
 			b.comment(log, p, "**paved:** "+j.UsageError)
+		case j.Busy != "":
+			b.comment(log, p, "**paved apply:** refused: this pull request is busy: "+j.Busy+". Wait for it to finish.")
 		default:
 			b.react(ctx, log, p, j.CommentID, "eyes")
 			b.runCommand(ctx, log, p, j)
@@ -334,39 +509,21 @@ func (b *Bot) runCommand(ctx context.Context, log *slog.Logger, p pull, j *job) 
 	}
 }
 
-// execute runs one job under the command timeout and forgets it after.
-func (b *Bot) execute(j *job, run func(context.Context, *slog.Logger, pull)) {
-	b.running.Add(1)
-	defer b.running.Done()
-	defer close(j.done)
-	p := b.pullOf(j)
-	log := b.Log.With("pr", p.String(), "user", j.User, "job", j.id, "kind", string(j.Kind))
-	if j.Command != nil {
-		log = log.With("command", string(j.Command.Name))
-	}
-	log.Info("command started")
-	b.update(log, j, func() { j.Started = true })
-	ctx, cancel := b.context()
-	run(ctx, log, p)
-	cancel()
-	if err := b.Store.FinishCommand(j.id); err != nil {
-		log.Error("forgetting a finished command failed", "err", err)
-	}
-	log.Info("command finished")
-}
-
 // update changes the job's progress and writes it to the store. A failed
-// write is logged: the command goes on, and at worst a restart reports it
-// as interrupted.
+// write is logged: the command goes on, and at worst it is reported as
+// interrupted if it has to be taken over.
 func (b *Bot) update(log *slog.Logger, j *job, change func()) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	change()
 	record, err := json.Marshal(j)
 	if err == nil {
-		err = b.Store.SaveCommand(j.id, record)
+		err = b.Store.SaveCommand(j.fence(), record)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrLeaseLost):
+		b.lose(log, j)
+	case err != nil:
 		log.Error("saving command progress failed", "err", err)
 	}
 }
@@ -375,51 +532,26 @@ func (b *Bot) pullOf(j *job) pull {
 	return pull{repo: j.Repo, number: j.PR, url: j.URL, cloneURL: j.CloneURL, installation: j.Installation, gh: b.GitHub(j.Installation), job: j}
 }
 
-// Recover deals with the commands a previous run accepted and did not
-// finish, oldest first: it runs those that never started, plans again
-// those interrupted while planning (saying so in the reply), reports
-// interrupted applies without running them again, and ends every commit
-// status left pending. Call it once, before serving webhooks.
-func (b *Bot) Recover() error {
-	cmds, err := b.Store.Commands()
-	if err != nil {
-		return err
+// resume deals with a command that a replica, this one before a restart
+// or another, started and never finished, and reports whether it is to
+// run again: a plan is planned again (saying so in its reply), an apply
+// is reported and never run again, and a command whose reply is out only
+// has its commit statuses ended.
+func (b *Bot) resume(log *slog.Logger, j *job) bool {
+	p := b.pullOf(j)
+	switch {
+	case j.Final != nil && b.replied(log, j):
+		b.endPending(log, p, j, j.Final)
+		return false
+	case j.isApply():
+		log.Warn("reporting an apply that was interrupted")
+		b.reportInterruptedApply(log, p, j)
+		return false
 	}
-	for _, c := range cmds {
-		j := &job{}
-		if err := json.Unmarshal(c.Record, j); err != nil {
-			b.Log.Error("unreadable command record dropped", "job", c.ID, "err", err)
-			_ = b.Store.FinishCommand(c.ID)
-			continue
-		}
-		j.id = c.ID
-		log := b.Log.With("pr", j.Repo+"#"+strconv.Itoa(j.PR), "job", j.id, "kind", string(j.Kind))
-		switch {
-		case !j.Started:
-			log.Info("running a command accepted before the restart")
-		case j.Final != nil && b.replied(log, j):
-			// The reply is out; only the status may be missing.
-			b.endPending(log, b.pullOf(j), j, j.Final)
-			if err := b.Store.FinishCommand(j.id); err != nil {
-				return err
-			}
-			continue
-		case j.isApply():
-			log.Warn("reporting an apply interrupted by the restart")
-			b.reportInterruptedApply(log, b.pullOf(j), j)
-			if err := b.Store.FinishCommand(j.id); err != nil {
-				return err
-			}
-			continue
-		default:
-			log.Warn("running again a command interrupted by the restart")
-			b.endPending(log, b.pullOf(j), j, &statusRef{State: "error", Description: "interrupted: paved-bot restarted; running again"})
-			j.Retried = j.isPlan()
-		}
-		b.update(log, j, func() { j.Started, j.Final, j.Replied, j.Applies = false, nil, false, nil })
-		b.submit(j)
-	}
-	return nil
+	log.Warn("running again a command that was interrupted")
+	b.endPending(log, p, j, &statusRef{State: "error", Description: "interrupted: the paved-bot running it stopped; running again"})
+	b.update(log, j, func() { j.Started, j.Final, j.Replied, j.Applies, j.Retried = false, nil, false, nil, j.isPlan() })
+	return true
 }
 
 // marker is an HTML comment, invisible on GitHub, naming the job a reply
@@ -438,7 +570,7 @@ func (b *Bot) replied(log *slog.Logger, j *job) bool {
 	defer cancel()
 	bodies, err := b.GitHub(j.Installation).Comments(ctx, j.Repo, j.PR)
 	if err != nil {
-		log.Warn("cannot tell whether a reply was posted before the restart", "err", err)
+		log.Warn("cannot tell whether a reply was posted before the command was interrupted", "err", err)
 		return false
 	}
 	return slices.ContainsFunc(bodies, func(body string) bool { return strings.Contains(body, j.marker()) })

@@ -1,6 +1,9 @@
 package workflow
 
 import (
+	"log/slog"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -8,6 +11,7 @@ import (
 
 	"github.com/paved-road/paved/bot/command"
 	"github.com/paved-road/paved/bot/repocfg"
+	"github.com/paved-road/paved/bot/store"
 )
 
 func pullEvent(action string, draft bool, headRepo string) *github.PullRequestEvent {
@@ -63,21 +67,34 @@ func TestJobForEvents(t *testing.T) {
 	}
 }
 
-func TestQueueFindsItsApply(t *testing.T) {
-	apply := &job{Kind: kindComment, Command: &command.Command{Name: command.Apply}}
-	plan := &job{Kind: kindAutoplan}
-	var none *prQueue
-	if none.apply() != nil {
-		t.Fatal("an empty queue has no apply")
+// TestASecondApplyIsRefusedAtOnce: an apply recorded while another apply
+// of the pull request waits or runs is not queued behind it (it would only
+// find the plans gone) but answered at once; a plan still queues.
+func TestASecondApplyIsRefusedAtOnce(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "paved.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if q := (&prQueue{running: plan, waiting: []*job{plan}}); q.apply() != nil {
-		t.Fatal("a queue of plans has no apply")
+	defer func() { _ = db.Close() }()
+	b := &Bot{Store: db, Log: slog.New(slog.DiscardHandler)}
+	newJob := func(name command.Name) *job {
+		return &job{Kind: kindComment, Repo: "acme/infra", PR: 7, User: "bob", Command: &command.Command{Name: name}}
 	}
-	if q := (&prQueue{running: plan, waiting: []*job{plan, apply}}); q.apply() != apply {
-		t.Fatal("a waiting apply is found")
+	first, second, plan := newJob(command.Apply), newJob(command.Apply), newJob(command.Plan)
+	for i, j := range []*job{first, second, plan} {
+		if ok, err := b.record(j, []string{"delivery:" + strconv.Itoa(i)}); err != nil || !ok {
+			t.Fatalf("record %d: %v %v", i, ok, err)
+		}
 	}
-	if q := (&prQueue{running: apply}); q.apply() != apply {
-		t.Fatal("a running apply is found")
+	if first.Busy != "" || plan.Busy != "" {
+		t.Fatalf("the first apply or the plan was refused: %q %q", first.Busy, plan.Busy)
+	}
+	if !strings.Contains(second.Busy, "an apply by `bob`") {
+		t.Fatalf("the second apply: %q", second.Busy)
+	}
+	queued, err := db.Group("acme/infra#7")
+	if err != nil || len(queued) != 2 || queued[0].ID != first.id || queued[1].ID != plan.id {
+		t.Fatalf("the pull request's queue: %+v %v", queued, err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -157,16 +158,15 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 	}
 	base, baseErr := b.baseConfig(ctx, git, root, req.trunk)
 
-	planRoot, planCommit, rev := root, commit, ""
+	tree, planCommit, rev := "repo", commit, ""
 	if !req.auto() && req.cmd.Rev != "" {
-		rev = req.cmd.Rev
-		planRoot = b.dir(p, "rev")
+		rev, tree = req.cmd.Rev, "rev"
 		target, err := b.resolveRev(ctx, p, git, rev, req.trunk)
 		if err != nil {
 			fail("failure", fmt.Sprintf("refused `--rev %s`: %s", rev, b.mask(err.Error(), git.Token)))
 			return
 		}
-		if planCommit, err = workdir.Checkout(ctx, git, planRoot, target, ""); err != nil {
+		if planCommit, err = workdir.Checkout(ctx, git, b.dir(p, tree), target, ""); err != nil {
 			fail("error", fmt.Sprintf("cannot check out `%s`: %s", rev, b.mask(err.Error(), git.Token)))
 			return
 		}
@@ -184,7 +184,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 		opts = req.cmd.Options
 	}
 	results, tfTime := b.planProjects(ctx, log, p, projects, planJob{
-		root: planRoot, head: req.head, commit: planCommit, rev: rev, user: req.user, opts: opts, token: git.Token,
+		tree: tree, root: b.dir(p, tree), head: req.head, commit: planCommit, rev: rev, user: req.user, opts: opts, token: git.Token,
 		base: base, baseErr: baseErr,
 	})
 
@@ -203,7 +203,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 			strings.Join(req.projects, "`, `"), req.behind))
 	}
 	if req.retried {
-		notes = append(notes, "paved-bot restarted while this plan ran; it was planned again from the start.")
+		notes = append(notes, "The paved-bot running this plan stopped before it finished (a restart, or a replica that died); it was planned again from the start.")
 	}
 	notes = append(notes, gateNotes(rule, cfg, base, baseErr, req.trunk, results, projects)...)
 	footer := planFooter(results, time.Since(started), tfTime, ctx.Err(), b.Timeout)
@@ -385,11 +385,12 @@ func (b *Bot) resolveRev(ctx context.Context, p pull, git workdir.Git, rev, trun
 
 // planJob is what every project of one plan command shares.
 type planJob struct {
-	root, head, commit, rev, user string
-	opts                          command.PlanOptions
-	token                         string
-	base                          *repocfg.Config
-	baseErr                       error
+	tree, root              string // the working copy's name (savedPlan.Tree) and path
+	head, commit, rev, user string
+	opts                    command.PlanOptions
+	token                   string
+	base                    *repocfg.Config
+	baseErr                 error
 }
 
 // planProjects plans projects in parallel up to the bot's bound.
@@ -449,7 +450,7 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 	if err := runner.CheckPaths(job.root, filepath.Join(job.root, filepath.FromSlash(pr.Dir)), job.opts.VarFiles); err != nil {
 		return fail(err)
 	}
-	held, got, err := b.Store.TryLock(locks.Lock{
+	held, got, err := b.Store.TryLock(p.fence(), locks.Lock{
 		Key:     locks.Key{Repo: p.repo, Dir: pr.Dir, Workspace: pr.Workspace},
 		Project: pr.Name, PR: p.number, PRURL: p.url, User: job.user, Time: time.Now().UTC(),
 		Installation: p.installation, CloneURL: p.cloneURL,
@@ -467,8 +468,10 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 		return fail(err)
 	}
 	tool, version, _ := strings.Cut(toolKey, "@")
-	b.dropPlan(p, pr.Name, pr.Workspace)
-	planFile := filepath.Join(b.dir(p, "plans"), planName(pr.Name, pr.Workspace)+".tfplan")
+	if err := b.dropPlan(p, pr.Name, pr.Workspace); err != nil {
+		return fail(err)
+	}
+	planFile := b.planFile(p, pr.Name, pr.Workspace)
 	rj := runner.Job{
 		Root: job.root, Dir: filepath.Join(job.root, filepath.FromSlash(pr.Dir)), Workspace: pr.Workspace,
 		Tool: tool, ToolVersion: version, Binary: binary, Options: job.opts, PlanFile: planFile,
@@ -487,15 +490,15 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 	res.Add, res.Change, res.Destroy = out.Add, out.Change, out.Destroy
 	if !out.Changes {
 		res.Status = render.NoChanges
-		b.dropPlan(p, pr.Name, pr.Workspace)
+		_ = os.Remove(planFile)
 		return res, out.TerraformTime
 	}
 	res.Status = render.Planned
 	sp := savedPlan{
 		Project: pr.Name, Dir: pr.Dir, Workspace: pr.Workspace,
-		HeadSHA: job.head, Commit: job.commit, Rev: job.rev, Root: job.root,
-		PlanFile: planFile, PlanSHA256: out.PlanSHA256,
-		Tool: tool, ToolVersion: version, Binary: binary,
+		HeadSHA: job.head, Commit: job.commit, Rev: job.rev, Tree: job.tree,
+		PlanSHA256: out.PlanSHA256,
+		Tool:       tool, ToolVersion: version, Binary: binary,
 		Add: out.Add, Change: out.Change, Destroy: out.Destroy,
 		Base:      policy.BaseProject(job.base, pr),
 		PlannedBy: job.user,

@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/paved-road/paved/bot/admin"
 	"github.com/paved-road/paved/bot/locks"
+	"github.com/paved-road/paved/bot/store"
 )
 
 // A plan of a project another pull request holds does not just fail: the
@@ -21,7 +21,7 @@ import (
 // queue puts the pull request behind the holder of the project's lock and
 // says so for the plan's summary row.
 func (b *Bot) queue(log *slog.Logger, p pull, key locks.Key, project, user string, held locks.Lock) string {
-	place, err := b.Store.Enqueue(key, locks.Waiter{
+	place, err := b.Store.Enqueue(p.fence(), key, locks.Waiter{
 		PR: p.number, PRURL: p.url, User: user, Project: project,
 		Installation: p.installation, CloneURL: p.cloneURL, Repo: p.repo, Time: time.Now().UTC(),
 	})
@@ -65,7 +65,7 @@ func (b *Bot) leaveQueues(log *slog.Logger, p pull, only func(locks.Waiter, lock
 			if w.PR != p.number || (only != nil && !only(w, q.Key)) {
 				continue
 			}
-			if err := b.Store.Dequeue(q.Key, p.number); err != nil {
+			if err := b.Store.Dequeue(p.fence(), q.Key, p.number); err != nil {
 				log.Error("leaving a lock queue failed", "project", w.Project, "err", err)
 				continue
 			}
@@ -75,10 +75,12 @@ func (b *Bot) leaveQueues(log *slog.Logger, p pull, only func(locks.Waiter, lock
 	return left
 }
 
-// handOver gives each released lock to the first pull request queued for
-// it: one queued plan per pull request, of all the projects it gets, recorded
-// before it leaves the queue so that a crash in between loses nothing.
-func (b *Bot) handOver(log *slog.Logger, released []locks.Lock, by int) {
+// handOver gives each lock by released to the first pull request queued
+// for it: one queued plan per pull request, of all the projects it gets,
+// recorded before it leaves the queue so that a crash in between loses
+// nothing. Each place in a queue is handed over once, however many
+// replicas try: the record's keys name it.
+func (b *Bot) handOver(log *slog.Logger, by pull, released []locks.Lock) {
 	if len(released) == 0 {
 		return
 	}
@@ -91,6 +93,7 @@ func (b *Bot) handOver(log *slog.Logger, released []locks.Lock, by int) {
 		first    locks.Waiter
 		projects []string
 		keys     []locks.Key
+		places   []string // record keys, one per place handed over
 	}
 	var order []int
 	byPR := map[int]*handover{}
@@ -100,9 +103,9 @@ func (b *Bot) handOver(log *slog.Logger, released []locks.Lock, by int) {
 			continue
 		}
 		// The releasing pull request may still be in line from before it got the lock.
-		waiters := slices.DeleteFunc(slices.Clone(queues[i].Waiters), func(w locks.Waiter) bool { return w.PR == by })
+		waiters := slices.DeleteFunc(slices.Clone(queues[i].Waiters), func(w locks.Waiter) bool { return w.PR == by.number })
 		if len(waiters) < len(queues[i].Waiters) {
-			_ = b.Store.Dequeue(l.Key, by)
+			_ = b.Store.Dequeue(by.fence(), l.Key, by.number)
 		}
 		if len(waiters) == 0 {
 			continue
@@ -116,29 +119,27 @@ func (b *Bot) handOver(log *slog.Logger, released []locks.Lock, by int) {
 		}
 		h.projects = append(h.projects, w.Project)
 		h.keys = append(h.keys, l.Key)
+		h.places = append(h.places, fmt.Sprintf("handover:%s:%d:%d", l.Key, w.PR, w.Time.UnixNano()))
 	}
 	for _, pr := range order {
 		h := byPR[pr]
 		j := &job{
 			Kind: kindQueued, Repo: h.first.Repo, CloneURL: h.first.CloneURL, PR: pr, URL: h.first.PRURL,
-			Installation: h.first.Installation, User: h.first.User, Projects: h.projects, QueuedBehind: by,
-			Accepted: time.Now().UTC(),
+			Installation: h.first.Installation, User: h.first.User, Projects: h.projects, QueuedBehind: by.number,
 		}
-		record, err := json.Marshal(j)
-		if err == nil {
-			j.id, _, err = b.Store.Accept(nil, time.Now(), record)
-		}
+		first, err := b.record(j, h.places)
 		if err != nil {
 			log.Error("recording a queued plan failed; the pull request stays queued", "pr", pr, "err", err)
 			continue
 		}
 		for _, k := range h.keys {
-			if err := b.Store.Dequeue(k, pr); err != nil {
+			if err := b.Store.Dequeue(by.fence(), k, pr); err != nil {
 				log.Error("leaving a lock queue failed", "pr", pr, "err", err)
 			}
 		}
-		log.Info("lock handed over to a queued pull request", "pr", pr, "projects", strings.Join(h.projects, ","))
-		b.submit(j)
+		if first {
+			log.Info("lock handed over to a queued pull request", "pr", pr, "projects", strings.Join(h.projects, ","))
+		}
 	}
 }
 
@@ -189,17 +190,19 @@ func (b *Bot) ReleaseLock(k locks.Key) (locks.Lock, error) {
 		return locks.Lock{}, fmt.Errorf("%s %s (workspace %s): %w", k.Repo, k.Dir, k.Workspace, admin.ErrNotLocked)
 	}
 	l := held[i]
-	released, err := b.Store.Unlock(k.Repo, l.PR, func(o locks.Lock) bool { return o.Key == k })
+	released, err := b.Store.Unlock(store.Fence{}, k.Repo, l.PR, func(o locks.Lock) bool { return o.Key == k })
 	if err != nil {
 		return locks.Lock{}, err
 	}
 	p := pull{repo: k.Repo, number: l.PR, url: l.PRURL, cloneURL: l.CloneURL, installation: l.Installation, gh: b.GitHub(l.Installation)}
 	log := b.Log.With("pr", p.String())
 	log.Warn("lock released by the operator", "project", l.Project)
-	b.dropPlan(p, l.Project, k.Workspace)
+	if err := b.dropPlan(p, l.Project, k.Workspace); err != nil {
+		log.Error("dropping the plan of a released lock failed", "project", l.Project, "err", err)
+	}
 	b.comment(log, p, "**paved:** the bot's operator released the lock on "+describeLocks(released)+
 		"; its plan is discarded. Comment `paved plan` to lock it again.")
-	b.handOver(log, released, l.PR)
+	b.handOver(log, p, released)
 	return l, nil
 }
 

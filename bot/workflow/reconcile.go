@@ -2,9 +2,12 @@ package workflow
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paved-road/paved/bot/locks"
@@ -28,22 +31,27 @@ func (b *Bot) Reconcile(ctx context.Context) error {
 		repo, url, cloneURL string
 		pr                  int
 		installation        int64
+		since               time.Time // its earliest lock or place in line
 	}
-	seen := map[string]bool{}
-	var holders []holder
+	byKey := map[string]*holder{}
+	var holders []*holder
 	add := func(h holder) {
 		key := fmt.Sprintf("%s#%d", h.repo, h.pr)
-		if !seen[key] {
-			seen[key] = true
-			holders = append(holders, h)
+		if seen := byKey[key]; seen != nil {
+			if h.since.Before(seen.since) {
+				seen.since = h.since
+			}
+			return
 		}
+		byKey[key] = &h
+		holders = append(holders, &h)
 	}
 	for _, l := range held {
-		add(holder{repo: l.Key.Repo, pr: l.PR, url: l.PRURL, cloneURL: l.CloneURL, installation: l.Installation})
+		add(holder{repo: l.Key.Repo, pr: l.PR, url: l.PRURL, cloneURL: l.CloneURL, installation: l.Installation, since: l.Time})
 	}
 	for _, q := range queues {
 		for _, w := range q.Waiters {
-			add(holder{repo: w.Repo, pr: w.PR, url: w.PRURL, cloneURL: w.CloneURL, installation: w.Installation})
+			add(holder{repo: w.Repo, pr: w.PR, url: w.PRURL, cloneURL: w.CloneURL, installation: w.Installation, since: w.Time})
 		}
 	}
 	// A lock released while the bot was not running (paved-bot locks
@@ -54,7 +62,8 @@ func (b *Bot) Reconcile(ctx context.Context) error {
 			free = append(free, locks.Lock{Key: q.Key})
 		}
 	}
-	b.handOver(b.Log, free, 0)
+	b.handOver(b.Log, pull{}, free)
+	b.pruneWorkingCopies(func(pr string) bool { return byKey[pr] != nil })
 	for _, h := range holders {
 		log := b.Log.With("pr", fmt.Sprintf("%s#%d", h.repo, h.pr))
 		pr, err := b.GitHub(h.installation).PullRequest(ctx, h.repo, h.pr)
@@ -67,17 +76,53 @@ func (b *Bot) Reconcile(ctx context.Context) error {
 		}
 		log.Warn("releasing the locks of a pull request that is no longer open", "merged", pr.Merged)
 		j := &job{Kind: kindClosed, Repo: h.repo, CloneURL: h.cloneURL, PR: h.pr, URL: h.url,
-			Installation: h.installation, Merged: pr.Merged, Accepted: time.Now().UTC()}
-		record, err := json.Marshal(j)
-		if err == nil {
-			j.id, _, err = b.Store.Accept(nil, time.Now(), record)
-		}
-		if err != nil {
+			Installation: h.installation, Merged: pr.Merged}
+		// Every replica reconciles: the key lets one release of a holding be
+		// recorded per ten minutes (a second would release nothing).
+		key := fmt.Sprintf("reconcile:%s#%d:%d:%d", h.repo, h.pr, h.since.UnixNano(), time.Now().Truncate(10*time.Minute).Unix())
+		if _, err := b.record(j, []string{key}); err != nil {
 			return fmt.Errorf("record the release of %s#%d: %w", h.repo, h.pr, err)
 		}
-		b.submit(j)
 	}
 	return nil
+}
+
+// idleCopy is how long a pull request's working copy on this replica stays
+// unused before it may be removed.
+const idleCopy = time.Hour
+
+// pruneWorkingCopies removes this replica's working copies of pull requests
+// that hold nothing (no lock, no place in a queue, no plan, no command):
+// with several replicas, the one that handles a pull request's close is
+// not the only one with a copy of it. A later command checks it out again.
+func (b *Bot) pruneWorkingCopies(holding func(pr string) bool) {
+	repos, _ := filepath.Glob(filepath.Join(b.DataDir, "work", "*", "*", "*"))
+	for _, dir := range repos {
+		rel, err := filepath.Rel(filepath.Join(b.DataDir, "work"), dir)
+		if err != nil {
+			continue
+		}
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		n, err := strconv.Atoi(parts[2])
+		info, statErr := os.Stat(dir)
+		if err != nil || statErr != nil || time.Since(info.ModTime()) < idleCopy {
+			continue
+		}
+		p := pull{repo: parts[0] + "/" + parts[1], number: n}
+		if holding(p.String()) {
+			continue
+		}
+		plans, perr := b.Store.Plans(p.String())
+		cmds, cerr := b.Store.Group(p.String())
+		if perr != nil || cerr != nil || len(plans) > 0 || len(cmds) > 0 {
+			continue
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			b.Log.Warn("removing an idle working copy failed", "pr", p.String(), "err", err)
+			continue
+		}
+		b.Log.Info("idle working copy removed", "pr", p.String())
+	}
 }
 
 // ReconcileEvery runs Reconcile now and then every interval until ctx ends.

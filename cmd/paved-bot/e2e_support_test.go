@@ -321,7 +321,7 @@ func (e *env) replies(n, after int) []string {
 // idle reports whether the bot has finished every command: its log says so.
 func (e *env) idle() bool {
 	logs := e.logs.String()
-	return strings.Count(logs, `"msg":"webhook accepted"`) == strings.Count(logs, `"msg":"event handled"`)
+	return strings.Count(logs, `"msg":"command recorded"`) == strings.Count(logs, `"msg":"command finished"`)
 }
 
 // waitFor polls cond for up to two minutes: the bot works in the background.

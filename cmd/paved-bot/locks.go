@@ -116,7 +116,7 @@ func releaseLock(ctx context.Context, dataDir, storeURL string, k locks.Key) (lo
 	}
 	for _, l := range held {
 		if l.Key == k {
-			if _, err := db.Unlock(k.Repo, l.PR, func(o locks.Lock) bool { return o.Key == k }); err != nil {
+			if _, err := db.Unlock(store.Fence{}, k.Repo, l.PR, func(o locks.Lock) bool { return o.Key == k }); err != nil {
 				return locks.Lock{}, "", err
 			}
 			return l, "released in the store: the bot hands the lock to the first queued pull request at its next lock check", nil
@@ -129,7 +129,7 @@ func releaseLock(ctx context.Context, dataDir, storeURL string, k locks.Key) (lo
 type directStore interface {
 	Locks() ([]locks.Lock, error)
 	Queues() ([]locks.Queue, error)
-	Unlock(repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error)
+	Unlock(f store.Fence, repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error)
 	Close() error
 }
 

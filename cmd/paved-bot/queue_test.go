@@ -107,10 +107,10 @@ func TestLocksCommandWithTheBotStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}
-	if _, _, err := db.TryLock(locks.Lock{Key: app, Project: "app", PR: 4, User: "alice"}); err != nil {
+	if _, _, err := db.TryLock(store.Fence{}, locks.Lock{Key: app, Project: "app", PR: 4, User: "alice"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Enqueue(app, locks.Waiter{PR: 5, Project: "app", Repo: "acme/infra"}); err != nil {
+	if _, err := db.Enqueue(store.Fence{}, app, locks.Waiter{PR: 5, Project: "app", Repo: "acme/infra"}); err != nil {
 		t.Fatal(err)
 	}
 	_ = db.Close()

@@ -58,6 +58,8 @@ type serveConfig struct {
 	tagKey        string
 	reconcile     time.Duration
 	storeURL      string
+	workers       int
+	lease         time.Duration
 	policy        *policy.Policy // the config file's repos rules
 }
 
@@ -89,6 +91,8 @@ func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.Var(&c.sandboxBinds, "sandbox-bind", "a path terraform may see inside its sandbox, as PATH (read-write) or PATH:ro, e.g. a provider mirror; repeatable or comma-separated")
 	fs.StringVar(&c.tagKey, "tag-key", "", "key that signs deploy tags (prefer PAVED_TAG_KEY; default: derived from the webhook secret)")
 	fs.StringVar(&c.storeURL, "store", "", "where locks, queues, deliveries and the command record live: redis://[:PASSWORD@]HOST:PORT/DB or rediss://… (prefer PAVED_STORE when it holds a password); default DATA_DIR/paved.db")
+	fs.IntVar(&c.workers, "workers", workflow.DefaultWorkers, "commands this replica runs at once (of different pull requests; one pull request's run one at a time)")
+	fs.DurationVar(&c.lease, "lease", workflow.DefaultLease, "how long a command stays with a replica that stopped renewing its lease (killed, or cut off from the store) before another replica takes it over")
 	fs.DurationVar(&c.reconcile, "reconcile-interval", 5*time.Minute, "how often to ask GitHub whether lock holders are still open, releasing the locks of those that are not")
 	return fs
 }
@@ -119,6 +123,12 @@ func (c *serveConfig) check() (runner.Tools, githubapi.Auth, error) {
 	}
 	if c.reconcile < time.Second {
 		bad("reconcile-interval", "%s: want at least 1s", c.reconcile)
+	}
+	if c.workers < 1 || c.workers > 256 {
+		bad("workers", "%d: want 1 to 256", c.workers)
+	}
+	if c.lease < 3*time.Second {
+		bad("lease", "%s: want at least 3s (it is renewed every third of it)", c.lease)
 	}
 	if c.parallelism < 1 || c.parallelism > 64 {
 		bad("parallelism", "%d: want 1 to 64", c.parallelism)
@@ -219,6 +229,16 @@ func (c *serveConfig) secrets(auth githubapi.Auth) []string {
 	return out
 }
 
+// replicaName names this process in the leases it holds: host, port and
+// process, so that replicas on one host stay apart.
+func replicaName(port int) string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	return fmt.Sprintf("%s:%d:%d", host, port, os.Getpid())
+}
+
 // botStore is what serve needs of either engine.
 type botStore interface {
 	workflow.Store
@@ -294,14 +314,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = db.Close() }()
-	if r, ok := db.(*store.Redis); ok {
-		// One bot per store until replicas can share one; a killed bot's claim lapses in seconds.
-		release, err := r.Claim(ctx, 20*time.Second)
-		if err != nil {
-			return fmt.Errorf("--store (%s): %w", envName("store"), err)
-		}
-		defer release()
-	}
 	if c.pluginCache == "" {
 		c.pluginCache = filepath.Join(c.dataDir, "plugin-cache")
 	}
@@ -329,16 +341,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		TagKey:      tagKey,
 		Secrets:     c.secrets(auth),
 		Log:         log,
+		Owner:       replicaName(c.port),
+		Workers:     c.workers,
+		Lease:       c.lease,
 	}
 	engine := "bbolt in the data dir"
 	if c.storeURL != "" {
 		engine = "redis"
 	}
-	log.Info("paved-bot starting", "version", version, "data_dir", c.dataDir, "store", engine)
-	// Before any new webhook: what a previous run accepted goes first.
-	if err := bot.Recover(); err != nil {
-		return fmt.Errorf("recover the commands of the previous run: %w", err)
-	}
+	log.Info("paved-bot starting", "version", version, "data_dir", c.dataDir, "store", engine, "replica", bot.Owner)
+	// The workers take what a previous run accepted first: the queue is in
+	// the order commands were accepted.
+	bot.Start()
 	intake := &webhook.Intake{
 		Secret: []byte(c.webhookSecret), Allowlist: c.allowlist, Host: c.ghHostname,
 		Handler: bot, MaxBody: c.maxBody, Log: log,
@@ -373,14 +387,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	case <-ctx.Done():
 	}
 	// No new webhooks; what was accepted is recorded. Commands that run
-	// finish, those that wait are left in the store for the next start.
+	// finish, those that wait are left in the store for the next start or
+	// another replica.
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	stopReconciling()
 	bot.Shutdown()
-	intake.Wait()
-	log.Info("paved-bot stopped")
+	stopped := []any{}
+	if r, ok := db.(interface{ RoundTrips() uint64 }); ok {
+		stopped = append(stopped, "store_round_trips", r.RoundTrips())
+	}
+	log.Info("paved-bot stopped", stopped...)
 	return nil
 }
 

@@ -76,11 +76,23 @@ func (s *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.p
 // holds.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
+	s.Crash(t)
+	s.Revive(t)
+}
+
+// Crash kills the server as a crash would (SIGKILL) and leaves it down.
+func (s *Server) Crash(t testing.TB) {
+	t.Helper()
 	if err := s.stop(syscall.SIGKILL); err != nil {
-		t.Fatalf("killing redis-server: %v", err)
+		t.Errorf("killing redis-server: %v", err)
 	}
+}
+
+// Revive starts a crashed server again on the same port and dir.
+func (s *Server) Revive(t testing.TB) {
+	t.Helper()
 	if err := s.start(); err != nil {
-		t.Fatal(err)
+		t.Error(err)
 	}
 }
 

@@ -209,7 +209,7 @@ func (w *world) lastReply() string {
 }
 
 // waitIdle waits until the bot has logged finished once more and has
-// handled every webhook it accepted, and returns that log entry.
+// finished every command it recorded, and returns that log entry.
 func (w *world) waitIdle(ctx context.Context, finished string) (map[string]any, error) {
 	for {
 		entries, err := w.bot.log()
@@ -225,7 +225,7 @@ func (w *world) waitIdle(ctx context.Context, finished string) (map[string]any, 
 				last = e
 			}
 		}
-		if counts[finished] > w.counts[finished] && counts["webhook accepted"] == counts["event handled"] {
+		if counts[finished] > w.counts[finished] && counts["command recorded"] == counts["command finished"] {
 			w.counts = counts
 			return last, nil
 		}
