@@ -63,7 +63,6 @@ func (b *Bot) Reconcile(ctx context.Context) error {
 		}
 	}
 	b.handOver(b.Log, pull{}, free)
-	b.pruneWorkingCopies(func(pr string) bool { return byKey[pr] != nil })
 	for _, h := range holders {
 		log := b.Log.With("pr", fmt.Sprintf("%s#%d", h.repo, h.pr))
 		pr, err := b.GitHub(h.installation).PullRequest(ctx, h.repo, h.pr)
@@ -126,17 +125,50 @@ func (b *Bot) pruneWorkingCopies(holding func(pr string) bool) {
 }
 
 // ReconcileEvery runs Reconcile now and then every interval until ctx ends.
+// Of the replicas sharing a store, one reconciles in each interval, so that
+// the GitHub calls it makes do not grow with the number of replicas; every
+// replica prunes its own working copies.
 func (b *Bot) ReconcileEvery(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		if err := b.Reconcile(ctx); err != nil {
+		now := time.Now()
+		// The interval's pass is claimed as a delivery key is: once.
+		pass := "reconcile-pass:" + strconv.FormatInt(now.Truncate(interval).UnixNano(), 10)
+		_, mine, err := b.Store.Accept([]string{pass}, now, "", nil)
+		switch {
+		case err != nil:
 			b.Log.Error("reconciling locks failed", "err", err)
+		case mine:
+			if err := b.Reconcile(ctx); err != nil {
+				b.Log.Error("reconciling locks failed", "err", err)
+			}
 		}
+		b.pruneWorkingCopies(b.lockHolders())
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
 	}
+}
+
+// lockHolders tells the pull requests ("owner/name#N") that hold a lock or
+// wait for one; on a store error, every pull request.
+func (b *Bot) lockHolders() func(pr string) bool {
+	held, err := b.Store.Locks()
+	queues, qerr := b.Store.Queues()
+	if err != nil || qerr != nil {
+		return func(string) bool { return true }
+	}
+	holding := map[string]bool{}
+	for _, l := range held {
+		holding[fmt.Sprintf("%s#%d", l.Key.Repo, l.PR)] = true
+	}
+	for _, q := range queues {
+		for _, w := range q.Waiters {
+			holding[fmt.Sprintf("%s#%d", w.Repo, w.PR)] = true
+		}
+	}
+	return func(pr string) bool { return holding[pr] }
 }

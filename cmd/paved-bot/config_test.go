@@ -8,6 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/paved-road/paved/internal/redisserver"
 )
 
 // serveErr runs `paved-bot serve` with args and returns what it printed; it
@@ -170,5 +174,33 @@ func TestServeWithUnreachableRedisRefusesToStart(t *testing.T) {
 		"--repo-allowlist", "github.com/acme/*", "--terraform", "1.8.5=/bin/true", "--unsafe-no-sandbox", "--store", "postgres://x"}, io.Discard, &stderr)
 	if code == 0 || !strings.Contains(stderr.String(), "--store (PAVED_STORE): want redis://") {
 		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+}
+
+// TestServeRefusesAWrongRedisPasswordAndANewerStore: serve stops at start,
+// naming the URL (password masked) and what is wrong.
+func TestServeRefusesAWrongRedisPasswordAndANewerStore(t *testing.T) {
+	refused := func(storeURL string) string {
+		var stderr strings.Builder
+		code := run(context.Background(), []string{"serve", "--data-dir", t.TempDir(), "--webhook-secret", "s", "--github-token", "t",
+			"--repo-allowlist", "github.com/acme/*", "--terraform", "1.8.5=/bin/true", "--unsafe-no-sandbox", "--store", storeURL}, io.Discard, &stderr)
+		if code == 0 {
+			t.Fatalf("serve started on %s", storeURL)
+		}
+		return stderr.String()
+	}
+	locked := redisserver.Start(t, "--requirepass", "right-password")
+	wrong := strings.Replace(locked.URL(), "redis://", "redis://:wrong-password@", 1)
+	if got := refused(wrong); !strings.Contains(got, "refused the credentials") || !strings.Contains(got, "xxxxx@127.0.0.1") || strings.Contains(got, "wrong-password") {
+		t.Errorf("wrong password: %s", got)
+	}
+	newer := redisserver.Start(t)
+	c := goredis.NewClient(&goredis.Options{Addr: strings.TrimSuffix(strings.TrimPrefix(newer.URL(), "redis://"), "/0")})
+	defer func() { _ = c.Close() }()
+	if err := c.Set(context.Background(), "paved:version", "99", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := refused(newer.URL()); !strings.Contains(got, "format version 99, written by a newer paved-bot") || !strings.Contains(got, "knows version 2") {
+		t.Errorf("newer store: %s", got)
 	}
 }

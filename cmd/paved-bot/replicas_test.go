@@ -589,3 +589,38 @@ func TestAccBotReplicasRedisLostMidCommand(t *testing.T) {
 		t.Errorf("locks after the next plan: %v %v", held, err)
 	}
 }
+
+// TestAccBotReplicasApplyAPlanAnotherMade: the replica that planned is
+// stopped; another, which never saw the pull request, applies the plan from
+// the store: it checks the planned commit out, initialises from the lock
+// file and applies exactly the stored plan.
+func TestAccBotReplicasApplyAPlanAnotherMade(t *testing.T) {
+	c := newCluster(t, 2, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n"})
+	c.openPR(1, "alice", map[string]string{"app/main.tf": faultFiles("0")["p1/main.tf"]})
+	c.waitFor("#1's plan", func() bool { return len(botComments(c.env, 1, "paved autoplan at")) == 1 })
+	var planner, other *replica
+	c.waitFor("a replica to log the plan", func() bool {
+		for i, r := range c.replicas {
+			if strings.Contains(r.logs.String(), `"msg":"plan finished"`) {
+				planner, other = r, c.replicas[1-i]
+				return true
+			}
+		}
+		return false
+	})
+	if !c.stop(planner, syscall.SIGTERM) {
+		t.Fatal("the planner was not running")
+	}
+	if _, err := os.Stat(filepath.Join(other.data, "work", "acme", "infra", "1")); err == nil {
+		t.Fatal("the other replica has a working copy of #1 already")
+	}
+	replies := c.say(1, "alice", "paved apply")
+	mustContain(t, "apply on the other replica", replies[0], "### paved apply at", "applied `+1 ~0 -0`")
+	c.waitFor("the replica that did not plan to log the apply", func() bool {
+		return strings.Contains(other.logs.String(), `"msg":"apply finished"`)
+	})
+	raw, err := os.ReadFile(filepath.Join(c.state, "p1.applies"))
+	if err != nil || strings.Count(string(raw), "applied") != 1 {
+		t.Fatalf("applies: %q %v", raw, err)
+	}
+}
