@@ -1,7 +1,7 @@
 // Package admin is the bot's operator endpoint: a unix socket in the data
 // dir (mode 0600, so the file system says who may use it) over which
 // `paved-bot locks` lists locks and queues and releases a lock the running
-// bot holds in its store. It is never on the network.
+// bot holds in its store, and `paved-bot audit` reads the audit log. It is never on the network.
 package admin
 
 import (
@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,8 @@ type Bot interface {
 	// ReleaseLock releases the lock on k, whichever pull request holds it,
 	// says so on that pull request and hands it to the first queued.
 	ReleaseLock(k locks.Key) (locks.Lock, error)
+	// Audit returns the audit log's entries (JSON) from since on.
+	Audit(since time.Time) ([][]byte, error)
 }
 
 // ErrNotLocked is ReleaseLock's answer for a key nobody holds.
@@ -42,9 +45,27 @@ type Listing struct {
 	Queues []locks.Queue `json:"queues"`
 }
 
-// Handler serves GET /locks and POST /locks/release (a locks.Key as JSON).
+// Handler serves GET /locks, POST /locks/release (a locks.Key as JSON) and
+// GET /audit?since=RFC3339.
 func Handler(b Bot) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /audit", func(w http.ResponseWriter, r *http.Request) {
+		since, err := time.Parse(time.RFC3339Nano, r.URL.Query().Get("since"))
+		if err != nil {
+			http.Error(w, "want since=RFC3339 time", http.StatusBadRequest)
+			return
+		}
+		entries, err := b.Audit(since)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		out := make([]json.RawMessage, len(entries))
+		for i, e := range entries {
+			out[i] = e
+		}
+		writeJSON(w, out)
+	})
 	mux.HandleFunc("GET /locks", func(w http.ResponseWriter, _ *http.Request) {
 		held, err := b.Locks()
 		var queues []locks.Queue
@@ -124,6 +145,19 @@ func (c *Client) List(ctx context.Context) (Listing, error) {
 	var l Listing
 	err := c.do(ctx, http.MethodGet, "/locks", nil, &l)
 	return l, err
+}
+
+// Audit fetches the audit log's entries from since on.
+func (c *Client) Audit(ctx context.Context, since time.Time) ([][]byte, error) {
+	var raw []json.RawMessage
+	if err := c.do(ctx, http.MethodGet, "/audit?since="+url.QueryEscape(since.UTC().Format(time.RFC3339Nano)), nil, &raw); err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(raw))
+	for i, r := range raw {
+		out[i] = r
+	}
+	return out, nil
 }
 
 // Release releases the lock on k.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paved-road/paved/bot/locks"
 )
@@ -17,6 +18,9 @@ type oneLock struct{ held []locks.Lock }
 
 func (b *oneLock) Locks() ([]locks.Lock, error)   { return b.held, nil }
 func (b *oneLock) Queues() ([]locks.Queue, error) { return nil, nil }
+func (b *oneLock) Audit(since time.Time) ([][]byte, error) {
+	return [][]byte{[]byte(`{"since":"` + since.UTC().Format(time.RFC3339) + `"}`)}, nil
+}
 func (b *oneLock) ReleaseLock(k locks.Key) (locks.Lock, error) {
 	for i, l := range b.held {
 		if l.Key == k {
@@ -57,6 +61,10 @@ func TestSocketListsAndReleases(t *testing.T) {
 	}
 	if _, err := c.Release(ctx, locks.Key{Repo: "acme/infra"}); err == nil || !strings.Contains(err.Error(), "want a JSON object with repo, dir and workspace") {
 		t.Fatalf("release without a dir: %v", err)
+	}
+	since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	if got, err := c.Audit(ctx, since); err != nil || len(got) != 1 || string(got[0]) != `{"since":"2026-11-01T00:00:00Z"}` {
+		t.Fatalf("audit: %q %v", got, err)
 	}
 	if _, err := Dial(t.TempDir()); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("dial where no bot serves: %v", err)

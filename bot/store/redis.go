@@ -63,6 +63,7 @@ const (
 	keyPlanFilesPrefix = "paved:plan-files:" // + group: hash plan name -> plan file
 	keyLogs            = "paved:logs"        // hash: job id -> log
 	keyLogAges         = "paved:log-ages"    // sorted set: job id, scored by when saved
+	keyAudit           = "paved:audit"       // stream: audit entries, field "e", ids by redis-server's clock
 )
 
 func leaseKey(id string) string { return keyLeasePrefix + id }

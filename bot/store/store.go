@@ -127,6 +127,7 @@ var (
 	plansBucket      = []byte("plans")          // group -> bucket: plan name -> encodePlan
 	logsBucket       = []byte("logs")           // job id -> time saved (Unix ms) | log
 	logAgesBucket    = []byte("logs-age")       // time saved | job id -> nothing, oldest first
+	auditBucket      = []byte("audit")          // time (Unix ns) | sequence -> audit entry, oldest first
 	metaBucket       = []byte("meta")
 	formatKey        = []byte("format")         // in meta: boltFormat, in decimal
 	deliveryCount    = []byte("delivery-count") // in meta: how many delivery keys are kept
@@ -148,7 +149,7 @@ func Open(path string) (*Bolt, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{locksBucket, deliveriesBucket, seenBucket, commandsBucket, queuesBucket, plansBucket, logsBucket, logAgesBucket, metaBucket} {
+		for _, b := range [][]byte{locksBucket, deliveriesBucket, seenBucket, commandsBucket, queuesBucket, plansBucket, logsBucket, logAgesBucket, auditBucket, metaBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -37,6 +37,10 @@ type methods interface {
 	SaveLog(id string, text []byte, now time.Time) error
 	Log(id string) ([]byte, bool, error)
 
+	AppendAudit(now time.Time, entry []byte) error
+	Audit(since time.Time) ([][]byte, error)
+	PruneAudit(before time.Time) (int, error)
+
 	Close() error
 }
 
@@ -103,6 +107,7 @@ func testStore(t *testing.T, open func(t *testing.T) storeUnderTest) {
 		{"LeasesAcrossRestarts", testLeasesAcrossRestarts},
 		{"PlansRoundTrip", testPlansRoundTrip},
 		{"LogsAreBounded", testLogsAreBounded},
+		{"AuditLogAppendsAndPrunes", testAuditLogAppendsAndPrunes},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
 	}

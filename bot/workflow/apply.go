@@ -122,6 +122,12 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job) {
 			"its lock stays with this pull request. Comment `paved plan` to see what is left.\n\n%s", b.Timeout, footer)
 	}
 	state, desc := outcome(results, ctx.Err())
+	shas, tags := map[string]string{}, map[string]string{}
+	for _, ap := range j.Applies {
+		name := planName(ap.Plan.Project, ap.Plan.Workspace)
+		shas[name], tags[name] = ap.Plan.PlanSHA256, ap.Tag
+	}
+	b.audited(j, results, shas, tags)
 	b.reply(log, p, render.Comments(fmt.Sprintf("### paved apply at %.7s", pr.HeadSHA), results, footer), state, desc)
 	<-pending
 	b.status(log, p, pr.HeadSHA, applyStatus, state, desc)
@@ -361,6 +367,7 @@ func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPl
 		Root: root, Dir: filepath.Join(root, filepath.FromSlash(sp.Dir)), Workspace: sp.Workspace,
 		Tool: sp.Tool, ToolVersion: sp.ToolVersion, Binary: sp.Binary, PlanFile: b.planFile(p, sp.Project, sp.Workspace),
 	}, sp.PlanSHA256)
+	b.observe().TerraformRan("apply", out.TerraformTime)
 	// A plan applied, or whose apply failed, is stale either way.
 	if derr := b.dropPlan(p, sp.Project, sp.Workspace); derr != nil {
 		log.Error("dropping an applied plan failed", "project", sp.Project, "err", derr)
@@ -372,6 +379,7 @@ func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPl
 		return res, out.TerraformTime
 	}
 	res.Status, res.Output = render.Applied, b.mask(out.Output, token)
+	b.observe().Deployed(p.repo, sp.Project)
 	return res, out.TerraformTime
 }
 

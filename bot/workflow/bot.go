@@ -69,6 +69,10 @@ type Store interface {
 	DropPlans(f store.Fence, group string, names []string) error
 
 	SaveLog(id string, text []byte, now time.Time) error
+
+	AppendAudit(now time.Time, entry []byte) error
+	Audit(since time.Time) ([][]byte, error)
+	PruneAudit(before time.Time) (int, error)
 }
 
 // Bot runs commands. Its zero value is not usable; fill every field but
@@ -109,6 +113,10 @@ type Bot struct {
 	// StoreOutage is how long a command waits for an unreachable store
 	// before it answers or ends anyway (DefaultStoreOutage).
 	StoreOutage time.Duration
+	// AuditRetention is how long audit entries are kept (0: for ever).
+	AuditRetention time.Duration
+	// Observe is told what the bot does, for metrics; nil for nothing.
+	Observe Observer
 
 	mu       sync.Mutex
 	shutdown bool
@@ -192,6 +200,9 @@ func (b *Bot) comment(log *slog.Logger, p pull, body string) {
 	if j := p.job; j != nil {
 		j.mu.Lock()
 		j.said.WriteString(body + "\n\n")
+		if first := firstLine(body); j.refusal == "" && strings.Contains(first, "refused") {
+			j.refusal = first
+		}
 		j.mu.Unlock()
 	}
 	ctx, cancel := replyContext()

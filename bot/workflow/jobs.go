@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/paved-road/paved/bot/audit"
 	"github.com/paved-road/paved/bot/command"
 	"github.com/paved-road/paved/bot/githubapi"
 	"github.com/paved-road/paved/bot/store"
@@ -51,8 +52,11 @@ type job struct {
 	lost   atomic.Bool
 	cancel context.CancelFunc
 	// said is what the bot posted for it, kept in the store as its log
-	// once it ends.
-	said strings.Builder
+	// once it ends; refusal the first line of a refusal it posted; audits
+	// its entries of the audit log.
+	said    strings.Builder
+	refusal string
+	audits  []audit.Entry
 	// mu guards the progress fields, which a command's goroutines change
 	// (statuses, projects applying in parallel) while others save them.
 	mu           sync.Mutex
@@ -364,16 +368,22 @@ func (b *Bot) run(c store.Command) {
 	}
 	defer b.keepLease(log, j)()
 	log.Info("command started")
+	started := time.Now()
 	defer log.Info("command finished")
-	if j.Started && !b.resume(log, j) {
-		b.finish(log, j)
-		return
+	if j.Started {
+		apply := j.isApply()
+		if !b.resume(log, j) {
+			b.ended(log, j, j.outcome(apply), time.Since(started))
+			b.finish(log, j)
+			return
+		}
 	}
 	b.update(log, j, func() { j.Started = true })
 	if j.lost.Load() {
 		return
 	}
 	b.handler(j)(ctx, log, b.pullOf(j))
+	b.ended(log, j, j.outcome(false), time.Since(started))
 	b.finish(log, j)
 }
 

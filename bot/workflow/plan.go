@@ -211,6 +211,13 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 		footer = strings.Join(notes, "\n\n") + "\n\n" + footer
 	}
 	state, desc := outcome(results, ctx.Err())
+	shas := map[string]string{}
+	if saved, err := b.plansFor(p, "", "", ""); err == nil {
+		for _, sp := range saved {
+			shas[planName(sp.Project, sp.Workspace)] = sp.PlanSHA256
+		}
+	}
+	b.audited(p.job, results, shas, nil)
 	b.reply(log, p, render.Comments(title, results, footer), state, desc)
 	<-pending
 	b.status(log, p, req.head, planStatus, state, desc)
@@ -480,6 +487,7 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 		return fail(err)
 	}
 	out, err := b.Runner.Plan(ctx, rj)
+	b.observe().TerraformRan("plan", out.TerraformTime)
 	if err != nil {
 		log.Warn("plan failed", "project", pr.Name, "err", b.mask(err.Error(), job.token))
 		res.Output = b.mask(joinOutput(out.Output, err), job.token)

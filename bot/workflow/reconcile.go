@@ -143,6 +143,7 @@ func (b *Bot) ReconcileEvery(ctx context.Context, interval time.Duration) {
 			if err := b.Reconcile(ctx); err != nil {
 				b.Log.Error("reconciling locks failed", "err", err)
 			}
+			b.pruneAudit()
 		}
 		b.pruneWorkingCopies(b.lockHolders())
 		select {
@@ -172,3 +173,20 @@ func (b *Bot) lockHolders() func(pr string) bool {
 	}
 	return func(pr string) bool { return holding[pr] }
 }
+
+// pruneAudit drops audit entries past the retention.
+func (b *Bot) pruneAudit() {
+	if b.AuditRetention <= 0 {
+		return
+	}
+	n, err := b.Store.PruneAudit(time.Now().Add(-b.AuditRetention))
+	switch {
+	case err != nil:
+		b.Log.Error("pruning the audit log failed", "err", err)
+	case n > 0:
+		b.Log.Info("audit entries past the retention removed", "count", n)
+	}
+}
+
+// Audit returns the audit log from since on, for the operator.
+func (b *Bot) Audit(since time.Time) ([][]byte, error) { return b.Store.Audit(since) }

@@ -130,6 +130,7 @@ type directStore interface {
 	Locks() ([]locks.Lock, error)
 	Queues() ([]locks.Queue, error)
 	Unlock(f store.Fence, repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error)
+	Audit(since time.Time) ([][]byte, error)
 	Close() error
 }
 

@@ -29,6 +29,7 @@ Usage:
   paved-bot serve [flags]      run the webhook server
   paved-bot history [flags]    print the deploys recorded as git tags
   paved-bot locks list|release list the locks and queues, or release a lock
+  paved-bot audit [flags]      print the audit log: every command and refusal
   paved-bot version            print the version
 
 Run "paved-bot <command> -h" for the flags of a command. Every flag also reads
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = printHistory(ctx, args[1:], stdout, stderr)
 	case "locks":
 		err = locksCommand(ctx, args[1:], stdout, stderr)
+	case "audit":
+		err = auditCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		_, _ = fmt.Fprintln(stdout, "paved-bot", version)
 		return 0

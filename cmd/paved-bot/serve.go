@@ -60,6 +60,7 @@ type serveConfig struct {
 	storeURL      string
 	workers       int
 	lease         time.Duration
+	auditKeep     time.Duration
 	policy        *policy.Policy // the config file's repos rules
 }
 
@@ -93,6 +94,7 @@ func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.storeURL, "store", "", "where locks, queues, deliveries and the command record live: redis://[:PASSWORD@]HOST:PORT/DB or rediss://… (prefer PAVED_STORE when it holds a password); default DATA_DIR/paved.db")
 	fs.IntVar(&c.workers, "workers", workflow.DefaultWorkers, "commands this replica runs at once (of different pull requests; one pull request's run one at a time)")
 	fs.DurationVar(&c.lease, "lease", workflow.DefaultLease, "how long a command stays with a replica that stopped renewing its lease (killed, or cut off from the store) before another replica takes it over")
+	fs.DurationVar(&c.auditKeep, "audit-retention", 365*24*time.Hour, "how long the audit log keeps an entry (0 for ever)")
 	fs.DurationVar(&c.reconcile, "reconcile-interval", 5*time.Minute, "how often to ask GitHub whether lock holders are still open, releasing the locks of those that are not")
 	return fs
 }
@@ -126,6 +128,9 @@ func (c *serveConfig) check() (runner.Tools, githubapi.Auth, error) {
 	}
 	if c.workers < 1 || c.workers > 256 {
 		bad("workers", "%d: want 1 to 256", c.workers)
+	}
+	if c.auditKeep < 0 {
+		bad("audit-retention", "%s: want 0 (for ever) or more", c.auditKeep)
 	}
 	if c.lease < 3*time.Second {
 		bad("lease", "%s: want at least 3s (it is renewed every third of it)", c.lease)
@@ -344,6 +349,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Owner:       replicaName(c.port),
 		Workers:     c.workers,
 		Lease:       c.lease,
+
+		AuditRetention: c.auditKeep,
 	}
 	engine := "bbolt in the data dir"
 	if c.storeURL != "" {
