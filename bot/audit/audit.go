@@ -33,6 +33,10 @@ type Entry struct {
 	Tag        string `json:"tag,omitempty"` // the deploy tag of an apply
 	Job        string `json:"job"`
 	Replica    string `json:"replica,omitempty"`
+	// Where the pull request lives, for the operator page.
+	PRURL        string `json:"pr_url,omitempty"`
+	CloneURL     string `json:"clone_url,omitempty"`
+	Installation int64  `json:"installation,omitempty"`
 }
 
 // Decode reads the entries the store returns, dropping none: an entry that

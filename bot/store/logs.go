@@ -9,20 +9,23 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// SaveLog keeps the log of a finished job under id, in place of one saved
-// before under it, and forgets the oldest logs past MaxLogs.
-func (b *Bolt) SaveLog(id string, text []byte, now time.Time) error {
-	text = truncateLog(text)
+// AppendLog adds chunk to the end of the log of job id (a job's log grows
+// while it runs), which makes it the newest log, and forgets the oldest
+// logs past MaxLogs. A log past MaxLogBytes keeps its end.
+func (b *Bolt) AppendLog(id string, chunk []byte, now time.Time) error {
 	stamp := binary.BigEndian.AppendUint64(nil, uint64(now.UnixMilli()))
 	err := b.db.Update(func(tx *bolt.Tx) error {
 		logs, ages, meta := tx.Bucket(logsBucket), tx.Bucket(logAgesBucket), tx.Bucket(metaBucket)
 		count := metaCount(meta, logCount)
+		var text []byte
 		if old := logs.Get([]byte(id)); len(old) >= 8 {
 			if err := ages.Delete(append(bytes.Clone(old[:8]), id...)); err != nil {
 				return err
 			}
+			text = bytes.Clone(old[8:])
 			count--
 		}
+		text = truncateLog(append(text, chunk...))
 		if err := logs.Put([]byte(id), append(bytes.Clone(stamp), text...)); err != nil {
 			return err
 		}
@@ -47,7 +50,7 @@ func (b *Bolt) SaveLog(id string, text []byte, now time.Time) error {
 		return putMetaCount(meta, logCount, count)
 	})
 	if err != nil {
-		return fmt.Errorf("save the log of %s: %w", id, err)
+		return fmt.Errorf("append to the log of %s: %w", id, err)
 	}
 	return nil
 }

@@ -90,15 +90,15 @@ func testLogsAreBounded(t *testing.T, s storeUnderTest) {
 	defer func() { _ = s.Close() }()
 	name := func(i int) string { return fmt.Sprintf("job-%04d", i) }
 	for i := range MaxLogs {
-		if err := s.SaveLog(name(i), []byte(name(i)), start.Add(time.Duration(i)*time.Millisecond)); err != nil {
+		if err := s.AppendLog(name(i), []byte(name(i)), start.Add(time.Duration(i)*time.Millisecond)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Saved again, a log is the newest.
-	if err := s.SaveLog(name(0), []byte("job-0000 again"), start.Add(time.Hour)); err != nil {
+	// Appended to, a log is the newest.
+	if err := s.AppendLog(name(0), []byte(" again"), start.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveLog("job-new", []byte("new"), start.Add(time.Hour)); err != nil {
+	if err := s.AppendLog("job-new", []byte("new"), start.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, err := s.Log(name(1)); err != nil || ok {
@@ -113,10 +113,11 @@ func testLogsAreBounded(t *testing.T, s storeUnderTest) {
 		t.Fatalf("a log never saved: %v %v", ok, err)
 	}
 
-	// A long log keeps its end, where the failure is.
-	long := strings.Repeat("é", MaxLogBytes) + "\nError: the end"
-	if err := s.SaveLog("job-long", []byte(long), start.Add(2*time.Hour)); err != nil {
-		t.Fatal(err)
+	// A long log keeps its end, where the failure is, however it grew.
+	for _, chunk := range []string{strings.Repeat("é", MaxLogBytes/2), strings.Repeat("é", MaxLogBytes/2) + "x", "\nError: the end"} {
+		if err := s.AppendLog("job-long", []byte(chunk), start.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	got, ok, err := s.Log("job-long")
 	if err != nil || !ok || len(got) > MaxLogBytes || len(got) < MaxLogBytes-8 || !bytes.HasPrefix(got, []byte(truncatedNote)) || !bytes.HasSuffix(got, []byte("\nError: the end")) || !utf8.Valid(got) {

@@ -97,11 +97,23 @@ func (r *Redis) DropPlans(f Fence, group string, names []string) error {
 	return nil
 }
 
-// saveLogScript is Bolt.SaveLog in one step.
+// appendLogScript is Bolt.AppendLog in one step: past the bound, the log
+// keeps its end, cut at a UTF-8 character's start, behind the note.
 //
-// KEYS: logs, log ages. ARGV: job id, now, log, MaxLogs.
-var saveLogScript = redis.NewScript(`
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+// KEYS: logs, log ages. ARGV: job id, now, chunk, MaxLogs, MaxLogBytes, the note.
+var appendLogScript = redis.NewScript(`
+local text = (redis.call('HGET', KEYS[1], ARGV[1]) or '') .. ARGV[3]
+local limit = tonumber(ARGV[5])
+if #text > limit then
+  local from = #text - (limit - #ARGV[6]) + 1
+  while from <= #text do
+    local b = string.byte(text, from)
+    if b < 128 or b >= 192 then break end
+    from = from + 1
+  end
+  text = ARGV[6] .. string.sub(text, from)
+end
+redis.call('HSET', KEYS[1], ARGV[1], text)
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
 if excess > 0 then
@@ -113,12 +125,13 @@ end
 return 1
 `)
 
-// SaveLog is Bolt.SaveLog, in one Lua script.
-func (r *Redis) SaveLog(id string, text []byte, now time.Time) error {
+// AppendLog is Bolt.AppendLog, in one Lua script.
+func (r *Redis) AppendLog(id string, chunk []byte, now time.Time) error {
 	ctx, cancel := callContext()
 	defer cancel()
-	if err := saveLogScript.Run(ctx, r.c, []string{keyLogs, keyLogAges}, id, now.UnixMilli(), truncateLog(text), MaxLogs).Err(); err != nil {
-		return fmt.Errorf("save the log of %s: %w", id, err)
+	err := appendLogScript.Run(ctx, r.c, []string{keyLogs, keyLogAges}, id, now.UnixMilli(), chunk, MaxLogs, MaxLogBytes, truncatedNote).Err()
+	if err != nil {
+		return fmt.Errorf("append to the log of %s: %w", id, err)
 	}
 	return nil
 }

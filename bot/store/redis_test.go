@@ -383,7 +383,7 @@ func TestRedisRoundTrips(t *testing.T) {
 	}
 	// The first run of a script after redis-server starts also loads it.
 	count("first Accept", 2, func() error { _, _, err := s.Accept([]string{"delivery:warm"}, now, "", nil); return err })
-	for _, script := range []*redis.Script{claimScript, renewScript, saveCommandScript, finishScript, commandsScript, groupScript, tryLockScript, savePlanScript, dropPlansScript, saveLogScript} {
+	for _, script := range []*redis.Script{claimScript, renewScript, saveCommandScript, finishScript, commandsScript, groupScript, tryLockScript, savePlanScript, dropPlansScript, appendLogScript} {
 		if err := script.Load(context.Background(), s.c).Err(); err != nil {
 			t.Fatal(err)
 		}
@@ -418,6 +418,6 @@ func TestRedisRoundTrips(t *testing.T) {
 	count("Unlock", 3, func() error { _, err := s.Unlock(f, "acme/infra", 1, nil); return err })
 	count("Unlock of nothing", 3, func() error { _, err := s.Unlock(f, "acme/infra", 1, nil); return err })
 	count("FinishCommand", 1, func() error { return s.FinishCommand(f) })
-	count("SaveLog", 1, func() error { return s.SaveLog("job-1", []byte("log"), now) })
+	count("AppendLog", 1, func() error { return s.AppendLog("job-1", []byte("log"), now) })
 	count("Log", 1, func() error { _, _, err := s.Log("job-1"); return err })
 }

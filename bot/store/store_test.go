@@ -34,7 +34,7 @@ type methods interface {
 	PlanFile(group, name string) ([]byte, error)
 	DropPlans(f Fence, group string, names []string) error
 
-	SaveLog(id string, text []byte, now time.Time) error
+	AppendLog(id string, chunk []byte, now time.Time) error
 	Log(id string) ([]byte, bool, error)
 
 	AppendAudit(now time.Time, entry []byte) error

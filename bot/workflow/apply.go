@@ -343,6 +343,7 @@ func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, j *job, ru
 		i := runnable[k]
 		step(i, applyRunning, "")
 		results[i], times[k] = b.applyOne(ctx, log, p, j.Applies[i].Plan, a.token)
+		b.progress(log, j, projectLine(results[i], times[k]))
 		if results[i].Status != render.Applied {
 			step(i, applyFailed, "")
 			return

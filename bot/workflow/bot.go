@@ -55,6 +55,7 @@ type Store interface {
 	SaveCommand(f store.Fence, record []byte) error
 	FinishCommand(f store.Fence) error
 	Group(group string) ([]store.Command, error)
+	Commands() ([]store.Command, error)
 
 	TryLock(f store.Fence, l locks.Lock) (locks.Lock, bool, error)
 	Unlock(f store.Fence, repo string, pr int, only func(locks.Lock) bool) ([]locks.Lock, error)
@@ -68,7 +69,8 @@ type Store interface {
 	PlanFile(group, name string) ([]byte, error)
 	DropPlans(f store.Fence, group string, names []string) error
 
-	SaveLog(id string, text []byte, now time.Time) error
+	AppendLog(id string, chunk []byte, now time.Time) error
+	Log(id string) ([]byte, bool, error)
 
 	AppendAudit(now time.Time, entry []byte) error
 	Audit(since time.Time) ([][]byte, error)
@@ -204,6 +206,7 @@ func (b *Bot) comment(log *slog.Logger, p pull, body string) {
 			j.refusal = first
 		}
 		j.mu.Unlock()
+		b.progress(log, j, "replied on the pull request:\n"+body)
 	}
 	ctx, cancel := replyContext()
 	defer cancel()

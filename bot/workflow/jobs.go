@@ -51,9 +51,8 @@ type job struct {
 	// stops the command and says nothing more for it.
 	lost   atomic.Bool
 	cancel context.CancelFunc
-	// said is what the bot posted for it, kept in the store as its log
-	// once it ends; refusal the first line of a refusal it posted; audits
-	// its entries of the audit log.
+	// said is what the bot posted for it; refusal the first line of a
+	// refusal it posted; audits its entries of the audit log.
 	said    strings.Builder
 	refusal string
 	audits  []audit.Entry
@@ -368,6 +367,7 @@ func (b *Bot) run(c store.Command) {
 	}
 	defer b.keepLease(log, j)()
 	log.Info("command started")
+	b.progress(log, j, "started on replica "+b.Owner)
 	started := time.Now()
 	defer log.Info("command finished")
 	if j.Started {
@@ -385,6 +385,18 @@ func (b *Bot) run(c store.Command) {
 	b.handler(j)(ctx, log, b.pullOf(j))
 	b.ended(log, j, j.outcome(false), time.Since(started))
 	b.finish(log, j)
+}
+
+// progress adds a line to the job's log in the store, which the operator
+// page streams while the job runs; the bot's replies go there too.
+func (b *Bot) progress(log *slog.Logger, j *job, line string) {
+	if j == nil {
+		return
+	}
+	entry := time.Now().UTC().Format("15:04:05") + " " + b.mask(line) + "\n"
+	if err := b.Store.AppendLog(j.id, []byte(entry), time.Now()); err != nil {
+		log.Warn("adding to the command's log failed", "err", err)
+	}
 }
 
 // keepLease renews j's lease until the returned stop is called, and stops
@@ -463,16 +475,8 @@ func (b *Bot) retryStore(log *slog.Logger, call func() error) error {
 	}
 }
 
-// finish keeps a command's log and forgets the command.
+// finish forgets a command that has ended; its log stays.
 func (b *Bot) finish(log *slog.Logger, j *job) {
-	j.mu.Lock()
-	said := j.said.String()
-	j.mu.Unlock()
-	if said != "" {
-		if err := b.Store.SaveLog(j.id, []byte(said), time.Now()); err != nil {
-			log.Warn("keeping the command's log failed", "err", err)
-		}
-	}
 	err := b.retryStore(log, func() error { return b.Store.FinishCommand(j.fence()) })
 	switch {
 	case errors.Is(err, store.ErrLeaseLost):

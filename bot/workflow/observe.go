@@ -80,6 +80,7 @@ func (b *Bot) ended(log *slog.Logger, j *job, outcome string, took time.Duration
 	now := time.Now().UTC()
 	for _, e := range entries {
 		e.Time, e.Repo, e.PR, e.User, e.Command, e.Job, e.Replica = now, j.Repo, j.PR, j.User, j.kindName(), j.id, b.Owner
+		e.PRURL, e.CloneURL, e.Installation = j.URL, j.CloneURL, j.Installation
 		raw, err := json.Marshal(e)
 		if err == nil {
 			err = b.Store.AppendAudit(now, raw)

@@ -121,6 +121,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 		return
 	}
 
+	b.progress(log, p.job, fmt.Sprintf("checked out %.7s", commit))
 	listed := <-files
 	if listed.err != nil {
 		fail("error", listed.err.Error())
@@ -183,6 +184,7 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 	if !req.auto() {
 		opts = req.cmd.Options
 	}
+	b.progress(log, p.job, fmt.Sprintf("planning %d project(s): %s", len(projects), projectNames(projects)))
 	results, tfTime := b.planProjects(ctx, log, p, projects, planJob{
 		tree: tree, root: b.dir(p, tree), head: req.head, commit: planCommit, rev: rev, user: req.user, opts: opts, token: git.Token,
 		base: base, baseErr: baseErr,
@@ -410,6 +412,7 @@ func (b *Bot) planProjects(ctx context.Context, log *slog.Logger, p pull, projec
 	}
 	b.eachByDir(dirs, func(i int) {
 		results[i], times[i] = b.planProject(ctx, log, p, projects[i], job)
+		b.progress(log, p.job, projectLine(results[i], times[i]))
 	})
 	return results, sum(times)
 }
@@ -605,4 +608,24 @@ func firstError(fallback, output string) string {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return strings.TrimSuffix(line, ":")
+}
+
+func projectNames(projects []repocfg.Project) string {
+	names := make([]string, len(projects))
+	for i, pr := range projects {
+		names[i] = pr.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// projectLine is a project's result in the job's log.
+func projectLine(r render.Result, took time.Duration) string {
+	line := fmt.Sprintf("%s (%s, %s): %s", r.Project, r.Dir, r.Workspace, r.Status)
+	if r.Status == render.Planned || r.Status == render.Applied {
+		line += " " + render.Summary(r.Add, r.Change, r.Destroy)
+	}
+	if r.Message != "" {
+		line += ": " + r.Message
+	}
+	return line + fmt.Sprintf(" (Terraform %.1f s)", took.Seconds())
 }

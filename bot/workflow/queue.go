@@ -181,6 +181,12 @@ func (b *Bot) describeQueues(repo string) string {
 // request holds it: it drops that pull request's plan of the project, says
 // so on it, and hands the lock to the first queued.
 func (b *Bot) ReleaseLock(k locks.Key) (locks.Lock, error) {
+	return b.releaseLock(k, "the bot's operator released the lock on %s")
+}
+
+// releaseLock is ReleaseLock, telling the pull request how (a format
+// taking the lock's description).
+func (b *Bot) releaseLock(k locks.Key, how string) (locks.Lock, error) {
 	held, err := b.Store.Locks()
 	if err != nil {
 		return locks.Lock{}, err
@@ -196,11 +202,11 @@ func (b *Bot) ReleaseLock(k locks.Key) (locks.Lock, error) {
 	}
 	p := pull{repo: k.Repo, number: l.PR, url: l.PRURL, cloneURL: l.CloneURL, installation: l.Installation, gh: b.GitHub(l.Installation)}
 	log := b.Log.With("pr", p.String())
-	log.Warn("lock released by the operator", "project", l.Project)
+	log.Warn("lock released outside a command", "project", l.Project, "how", fmt.Sprintf(how, l.Project))
 	if err := b.dropPlan(p, l.Project, k.Workspace); err != nil {
 		log.Error("dropping the plan of a released lock failed", "project", l.Project, "err", err)
 	}
-	b.comment(log, p, "**paved:** the bot's operator released the lock on "+describeLocks(released)+
+	b.comment(log, p, "**paved:** "+fmt.Sprintf(how, describeLocks(released))+
 		"; its plan is discarded. Comment `paved plan` to lock it again.")
 	b.handOver(log, p, released)
 	return l, nil
