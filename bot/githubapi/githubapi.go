@@ -63,6 +63,18 @@ type Clients struct {
 	// backoff is the rate-limit handling each client's transport gets,
 	// next left to fill in.
 	backoff backoff
+	// transport carries every request to GitHub, the installation tokens'
+	// too, and tells Observe of each.
+	transport http.RoundTripper
+
+	// Observe, when set, is told of every request made to GitHub: its
+	// method, its path below the API root ("/repos/acme/infra/pulls/1"),
+	// GitHub's status, 0 when the request got no answer, and the
+	// X-RateLimit-Remaining of the answer, -1 without one. Each retry
+	// after a rate limit is a request of its own, and so is each request
+	// for an installation token. Set it before the first For; it is called
+	// on the request's goroutine and must return quickly.
+	Observe func(method, path string, status, remaining int)
 
 	mu    sync.Mutex
 	cache map[int64]*Client
@@ -75,12 +87,13 @@ func NewClients(auth Auth, ep Endpoint) (*Clients, error) {
 		return nil, err
 	}
 	c := &Clients{auth: auth, base: base, cache: map[int64]*Client{}, backoff: backoff{now: time.Now, sleep: sleep}}
+	c.transport = &observed{next: http.DefaultTransport, clients: c, root: strings.TrimSuffix(base.Path, "/")}
 	switch {
 	case auth.Token != "" && auth.AppID != 0:
 		return nil, errors.New("GitHub auth: give either a token or an App id and key, not both")
 	case auth.Token != "":
 	case auth.AppID != 0:
-		apps, err := ghinstallation.NewAppsTransport(http.DefaultTransport, auth.AppID, auth.AppKey)
+		apps, err := ghinstallation.NewAppsTransport(c.transport, auth.AppID, auth.AppKey)
 		if err != nil {
 			return nil, fmt.Errorf("GitHub App %d private key: %w", auth.AppID, err)
 		}
@@ -111,7 +124,7 @@ func (c *Clients) For(installation int64) *Client {
 		token = tr.Token
 	} else {
 		static := c.auth.Token
-		retry.next = http.DefaultTransport
+		retry.next = c.transport
 		token = func(context.Context) (string, error) { return static, nil }
 	}
 	// The timeout bounds the rate-limit waits too: backoff sees it as the
@@ -163,6 +176,7 @@ type PullRequest struct {
 	Merged        bool
 	Fork          bool  // the head branch lives in another repository
 	Mergeable     *bool // nil while GitHub is still computing it
+	Opened        time.Time
 }
 
 // PullRequest reads a pull request.
@@ -181,6 +195,7 @@ func (c *Client) PullRequest(ctx context.Context, repo string, n int) (PullReque
 		BaseRef:       pr.GetBase().GetRef(),
 		DefaultBranch: pr.GetBase().GetRepo().GetDefaultBranch(),
 		BaseSHA:       pr.GetBase().GetSHA(),
+		Opened:        pr.GetCreatedAt().Time,
 		CloneURL:      pr.GetBase().GetRepo().GetCloneURL(),
 		Open:          pr.GetState() == "open",
 		Fork:          IsFork(pr),

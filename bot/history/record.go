@@ -22,7 +22,11 @@ type Record struct {
 	Add, Change, Destroy    int
 	PlanSHA256              string
 	Tool, ToolVersion       string    // "terraform", "1.8.5"
-	Time                    time.Time // apply time; Message keeps it in UTC to the second
+	Time                    time.Time // apply time; Message keeps it in UTC to the millisecond
+	// For deploy stats; zero in tags written before them.
+	Team     string        // the project's team in paved.yaml
+	PROpened time.Time     // when the pull request was opened
+	Took     time.Duration // how long Terraform's apply ran
 	// Verified is set by Read and Verify when the tag proves that the bot
 	// wrote this record for this tag on this commit (see the package
 	// comment); anything else in an unverified record may be forged.
@@ -68,6 +72,9 @@ const (
 	keyPlanSHA256 = "Plan-SHA256"
 	keyTool       = "Tool"
 	keyAppliedAt  = "Applied-At"
+	keyTeam       = "Team"
+	keyPROpened   = "PR-Opened"
+	keyApplyTook  = "Apply-Seconds"
 	// appliedAtLayout is RFC 3339 with milliseconds when there are any, so
 	// that two deploys within one second still list in the order they ran.
 	appliedAtLayout = "2006-01-02T15:04:05.999Z07:00"
@@ -76,6 +83,7 @@ const (
 var trailerKeys = []string{
 	keyProject, keyWorkspace, keyDir, keyCommit, keyPR, keyPRURL, keyAuthor,
 	keyApprovers, keyPlannedBy, keyAppliedBy, keySummary, keyPlanSHA256, keyTool, keyAppliedAt,
+	keyTeam, keyPROpened, keyApplyTook,
 }
 
 // required are the trailers without which a record means nothing; the
@@ -85,7 +93,7 @@ var required = map[string]bool{
 }
 
 // optional are the trailers that tags written before them lack.
-var optional = map[string]bool{keyPlannedBy: true}
+var optional = map[string]bool{keyPlannedBy: true, keyTeam: true, keyPROpened: true, keyApplyTook: true}
 
 // noApprovers stands for an empty approver list.
 const noApprovers = "none"
@@ -120,6 +128,13 @@ func (r Record) Message(tag string, key []byte) string {
 		keyPlanSHA256: r.PlanSHA256,
 		keyTool:       strings.TrimSpace(r.Tool + " " + r.ToolVersion),
 		keyAppliedAt:  r.Time.UTC().Truncate(time.Millisecond).Format(appliedAtLayout),
+		keyTeam:       r.Team,
+	}
+	if !r.PROpened.IsZero() {
+		values[keyPROpened] = r.PROpened.UTC().Format(time.RFC3339)
+	}
+	if r.Took > 0 {
+		values[keyApplyTook] = strconv.FormatFloat(r.Took.Seconds(), 'f', 1, 64)
 	}
 	for key, value := range values {
 		// A newline in a value would forge the next trailer.
@@ -203,6 +218,19 @@ func ParseMessage(msg string) (Record, error) {
 		}
 	}
 	r.Tool, r.ToolVersion, _ = strings.Cut(values[keyTool], " ")
+	r.Team = values[keyTeam]
+	if v := values[keyPROpened]; v != "" {
+		if r.PROpened, err = time.Parse(time.RFC3339, v); err != nil {
+			return Record{}, fmt.Errorf("trailer %s: %q is not an RFC 3339 time", keyPROpened, v)
+		}
+	}
+	if v := values[keyApplyTook]; v != "" {
+		seconds, err := strconv.ParseFloat(v, 64)
+		if err != nil || seconds < 0 {
+			return Record{}, fmt.Errorf("trailer %s: %q is not a number of seconds", keyApplyTook, v)
+		}
+		r.Took = time.Duration(seconds * float64(time.Second))
+	}
 	return r, nil
 }
 

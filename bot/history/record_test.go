@@ -32,6 +32,9 @@ func sampleRecord() Record {
 		Tool:        "terraform",
 		ToolVersion: "1.8.5",
 		Time:        time.Date(2024, 5, 1, 14, 30, 5, 0, time.UTC),
+		Team:        "payments",
+		PROpened:    time.Date(2024, 4, 30, 9, 0, 0, 0, time.UTC),
+		Took:        2500 * time.Millisecond,
 	}
 }
 
@@ -75,6 +78,9 @@ Summary: +1 ~2 -0
 Plan-SHA256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 Tool: terraform 1.8.5
 Applied-At: 2024-05-01T14:30:05Z
+Team: payments
+PR-Opened: 2024-04-30T09:00:00Z
+Apply-Seconds: 2.5
 `
 
 func TestMessage(t *testing.T) {

@@ -2,7 +2,10 @@ package repocfg
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,6 +80,16 @@ func TestParseBase(t *testing.T) {
 	}
 }
 
+func TestParseTeam(t *testing.T) {
+	c, err := Parse("paved.yaml", []byte(edited(t, map[int]string{11: "    team: payments"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Projects[0].Team != "payments" || c.Projects[1].Team != "" {
+		t.Fatalf("teams: %q %q", c.Projects[0].Team, c.Projects[1].Team)
+	}
+}
+
 func TestParseProblems(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -95,13 +108,16 @@ func TestParseProblems(t *testing.T) {
 		{"bad indentation", edited(t, map[int]string{5: "   workspace: default"}),
 			[]string{"paved.yaml:3: invalid YAML: did not find expected '-' indicator"}},
 
+		{"bad team", edited(t, map[int]string{11: "    team: Payments Team"}),
+			[]string{`paved.yaml:11:11: projects[0].team: team "Payments Team": use lower-case letters`}},
+
 		// Keys.
 		{"unknown key with a suggestion", edited(t, map[int]string{1: "vesion: 1"}), []string{
 			"paved.yaml:1:1: vesion: unknown key (did you mean version?); allowed keys are version, projects",
 			"paved.yaml:1:1: missing required key version",
 		}},
 		{"unknown project key", edited(t, map[int]string{5: "    workspce: default"}), []string{
-			"paved.yaml:5:5: projects[0].workspce: unknown key (did you mean workspace?); allowed keys are name, dir, workspace, terraform_version, tofu_version, autoplan, apply_requirements, allowed_appliers, allowed_teams",
+			"paved.yaml:5:5: projects[0].workspce: unknown key (did you mean workspace?); allowed keys are name, dir, workspace, terraform_version, tofu_version, autoplan, apply_requirements, allowed_appliers, allowed_teams, team",
 		}},
 		{"unknown key without a suggestion", edited(t, map[int]string{5: "    color: red"}), []string{
 			"paved.yaml:5:5: projects[0].color: unknown key; allowed keys are name, dir,",
@@ -281,5 +297,21 @@ projects:
 	}
 	if !reflect.DeepEqual(c.Projects, want) {
 		t.Errorf("got  %+v\nwant %+v", c.Projects, want)
+	}
+}
+
+// TestExampleParses keeps examples/bot/paved.yaml, which the README points
+// to, valid.
+func TestExampleParses(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "bot", "paved.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse("paved.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(c.Projects, func(p Project) bool { return p.Name == "prod" }); i < 0 || c.Projects[i].Team != "payments" {
+		t.Fatalf("projects: %+v", c.Projects)
 	}
 }

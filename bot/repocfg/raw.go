@@ -28,7 +28,7 @@ type rawConfig struct {
 }
 
 type rawProject struct {
-	name, dir, workspace               value[string]
+	name, dir, workspace, team         value[string]
 	terraformVersion, tofuVersion      value[string]
 	autoplan                           value[rawAutoplan]
 	applyRequirements, allowedAppliers value[[]value[string]]
@@ -43,7 +43,7 @@ type rawAutoplan struct {
 // The keys each mapping may hold.
 var (
 	configKeys   = []string{"version", "projects"}
-	projectKeys  = []string{"name", "dir", "workspace", "terraform_version", "tofu_version", "autoplan", "apply_requirements", "allowed_appliers", "allowed_teams"}
+	projectKeys  = []string{"name", "dir", "workspace", "terraform_version", "tofu_version", "autoplan", "apply_requirements", "allowed_appliers", "allowed_teams", "team"}
 	autoplanKeys = []string{"enabled", "when_modified"}
 )
 
@@ -96,6 +96,8 @@ func (r reader) project(e yamlcheck.Entry) value[rawProject] {
 			p.allowedAppliers = list(r, f, r.str)
 		case "allowed_teams":
 			p.allowedTeams = list(r, f, r.str)
+		case "team":
+			p.team = r.str(f)
 		}
 	}
 	return value[rawProject]{Place: yamlcheck.PlaceOf(e.Value, e.Path), written: true, ok: true, v: p}

@@ -69,6 +69,8 @@ type Project struct {
 	Autoplan             bool
 	WhenModified         []string // doublestar globs, relative to Dir
 	Gates                Gates
+	// Team owns the project: deploy stats are grouped by it. It gates nothing.
+	Team string
 	// GatesSet holds where each gating key the file sets was written, by key.
 	GatesSet map[string]yamlcheck.Place
 }

@@ -106,6 +106,9 @@ func (v validator) project(raw value[rawProject]) (Project, bool) {
 		p.Workspace = rp.workspace.v
 		ok = v.check(rp.workspace, command.CheckName) && ok
 	}
+	if rp.team.written && v.check(rp.team, checkTeamLabel) {
+		p.Team = rp.team.v
+	}
 	p.Tool = v.tool(rp.terraformVersion, rp.tofuVersion)
 	if rp.autoplan.usable() {
 		p.Autoplan, p.WhenModified = v.autoplan(rp.autoplan.v)
@@ -233,6 +236,14 @@ func CheckRequirement(s string) error {
 func CheckLogin(s string) error {
 	if !loginPattern.MatchString(s) {
 		return fmt.Errorf("%q is not a GitHub login (up to 39 letters, digits and -, not starting with -)", s)
+	}
+	return nil
+}
+
+// checkTeamLabel checks a project's team, the label deploy stats group by.
+func checkTeamLabel(s string) error {
+	if !teamSlug.MatchString(s) {
+		return fmt.Errorf("team %q: use lower-case letters, digits, '-' and '_' (as in payments)", s)
 	}
 	return nil
 }

@@ -29,6 +29,11 @@ import (
 type Redis struct {
 	c     *redis.Client
 	trips *tripCounter
+	// Affinity is how long a command that becomes claimable waits for the
+	// replica that ran its group's previous command, whose working copy
+	// and initialised projects are warm, before any replica may take it.
+	// Zero, the default, gives it to whoever claims first.
+	Affinity time.Duration
 }
 
 // redisFormat is the version of the key layout below; a store written in a
@@ -57,8 +62,14 @@ const (
 	// lease, from its first claim until it finishes. It has no Redis expiry:
 	// an expired lease is still its holder's until another owner claims the
 	// command.
-	keyLeasePrefix     = "paved:lease:"
-	keyFence           = "paved:fence"       // counter the lease tokens come from
+	keyLeasePrefix = "paved:lease:"
+	keyFence       = "paved:fence" // counter the lease tokens come from
+	// keyReady: command id -> when it became its group's head (redis-server's
+	// clock, Unix ms); keyLastPrefix + group: the owner of the group's last
+	// finished command, for an hour. Claim gives that owner the group's next
+	// command first, for Affinity.
+	keyReady           = "paved:ready"
+	keyLastPrefix      = "paved:last:"
 	keyPlansPrefix     = "paved:plans:"      // + group: hash plan name -> metadata
 	keyPlanFilesPrefix = "paved:plan-files:" // + group: hash plan name -> plan file
 	keyLogs            = "paved:logs"        // hash: job id -> log

@@ -17,7 +17,7 @@ import (
 // its group, where it is the head if the group had no other.
 //
 // KEYS: deliveries, commands, command sequence, groups, heads, the group's
-// list.
+// list, ready.
 // ARGV: now, cutoff, MaxDeliveries, "1" if there is a record, the record,
 // the group, then the delivery keys.
 var acceptScript = redis.NewScript(`
@@ -45,6 +45,8 @@ else
   redis.call('HSET', KEYS[4], id, ARGV[6])
   if redis.call('RPUSH', KEYS[6], id) == 1 then
     redis.call('ZADD', KEYS[5], 0, id)
+    local t = redis.call('TIME')
+    redis.call('HSET', KEYS[7], id, t[1] * 1000 + math.floor(t[2] / 1000))
   end
 end
 return {1, id}
@@ -62,7 +64,7 @@ func (r *Redis) Accept(keys []string, now time.Time, group string, record []byte
 	for _, k := range keys {
 		args = append(args, k)
 	}
-	res, err := acceptScript.Run(ctx, r.c, []string{keyDeliveries, keyCommands, keyCommandSeq, keyGroups, keyHeads, keyGroupPrefix + group}, args...).Slice()
+	res, err := acceptScript.Run(ctx, r.c, []string{keyDeliveries, keyCommands, keyCommandSeq, keyGroups, keyHeads, keyGroupPrefix + group, keyReady}, args...).Slice()
 	if err != nil {
 		return "", false, fmt.Errorf("record delivery: %w", err)
 	}
@@ -78,15 +80,26 @@ func (r *Redis) Accept(keys []string, now time.Time, group string, record []byte
 // record and lease (as keyLeasePrefix keeps it, "" for none).
 
 // claimScript is Bolt.Claim: the first head whose lease is absent or
-// expired gets a new one.
+// expired gets a new one. A head never claimed, whose group's previous
+// command another owner ran, waits up to the affinity for that owner.
 //
-// KEYS: heads, fence counter, commands, groups.
-// ARGV: now, the lease's expiry, owner, keyLeasePrefix.
+// KEYS: heads, fence counter, commands, groups, ready.
+// ARGV: now, the lease's expiry, owner, keyLeasePrefix, affinity (ms), keyLastPrefix.
 var claimScript = redis.NewScript(`
+local t = redis.call('TIME')
+local clock = t[1] * 1000 + math.floor(t[2] / 1000)
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local key = ARGV[4] .. id
   local lease = redis.call('GET', key)
-  if not lease or tonumber(string.match(lease, '|(%-?%d+)$')) <= tonumber(ARGV[1]) then
+  local free = not lease or tonumber(string.match(lease, '|(%-?%d+)$')) <= tonumber(ARGV[1])
+  if free and not lease and tonumber(ARGV[5]) > 0 then
+    local group = redis.call('HGET', KEYS[4], id)
+    local last = group and redis.call('GET', ARGV[6] .. group)
+    if last and last ~= ARGV[3] and clock < tonumber(redis.call('HGET', KEYS[5], id) or '0') + tonumber(ARGV[5]) then
+      free = false
+    end
+  end
+  if free then
     lease = string.format('%d', redis.call('INCR', KEYS[2])) .. '|' .. ARGV[3] .. '|' .. ARGV[2]
     redis.call('SET', key, lease)
     return {id, redis.call('HGET', KEYS[4], id) or '', redis.call('HGET', KEYS[3], id) or '', lease}
@@ -102,7 +115,8 @@ func (r *Redis) Claim(owner string, now time.Time, ttl time.Duration) (Command, 
 	}
 	ctx, cancel := callContext()
 	defer cancel()
-	res, err := claimScript.Run(ctx, r.c, []string{keyHeads, keyFence, keyCommands, keyGroups}, now.UnixMilli(), expiry(now, ttl), owner, keyLeasePrefix).Slice()
+	res, err := claimScript.Run(ctx, r.c, []string{keyHeads, keyFence, keyCommands, keyGroups, keyReady},
+		now.UnixMilli(), expiry(now, ttl), owner, keyLeasePrefix, r.Affinity.Milliseconds(), keyLastPrefix).Slice()
 	if err == nil {
 		var cmds []Command
 		if cmds, err = scriptCommands(res); err == nil && len(cmds) == 1 {
@@ -151,20 +165,24 @@ func (r *Redis) SaveCommand(f Fence, record []byte) error {
 // finishScript forgets the fence's command and makes the next of its
 // group the head.
 //
-// KEYS: lease, commands, groups, heads.
-// ARGV: token, id, keyGroupPrefix.
+// KEYS: lease, commands, groups, heads, ready.
+// ARGV: token, id, keyGroupPrefix, keyLastPrefix.
 var finishScript = redis.NewScript(fencePrelude + `
 local group = redis.call('HGET', KEYS[3], ARGV[2])
 redis.call('DEL', KEYS[1])
 redis.call('HDEL', KEYS[2], ARGV[2])
 redis.call('HDEL', KEYS[3], ARGV[2])
+redis.call('HDEL', KEYS[5], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])
 if group then
   local list = ARGV[3] .. group
   redis.call('LREM', list, 1, ARGV[2])
+  redis.call('SET', ARGV[4] .. group, string.match(lease, '^%d+|(.*)|'), 'PX', 3600000)
   local next = redis.call('LINDEX', list, 0)
   if next then
     redis.call('ZADD', KEYS[4], 0, next)
+    local t = redis.call('TIME')
+    redis.call('HSET', KEYS[5], next, t[1] * 1000 + math.floor(t[2] / 1000))
   end
 end
 return 1
@@ -172,7 +190,7 @@ return 1
 
 // FinishCommand is Bolt.FinishCommand, in one Lua script.
 func (r *Redis) FinishCommand(f Fence) error {
-	if err := r.runCommand(f, finishScript, []string{keyCommands, keyGroups, keyHeads}, f.ID, keyGroupPrefix); err != nil {
+	if err := r.runCommand(f, finishScript, []string{keyCommands, keyGroups, keyHeads, keyReady}, f.ID, keyGroupPrefix, keyLastPrefix); err != nil {
 		return fmt.Errorf("finish command %s: %w", f.ID, err)
 	}
 	return nil

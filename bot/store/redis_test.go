@@ -421,3 +421,50 @@ func TestRedisRoundTrips(t *testing.T) {
 	count("AppendLog", 1, func() error { return s.AppendLog("job-1", []byte("log"), now) })
 	count("Log", 1, func() error { _, _, err := s.Log("job-1"); return err })
 }
+
+// TestRedisAffinity: a command whose group's previous command a replica
+// ran waits Affinity for that replica, then goes to whoever claims.
+func TestRedisAffinity(t *testing.T) {
+	srv := redisserver.Start(t)
+	s := redisAt(t, srv.URL())
+	defer func() { _ = s.Close() }()
+	s.Affinity = 700 * time.Millisecond
+	claim := func(owner string) (Command, bool) {
+		t.Helper()
+		c, ok, err := s.Claim(owner, time.Now(), time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, ok
+	}
+	accept := func(key string) string {
+		t.Helper()
+		id, _, err := s.Accept([]string{key}, time.Now(), "acme/infra#1", []byte("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	accept("d1")
+	first, ok := claim("r1")
+	if !ok {
+		t.Fatal("the first command of a group goes to whoever claims")
+	}
+	second := accept("d2")
+	if err := s.FinishCommand(first.Fence()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := claim("r2"); ok {
+		t.Fatal("another replica took the command at once from the one that ran its group's last")
+	}
+	if c, ok := claim("r1"); !ok || c.ID != second {
+		t.Fatalf("the replica that ran the group's last command: %+v %v", c, ok)
+	} else if err := s.FinishCommand(c.Fence()); err != nil {
+		t.Fatal(err)
+	}
+	third := accept("d3")
+	time.Sleep(800 * time.Millisecond)
+	if c, ok := claim("r2"); !ok || c.ID != third {
+		t.Fatalf("past the affinity, another replica: %+v %v", c, ok)
+	}
+}

@@ -91,8 +91,36 @@ type Handler interface {
 	// Accept returns a short note for the response body ("accepted" when
 	// there is work, else why not); an error means nothing was recorded:
 	// the intake answers 503 so GitHub's redelivery can bring it again.
+	// A note starting with "duplicate" says the delivery came before, one
+	// starting with "ignored" that it asks for nothing: the intake counts
+	// them so (ResultDuplicate, ResultIgnored), and any other as recorded.
 	Accept(d Delivery) (note string, err error)
 }
+
+// What became of a request to the intake, as Intake.Observe is told.
+const (
+	// ResultRecorded: the handler recorded the delivery (answered 202).
+	ResultRecorded = "recorded"
+	// ResultDuplicate: the handler had recorded it before (202).
+	ResultDuplicate = "duplicate"
+	// ResultIgnored: an event, action or repository the bot does not act
+	// on (202).
+	ResultIgnored = "ignored"
+	// ResultRefused: not a POST, no or a wrong signature, too large, or a
+	// body that cannot be read or parsed (405, 401, 413, 400).
+	ResultRefused = "refused"
+	// ResultBusy: no share of the intake's bounds came in time (503).
+	ResultBusy = "busy"
+	// ResultNotRecorded: the handler could not record it (503, for GitHub
+	// to deliver it again).
+	ResultNotRecorded = "not_recorded"
+)
+
+// OtherEvent is the event Intake.Observe is told of for a request whose
+// X-GitHub-Event is neither handled nor vouched for by a valid signature:
+// anyone can send any header, and a metric label per value would be theirs
+// to multiply.
+const OtherEvent = "other"
 
 // Intake is the /events endpoint. Its fields must not change once it serves.
 type Intake struct {
@@ -109,6 +137,12 @@ type Intake struct {
 	MaxReaders  int           // bodies read at once; 0 means DefaultMaxReaders
 	QueueWait   time.Duration // wait for a share before a 503; 0 means DefaultQueueWait
 	Log         *slog.Logger
+	// Observe, when set, is told of each request's event and result (one
+	// of the Result constants), once it is answered. The event is the
+	// X-GitHub-Event of a request with a valid signature or of one the bot
+	// handles (pull_request, issue_comment), else OtherEvent. It must
+	// return quickly.
+	Observe func(event, result string)
 
 	setup     sync.Once
 	limit     int64
@@ -128,6 +162,7 @@ func (in *Intake) init() {
 func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		in.observe(r, false, ResultRefused)
 		return
 	}
 	in.setup.Do(in.init)
@@ -136,15 +171,18 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, ok := parseSignature(r.Header.Get("X-Hub-Signature-256")); !ok || len(in.Secret) == 0 {
 		log.Warn("webhook signature missing or malformed")
 		http.Error(w, "invalid or missing X-Hub-Signature-256", http.StatusUnauthorized)
+		in.observe(r, false, ResultRefused)
 		return
 	}
 	if r.ContentLength > in.limit {
 		log.Warn("webhook too large", "content_length", r.ContentLength)
 		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+		in.observe(r, false, ResultRefused)
 		return
 	}
-	d, ok := in.receive(w, r, log)
-	if !ok {
+	d, verified, result := in.receive(w, r, log)
+	if result != "" {
+		in.observe(r, verified, result)
 		return
 	}
 	note, err := in.Handler.Accept(d)
@@ -152,18 +190,62 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log.Error("webhook not recorded", "event", d.Event, "repo", d.Repo, "err", err)
 		w.Header().Set("Retry-After", retryAfter)
 		http.Error(w, "delivery not recorded: redeliver it later", http.StatusServiceUnavailable)
+		in.observe(r, true, ResultNotRecorded)
 		return
 	}
 	log.Info("webhook recorded", "event", d.Event, "repo", d.Repo, "note", note)
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = io.WriteString(w, cmp.Or(note, "accepted")+"\n")
+	in.observe(r, true, noteResult(note))
+}
+
+// noteResult is the result a handler's note tells of.
+func noteResult(note string) string {
+	switch {
+	case strings.HasPrefix(note, "duplicate"):
+		return ResultDuplicate
+	case strings.HasPrefix(note, "ignored"):
+		return ResultIgnored
+	}
+	return ResultRecorded
+}
+
+// observe tells Observe of a request's result; verified says whether its
+// signature was checked and found valid, which vouches for its event.
+func (in *Intake) observe(r *http.Request, verified bool, result string) {
+	if in.Observe == nil {
+		return
+	}
+	event := r.Header.Get("X-GitHub-Event")
+	if vouched := handled(event) || verified && eventName(event); !vouched {
+		event = OtherEvent
+	}
+	in.Observe(event, result)
+}
+
+// handled reports whether the bot acts on deliveries of an event.
+func handled(event string) bool { return event == "pull_request" || event == "issue_comment" }
+
+// eventName reports whether s looks like one of GitHub's event names
+// (check_run, pull_request_review), as a signed delivery's is.
+func eventName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // receive reads, verifies and parses the delivery while holding its share
 // of MaxInFlight, which covers the parse too since it allocates in
 // proportion to the body. When there is nothing to hand to the bot it
-// answers the request itself and returns false.
-func (in *Intake) receive(w http.ResponseWriter, r *http.Request, log *slog.Logger) (Delivery, bool) {
+// answers the request itself and returns the result, with whether the
+// signature was found valid; the result is "" for a delivery to hand over.
+func (in *Intake) receive(w http.ResponseWriter, r *http.Request, log *slog.Logger) (d Delivery, verified bool, result string) {
 	share := r.ContentLength
 	if share < 0 {
 		share = in.limit
@@ -173,7 +255,7 @@ func (in *Intake) receive(w http.ResponseWriter, r *http.Request, log *slog.Logg
 		log.Warn("webhook refused: intake busy", "content_length", r.ContentLength, "err", err)
 		w.Header().Set("Retry-After", retryAfter)
 		http.Error(w, "busy: retry later", http.StatusServiceUnavailable)
-		return Delivery{}, false
+		return Delivery{}, false, ResultBusy
 	}
 	defer release()
 	body, err := readBody(w, r, in.limit)
@@ -185,38 +267,38 @@ func (in *Intake) receive(w http.ResponseWriter, r *http.Request, log *slog.Logg
 		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
 			log.Warn("webhook too large")
 			http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
-			return Delivery{}, false
+			return Delivery{}, false, ResultRefused
 		}
 		log.Warn("webhook body unreadable", "err", err)
 		http.Error(w, "cannot read body", http.StatusBadRequest)
-		return Delivery{}, false
+		return Delivery{}, false, ResultRefused
 	}
 	if !ValidSignature(in.Secret, body, r.Header.Get("X-Hub-Signature-256")) {
 		log.Warn("webhook signature invalid")
 		http.Error(w, "invalid or missing X-Hub-Signature-256", http.StatusUnauthorized)
-		return Delivery{}, false
+		return Delivery{}, false, ResultRefused
 	}
 	kind := r.Header.Get("X-GitHub-Event")
-	if kind != "pull_request" && kind != "issue_comment" {
+	if !handled(kind) {
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = io.WriteString(w, "ignored: event "+kind+"\n")
-		return Delivery{}, false
+		return Delivery{}, true, ResultIgnored
 	}
 	event, err := github.ParseWebHook(kind, body)
 	if err != nil {
 		http.Error(w, "malformed "+kind+" payload: "+err.Error(), http.StatusBadRequest)
-		return Delivery{}, false
+		return Delivery{}, true, ResultRefused
 	}
 	repo := repository(event)
 	if repo == "" {
 		http.Error(w, "payload has no repository full_name", http.StatusBadRequest)
-		return Delivery{}, false
+		return Delivery{}, true, ResultRefused
 	}
 	if !in.allowed(repo) {
 		log.Info("repository not in allowlist, ignored", "repo", repo)
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = io.WriteString(w, "ignored: repository not allowed\n")
-		return Delivery{}, false
+		return Delivery{}, true, ResultIgnored
 	}
 	sum := sha256.Sum256(body)
 	return Delivery{
@@ -225,7 +307,7 @@ func (in *Intake) receive(w http.ResponseWriter, r *http.Request, log *slog.Logg
 		Repo:       repo,
 		BodySHA256: hex.EncodeToString(sum[:]),
 		Payload:    event,
-	}, true
+	}, true, ""
 }
 
 // admit waits up to QueueWait for a reader slot and share bytes of

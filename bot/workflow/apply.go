@@ -92,7 +92,7 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job) {
 	applies := make([]applyProgress, len(plans))
 	for i, sp := range plans {
 		results[i] = render.Result{Project: sp.Project, Dir: sp.Dir, Workspace: sp.Workspace, Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy}
-		applies[i] = applyProgress{Plan: sp, Step: applyWaiting, Author: pr.Author, Approvers: approvers, AppliedBy: user}
+		applies[i] = applyProgress{Plan: sp, Step: applyWaiting, Author: pr.Author, Approvers: approvers, AppliedBy: user, PROpened: pr.Opened}
 		if why := a.refusal(ctx, sp); why != "" {
 			results[i].Status, results[i].Message = render.Refused, why
 			applies[i].Step = applyRefused
@@ -348,6 +348,7 @@ func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, j *job, ru
 			step(i, applyFailed, "")
 			return
 		}
+		b.update(log, j, func() { j.Applies[i].Took = times[k] })
 		step(i, applyApplied, "")
 		tagging.Go(func() {
 			tag, note := b.tag(log, p, j.Applies[i])
@@ -394,6 +395,7 @@ func (b *Bot) tag(log *slog.Logger, p pull, ap applyProgress) (tag, note string)
 		PR: p.number, PRURL: p.url, Author: ap.Author, Approvers: ap.Approvers, AppliedBy: ap.AppliedBy, PlannedBy: sp.PlannedBy,
 		Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy, PlanSHA256: sp.PlanSHA256,
 		Tool: sp.Tool, ToolVersion: sp.ToolVersion, Time: now,
+		Team: sp.Team, PROpened: ap.PROpened, Took: ap.Took,
 	}
 	tag = history.TagName(sp.Project, sp.Workspace, now)
 	by := Tagger

@@ -115,6 +115,10 @@ type applyProgress struct {
 	Author    string    `json:"author,omitempty"`
 	Approvers []string  `json:"approvers,omitempty"`
 	AppliedBy string    `json:"applied_by,omitempty"`
+	// For deploy stats: when the pull request was opened, how long the
+	// apply ran.
+	PROpened time.Time     `json:"pr_opened,omitzero"`
+	Took     time.Duration `json:"took,omitempty"`
 }
 
 func (j *job) isApply() bool {

@@ -513,6 +513,7 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 		Add: out.Add, Change: out.Change, Destroy: out.Destroy,
 		Base:      policy.BaseProject(job.base, pr),
 		PlannedBy: job.user,
+		Team:      pr.Team,
 	}
 	if job.baseErr != nil {
 		sp.BaseError = job.baseErr.Error()

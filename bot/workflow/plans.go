@@ -41,6 +41,7 @@ type savedPlan struct {
 	Base      *repocfg.Project `json:"base,omitempty"`
 	BaseError string           `json:"base_error,omitempty"`
 	PlannedBy string           `json:"planned_by"`
+	Team      string           `json:"team,omitempty"` // the project's, for deploy stats
 }
 
 func planName(project, workspace string) string { return project + "@" + workspace }

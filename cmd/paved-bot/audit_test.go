@@ -63,6 +63,17 @@ func TestAccBotAuditLog(t *testing.T) {
 		t.Fatalf("paved-bot audit: exit %d: %s", code, errOut.String())
 	}
 	mustContain(t, "audit table", out.String(), "OUTCOME", "outsider", "refused", "applied")
+	// Deploy stats read the tags and, through the bot's socket, the audit log.
+	out.Reset()
+	errOut.Reset()
+	if code := run(context.Background(), []string{"history", "--repo", "acme/infra", "--git-url", e.origin, "--data-dir", e.data,
+		"--webhook-secret", secret, "--stats", "--since", "24h"}, &out, &errOut); code != 0 {
+		t.Fatalf("paved-bot history --stats: exit %d: %s", code, errOut.String())
+	}
+	mustContain(t, "deploy stats", out.String(), "LEAD P50", "FAILED", "0% (0/1)")
+	if fields := strings.Fields(strings.Split(out.String(), "\n")[1]); len(fields) < 8 || fields[0] != "app" || fields[1] != "1" || fields[3] == "-" || fields[5] == "-" {
+		t.Errorf("the app row lacks its deploy, lead time or apply time:\n%s", out.String())
+	}
 	if code := run(context.Background(), []string{"audit", "--data-dir", e.data, "--since", "yesterday"}, &out, &errOut); code != 2 ||
 		!strings.Contains(errOut.String(), `--since: "yesterday": want a duration`) {
 		t.Errorf("a bad --since: exit %d: %s", code, errOut.String())
