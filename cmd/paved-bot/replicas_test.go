@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -403,7 +405,59 @@ func TestAccBotReplicasSurviveChaos(t *testing.T) {
 		}
 	}
 	checkChaosLocks(t, s, prs)
+	counts["commands run to the end"] = checkOneAtATimePerPR(t, c.replicas)
 	t.Logf("chaos: %v", counts)
+}
+
+// checkOneAtATimePerPR reads every replica's log and checks that no two
+// commands of one pull request ran at once, whichever replicas ran them,
+// and that they ran in the order they were accepted; it returns how many
+// ran from start to end in one replica process (those a kill cut short
+// have no end).
+func checkOneAtATimePerPR(t *testing.T, replicas []*replica) int {
+	type span struct {
+		job        string
+		start, end time.Time
+	}
+	byPR := map[string][]span{}
+	for _, r := range replicas {
+		started := map[string]time.Time{}
+		for _, line := range strings.Split(r.logs.String(), "\n") {
+			var e struct {
+				Time time.Time `json:"time"`
+				Msg  string    `json:"msg"`
+				PR   string    `json:"pr"`
+				Job  string    `json:"job"`
+			}
+			if json.Unmarshal([]byte(line), &e) != nil {
+				continue
+			}
+			switch e.Msg {
+			case "paved-bot starting":
+				started = map[string]time.Time{} // what the killed process had started never ends
+			case "command started":
+				started[e.Job] = e.Time
+			case "command finished":
+				if at, ok := started[e.Job]; ok {
+					byPR[e.PR] = append(byPR[e.PR], span{e.Job, at, e.Time})
+				}
+			}
+		}
+	}
+	n := 0
+	for pr, spans := range byPR {
+		slices.SortFunc(spans, func(a, b span) int { return a.start.Compare(b.start) })
+		for i := 1; i < len(spans); i++ {
+			if spans[i].start.Before(spans[i-1].end) {
+				t.Errorf("%s: job %s started at %s while job %s ran until %s", pr, spans[i].job, spans[i].start, spans[i-1].job, spans[i-1].end)
+			}
+			if spans[i].job < spans[i-1].job {
+				t.Errorf("%s: job %s ran after job %s, accepted later", pr, spans[i].job, spans[i-1].job)
+			}
+		}
+		n += len(spans)
+	}
+	return n
 }
 
 // checkChaosLocks checks that each pull request holds its own projects, and
