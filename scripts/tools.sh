@@ -3,10 +3,11 @@
 # second run reuse them: Terraform and OpenTofu built through the Go module
 # proxy, moto in a project virtualenv, the npm packages of the GitHub test
 # stack (Prism, GitHub's REST description, webhook examples), and from Debian
-# packages bubblewrap, the bot's sandbox for terraform, and redis-server, the
-# server the bot's Redis store is tested against. Prints nothing but errors
-# unless a build or an install actually runs.
-# Usage: scripts/tools.sh [terraform|tofu|moto|node|bubblewrap|redis|all]
+# packages bubblewrap, the bot's sandbox for terraform, redis-server, the
+# server the bot's Redis store is tested against, and chromium, the browser
+# the bot's web page is tested in. Prints nothing but errors unless a build or
+# an install actually runs.
+# Usage: scripts/tools.sh [terraform|tofu|moto|node|bubblewrap|redis|chromium|all]
 set -euo pipefail
 
 TERRAFORM_VERSION=1.8.5
@@ -84,6 +85,8 @@ install_bubblewrap() { install_deb bubblewrap bwrap "the bot's sandbox for terra
 
 install_redis() { install_deb redis-server redis-server "the server the bot's Redis store is tested against"; }
 
+install_chromium() { install_deb chromium chromium "the browser the bot's web page is tested in (chromedp)"; }
+
 case "${1:-all}" in
   terraform) build_terraform ;;
   tofu) build_tofu ;;
@@ -91,6 +94,7 @@ case "${1:-all}" in
   node) install_node ;;
   bubblewrap) install_bubblewrap ;;
   redis) install_redis ;;
-  all) install_bubblewrap; install_redis; install_moto; install_node; build_terraform; build_tofu ;;
-  *) echo "usage: $0 [terraform|tofu|moto|node|bubblewrap|redis|all]" >&2; exit 2 ;;
+  chromium) install_chromium ;;
+  all) install_bubblewrap; install_redis; install_chromium; install_moto; install_node; build_terraform; build_tofu ;;
+  *) echo "usage: $0 [terraform|tofu|moto|node|bubblewrap|redis|chromium|all]" >&2; exit 2 ;;
 esac

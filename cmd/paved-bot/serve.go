@@ -20,6 +20,7 @@ import (
 	"github.com/paved-road/paved/bot/admin"
 	"github.com/paved-road/paved/bot/githubapi"
 	"github.com/paved-road/paved/bot/history"
+	"github.com/paved-road/paved/bot/metrics"
 	"github.com/paved-road/paved/bot/policy"
 	"github.com/paved-road/paved/bot/runner"
 	"github.com/paved-road/paved/bot/sandbox"
@@ -57,11 +58,13 @@ type serveConfig struct {
 	sandboxBinds  listFlag
 	tagKey        string
 	reconcile     time.Duration
+	metricsBind   string
 	storeURL      string
 	workers       int
 	lease         time.Duration
 	auditKeep     time.Duration
 	policy        *policy.Policy // the config file's repos rules
+	web           webConfig      // the operator page's flags (web.go)
 }
 
 func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
@@ -96,6 +99,8 @@ func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.lease, "lease", workflow.DefaultLease, "how long a command stays with a replica that stopped renewing its lease (killed, or cut off from the store) before another replica takes it over")
 	fs.DurationVar(&c.auditKeep, "audit-retention", 365*24*time.Hour, "how long the audit log keeps an entry (0 for ever)")
 	fs.DurationVar(&c.reconcile, "reconcile-interval", 5*time.Minute, "how often to ask GitHub whether lock holders are still open, releasing the locks of those that are not")
+	fs.StringVar(&c.metricsBind, "metrics-bind", "", "serve the unauthenticated /metrics on a listener of its own at HOST:PORT instead of --port's")
+	c.web.flags(fs)
 	return fs
 }
 
@@ -118,6 +123,13 @@ func (c *serveConfig) check() (runner.Tools, githubapi.Auth, error) {
 	}
 	if c.port < 1 || c.port > 65535 {
 		bad("port", "%d is not a port", c.port)
+	}
+	if c.metricsBind != "" {
+		if _, p, err := net.SplitHostPort(c.metricsBind); err != nil {
+			bad("metrics-bind", "%q: want HOST:PORT", c.metricsBind)
+		} else if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			bad("metrics-bind", "%q: %q is not a port", c.metricsBind, p)
+		}
 	}
 	// Never echo the value: it may hold a password.
 	if c.storeURL != "" && !strings.HasPrefix(c.storeURL, "redis://") && !strings.HasPrefix(c.storeURL, "rediss://") {
@@ -183,6 +195,7 @@ func (c *serveConfig) check() (runner.Tools, githubapi.Auth, error) {
 			bad("sandbox-bind", "%v", err)
 		}
 	}
+	problems = append(problems, c.web.check()...)
 	return tools, auth, errors.Join(problems...)
 }
 
@@ -222,7 +235,7 @@ func (c *serveConfig) sandboxConfig(log *slog.Logger) (*sandbox.Config, error) {
 // secrets are the values no reply may show: the bot's credentials and the
 // AWS credentials Terraform gets from its environment.
 func (c *serveConfig) secrets(auth githubapi.Auth) []string {
-	out := []string{c.webhookSecret, c.ghToken, c.tagKey, string(auth.AppKey)}
+	out := []string{c.webhookSecret, c.ghToken, c.tagKey, string(auth.AppKey), c.web.clientSecret, c.web.sessionKey}
 	if u, err := url.Parse(c.storeURL); err == nil && u.User != nil {
 		if p, ok := u.User.Password(); ok {
 			out = append(out, p)
@@ -233,6 +246,10 @@ func (c *serveConfig) secrets(auth githubapi.Auth) []string {
 	}
 	return out
 }
+
+// replicaAffinity is how long a command waits for the replica that ran its
+// pull request's previous one, when several share a Redis store.
+const replicaAffinity = 2 * time.Second
 
 // replicaName names this process in the leases it holds: host, port and
 // process, so that replicas on one host stay apart.
@@ -247,6 +264,7 @@ func replicaName(port int) string {
 // botStore is what serve needs of either engine.
 type botStore interface {
 	workflow.Store
+	metrics.Store
 	Close() error
 }
 
@@ -319,6 +337,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = db.Close() }()
+	if r, ok := db.(*store.Redis); ok {
+		// A pull request's next command goes first to the replica whose
+		// working copy of it is warm: applying elsewhere means a checkout
+		// and an init.
+		r.Affinity = replicaAffinity
+	}
 	if c.pluginCache == "" {
 		c.pluginCache = filepath.Join(c.dataDir, "plugin-cache")
 	}
@@ -352,6 +376,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 		AuditRetention: c.auditKeep,
 	}
+	// The bot's own registry; GitHub's calls are counted from the first For.
+	m := metrics.New(db, log)
+	bot.Observe, clients.Observe = m, m.GitHubRequest
 	engine := "bbolt in the data dir"
 	if c.storeURL != "" {
 		engine = "redis"
@@ -367,11 +394,23 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	mux := http.NewServeMux()
 	mux.Handle("/events", intake)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	// The operator page answers every other path, when it is on (web.go).
+	closeWeb, err := c.serveWeb(mux, bot, log, bot.Secrets)
+	if err != nil {
+		return err
+	}
+	intake.Observe = m.WebhookDelivery
+	stopMetrics, err := c.serveMetrics(mux, m.Handler(), log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	ln, err := net.Listen("tcp", net.JoinHostPort(c.bind, strconv.Itoa(c.port)))
 	if err != nil {
 		return fmt.Errorf("--port: %w", err)
 	}
 	srv := &http.Server{Handler: mux}
+	srv.RegisterOnShutdown(closeWeb) // open log streams end
 	webhook.ServerTimeouts(srv)
 	log.Info("paved-bot listening", "addr", ln.Addr().String(), "version", version, "github", c.ghHostname, "allowlist", c.allowlist.String())
 	errc := make(chan error, 1)
@@ -407,6 +446,30 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("paved-bot stopped", stopped...)
 	return nil
+}
+
+// serveMetrics puts /metrics on mux, unauthenticated as /healthz, or with
+// --metrics-bind on a listener of its own (then only there); stop closes
+// that listener.
+func (c *serveConfig) serveMetrics(mux *http.ServeMux, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	if c.metricsBind == "" {
+		mux.Handle("/metrics", h)
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", c.metricsBind)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-bind: %w", err)
+	}
+	own := http.NewServeMux()
+	own.Handle("/metrics", h)
+	srv := &http.Server{Handler: own, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: time.Minute, IdleTimeout: time.Minute}
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	return func() { _ = srv.Close() }, nil
 }
 
 func newLogger(w io.Writer, format, level string) *slog.Logger {

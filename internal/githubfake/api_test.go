@@ -649,7 +649,7 @@ func TestCallsAreRecordedInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A call GitHub has but the fake does not serve.
-	_, _, err := gh.Repositories.Get(ctx, owner, name)
+	_, _, err := gh.Repositories.ListBranches(ctx, owner, name, nil)
 	wantStatus(t, err, http.StatusNotFound, "Not Found")
 
 	calls := f.Calls()
@@ -664,7 +664,7 @@ func TestCallsAreRecordedInOrder(t *testing.T) {
 	if calls[1].Method != http.MethodGet || calls[1].Query.Get("per_page") != "2" || calls[1].Body != nil || calls[1].Status != http.StatusOK {
 		t.Errorf("second call %+v", calls[1])
 	}
-	if calls[2].Path != "/repos/acme/infra" || calls[2].Status != http.StatusNotFound {
+	if calls[2].Path != "/repos/acme/infra/branches" || calls[2].Status != http.StatusNotFound {
 		t.Errorf("third call %+v, want the unserved one, answered 404", calls[2])
 	}
 }

@@ -25,6 +25,7 @@ var restExamples = []string{
 	"status", "git-tag", "git-ref", "label-items", "installation-token",
 	"repository-collaborator-permission-response-if-user-has-admin-permissions",
 	"commit-comparison", "team-membership-response-if-user-is-a-team-maintainer",
+	"full-repository-default-response", "private-user-response-with-public-and-private-profile-information",
 }
 
 // loadExamples reads both files once per test binary: the description is

@@ -66,6 +66,7 @@ type Fake struct {
 	calls   []Call
 	onCall  func(Call)
 	limits  limits
+	oauth   oauthState // the web flow's (oauth.go)
 }
 
 // Reporter is where misuse of the Go API is reported: a *testing.T, or a

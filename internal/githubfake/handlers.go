@@ -30,6 +30,8 @@ func (f *Fake) routes() {
 	// Branch names may have slashes.
 	handle("GET /repos/{owner}/{repo}/compare/{basehead...}", f.compare)
 	handle("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", f.getTeamMembership)
+	// A person's login and what their token may read (oauth.go).
+	f.oauthRoutes(m)
 	// Everything else, in GitHub's shape; Calls shows the test it was asked.
 	handle("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found", docsRoot)
