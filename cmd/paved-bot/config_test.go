@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -124,6 +125,10 @@ func TestExampleServerConfigReads(t *testing.T) {
 	}
 	if len(rules.Rules) != 2 || rules.For("github.com/acme/infra").Teams[0] != "sre" || len(c.sandboxBinds) != 1 {
 		t.Fatalf("rules %+v, sandbox binds %v", rules, c.sandboxBinds)
+	}
+	if c.workers != 8 || c.lease != 30*time.Second || c.auditKeep != 365*24*time.Hour || c.metricsBind != "127.0.0.1:9100" ||
+		c.web.clientID == "" || c.web.url != "https://paved-bot.acme.example" {
+		t.Fatalf("replica, audit, metrics or page keys not read: %+v", c)
 	}
 }
 
