@@ -177,8 +177,12 @@ func WeeklySVG(title string, weekly []int) string {
 		h := n * height / most
 		x := gap + i*(barWidth+gap)
 		y := top + height - h
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="currentColor"><title>week %d: %d deploys</title></rect>`,
-			x, y, barWidth, h, i+1, n)
+		noun := "deploys"
+		if n == 1 {
+			noun = "deploy"
+		}
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="currentColor"><title>week %d: %d %s</title></rect>`,
+			x, y, barWidth, h, i+1, n, noun)
 		if n > 0 {
 			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" text-anchor="middle" fill="currentColor">%d</text>`, x+barWidth/2, y-3, n)
 		}

@@ -33,7 +33,7 @@ type page struct {
 
 type crumb struct{ Name, URL string }
 
-var pageNames = []string{"repos", "repo", "history", "job", "confirm", "error", "signedout"}
+var pageNames = []string{"repos", "repo", "history", "stats", "job", "confirm", "error", "signedout"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -62,6 +62,13 @@ var funcs = template.FuncMap{
 		return s
 	},
 	"join": strings.Join,
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
 	"add1": func(i int) int { return i + 1 },
 	"pathEscape": func(s string) string {
 		return strings.ReplaceAll(url.PathEscape(s), "%2F", "/")
@@ -315,9 +322,13 @@ func (h *Handler) historyPage(w http.ResponseWriter, r *http.Request, v *viewer)
 		}
 		rows = append(rows, row)
 	}
+	stats, err := h.deployStats(repo.Name, records, false, now)
+	if err != nil {
+		h.c.Log.Warn("web page: deploy stats failed", "repo", repo.Name, "project", project, "err", err)
+	}
 	crumbs := append(repoCrumbs(repo), crumb{project, ""})
 	h.render(w, r, v, http.StatusOK, "history", project+" deploys", map[string]any{
-		"Repo": repo, "Project": project, "Deploys": rows,
+		"Repo": repo, "Project": project, "Deploys": rows, "Stats": stats, "Weeks": int(statsWindow / (7 * 24 * time.Hour)),
 	}, crumbs...)
 }
 

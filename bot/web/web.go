@@ -180,6 +180,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /{$}", h.authed(h.reposPage))
 	m.HandleFunc("GET /repos/{owner}/{name}", h.authed(h.repoPage))
 	m.HandleFunc("GET /repos/{owner}/{name}/history", h.authed(h.historyPage))
+	m.HandleFunc("GET /repos/{owner}/{name}/stats", h.authed(h.statsPage))
 	m.HandleFunc("GET /repos/{owner}/{name}/jobs/{id}", h.authed(h.jobPage))
 	m.HandleFunc("GET /repos/{owner}/{name}/jobs/{id}/events", h.authed(h.jobEvents))
 	m.HandleFunc("GET /repos/{owner}/{name}/unlock", h.authed(h.unlock))

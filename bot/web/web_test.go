@@ -70,7 +70,7 @@ func (b *stubBot) History(_ context.Context, repo, project string) ([]history.Re
 	defer b.mu.Unlock()
 	var out []history.Record
 	for _, r := range b.records {
-		if r.Project == project {
+		if project == "" || r.Project == project {
 			out = append(out, r)
 		}
 	}
@@ -641,5 +641,40 @@ func TestForgedSessionCookieIsNoLogin(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
 		t.Errorf("a revoked token: %d, want the login", resp.StatusCode)
+	}
+}
+
+// TestDeployStats: the stats page and a project's history show deploys per
+// week as a chart, lead and apply times from the tags, and the failure
+// rate from the audit log, by project and by team; another repository's
+// stats stay hidden.
+func TestDeployStats(t *testing.T) {
+	s := newSite(t, true)
+	now := time.Now()
+	s.bot.mu.Lock()
+	s.bot.records = []history.Record{
+		{Project: "app", Team: "payments", Time: now.Add(-24 * time.Hour), PROpened: now.Add(-27 * time.Hour), Took: 4 * time.Second, Tag: "paved/app/default/1"},
+		{Project: "db", Team: "payments", Time: now.Add(-9 * 24 * time.Hour), Tag: "paved/db/default/1"},
+	}
+	s.bot.recent = append(s.bot.recent,
+		audit.Entry{Repo: "acme/infra", Command: "apply", Project: "app", Outcome: "applied", Time: now.Add(-24 * time.Hour)},
+		audit.Entry{Repo: "acme/infra", Command: "apply", Project: "app", Outcome: "failed", Time: now.Add(-25 * time.Hour)})
+	s.bot.mu.Unlock()
+	c, _ := s.login("alice", "/")
+	code, page := get(t, c, s.url+"/repos/acme/infra/stats")
+	if code != http.StatusOK {
+		t.Fatalf("stats page: %d\n%s", code, page)
+	}
+	for _, want := range []string{"By team", "payments", "By project", "3h0m", "4s", "33% (1 of 3)", "<svg", "deploys of app per week", "-"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("stats page lacks %q:\n%s", want, page)
+		}
+	}
+	_, page = get(t, c, s.url+"/repos/acme/infra/history?project=app")
+	if !strings.Contains(page, "The last 12 weeks") || !strings.Contains(page, "<svg") {
+		t.Errorf("history page lacks the project's stats:\n%s", page)
+	}
+	if code, _ := get(t, c, s.url+"/repos/acme/secret/stats"); code != http.StatusNotFound {
+		t.Errorf("stats of a repository alice cannot read: %d, want 404", code)
 	}
 }
