@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -130,8 +131,10 @@ func newEnvWith(t *testing.T, auth githubfake.Options, main map[string]string, f
 		"--sandbox-bind", e.state,
 	}, flags...)
 	// PAVED_E2E_STORE=redis runs the suite on the Redis store (make testacc-redis).
+	storeURL := ""
 	if os.Getenv("PAVED_E2E_STORE") == "redis" {
-		args = append(args, "--store", redisserver.Start(t).URL())
+		storeURL = redisserver.Start(t).URL()
+		args = append(args, "--store", storeURL)
 	}
 	t.Setenv("PAVED_WEBHOOK_SECRET", secret)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -145,6 +148,7 @@ func newEnvWith(t *testing.T, auth githubfake.Options, main map[string]string, f
 		if code := <-done; code != 0 {
 			t.Errorf("paved-bot serve exited %d:\n%s", code, logs.String())
 		}
+		e.checkAudited(storeURL)
 		if t.Failed() {
 			t.Logf("bot log:\n%s", logs.String())
 		}
@@ -333,5 +337,40 @@ func (e *env) waitFor(what string, cond func() bool) {
 			e.t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// checkAudited checks, once the bot has stopped, that every command it
+// finished is in the audit log: `paved-bot audit --json` lists it.
+func (e *env) checkAudited(storeURL string) {
+	e.t.Helper()
+	args := []string{"audit", "--json", "--since", "24h", "--data-dir", e.data}
+	if storeURL != "" {
+		args = append(args, "--store", storeURL)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), args, &out, &errOut); code != 0 {
+		e.t.Errorf("paved-bot audit after the test: exit %d: %s", code, errOut.String())
+		return
+	}
+	var entries []struct {
+		Job string `json:"job"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &entries); err != nil {
+		e.t.Errorf("paved-bot audit --json: %v", err)
+		return
+	}
+	audited := map[string]bool{}
+	for _, en := range entries {
+		audited[en.Job] = true
+	}
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		var l struct {
+			Msg string `json:"msg"`
+			Job string `json:"job"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "command finished" && !audited[l.Job] {
+			e.t.Errorf("command %s finished but is not in the audit log", l.Job)
+		}
 	}
 }
