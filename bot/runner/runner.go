@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -72,6 +73,8 @@ type Job struct {
 	// PlanFile is the absolute path where plan writes and apply reads, outside Root and anything
 	// else a sandbox sees.
 	PlanFile string
+	// Output, when set, receives terraform's standard output as it runs, for a live log.
+	Output io.Writer
 }
 
 // PlanResult is what a plan found.
@@ -526,7 +529,11 @@ func (s *session) run(ctx context.Context, op string, cacheWritable bool, step f
 	}
 	var stdout bytes.Buffer
 	var stderr tailBuffer
-	s.tf.SetStdout(&stdout)
+	if s.job.Output != nil {
+		s.tf.SetStdout(io.MultiWriter(&stdout, s.job.Output))
+	} else {
+		s.tf.SetStdout(&stdout)
+	}
 	s.tf.SetStderr(&stderr)
 
 	start := time.Now()

@@ -365,10 +365,13 @@ func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, j *job, ru
 func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPlan, token string) (render.Result, time.Duration) {
 	res := render.Result{Project: sp.Project, Dir: sp.Dir, Workspace: sp.Workspace, Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy}
 	root := b.dir(p, sp.Tree)
+	live := b.liveLog(log, p.job, sp.Project, token)
 	out, err := b.Runner.Apply(ctx, runner.Job{
 		Root: root, Dir: filepath.Join(root, filepath.FromSlash(sp.Dir)), Workspace: sp.Workspace,
 		Tool: sp.Tool, ToolVersion: sp.ToolVersion, Binary: sp.Binary, PlanFile: b.planFile(p, sp.Project, sp.Workspace),
+		Output: live,
 	}, sp.PlanSHA256)
+	_ = live.Close()
 	b.observe().TerraformRan("apply", out.TerraformTime)
 	// A plan applied, or whose apply failed, is stale either way.
 	if derr := b.dropPlan(p, sp.Project, sp.Workspace); derr != nil {

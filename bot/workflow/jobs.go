@@ -610,3 +610,63 @@ func (b *Bot) endPending(log *slog.Logger, p pull, j *job, end *statusRef) {
 func login(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "") + "`"
 }
+
+// liveLog is an io.Writer that adds terraform's output to a job's log as
+// it runs, a line at a time, each behind the project's name, masked, in
+// batches of at most a few hundred milliseconds so that a chatty apply does
+// not cost a store write per line.
+type liveLog struct {
+	b       *Bot
+	log     *slog.Logger
+	j       *job
+	prefix  string
+	token   string
+	partial []byte
+	lines   strings.Builder
+	flushed time.Time
+}
+
+const liveLogEvery = 300 * time.Millisecond
+
+func (b *Bot) liveLog(log *slog.Logger, j *job, project, token string) *liveLog {
+	return &liveLog{b: b, log: log, j: j, prefix: project + ": ", token: token, flushed: time.Now()}
+}
+
+func (l *liveLog) Write(p []byte) (int, error) {
+	l.partial = append(l.partial, p...)
+	for {
+		i := slices.Index(l.partial, '\n')
+		if i < 0 {
+			break
+		}
+		l.lines.WriteString(l.prefix)
+		l.lines.Write(l.partial[:i+1])
+		l.partial = l.partial[i+1:]
+	}
+	if time.Since(l.flushed) >= liveLogEvery {
+		l.flush()
+	}
+	return len(p), nil
+}
+
+// Close adds what is left.
+func (l *liveLog) Close() error {
+	if len(l.partial) > 0 {
+		l.lines.WriteString(l.prefix + string(l.partial) + "\n")
+		l.partial = nil
+	}
+	l.flush()
+	return nil
+}
+
+func (l *liveLog) flush() {
+	l.flushed = time.Now()
+	if l.lines.Len() == 0 || l.j == nil {
+		return
+	}
+	chunk := l.b.mask(l.lines.String(), l.token)
+	l.lines.Reset()
+	if err := l.b.Store.AppendLog(l.j.id, []byte(chunk), time.Now()); err != nil {
+		l.log.Warn("adding terraform's output to the command's log failed", "err", err)
+	}
+}

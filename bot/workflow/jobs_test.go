@@ -113,3 +113,30 @@ func TestLoginIsNoMention(t *testing.T) {
 		t.Fatalf("login: %q", got)
 	}
 }
+
+// TestLiveLogAddsTerraformOutputByLine: terraform's output reaches the
+// job's log whole lines at a time, behind the project, masked, and what is
+// left at the end is not lost.
+func TestLiveLogAddsTerraformOutputByLine(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "paved.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	b := &Bot{Store: db, Log: slog.New(slog.DiscardHandler), Secrets: []string{"hunter2-secret"}}
+	j := &job{id: "0000000000000007"}
+	l := b.liveLog(b.Log, j, "app", "ghs_token123")
+	for _, piece := range []string{"terraform_data.app: Creat", "ing...\nsecret is hunter2-secret\n", "token ghs_token123\nApply complete!"} {
+		if _, err := l.Write([]byte(piece)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := db.Log(j.id)
+	want := "app: terraform_data.app: Creating...\napp: secret is ***\napp: token ***\napp: Apply complete!\n"
+	if err != nil || !ok || string(got) != want {
+		t.Fatalf("log %q (%v %v), want %q", got, ok, err, want)
+	}
+}

@@ -489,7 +489,10 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 	if err := mkdirFor(planFile); err != nil {
 		return fail(err)
 	}
+	live := b.liveLog(log, p.job, pr.Name, job.token)
+	rj.Output = live
 	out, err := b.Runner.Plan(ctx, rj)
+	_ = live.Close()
 	b.observe().TerraformRan("plan", out.TerraformTime)
 	if err != nil {
 		log.Warn("plan failed", "project", pr.Name, "err", b.mask(err.Error(), job.token))

@@ -350,6 +350,9 @@ func browserScenario(t *testing.T, shots string) {
 	if state != "RUNNING" && state != "QUEUED" {
 		t.Fatalf("apply's state %q, want RUNNING", state)
 	}
+	// Terraform's own output arrives while it runs: the provisioner's first
+	// line, in the eight seconds it sleeps.
+	alice.until("terraform's output while the apply runs", `document.getElementById("log").textContent.includes("slow: terraform_data.slow (local-exec): warming up") && document.getElementById("log").dataset.ended !== "true"`, time.Minute)
 	alice.until("the apply to end", `document.getElementById("log").dataset.ended === "true"`, 2*time.Minute)
 	last := alice.text("#log")
 	if !eval[bool](alice, "window.pavedSamePage === true") {
