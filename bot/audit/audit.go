@@ -15,6 +15,12 @@ import (
 	"time"
 )
 
+// Outcomes of a project's entry that deploy stats count.
+const (
+	Applied = "applied"
+	Failed  = "failed"
+)
+
 // Entry is one line of the audit log.
 type Entry struct {
 	Time      time.Time `json:"time"`

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/paved-road/paved/bot/audit"
 	"github.com/paved-road/paved/bot/history"
 	"github.com/paved-road/paved/bot/render"
 )
@@ -34,8 +35,8 @@ func (h *Handler) deployStats(repo string, records []history.Record, byTeam bool
 	}
 	var applies []history.Apply
 	for _, e := range entries {
-		if e.Command == "apply" && (e.Outcome == "applied" || e.Outcome == "failed") {
-			applies = append(applies, history.Apply{Project: e.Project, Failed: e.Outcome == "failed", Time: e.Time})
+		if e.Command == "apply" && (e.Outcome == audit.Applied || e.Outcome == audit.Failed) {
+			applies = append(applies, history.Apply{Project: e.Project, Failed: e.Outcome == audit.Failed, Time: e.Time})
 		}
 	}
 	stats := history.Summarize(records, applies, byTeam, now.Add(-statsWindow), now)

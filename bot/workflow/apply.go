@@ -409,6 +409,7 @@ func (b *Bot) tag(log *slog.Logger, p pull, ap applyProgress) (tag, note string)
 		log.Error("deploy tag failed", "project", sp.Project, "err", err)
 		return "", "but the deploy tag could not be created: " + err.Error()
 	}
+	b.tagsChanged(p.repo)
 	return tag, "tagged `" + tag + "`"
 }
 

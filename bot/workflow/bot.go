@@ -122,10 +122,11 @@ type Bot struct {
 
 	mu       sync.Mutex
 	shutdown bool
-	stopping chan struct{}  // closed by Shutdown
-	wake     chan struct{}  // an idle worker takes one and claims
-	workers  sync.WaitGroup // the workers and their poller
-	mirrors  sync.Mutex     // one deploy-tag mirror sync at a time
+	stopping chan struct{}        // closed by Shutdown
+	wake     chan struct{}        // an idle worker takes one and claims
+	workers  sync.WaitGroup       // the workers and their poller
+	mirrors  sync.Mutex           // one deploy-tag mirror sync at a time
+	synced   map[string]time.Time // by mirror: when it was last fetched; under mirrors
 }
 
 // pull is one pull request a command works on.

@@ -613,17 +613,20 @@ func login(name string) string {
 
 // liveLog is an io.Writer that adds terraform's output to a job's log as
 // it runs, a line at a time, each behind the project's name, masked, in
-// batches of at most a few hundred milliseconds so that a chatty apply does
-// not cost a store write per line.
+// batches at most liveLogEvery apart, so that a chatty apply does not cost
+// a store write per line and a quiet one still shows its last line.
 type liveLog struct {
-	b       *Bot
-	log     *slog.Logger
-	j       *job
-	prefix  string
-	token   string
+	b      *Bot
+	log    *slog.Logger
+	j      *job
+	prefix string
+	token  string
+
+	mu      sync.Mutex
 	partial []byte
 	lines   strings.Builder
 	flushed time.Time
+	timer   *time.Timer // a flush to come, when lines wait
 }
 
 const liveLogEvery = 300 * time.Millisecond
@@ -633,6 +636,8 @@ func (b *Bot) liveLog(log *slog.Logger, j *job, project, token string) *liveLog 
 }
 
 func (l *liveLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.partial = append(l.partial, p...)
 	for {
 		i := slices.Index(l.partial, '\n')
@@ -643,14 +648,28 @@ func (l *liveLog) Write(p []byte) (int, error) {
 		l.lines.Write(l.partial[:i+1])
 		l.partial = l.partial[i+1:]
 	}
-	if time.Since(l.flushed) >= liveLogEvery {
+	switch wait := liveLogEvery - time.Since(l.flushed); {
+	case wait <= 0:
 		l.flush()
+	case l.timer == nil && l.lines.Len() > 0:
+		l.timer = time.AfterFunc(wait, func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.timer = nil
+			l.flush()
+		})
 	}
 	return len(p), nil
 }
 
 // Close adds what is left.
 func (l *liveLog) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
 	if len(l.partial) > 0 {
 		l.lines.WriteString(l.prefix + string(l.partial) + "\n")
 		l.partial = nil
@@ -659,6 +678,7 @@ func (l *liveLog) Close() error {
 	return nil
 }
 
+// flush writes the waiting lines; l.mu is held.
 func (l *liveLog) flush() {
 	l.flushed = time.Now()
 	if l.lines.Len() == 0 || l.j == nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 
@@ -130,6 +131,18 @@ func TestLiveLogAddsTerraformOutputByLine(t *testing.T) {
 		if _, err := l.Write([]byte(piece)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A line followed by silence is not held back until the next write.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, _, _ := db.Log(j.id)
+		if strings.Contains(string(got), "app: token ***\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the lines before a pause never reached the log: %q", got)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)

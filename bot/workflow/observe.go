@@ -59,7 +59,11 @@ func (b *Bot) audited(j *job, results []render.Result, shas, tags map[string]str
 	defer j.mu.Unlock()
 	for _, r := range results {
 		name := planName(r.Project, r.Workspace)
-		j.audits = append(j.audits, audit.Entry{Project: r.Project, Workspace: r.Workspace, Outcome: string(r.Status),
+		outcome := string(r.Status)
+		if r.Status == render.Failed {
+			outcome = audit.Failed // the comment's word is "error"
+		}
+		j.audits = append(j.audits, audit.Entry{Project: r.Project, Workspace: r.Workspace, Outcome: outcome,
 			Detail: r.Message, PlanSHA256: shas[name], Tag: tags[name]})
 	}
 }

@@ -40,6 +40,10 @@ type RepoView struct {
 // commands.
 const auditWindow = 90 * 24 * time.Hour
 
+// pageTagsAge is how stale the deploy tags the page shows may be: a burst
+// of views costs one fetch.
+const pageTagsAge = 10 * time.Second
+
 // Commands lists the commands that run or wait, oldest first.
 func (b *Bot) Commands() ([]CommandView, error) {
 	cmds, err := b.Store.Commands()
@@ -168,7 +172,7 @@ func (b *Bot) History(ctx context.Context, repo, project string) ([]history.Reco
 	if err != nil {
 		return nil, err
 	}
-	mirror, err := b.deployTags(ctx, p, git)
+	mirror, err := b.syncedTags(ctx, p, git, pageTagsAge)
 	if err != nil {
 		return nil, err
 	}

@@ -15,13 +15,19 @@ import (
 // an apply, `paved-bot audit --json` (through the running bot's socket)
 // lists each, with who, the outcome, the plan's hash and the deploy tag.
 func TestAccBotAuditLog(t *testing.T) {
-	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n"})
-	e.openPR(1, "alice", map[string]string{"app/main.tf": project("app", "v1")})
+	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n  - name: bad\n    dir: bad\n"})
+	e.openPR(1, "alice", map[string]string{"app/main.tf": project("app", "v1"), "bad/main.tf": backend("bad") + `
+resource "terraform_data" "bad" {
+  provisioner "local-exec" {
+    command = "exit 3"
+  }
+}
+`})
 	e.replies(1, 0)
 	e.fake.SetPermission("acme", "infra", "outsider", "read")
 	e.say(1, "outsider", "paved apply")
 	e.say(1, "alice", "paved destroy")
-	mustContain(t, "apply", e.say(1, "alice", "paved apply")[0], "applied `+1 ~0 -0`")
+	mustContain(t, "apply", e.say(1, "alice", "paved apply")[0], "applied `+1 ~0 -0`", "| bad | bad | default | error")
 
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"audit", "--data-dir", e.data, "--json", "--repo", "acme/infra"}, &out, &errOut); code != 0 {
@@ -57,6 +63,10 @@ func TestAccBotAuditLog(t *testing.T) {
 	if applied.User != "alice" || applied.PlanSHA256 != planned.PlanSHA256 || !strings.HasPrefix(applied.Tag, "paved/app/default/") {
 		t.Errorf("apply entry: %+v (planned %s)", applied, planned.PlanSHA256)
 	}
+	failed := find("the failed apply", func(en audit.Entry) bool { return en.Command == "apply" && en.Project == "bad" })
+	if failed.Outcome != audit.Failed || failed.PlanSHA256 == "" || failed.Tag != "" {
+		t.Errorf("failed apply entry: %+v", failed)
+	}
 	// The table names the same.
 	out.Reset()
 	if code := run(context.Background(), []string{"audit", "--data-dir", e.data, "--since", "1h"}, &out, &errOut); code != 0 {
@@ -70,7 +80,7 @@ func TestAccBotAuditLog(t *testing.T) {
 		"--webhook-secret", secret, "--stats", "--since", "24h"}, &out, &errOut); code != 0 {
 		t.Fatalf("paved-bot history --stats: exit %d: %s", code, errOut.String())
 	}
-	mustContain(t, "deploy stats", out.String(), "LEAD P50", "FAILED", "0% (0/1)")
+	mustContain(t, "deploy stats", out.String(), "LEAD P50", "FAILED", "0% (0/1)", "100% (1/1)")
 	if fields := strings.Fields(strings.Split(out.String(), "\n")[1]); len(fields) < 8 || fields[0] != "app" || fields[1] != "1" || fields[3] == "-" || fields[5] == "-" {
 		t.Errorf("the app row lacks its deploy, lead time or apply time:\n%s", out.String())
 	}

@@ -118,8 +118,8 @@ func printStats(ctx context.Context, stdout, stderr io.Writer, records []history
 		var entries []audit.Entry
 		if entries, err = audit.Decode(raw); err == nil {
 			for _, e := range audit.Filter(entries, repo) {
-				if e.Command == "apply" && (e.Outcome == "applied" || e.Outcome == "failed") && (project == "" || e.Project == project) {
-					applies = append(applies, history.Apply{Project: e.Project, Failed: e.Outcome == "failed", Time: e.Time})
+				if e.Command == "apply" && (e.Outcome == audit.Applied || e.Outcome == audit.Failed) && (project == "" || e.Project == project) {
+					applies = append(applies, history.Apply{Project: e.Project, Failed: e.Outcome == audit.Failed, Time: e.Time})
 				}
 			}
 		}

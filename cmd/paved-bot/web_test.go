@@ -394,6 +394,15 @@ func browserScenario(t *testing.T, shots string) {
 	}
 	alice.shot(shots, "history")
 
+	// The stats page charts app's two deploys of this week, with their lead and apply times.
+	alice.open(e.url + "/repos/acme/infra/stats")
+	stats := eval[string](alice, `(Array.from(document.querySelectorAll("table.stats tbody tr")).find(r => r.querySelector("strong").textContent === "app") || {}).textContent || ""`)
+	bars := eval[string](alice, `Array.from(document.querySelectorAll("table.stats svg title")).map(t => t.textContent).join("; ")`)
+	if fields := strings.Fields(stats); len(fields) < 7 || fields[1] != "2" || fields[3] == "-" || fields[5] == "-" || !strings.Contains(bars, "week 12: 2 deploys") {
+		t.Fatalf("app's stats row %q, chart %q", stats, bars)
+	}
+	alice.shot(shots, "stats")
+
 	// Rita may read the repository but not push: no unlock for her.
 	rita := chrome.person()
 	rita.login(e, "rita", "/repos/acme/infra")
