@@ -1,0 +1,492 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/paved-road/paved/bench/gomod"
+	"github.com/paved-road/paved/internal/loopback"
+	"github.com/paved-road/paved/internal/redisserver"
+)
+
+const (
+	startTimeout = time.Minute
+	// stopTimeout is how long a replica has after SIGTERM to finish what it
+	// runs (nothing, when the benchmark stops it) before it is killed.
+	stopTimeout = 30 * time.Second
+	sampleEvery = 50 * time.Millisecond
+)
+
+// kit is what both configurations share: the bot binary and what the report
+// says about the tools.
+type kit struct {
+	scratch      string
+	root         string
+	terraform    string // the real CLI, absolute
+	tfVersion    string // as it reports itself, e.g. 1.8.5
+	redisVersion string
+	commit       string            // what the bot was built from
+	bot          string            // the paved-bot binary
+	defaults     map[string]string // of the serve flags left alone: lease, parallelism
+}
+
+func newKit(ctx context.Context, o options) (k *kit, err error) {
+	k = &kit{}
+	if k.terraform, err = filepath.Abs(o.terraform); err != nil {
+		return nil, err
+	}
+	if k.root, err = gomod.Root(ctx, "replicabench"); err != nil {
+		return nil, err
+	}
+	if k.scratch, err = os.MkdirTemp("", "replicabench-"); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			k.close(false)
+			k = nil
+		}
+	}()
+	out, err := output(ctx, "", nil, k.terraform, "version")
+	if err != nil {
+		return nil, err
+	}
+	// "Terraform v1.8.5\non linux_amd64"
+	k.tfVersion = strings.TrimPrefix(lastField(firstLine(out)), "v")
+	if out, err = output(ctx, "", nil, "redis-server", "--version"); err != nil {
+		return nil, fmt.Errorf("%w (scripts/tools.sh redis installs redis-server)", err)
+	}
+	// "Redis server v=7.0.15 sha=… malloc=…"
+	for _, f := range strings.Fields(out) {
+		if v, ok := strings.CutPrefix(f, "v="); ok {
+			k.redisVersion = v
+		}
+	}
+	k.commit = describeCommit(ctx, k.root)
+	progress("building paved-bot in %s", k.scratch)
+	k.bot = filepath.Join(k.scratch, "paved-bot")
+	if _, err := output(ctx, k.root, nil, "go", "build", "-o", k.bot, "./cmd/paved-bot"); err != nil {
+		return nil, err
+	}
+	// What the report says of the flags it leaves at their defaults.
+	help, _ := exec.CommandContext(ctx, k.bot, "serve", "-h").CombinedOutput()
+	k.defaults = flagDefaults(string(help), "lease", "parallelism")
+	return k, nil
+}
+
+// flagDefaults reads the defaults of the named flags out of a Go flag
+// package's usage text ("  -lease duration\n    \thow long … (default 30s)").
+func flagDefaults(usage string, names ...string) map[string]string {
+	out := map[string]string{}
+	current := ""
+	for line := range strings.SplitSeq(usage, "\n") {
+		if rest, ok := strings.CutPrefix(line, "  -"); ok {
+			current = strings.Fields(rest + " ")[0]
+		}
+		if !slices.Contains(names, current) {
+			continue
+		}
+		if _, v, ok := strings.Cut(line, "(default "); ok {
+			if v, _, ok := strings.Cut(v, ")"); ok {
+				out[current] = v
+			}
+		}
+	}
+	return out
+}
+
+func (k *kit) close(keep bool) {
+	if keep {
+		progress("kept %s", k.scratch)
+		return
+	}
+	if err := os.RemoveAll(k.scratch); err != nil {
+		progress("removing %s: %v", k.scratch, err)
+	}
+}
+
+// describeCommit names the commit the bot was built from, marked when the
+// working tree differs from it. Only reads git's state.
+func describeCommit(ctx context.Context, root string) string {
+	sha, err := output(ctx, root, nil, "git", "rev-parse", "--short", "HEAD")
+	if err != nil {
+		return "unknown"
+	}
+	sha = strings.TrimSpace(sha)
+	if status, err := output(ctx, root, nil, "git", "status", "--porcelain", "--untracked-files=no"); err == nil && strings.TrimSpace(status) != "" {
+		sha += " with uncommitted changes"
+	}
+	return sha
+}
+
+// cluster is one configuration: a repository and its GitHub, a fresh
+// redis-server, the replicas sharing it and the round-robin proxy in front
+// of them.
+type cluster struct {
+	dir      string
+	gh       *github
+	redis    *redisserver.Server
+	redisRSS *sampler
+	replicas []*replica
+	proxy    *httptest.Server
+	next     atomic.Uint64 // the replica the proxy tries first
+	client   *http.Client
+}
+
+// replica is one `paved-bot serve` process.
+type replica struct {
+	name    string
+	port    int
+	dir     string
+	logPath string
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	err     error // Wait's, once exited is closed
+	rss     *sampler
+}
+
+// newCluster starts n replicas on a fresh redis-server in front of gh.
+func newCluster(ctx context.Context, k *kit, dir string, gh *github, n, workers int) (c *cluster, err error) {
+	c = &cluster{dir: dir, gh: gh, client: &http.Client{Timeout: time.Minute}}
+	defer func() {
+		if err != nil {
+			c.close()
+			c = nil
+		}
+	}()
+	redisDir := filepath.Join(dir, "redis")
+	if err := os.MkdirAll(redisDir, 0o755); err != nil {
+		return nil, err
+	}
+	if c.redis, err = redisserver.Launch(redisDir); err != nil {
+		return nil, err
+	}
+	c.redisRSS = startSampler(c.redis.PID())
+	for i := range n {
+		name := "r" + strconv.Itoa(i+1)
+		port, err := loopback.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		r := &replica{name: name, port: port, dir: filepath.Join(dir, name), logPath: filepath.Join(dir, name, "bot.log")}
+		c.replicas = append(c.replicas, r)
+		if err := r.start(ctx, k, gh, c.redis.URL(), workers); err != nil {
+			return nil, err
+		}
+	}
+	c.proxy = httptest.NewServer(http.HandlerFunc(c.forward))
+	return c, nil
+}
+
+// close stops the proxy, every replica and redis-server; it may be called
+// more than once.
+func (c *cluster) close() {
+	if c.proxy != nil {
+		c.proxy.Close()
+	}
+	for _, r := range c.replicas {
+		if err := r.stop(); err != nil {
+			progress("%v", err)
+		}
+	}
+	if c.redisRSS != nil {
+		c.redisRSS.finish()
+	}
+	if c.redis != nil {
+		if err := c.redis.Stop(); err != nil {
+			progress("stopping redis-server: %v", err)
+		}
+	}
+}
+
+// start runs the replica as an operator would, sandboxed, and waits until
+// it answers /healthz.
+func (r *replica) start(ctx context.Context, k *kit, gh *github, storeURL string, workers int) error {
+	home := filepath.Join(r.dir, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	logFile, err := os.Create(r.logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	r.cmd = exec.Command(k.bot, "serve",
+		"--bind", "127.0.0.1", "--port", strconv.Itoa(r.port), "--data-dir", filepath.Join(r.dir, "data"),
+		"--repo-allowlist", "github.com/"+owner+"/*", "--github-api-url", gh.api.URL,
+		"--terraform", k.tfVersion+"="+k.terraform, "--log-format", "json",
+		"--store", storeURL, "--workers", strconv.Itoa(workers),
+		// Terraform runs in the bot's sandbox, as in production; the state
+		// dir stands for a remote backend.
+		"--sandbox-bind", gh.state)
+	// Only what the bot needs: nothing from the caller's environment
+	// configures it or terraform.
+	r.cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + os.TempDir(),
+		"PAVED_WEBHOOK_SECRET=" + secret, "PAVED_GITHUB_TOKEN=" + token,
+		"TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1", "GIT_CONFIG_NOSYSTEM=1",
+	}
+	r.cmd.Stdout, r.cmd.Stderr = logFile, logFile
+	// Its own process group, so stop reaches the terraform it may still
+	// run; and killed if replicabench dies first.
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := r.cmd.Start(); err != nil {
+		return fmt.Errorf("starting replica %s: %w", r.name, err)
+	}
+	r.exited = make(chan struct{})
+	go func() {
+		r.err = r.cmd.Wait()
+		close(r.exited)
+	}()
+	r.rss = startSampler(r.cmd.Process.Pid)
+	client := &http.Client{Timeout: time.Second}
+	url := "http://127.0.0.1:" + strconv.Itoa(r.port) + "/healthz"
+	deadline := time.Now().Add(startTimeout)
+	for {
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-r.exited:
+			return fmt.Errorf("replica %s exited before serving (%s):\n%s", r.name, r.exitStatus(), r.logTail())
+		case <-ctx.Done():
+			return errStopped(ctx, "waiting for replica "+r.name+" to serve")
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("replica %s did not answer /healthz within %s:\n%s", r.name, startTimeout, r.logTail())
+		}
+	}
+}
+
+// running reports whether the replica's process is still there.
+func (r *replica) running() bool {
+	if r.cmd == nil {
+		return false
+	}
+	select {
+	case <-r.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// exitStatus is how the replica's process ended, once it has.
+func (r *replica) exitStatus() string {
+	if r.err == nil {
+		return "exit status 0"
+	}
+	return r.err.Error()
+}
+
+// stop asks the replica to finish (SIGTERM), then kills its process group;
+// it may be called more than once.
+func (r *replica) stop() error {
+	if r.cmd == nil {
+		return nil
+	}
+	defer func() {
+		if r.rss != nil {
+			r.rss.finish()
+		}
+	}()
+	select {
+	case <-r.exited:
+		return nil
+	default:
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.exited:
+		return nil
+	case <-time.After(stopTimeout):
+	}
+	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+	<-r.exited
+	return fmt.Errorf("replica %s did not stop within %s of SIGTERM, so it was killed", r.name, stopTimeout)
+}
+
+// log returns the replica's JSON log entries so far.
+func (r *replica) log() ([]map[string]any, error) {
+	raw, err := os.ReadFile(r.logPath)
+	if err != nil {
+		return nil, err
+	}
+	return parseLog(raw), nil
+}
+
+func parseLog(raw []byte) []map[string]any {
+	var entries []map[string]any
+	for line := range bytes.SplitSeq(raw, []byte("\n")) {
+		var e map[string]any
+		if json.Unmarshal(line, &e) == nil {
+			entries = append(entries, e)
+		}
+	}
+	return entries
+}
+
+func (r *replica) logTail() string {
+	raw, _ := os.ReadFile(r.logPath)
+	return tail(string(raw))
+}
+
+// forward passes a webhook to the replicas in turn, skipping those that
+// refuse the connection as a load balancer skips an unhealthy target.
+func (c *cluster) forward(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	first := int(c.next.Add(1) - 1)
+	for i := range c.replicas {
+		rep := c.replicas[(first+i)%len(c.replicas)]
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, "http://127.0.0.1:"+strconv.Itoa(rep.port)+r.URL.RequestURI(), bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		req.Header = r.Header.Clone()
+		resp, err := c.client.Do(req)
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			continue
+		}
+		if err != nil {
+			http.Error(w, "replica "+rep.name+": "+err.Error(), http.StatusBadGateway)
+			return
+		}
+		out, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		w.Header().Set("X-Replica", rep.name)
+		w.WriteHeader(resp.StatusCode)
+		_, _ = w.Write(out)
+		return
+	}
+	http.Error(w, "no replica answers", http.StatusBadGateway)
+}
+
+// redisCommands is redis-server's total_commands_processed, over a
+// connection of its own; the INFO that reads it is not counted in what it
+// returns, but in the next reading.
+func (c *cluster) redisCommands() (int64, error) {
+	info, err := redisInfo(strings.TrimSuffix(strings.TrimPrefix(c.redis.URL(), "redis://"), "/0"), "stats")
+	if err != nil {
+		return 0, err
+	}
+	v, ok := infoField(info, "total_commands_processed")
+	if !ok {
+		return 0, fmt.Errorf("redis-server's INFO stats has no total_commands_processed")
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
+
+// redisInfo sends INFO section as an inline command and returns the bulk
+// string that answers it.
+func redisInfo(addr, section string) (string, error) {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = conn.Close() }()
+	if err := conn.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return "", err
+	}
+	if _, err := conn.Write([]byte("INFO " + section + "\r\n")); err != nil {
+		return "", err
+	}
+	return readBulk(bufio.NewReader(conn))
+}
+
+// readBulk reads one RESP bulk string ("$N\r\n" then N bytes and "\r\n").
+func readBulk(r *bufio.Reader) (string, error) {
+	head, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	head = strings.TrimRight(head, "\r\n")
+	if !strings.HasPrefix(head, "$") {
+		return "", fmt.Errorf("redis-server answered %q, want a bulk string", head)
+	}
+	n, err := strconv.Atoi(head[1:])
+	if err != nil || n < 0 {
+		return "", fmt.Errorf("redis-server answered %q, want a bulk string", head)
+	}
+	buf := make([]byte, n+2)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// infoField is the value of name in an INFO reply ("name:value" lines).
+func infoField(info, name string) (string, bool) {
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), name+":"); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// output runs a command and returns its stdout; the error carries its output.
+func output(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%s %s: %w\n%s%s", name, strings.Join(args, " "), err, tail(stdout.String()), tail(stderr.String()))
+	}
+	return stdout.String(), nil
+}
+
+// tail keeps the end of a command's output or a log, for errors.
+func tail(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > 30 {
+		lines = lines[len(lines)-30:]
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return ""
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func lastField(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[len(f)-1]
+}

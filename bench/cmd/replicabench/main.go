@@ -1,0 +1,170 @@
+// Command replicabench measures paved-bot run as one replica and as several
+// replicas sharing one Redis store, as `make bench-replicas` runs it, and
+// writes the result as the "replicas" section of docs/benchmarks.md.
+//
+// It builds the real `paved-bot` binary and, for each configuration in turn
+// (one replica, then -replicas of them), starts a fresh redis-server, a fresh
+// GitHub stand-in (internal/githubfake, served on loopback) holding a
+// repository of -prs pull requests that each change two `terraform_data`
+// projects of their own, and the replicas, each `paved-bot serve --store
+// redis://…` with its own data directory and port, sandboxed, behind a small
+// round-robin proxy standing for the load balancer. Then:
+//
+//  1. every pull request's `opened` webhook is posted at once; each
+//     autoplans its two projects;
+//  2. once every plan has answered and the bot is idle, `paved apply` is
+//     commented on every pull request at once.
+//
+// Each command is timed from its webhook POST to the bot's final comment for
+// it, seen at the stand-in. GitHub API calls are counted at the stand-in,
+// Redis round trips from what each replica logs when it stops (and
+// redis-server's own command count), each replica's resident set sampled from
+// /proc. Every pull request must get exactly one plan reply and one apply
+// reply, and every project must have been applied exactly once, or the run
+// fails.
+//
+// Everything lives in a temporary directory removed at the end, with every
+// process it started, within -timeout, on loopback only.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/paved-road/paved/bench/report"
+)
+
+const section = "replicas"
+
+type options struct {
+	terraform string
+	out       string
+	prs       int
+	replicas  int
+	workers   int
+	timeout   time.Duration
+	keep      bool
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.terraform, "terraform", "", "terraform binary (required; make bench-replicas passes the pinned 1.8.5)")
+	flag.StringVar(&o.out, "out", "", "markdown file whose \""+section+"\" section receives the report (empty: print only)")
+	flag.IntVar(&o.prs, "prs", 30, "pull requests, of two projects each, planned at once and then applied at once")
+	flag.IntVar(&o.replicas, "replicas", 3, "replicas of the second configuration (the first is one replica)")
+	flag.IntVar(&o.workers, "workers", 3, "paved-bot --workers of every replica, in both configurations")
+	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "bound on the whole run, the build included")
+	flag.BoolVar(&o.keep, "keep", false, "keep the scratch directory, with the replicas' logs")
+	flag.Parse()
+	if o.terraform == "" || o.prs < 1 || o.replicas < 2 || o.workers < 1 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: replicabench -terraform PATH [-prs 30] [-replicas 3] [-workers 3] [-timeout 15m] [-keep] [-out docs/benchmarks.md]")
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	err := run(ctx, o)
+	cancel()
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "replicabench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) (err error) {
+	// The GitHub stand-in reports misuse by panicking (see fatal); the
+	// deferred cleanups below run first either way.
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(fatal)
+			if !ok {
+				panic(r)
+			}
+			err = f.err
+		}
+	}()
+	// The bot refuses to run terraform unsandboxed unless told to; this
+	// benchmark never tells it.
+	if _, err := exec.LookPath("bwrap"); err != nil {
+		return fmt.Errorf("bwrap (bubblewrap), paved-bot's sandbox for terraform, is not installed (scripts/tools.sh bubblewrap installs it); "+
+			"the benchmark runs the bot sandboxed, as in production, and does not fall back to --unsafe-no-sandbox: %w", err)
+	}
+	started := time.Now()
+	k, err := newKit(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer k.close(o.keep)
+
+	res, err := measure(ctx, k, o)
+	if err != nil {
+		return err
+	}
+	res.took = time.Since(started)
+	md := res.markdown(commandLine())
+	fmt.Print(md)
+	if o.out == "" {
+		return nil
+	}
+	if err := report.WriteSection(o.out, section, md); err != nil {
+		return err
+	}
+	progress("wrote the %q section of %s", section, o.out)
+	return nil
+}
+
+// fatal carries an error out of a githubfake.Fake through a panic, which run
+// recovers: the fake reports misuse of its Go API, never a failed request,
+// so this is a bug in replicabench.
+type fatal struct{ err error }
+
+// fakeReporter is the githubfake.Reporter of a program rather than a test.
+type fakeReporter struct{}
+
+func (fakeReporter) Helper() {}
+
+func (fakeReporter) Fatalf(format string, args ...any) {
+	panic(fatal{fmt.Errorf("githubfake: "+format, args...)})
+}
+
+// commandLine is how this run is repeated from the repository root: make
+// bench-replicas, with the flags that differ from its own.
+func commandLine() string {
+	var flags []string
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "out" || f.Name == "keep" || f.Name == "terraform" {
+			return
+		}
+		v := f.Value.String()
+		if strings.ContainsAny(v, " \t'\"$\\") {
+			v = strconv.Quote(v)
+		}
+		flags = append(flags, "-"+f.Name+"="+v)
+	})
+	if len(flags) == 0 {
+		return "make bench-replicas"
+	}
+	return "make bench-replicas REPLICABENCHFLAGS='" + strings.Join(flags, " ") + "'"
+}
+
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "replicabench: "+format+"\n", args...)
+}
+
+// errStopped is how a wait ends when the context does.
+func errStopped(ctx context.Context, what string) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%s: -timeout reached", what)
+	}
+	return fmt.Errorf("%s: %w", what, ctx.Err())
+}
