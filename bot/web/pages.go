@@ -389,18 +389,26 @@ func (h *Handler) shown(text []byte, running bool) (string, int) {
 	return render.Mask(string(text[:n]), h.c.Secrets...), n
 }
 
-func (h *Handler) jobPage(w http.ResponseWriter, r *http.Request, v *viewer) {
+// jobOf finds the command the URL names in the repository it names, or
+// answers that it cannot.
+func (h *Handler) jobOf(w http.ResponseWriter, r *http.Request, v *viewer) (workflow.RepoView, jobInfo, bool) {
 	repo, _, ok := h.repo(w, r, v)
 	if !ok {
-		return
+		return repo, jobInfo{}, false
 	}
 	info, found, err := h.job(repo.Name, r.PathValue("id"))
-	if err != nil {
+	switch {
+	case err != nil:
 		h.storeFailed(w, r, v, err)
-		return
-	}
-	if !found {
+	case !found:
 		h.fail(w, r, v, http.StatusNotFound, "There is no such command in "+repo.Name+".")
+	}
+	return repo, info, err == nil && found
+}
+
+func (h *Handler) jobPage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	repo, info, ok := h.jobOf(w, r, v)
+	if !ok {
 		return
 	}
 	text, running, err := h.c.Bot.JobLog(info.ID)
@@ -432,17 +440,8 @@ const keepAlive = 15 * time.Second
 // their id (a reconnecting browser sends it back); one "end" event says the
 // command finished, and the stream closes.
 func (h *Handler) jobEvents(w http.ResponseWriter, r *http.Request, v *viewer) {
-	repo, _, ok := h.repo(w, r, v)
+	_, info, ok := h.jobOf(w, r, v)
 	if !ok {
-		return
-	}
-	info, found, err := h.job(repo.Name, r.PathValue("id"))
-	if err != nil {
-		h.storeFailed(w, r, v, err)
-		return
-	}
-	if !found {
-		h.fail(w, r, v, http.StatusNotFound, "There is no such command in "+repo.Name+".")
 		return
 	}
 	from, _ := strconv.Atoi(cmp.Or(r.Header.Get("Last-Event-ID"), r.URL.Query().Get("from")))

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -108,12 +107,10 @@ func (k killPoint) String() string {
 
 type faultWorld struct {
 	*env
+	botProcess
 	bin   string
 	flags []string
 	port  int
-	proc  *exec.Cmd
-	exit  chan struct{}
-	mu    sync.Mutex
 }
 
 const faultProjects = 5
@@ -162,14 +159,9 @@ func (f *faultWorld) start() {
 		"--log-format", "json", "--sandbox-bind", f.state}, f.flags...)...)
 	cmd.Env = append(os.Environ(), "PAVED_WEBHOOK_SECRET="+secret, "PAVED_GITHUB_TOKEN="+token)
 	cmd.Stdout, cmd.Stderr = f.logs, f.logs
-	if err := cmd.Start(); err != nil {
+	if _, err := f.run(cmd); err != nil {
 		f.t.Fatal(err)
 	}
-	exit := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exit) }()
-	f.mu.Lock()
-	f.proc, f.exit = cmd, exit
-	f.mu.Unlock()
 	f.waitFor("the bot to answer /healthz", func() bool {
 		resp, err := http.Get(f.bot + "/healthz")
 		if err != nil {
@@ -178,20 +170,6 @@ func (f *faultWorld) start() {
 		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-}
-
-// stop signals the bot and waits for it to exit; it reports whether it ran.
-func (f *faultWorld) stop(sig syscall.Signal) bool {
-	f.mu.Lock()
-	cmd, exit := f.proc, f.exit
-	f.proc = nil
-	f.mu.Unlock()
-	if cmd == nil {
-		return false
-	}
-	_ = cmd.Process.Signal(sig)
-	<-exit
-	return true
 }
 
 // terraformLeft lists the processes still running a terraform of this
@@ -263,10 +241,7 @@ func (f *faultWorld) scenario(k killPoint) faultOutcome {
 		if !killed.Load() {
 			return
 		}
-		f.mu.Lock()
-		down := f.proc == nil
-		f.mu.Unlock()
-		if !down {
+		if !f.down() {
 			return
 		}
 		o.killed = true

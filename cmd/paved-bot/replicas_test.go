@@ -46,23 +46,11 @@ type cluster struct {
 
 // replica is one bot process; proc is nil while it is down.
 type replica struct {
+	botProcess
 	name string
 	port int
 	data string
 	logs *syncBuffer
-	mu   sync.Mutex
-	proc *exec.Cmd
-	exit chan struct{}
-}
-
-// buildBot builds the paved-bot binary once per test.
-func buildBot(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "paved-bot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // newCluster starts n replicas on a fresh redis-server, with main's files
@@ -95,7 +83,7 @@ func newCluster(t *testing.T, n int, main map[string]string, flags ...string) *c
 	e.bot = c.proxy.URL
 	t.Cleanup(func() {
 		for _, r := range c.replicas {
-			c.stop(r, syscall.SIGTERM)
+			r.stop(syscall.SIGTERM)
 		}
 		c.proxy.Close()
 		upstream.Set(nil)
@@ -155,14 +143,10 @@ func (c *cluster) start(r *replica) error {
 		"--log-format", "json", "--sandbox-bind", c.state, "--store", c.redis.URL()}, c.flags...)...)
 	cmd.Env = append(os.Environ(), "PAVED_WEBHOOK_SECRET="+secret, "PAVED_GITHUB_TOKEN="+token)
 	cmd.Stdout, cmd.Stderr = r.logs, r.logs
-	if err := cmd.Start(); err != nil {
+	exit, err := r.run(cmd)
+	if err != nil {
 		return err
 	}
-	exit := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exit) }()
-	r.mu.Lock()
-	r.proc, r.exit = cmd, exit
-	r.mu.Unlock()
 	url := fmt.Sprintf("http://127.0.0.1:%d/healthz", r.port)
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		select {
@@ -178,27 +162,6 @@ func (c *cluster) start(r *replica) error {
 		}
 	}
 	return fmt.Errorf("replica %s did not answer /healthz within a minute", r.name)
-}
-
-// down reports whether the replica is stopped.
-func (r *replica) down() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.proc == nil
-}
-
-// stop signals a replica and waits for it to exit; it reports whether it ran.
-func (c *cluster) stop(r *replica, sig syscall.Signal) bool {
-	r.mu.Lock()
-	cmd, exit := r.proc, r.exit
-	r.proc = nil
-	r.mu.Unlock()
-	if cmd == nil {
-		return false
-	}
-	_ = cmd.Process.Signal(sig)
-	<-exit
-	return true
 }
 
 // redeliver posts a webhook as GitHub and an operator's redelivery would:
@@ -306,7 +269,7 @@ func TestAccBotReplicasSurviveChaos(t *testing.T) {
 				continue
 			}
 			r := c.replicas[rng.IntN(len(c.replicas))]
-			if c.stop(r, syscall.SIGKILL) {
+			if r.stop(syscall.SIGKILL) {
 				kills.Add(1)
 				time.Sleep(time.Duration(300+rng.IntN(1500)) * time.Millisecond)
 				if err := c.start(r); err != nil {
@@ -551,7 +514,7 @@ func TestAccBotReplicasRollingRestartAndLockQueue(t *testing.T) {
 		if i == 1 {
 			c.merge(1)
 		}
-		if !c.stop(r, syscall.SIGTERM) {
+		if !r.stop(syscall.SIGTERM) {
 			t.Fatalf("replica %s was not running", r.name)
 		}
 		if err := c.start(r); err != nil {
@@ -662,7 +625,7 @@ func TestAccBotReplicasApplyAPlanAnotherMade(t *testing.T) {
 		}
 		return false
 	})
-	if !c.stop(planner, syscall.SIGTERM) {
+	if !planner.stop(syscall.SIGTERM) {
 		t.Fatal("the planner was not running")
 	}
 	if _, err := os.Stat(filepath.Join(other.data, "work", "acme", "infra", "1")); err == nil {
