@@ -148,8 +148,12 @@ func durationOrDash(d time.Duration, samples int) string {
 	return Duration(d)
 }
 
-// Duration shows d to two significant units: 3d4h, 5h12m, 7m30s, 12s.
+// Duration shows d to two significant units: 3d4h, 5h12m, 7m30s, 12s,
+// 0.4s.
 func Duration(d time.Duration) string {
+	if d < 10*time.Second {
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
 	d = d.Round(time.Second)
 	switch {
 	case d >= 24*time.Hour:

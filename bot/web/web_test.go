@@ -665,7 +665,7 @@ func TestDeployStats(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("stats page: %d\n%s", code, page)
 	}
-	for _, want := range []string{"By team", "payments", "By project", "3h0m", "4s", "33% (1 of 3)", "<svg", "deploys of app per week", "-"} {
+	for _, want := range []string{"By team", "payments", "By project", "3h0m", "4.0s", "33% (1 of 3)", "<svg", "deploys of app per week", "-"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("stats page lacks %q:\n%s", want, page)
 		}
