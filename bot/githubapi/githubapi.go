@@ -177,6 +177,7 @@ type PullRequest struct {
 	Fork          bool  // the head branch lives in another repository
 	Mergeable     *bool // nil while GitHub is still computing it
 	Opened        time.Time
+	MergedBy      string // who merged it, once merged
 }
 
 // PullRequest reads a pull request.
@@ -196,6 +197,7 @@ func (c *Client) PullRequest(ctx context.Context, repo string, n int) (PullReque
 		DefaultBranch: pr.GetBase().GetRepo().GetDefaultBranch(),
 		BaseSHA:       pr.GetBase().GetSHA(),
 		Opened:        pr.GetCreatedAt().Time,
+		MergedBy:      pr.GetMergedBy().GetLogin(),
 		CloneURL:      pr.GetBase().GetRepo().GetCloneURL(),
 		Open:          pr.GetState() == "open",
 		Fork:          IsFork(pr),

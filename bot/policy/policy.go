@@ -34,7 +34,10 @@ type Rule struct {
 	// Overrides are the gating keys (repocfg.GateKeys) a repository's
 	// paved.yaml may set; a key it sets replaces the rule's value.
 	Overrides []string
-	Line      int // where the rule starts in the server config; 0 for Default
+	// ApplyOnMerge makes merging a pull request apply its saved plans
+	// (`apply: on_merge`), instead of `paved apply` before the merge.
+	ApplyOnMerge bool
+	Line         int // where the rule starts in the server config; 0 for Default
 }
 
 // Default is the rule of a repository no rule matches.
@@ -134,7 +137,7 @@ func BaseProject(base *repocfg.Config, head repocfg.Project) *repocfg.Project {
 }
 
 // The keys of a rule.
-var ruleKeys = []string{"match", "apply_requirements", "allowed_appliers", "allowed_teams", "allowed_overrides"}
+var ruleKeys = []string{"match", "apply_requirements", "allowed_appliers", "allowed_teams", "allowed_overrides", "apply"}
 
 // Parse reads the value of the server config's `repos` key, a list of
 // rules, reporting every problem at its line of file.
@@ -180,6 +183,8 @@ func parseRule(ps *yamlcheck.Problems, n *yaml.Node, at string) (Rule, bool) {
 			r.Teams = items(ps, e, repocfg.CheckTeam)
 		case "allowed_overrides":
 			r.Overrides = items(ps, e, checkGateKey)
+		case "apply":
+			r.ApplyOnMerge = scalar(ps, e, checkApplyWhen) == "on_merge"
 		}
 	}
 	if r.Match == "" && !slices.ContainsFunc(entries, func(e yamlcheck.Entry) bool { return e.Name == "match" }) {
@@ -239,4 +244,12 @@ func problemsError(ps *yamlcheck.Problems) error {
 		return nil
 	}
 	return &repocfg.Error{File: ps.File, Problems: list}
+}
+
+// checkApplyWhen checks a rule's apply: when a pull request's plans are applied.
+func checkApplyWhen(s string) error {
+	if s != "before_merge" && s != "on_merge" {
+		return fmt.Errorf("%q: want before_merge (paved apply, the default) or on_merge (merging applies the saved plans)", s)
+	}
+	return nil
 }

@@ -147,6 +147,8 @@ func TestParseReportsEveryProblem(t *testing.T) {
     allowed_appliers: alice
     colour: blue
   - just a string
+  - match: github.com/y/*
+    apply: at_night
 `)
 	if err == nil {
 		t.Fatal("no error")
@@ -160,6 +162,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 		`server.yaml:8:23: repos[2].allowed_appliers: expected a list, got the string "alice"`,
 		`server.yaml:9:5: repos[2].colour: unknown key`,
 		`server.yaml:10:5: repos[3]: expected a rule (a mapping with match)`,
+		`server.yaml:12:12: repos[4].apply: "at_night": want before_merge (paved apply, the default) or on_merge`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("want %q in:\n%v", want, err)
@@ -167,5 +170,15 @@ func TestParseReportsEveryProblem(t *testing.T) {
 	}
 	if _, err := parse(t, "repos: {match: x}\n"); err == nil || !strings.Contains(err.Error(), "server.yaml:1:8: repos: expected a list of rules") {
 		t.Fatalf("not a list: %v", err)
+	}
+}
+
+func TestApplyOnMerge(t *testing.T) {
+	p, err := parse(t, "repos:\n  - match: github.com/acme/infra\n    apply: on_merge\n  - match: github.com/acme/*\n    apply: before_merge\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.For("github.com/acme/infra").ApplyOnMerge || p.For("github.com/acme/web").ApplyOnMerge || p.For("github.com/other/x").ApplyOnMerge {
+		t.Fatalf("rules: %+v", p.Rules)
 	}
 }

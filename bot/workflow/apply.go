@@ -29,22 +29,36 @@ var Tagger = githubapi.Tagger{Name: "paved-bot", Email: "paved-bot@users.noreply
 // planned, when the pull request still is where it was planned and the
 // gates the server's policy and the default branch set hold, then tags the
 // applied commits.
-func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job) {
+//
+// onMerge is the apply a merge makes under a rule's `apply: on_merge`: of
+// all the saved plans, by whoever merged, of a pull request that must be
+// merged rather than open; the mergeable and undiverged gates are the
+// merge's own, which GitHub allowed.
+func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job, onMerge bool) {
 	cmd, user := j.Command, j.User
+	if onMerge {
+		cmd = &command.Command{Name: command.Apply}
+	}
 	started := time.Now()
 	reply := func(msg string) { b.comment(log, p, "**paved apply:** "+msg) }
 	plans, err := b.plansFor(p, cmd.Project, cmd.Dir, cmd.Workspace)
-	if err != nil {
+	switch {
+	case err != nil:
 		reply(err.Error())
 		return
-	}
-	if len(plans) == 0 {
+	case len(plans) == 0 && onMerge:
+		log.Info("merged with no saved plan: nothing to apply")
+		return
+	case len(plans) == 0:
 		reply("nothing to apply: this pull request has no pending plan" + selection(cmd) + ". Comment `paved plan` first.")
 		return
 	}
-	pr, ok := b.openPull(ctx, log, p, "**paved apply:** ")
+	pr, ok := b.pullToApply(ctx, log, p, onMerge)
 	if !ok {
 		return
+	}
+	if onMerge {
+		user = pr.MergedBy // the closed event's sender, or nobody when reconciliation found the merge
 	}
 	// end answers an apply that stops before it starts, status included.
 	end := func(state, msg string) {
@@ -86,7 +100,7 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job) {
 		defer close(pending)
 		b.status(log, p, pr.HeadSHA, applyStatus, "pending", fmt.Sprintf("applying %d project(s)", len(plans)))
 	}()
-	a := &applied{pr: pr, approvers: approvers, user: user, token: token, b: b, p: p}
+	a := &applied{pr: pr, approvers: approvers, user: user, token: token, b: b, p: p, merged: onMerge}
 	results := make([]render.Result, len(plans))
 	runnable := make([]int, 0, len(plans))
 	applies := make([]applyProgress, len(plans))
@@ -128,10 +142,36 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job) {
 		shas[name], tags[name] = ap.Plan.PlanSHA256, ap.Tag
 	}
 	b.audited(j, results, shas, tags)
-	b.reply(log, p, render.Comments(fmt.Sprintf("### paved apply at %.7s", pr.HeadSHA), results, footer), state, desc)
+	title := fmt.Sprintf("### paved apply at %.7s", pr.HeadSHA)
+	if onMerge {
+		title = fmt.Sprintf("### paved apply on merge at %.7s", pr.HeadSHA)
+	}
+	b.reply(log, p, render.Comments(title, results, footer), state, desc)
 	<-pending
 	b.status(log, p, pr.HeadSHA, applyStatus, state, desc)
 	log.Info("apply finished", "projects", len(plans), "seconds", time.Since(started).Seconds(), "terraform_seconds", tfTime.Seconds(), "state", state)
+}
+
+// pullToApply reads the pull request an apply is for: open, or on merge
+// merged; it refuses, replying, otherwise.
+func (b *Bot) pullToApply(ctx context.Context, log *slog.Logger, p pull, onMerge bool) (githubapi.PullRequest, bool) {
+	if !onMerge {
+		return b.openPull(ctx, log, p, "**paved apply:** ")
+	}
+	pr, err := p.gh.PullRequest(ctx, p.repo, p.number)
+	switch {
+	case err != nil:
+		b.comment(log, p, "**paved apply:** on merge: "+err.Error())
+	case !pr.Merged:
+		b.comment(log, p, "**paved apply:** on merge: refused: GitHub does not report this pull request merged.")
+	case pr.MergedBy == "":
+		b.comment(log, p, "**paved apply:** on merge: refused: GitHub does not say who merged this pull request, whose access the apply needs.")
+	case pr.Fork && !b.AllowForks:
+		b.comment(log, p, forkRefusal)
+	default:
+		return pr, true
+	}
+	return pr, false
 }
 
 // planners says who planned and who applies, which the tag records too.
@@ -179,6 +219,7 @@ type applied struct {
 	user      string
 	token     string
 
+	merged     bool            // applying on merge: mergeable and undiverged were the merge's
 	undiverged *string         // why not, "" when it is; nil until asked
 	writers    map[string]bool // planners, by login
 	members    map[string]bool // teams of the applier, by team
@@ -197,6 +238,9 @@ func (a *applied) refusal(ctx context.Context, sp savedPlan) string {
 		return why
 	}
 	for _, req := range gates.Requirements {
+		if a.merged && (req == repocfg.Mergeable || req == repocfg.Undiverged) {
+			continue // the merge was GitHub's to allow
+		}
 		switch req {
 		case repocfg.Approved:
 			if len(a.approvers) == 0 {

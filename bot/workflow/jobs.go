@@ -72,6 +72,7 @@ type job struct {
 	Head         string           `json:"head,omitempty"`          // autoplan: the commit pushed
 	Trunk        string           `json:"trunk,omitempty"`         // autoplan: the repository's default branch
 	Merged       bool             `json:"merged,omitempty"`        // closed: merged rather than closed
+	OnMerge      bool             `json:"on_merge,omitempty"`      // closed: merging applies the saved plans (the rule's apply: on_merge)
 	Fork         bool             `json:"fork,omitempty"`          // autoplan: the head lives in a fork
 	Projects     []string         `json:"projects,omitempty"`      // queued: the projects whose locks it got
 	QueuedBehind int              `json:"queued_behind,omitempty"` // queued: the pull request that released them
@@ -122,7 +123,7 @@ type applyProgress struct {
 }
 
 func (j *job) isApply() bool {
-	return j.Kind == kindComment && j.Command != nil && j.Command.Name == command.Apply
+	return (j.Kind == kindComment && j.Command != nil && j.Command.Name == command.Apply) || (j.Kind == kindClosed && j.OnMerge)
 }
 
 func (j *job) isPlan() bool {
@@ -497,6 +498,11 @@ func (b *Bot) handler(j *job) func(context.Context, *slog.Logger, pull) {
 		case j.Kind == kindAutoplan:
 			b.autoplan(ctx, log, p, j)
 		case j.Kind == kindClosed:
+			if j.Merged && b.rule(p).ApplyOnMerge {
+				// Recorded first: interrupted, it is reported, never run again.
+				b.update(log, j, func() { j.OnMerge = true })
+				b.apply(ctx, log, p, j, true)
+			}
 			b.closed(log, p, j.Merged)
 		case j.Kind == kindQueued:
 			b.queuedPlan(ctx, log, p, j)
@@ -523,7 +529,7 @@ func (b *Bot) runCommand(ctx context.Context, log *slog.Logger, p pull, j *job) 
 	case command.Plan:
 		b.plan(ctx, log, p, j)
 	case command.Apply:
-		b.apply(ctx, log, p, j)
+		b.apply(ctx, log, p, j, false)
 	}
 }
 

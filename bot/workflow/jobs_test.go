@@ -153,3 +153,14 @@ func TestLiveLogAddsTerraformOutputByLine(t *testing.T) {
 		t.Fatalf("log %q (%v %v), want %q", got, ok, err, want)
 	}
 }
+
+// TestAnApplyOnMergeIsAnApply: once a merge's job has started applying, a
+// takeover reports it rather than running it again, as for `paved apply`.
+func TestAnApplyOnMergeIsAnApply(t *testing.T) {
+	if (&job{Kind: kindClosed, Merged: true}).isApply() {
+		t.Fatal("a merge that applies nothing is no apply")
+	}
+	if !(&job{Kind: kindClosed, Merged: true, OnMerge: true}).isApply() {
+		t.Fatal("a merge that applies is an apply")
+	}
+}

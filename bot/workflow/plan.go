@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -208,6 +209,9 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 		notes = append(notes, "The paved-bot running this plan stopped before it finished (a restart, or a replica that died); it was planned again from the start.")
 	}
 	notes = append(notes, gateNotes(rule, cfg, base, baseErr, req.trunk, results, projects)...)
+	if rule.ApplyOnMerge && slices.ContainsFunc(results, func(r render.Result) bool { return r.Status == render.Planned }) {
+		notes = append(notes, "This repository applies on merge: merging the pull request applies its saved plans, its gates checked first, as whoever merges it.")
+	}
 	footer := planFooter(results, time.Since(started), tfTime, ctx.Err(), b.Timeout)
 	if len(notes) > 0 {
 		footer = strings.Join(notes, "\n\n") + "\n\n" + footer

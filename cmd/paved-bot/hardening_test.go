@@ -375,3 +375,51 @@ resource "terraform_data" "slow" {
 		t.Fatalf("paved/apply after a timeout: %+v", s)
 	}
 }
+
+// TestAccBotApplyOnMerge: under a rule's `apply: on_merge`, merging a pull
+// request applies its saved plans as whoever merged it, tags them and says
+// so; the gates still hold: without the approval the rule asks for, the
+// merge applies nothing and says why; a merge with no plan is silent.
+func TestAccBotApplyOnMerge(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "server.yaml")
+	rules := "repos:\n  - match: github.com/acme/*\n    apply: on_merge\n    apply_requirements: [approved, mergeable, undiverged]\n"
+	if err := os.WriteFile(config, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n  - name: web\n    dir: web\n"}, "--config", config)
+
+	// Unapproved: the merge applies nothing, says why, and releases the lock.
+	e.openPR(1, "alice", map[string]string{"web/main.tf": project("web", "v1")})
+	mustContain(t, "plan on an on-merge repository", e.replies(1, 0)[0], "This repository applies on merge")
+	seen := len(e.fake.Comments("acme", "infra", 1))
+	e.merge(1)
+	refused := strings.Join(e.replies(1, seen), "\n")
+	mustContain(t, "unapproved merge", refused, "### paved apply on merge at", "refused", "needs an approving review", "released the locks on `web`")
+	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
+		t.Fatalf("an unapproved merge created tags: %v", tags)
+	}
+
+	// Approved: merged, applied, tagged, told; mergeable and undiverged were the merge's.
+	e.openPR(2, "alice", map[string]string{"app/main.tf": project("app", "v1")})
+	e.replies(2, 0)
+	e.fake.Approve("acme", "infra", 2, "bob")
+	seen = len(e.fake.Comments("acme", "infra", 2))
+	e.merge(2)
+	applied := strings.Join(e.replies(2, seen), "\n")
+	mustContain(t, "approved merge", applied, "### paved apply on merge at", "applied `+1 ~0 -0`", "tagged `paved/app/default/", "Applied by `maintainer`")
+	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 1 {
+		t.Fatalf("tags after the approved merge: %d", len(tags))
+	}
+
+	// A merge with nothing planned says nothing about applying.
+	e.openPR(3, "alice", map[string]string{"README.md": "docs\n"})
+	e.waitFor("the autoplan of #3, which touches no project", e.idle)
+	seen = len(e.fake.Comments("acme", "infra", 3))
+	e.merge(3)
+	e.waitFor("the merge of #3 to be handled", e.idle)
+	for _, c := range e.fake.Comments("acme", "infra", 3)[seen:] {
+		if strings.Contains(c.Body, "paved apply") {
+			t.Fatalf("a merge with no plan was answered:\n%s", c.Body)
+		}
+	}
+}
