@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/paved-road/paved/bench/proc"
 )
 
 // directRun is the baseline: the same projects run with the terraform CLI by
@@ -23,7 +25,7 @@ func runDirect(ctx context.Context, k *kit, dir string, projects int) (directRun
 			return directRun{}, err
 		}
 	}
-	if err := writeFiles(dir, projectFiles(projects, state, k.lockFile)); err != nil {
+	if err := proc.WriteFiles(dir, projectFiles(projects, state, k.lockFile)); err != nil {
 		return directRun{}, err
 	}
 	env := []string{
@@ -39,7 +41,7 @@ func runDirect(ctx context.Context, k *kit, dir string, projects int) (directRun
 		start := time.Now()
 		for i := 1; i <= projects; i++ {
 			for _, args := range steps {
-				if _, err := output(ctx, filepath.Join(dir, projectName(i)), env, k.terraform, args...); err != nil {
+				if _, err := proc.Output(ctx, filepath.Join(dir, projectName(i)), env, k.terraform, args...); err != nil {
 					return 0, err
 				}
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/bench/gomod"
+	"github.com/paved-road/paved/bench/pavedbot"
+	"github.com/paved-road/paved/bench/proc"
 )
 
 // providerVersion is the version the projects require; the mirror holds this
@@ -54,19 +55,19 @@ func newKit(ctx context.Context, o options) (k *kit, err error) {
 			k = nil
 		}
 	}()
-	out, err := output(ctx, "", nil, k.terraform, "version")
+	out, err := proc.Output(ctx, "", nil, k.terraform, "version")
 	if err != nil {
 		return nil, err
 	}
 	// "Terraform v1.8.5\non linux_amd64"
-	k.tfVersion = strings.TrimPrefix(lastField(firstLine(out)), "v")
-	if out, err = output(ctx, "", nil, "git", "--version"); err != nil {
+	k.tfVersion = strings.TrimPrefix(proc.LastField(proc.FirstLine(out)), "v")
+	if out, err = proc.Output(ctx, "", nil, "git", "--version"); err != nil {
 		return nil, err
 	}
-	k.gitVersion = lastField(firstLine(out))
-	k.commit = k.describeCommit(ctx)
+	k.gitVersion = proc.LastField(proc.FirstLine(out))
+	k.commit = pavedbot.DescribeCommit(ctx, k.root)
 
-	progress("building paved-bot, the provider and the process tracers in %s", k.scratch)
+	prog.Progress("building paved-bot, the provider and the process tracers in %s", k.scratch)
 	k.bot = filepath.Join(k.scratch, "paved-bot")
 	if err := k.goBuild(ctx, k.bot, "./cmd/paved-bot"); err != nil {
 		return nil, err
@@ -109,32 +110,18 @@ func newKit(ctx context.Context, o options) (k *kit, err error) {
 
 func (k *kit) close(keep bool) {
 	if keep {
-		progress("kept %s", k.scratch)
+		prog.Progress("kept %s", k.scratch)
 		return
 	}
 	if err := os.RemoveAll(k.scratch); err != nil {
-		progress("removing %s: %v", k.scratch, err)
+		prog.Progress("removing %s: %v", k.scratch, err)
 	}
 }
 
 func (k *kit) goBuild(ctx context.Context, out, pkg string, flags ...string) error {
 	args := append([]string{"build", "-o", out}, flags...)
-	_, err := output(ctx, k.root, nil, "go", append(args, pkg)...)
+	_, err := proc.Output(ctx, k.root, nil, "go", append(args, pkg)...)
 	return err
-}
-
-// describeCommit names the commit the binaries were built from, marked when
-// the working tree differs from it.
-func (k *kit) describeCommit(ctx context.Context) string {
-	sha, err := output(ctx, k.root, nil, "git", "rev-parse", "--short", "HEAD")
-	if err != nil {
-		return "unknown"
-	}
-	sha = strings.TrimSpace(sha)
-	if status, err := output(ctx, k.root, nil, "git", "status", "--porcelain", "--untracked-files=no"); err == nil && strings.TrimSpace(status) != "" {
-		sha += " with uncommitted changes"
-	}
-	return sha
 }
 
 // makeLockFile initialises one project from the mirror, which checks that
@@ -142,11 +129,11 @@ func (k *kit) describeCommit(ctx context.Context) string {
 // it, and init then verifies the provider against it.
 func (k *kit) makeLockFile(ctx context.Context) error {
 	dir := filepath.Join(k.scratch, "lockfile")
-	if err := writeFiles(dir, map[string]string{"main.tf": terraformBlock("")}); err != nil {
+	if err := proc.WriteFiles(dir, map[string]string{"main.tf": terraformBlock("")}); err != nil {
 		return err
 	}
 	env := []string{"TF_CLI_CONFIG_FILE=" + k.cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1"}
-	if _, err := output(ctx, dir, env, k.terraform, "init", "-input=false", "-no-color"); err != nil {
+	if _, err := proc.Output(ctx, dir, env, k.terraform, "init", "-input=false", "-no-color"); err != nil {
 		return fmt.Errorf("installing the provider from the mirror: %w", err)
 	}
 	lock, err := os.ReadFile(filepath.Join(dir, ".terraform.lock.hcl"))
@@ -185,57 +172,4 @@ func (k *kit) measureTracer(ctx context.Context, realGit string) (time.Duration,
 	}
 	// The calibration's own lines are outside every measured window.
 	return max(0, traced[n/2]-direct[n/2]), nil
-}
-
-// output runs a command and returns its stdout; the error carries its output.
-func output(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%s %s: %w\n%s%s", name, strings.Join(args, " "), err, tail(stdout.String()), tail(stderr.String()))
-	}
-	return stdout.String(), nil
-}
-
-// tail keeps the end of a command's output, where terraform puts its errors.
-func tail(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > 30 {
-		lines = lines[len(lines)-30:]
-	}
-	if len(lines) == 1 && lines[0] == "" {
-		return ""
-	}
-	return strings.Join(lines, "\n") + "\n"
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}
-
-func lastField(s string) string {
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return ""
-	}
-	return f[len(f)-1]
-}
-
-func writeFiles(dir string, files map[string]string) error {
-	for name, content := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -23,17 +23,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/paved-road/paved/bench/report"
+	"github.com/paved-road/paved/bench/cli"
 )
 
 type options struct {
@@ -57,33 +53,18 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch directory, with the bot logs and the process trace")
 	flag.Parse()
 	if o.terraform == "" || o.runs < 1 || o.projects < 2 || o.parallelism < 2 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: botbench -terraform PATH [-runs 3] [-projects 10] [-parallelism 4] [-out docs/benchmarks.md]")
-		os.Exit(2)
+		cli.Usage("usage: botbench -terraform PATH [-runs 3] [-projects 10] [-parallelism 4] [-out docs/benchmarks.md]")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	err := run(ctx, o)
-	cancel()
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "botbench:", err)
-		os.Exit(1)
-	}
+	prog.Main(o.timeout, func(ctx context.Context) error { return run(ctx, o) })
 }
 
+var prog = cli.Program{Name: "botbench"}
+
 func run(ctx context.Context, o options) (err error) {
-	// The GitHub stand-in reports misuse by panicking (see fatal); the
+	// The GitHub stand-in reports misuse by panicking (see cli.Fatal); the
 	// deferred cleanups below run first either way.
-	defer func() {
-		if r := recover(); r != nil {
-			f, ok := r.(fatal)
-			if !ok {
-				panic(r)
-			}
-			err = f.err
-		}
-	}()
+	defer cli.Recover(&err)
 	started := time.Now()
 	k, err := newKit(ctx, o)
 	if err != nil {
@@ -96,30 +77,7 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	res.took = time.Since(started)
-	md := res.markdown(o, commandLine())
-	fmt.Print(md)
-	if o.out == "" {
-		return nil
-	}
-	if err := report.WriteSection(o.out, "bot", md); err != nil {
-		return err
-	}
-	progress("wrote the %q section of %s", "bot", o.out)
-	return nil
-}
-
-// fatal carries an error out of a githubfake.Fake through a panic, which run
-// recovers: the fake reports misuse of its Go API, never a failed request,
-// so this is a bug in botbench.
-type fatal struct{ err error }
-
-// fakeReporter is the githubfake.Reporter of a program rather than a test.
-type fakeReporter struct{}
-
-func (fakeReporter) Helper() {}
-
-func (fakeReporter) Fatalf(format string, args ...any) {
-	panic(fatal{fmt.Errorf("githubfake: "+format, args...)})
+	return prog.Publish(o.out, "bot", res.markdown(o, commandLine()))
 }
 
 // commandLine is how this invocation can be repeated from the repository
@@ -133,16 +91,4 @@ func commandLine() string {
 		parts = append(parts, a)
 	}
 	return strings.Join(parts, " ")
-}
-
-func progress(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "botbench: "+format+"\n", args...)
-}
-
-// errStopped is how a wait ends when the context does.
-func errStopped(ctx context.Context, what string) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%s: -timeout reached", what)
-	}
-	return fmt.Errorf("%s: %w", what, ctx.Err())
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/bench/machine"
 	"github.com/paved-road/paved/bench/report"
 )
 
@@ -36,10 +37,10 @@ func (r *results) markdown(o options, commandLine string) string {
 		"update this section. It took %s.\n\n```sh\n%s\n```\n\n", r.took.Round(time.Second), commandLine)
 	p("| | |\n| --- | --- |\n")
 	p("| date | %s |\n", r.started.Format("2006-01-02 15:04 UTC"))
-	p("| machine | %s |\n", machine())
+	p("| machine | %s |\n", machine.Describe())
 	p("| load average | %s at the start, %s at the end |\n", r.load[0], r.load[1])
 	p("| other processes | used %.0f%% of the machine's CPU time during the measurements (botbench and what it ran: %.0f%%) |\n",
-		100*r.cpu.others.Seconds()/r.cpu.available.Seconds(), 100*r.cpu.ours.Seconds()/r.cpu.available.Seconds())
+		100*r.cpu.Others.Seconds()/r.cpu.Available.Seconds(), 100*r.cpu.Ours.Seconds()/r.cpu.Available.Seconds())
 	p("| Terraform | %s |\n| Go | %s |\n| git | %s |\n", r.kit.tfVersion, runtime.Version(), r.kit.gitVersion)
 	p("| paved-bot and provider | built from commit %s |\n", r.kit.commit)
 	p("| runs | %d of every scenario; figures are the median, with the minimum in parentheses |\n\n", o.runs)

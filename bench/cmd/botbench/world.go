@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paved-road/paved/bench/cli"
+	"github.com/paved-road/paved/bench/proc"
 	"github.com/paved-road/paved/internal/githubfake"
 	"github.com/paved-road/paved/internal/loopback"
 )
@@ -59,13 +61,13 @@ func newWorld(ctx context.Context, k *kit, dir string, projects, parallelism int
 		return nil, err
 	}
 	gitIn := func(args ...string) (string, error) {
-		out, err := output(ctx, origin, gitEnv(dir), "git", args...)
+		out, err := proc.Output(ctx, origin, proc.GitEnv(dir), "git", args...)
 		return strings.TrimSpace(out), err
 	}
 	if err := os.MkdirAll(origin, 0o755); err != nil {
 		return nil, err
 	}
-	if err := writeFiles(origin, map[string]string{"paved.yaml": pavedYAML(projects), "README.md": "infra\n"}); err != nil {
+	if err := proc.WriteFiles(origin, map[string]string{"paved.yaml": pavedYAML(projects), "README.md": "infra\n"}); err != nil {
 		return nil, err
 	}
 	files := projectFiles(projects, state, k.lockFile)
@@ -81,7 +83,7 @@ func newWorld(ctx context.Context, k *kit, dir string, projects, parallelism int
 			return nil, err
 		}
 	}
-	if err := writeFiles(origin, files); err != nil {
+	if err := proc.WriteFiles(origin, files); err != nil {
 		return nil, err
 	}
 	for _, step := range [][]string{{"add", "."}, {"commit", "-q", "-m", "ten projects"}} {
@@ -97,7 +99,7 @@ func newWorld(ctx context.Context, k *kit, dir string, projects, parallelism int
 		return nil, err
 	}
 
-	w.fake = githubfake.New(fakeReporter{}, githubfake.Options{Token: token})
+	w.fake = githubfake.New(cli.FakeReporter{}, githubfake.Options{Token: token})
 	w.fake.AddRepo(owner, repoName, origin)
 	w.fake.OpenPR(owner, repoName, githubfake.PR{Number: prNumber, Author: author, HeadRef: "pr-1", HeadSHA: head, BaseRef: "main", Files: changed})
 	w.wire = &wire{next: w.fake, finals: make(chan final, 16)}
@@ -114,19 +116,11 @@ func newWorld(ctx context.Context, k *kit, dir string, projects, parallelism int
 func (w *world) close() {
 	if w.bot != nil {
 		if err := w.bot.stop(); err != nil {
-			progress("%v", err)
+			prog.Progress("%v", err)
 		}
 	}
 	if w.api != nil {
 		w.api.Close()
-	}
-}
-
-func gitEnv(home string) []string {
-	return []string{
-		"GIT_CONFIG_NOSYSTEM=1", "HOME=" + home,
-		"GIT_AUTHOR_NAME=dev", "GIT_AUTHOR_EMAIL=dev@example.com",
-		"GIT_COMMITTER_NAME=dev", "GIT_COMMITTER_EMAIL=dev@example.com",
 	}
 }
 
@@ -171,7 +165,7 @@ func (w *world) command(ctx context.Context, body, statusContext, finished strin
 		case <-w.bot.exited:
 			return sample{}, fmt.Errorf("paved-bot exited during %q:\n%s", body, w.bot.logTail())
 		case <-ctx.Done():
-			return sample{}, errStopped(ctx, fmt.Sprintf("waiting for %q", body))
+			return sample{}, cli.Stopped(ctx, fmt.Sprintf("waiting for %q", body))
 		}
 	}
 	entry, err := w.waitIdle(ctx, finished)
@@ -205,7 +199,7 @@ func (w *world) lastReply() string {
 	if len(comments) == 0 {
 		return "(nothing)"
 	}
-	return tail(comments[len(comments)-1].Body)
+	return proc.Tail(comments[len(comments)-1].Body)
 }
 
 // waitIdle waits until the bot has logged finished once more and has
@@ -231,7 +225,7 @@ func (w *world) waitIdle(ctx context.Context, finished string) (map[string]any, 
 		}
 		select {
 		case <-ctx.Done():
-			return nil, errStopped(ctx, "waiting for the bot to log "+strconv.Quote(finished))
+			return nil, cli.Stopped(ctx, "waiting for the bot to log "+strconv.Quote(finished))
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -386,7 +380,7 @@ func startBot(ctx context.Context, k *kit, dir, apiURL string, parallelism int) 
 			return nil, fmt.Errorf("paved-bot exited before serving (%w):\n%s", b.err, b.logTail())
 		case <-ctx.Done():
 			_ = b.stop()
-			return nil, errStopped(ctx, "waiting for paved-bot to serve")
+			return nil, cli.Stopped(ctx, "waiting for paved-bot to serve")
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -452,5 +446,5 @@ func (b *botProcess) log() ([]map[string]any, error) {
 
 func (b *botProcess) logTail() string {
 	raw, _ := os.ReadFile(b.logPath)
-	return tail(string(raw))
+	return proc.Tail(string(raw))
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/paved-road/paved/bench/cli"
 )
 
 const (
@@ -48,7 +50,7 @@ func startBot(ctx context.Context, b binary, dir string) (p *bot, noSandbox bool
 	if _, lookErr := exec.LookPath("bwrap"); lookErr == nil {
 		return nil, false, err
 	}
-	progress("%s refuses to start without bwrap, which is absent: starting it with %s", b.name, noSandboxArg)
+	prog.Progress("%s refuses to start without bwrap, which is absent: starting it with %s", b.name, noSandboxArg)
 	p, err = launch(ctx, b.path, filepath.Join(dir, "no-sandbox"), []string{noSandboxArg})
 	return p, true, err
 }
@@ -100,7 +102,7 @@ func (p *bot) waitHealthy(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return errStopped(ctx, "waiting for /healthz")
+			return cli.Stopped(ctx, "waiting for /healthz")
 		case <-p.exited:
 			return fmt.Errorf("%w:\n%s", errExited, tail(p.log))
 		case <-deadline.C:

@@ -16,19 +16,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
+	"github.com/paved-road/paved/bench/cli"
 	"github.com/paved-road/paved/bench/gomod"
-	"github.com/paved-road/paved/bench/report"
+	"github.com/paved-road/paved/bench/machine"
 	"github.com/paved-road/paved/bot/webhook"
 )
 
@@ -53,27 +50,20 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch directory, with the bot logs")
 	flag.Parse()
 	if o.requests < 1 || o.size < 1 || o.size > webhook.MaxBody || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: intakebench [-requests 100] [-size 26214400] [-baseline 3622e3b] [-src DIR] [-out docs/benchmarks.md]")
-		os.Exit(2)
+		cli.Usage("usage: intakebench [-requests 100] [-size 26214400] [-baseline 3622e3b] [-src DIR] [-out docs/benchmarks.md]")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	err := run(ctx, o)
-	cancel()
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "intakebench:", err)
-		os.Exit(1)
-	}
+	prog.Main(o.timeout, func(ctx context.Context) error { return run(ctx, o) })
 }
+
+var prog = cli.Program{Name: "intakebench"}
 
 func run(ctx context.Context, o options) error {
 	started := time.Now()
 	// The baseline reads every body whole: about twice requests × size at
 	// once, counting the garbage of its growing buffers.
 	need := 2*int64(o.requests)*o.size + 1<<30
-	if avail, ok := memAvailable(); ok && avail < need {
+	if avail, ok := machine.Meminfo("MemAvailable"); ok && avail < need {
 		return fmt.Errorf("the baseline may need %s of memory and %s is available: lower -requests or -size", mib(need), mib(avail))
 	}
 	root, err := gomod.Root(ctx, "intakebench")
@@ -86,11 +76,11 @@ func run(ctx context.Context, o options) error {
 	}
 	defer func() {
 		if o.keep {
-			progress("kept %s", scratch)
+			prog.Progress("kept %s", scratch)
 			return
 		}
 		if err := os.RemoveAll(scratch); err != nil {
-			progress("removing %s: %v", scratch, err)
+			prog.Progress("removing %s: %v", scratch, err)
 		}
 	}()
 	bins, err := build(ctx, root, scratch, o)
@@ -101,7 +91,7 @@ func run(ctx context.Context, o options) error {
 	body := payload(o.size)
 	for _, v := range variants {
 		for _, b := range bins {
-			progress("%s, %s: %d POSTs of %s", b.name, v.name, o.requests, mib(o.size))
+			prog.Progress("%s, %s: %d POSTs of %s", b.name, v.name, o.requests, mib(o.size))
 			r, err := measure(ctx, b, v, body, o.requests, filepath.Join(scratch, "run-"+strconv.Itoa(len(res.runs))))
 			if err != nil {
 				return fmt.Errorf("%s, %s: %w", b.name, v.name, err)
@@ -110,46 +100,5 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	res.took = time.Since(started)
-	md := res.markdown(commandLine())
-	fmt.Print(md)
-	if o.out == "" {
-		return nil
-	}
-	if err := report.WriteSection(o.out, "intake", md); err != nil {
-		return err
-	}
-	progress("wrote the %q section of %s", "intake", o.out)
-	return nil
-}
-
-// commandLine is how this run is repeated from the repository root: make
-// bench-intake, with the flags that differ from its own.
-func commandLine() string {
-	var flags []string
-	flag.Visit(func(f *flag.Flag) {
-		if f.Name == "out" || f.Name == "keep" {
-			return
-		}
-		v := f.Value.String()
-		if strings.ContainsAny(v, " \t'\"$\\") {
-			v = strconv.Quote(v)
-		}
-		flags = append(flags, "-"+f.Name+"="+v)
-	})
-	if len(flags) == 0 {
-		return "make bench-intake"
-	}
-	return "make bench-intake INTAKEBENCHFLAGS='" + strings.Join(flags, " ") + "'"
-}
-
-func progress(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "intakebench: "+format+"\n", args...)
-}
-
-// errStopped is how a wait ends when the context does.
-func errStopped(ctx context.Context, what string) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%s: -timeout reached", what)
-	}
-	return fmt.Errorf("%s: %w", what, ctx.Err())
+	return prog.Publish(o.out, "intake", res.markdown(cli.MakeCommandLine("bench-intake", "INTAKEBENCHFLAGS", "out", "keep")))
 }

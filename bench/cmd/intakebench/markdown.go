@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/bench/machine"
 	"github.com/paved-road/paved/bench/report"
 	"github.com/paved-road/paved/bot/webhook"
 )
@@ -36,7 +37,7 @@ func (r *results) markdown(command string) string {
 		"It took %s, everything on loopback.\n\n", command, r.took.Round(time.Second))
 	p("| | |\n| --- | --- |\n")
 	p("| date | %s |\n", r.started.Format("2006-01-02 15:04 UTC"))
-	p("| machine | %s |\n| Go | %s |\n", machine(), runtime.Version())
+	p("| machine | %s |\n| Go | %s |\n", machine.DescribeWith(mib), runtime.Version())
 	for _, bin := range r.bins {
 		p("| %s paved-bot | built from %s |\n", bin.name, bin.from)
 	}

@@ -13,6 +13,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/paved-road/paved/bench/cli"
+	"github.com/paved-road/paved/bench/proc"
 )
 
 // requestTimeout bounds each POST, answer included.
@@ -55,18 +58,19 @@ func measure(ctx context.Context, b binary, v variant, body []byte, requests int
 		return r, err
 	}
 	var ok bool
-	if r.before, ok = procStatus(pid, "VmRSS"); !ok {
+	if r.before, ok = proc.Status(pid, "VmRSS"); !ok {
 		return r, fmt.Errorf("reading /proc/%d/status", pid)
 	}
-	s := startSampler(pid)
+	s := proc.StartSampler(pid, sampleEvery)
 	r.answers, r.wall = fire(ctx, p.url+"/events", requests, body, v.signature)
 	if err := sleep(ctx, after); err != nil {
-		s.finish()
+		s.Finish()
 		return r, err
 	}
-	r.after, _ = procStatus(pid, "VmRSS")
-	r.hwm, _ = procStatus(pid, "VmHWM")
-	r.peak = s.finish()
+	r.after, _ = proc.Status(pid, "VmRSS")
+	r.hwm, _ = proc.Status(pid, "VmHWM")
+	s.Finish()
+	r.peak = s.Peak()
 	select {
 	case <-p.exited:
 		return r, fmt.Errorf("paved-bot exited during the run:\n%s", tail(p.log))
@@ -158,7 +162,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return errStopped(ctx, "measuring")
+		return cli.Stopped(ctx, "measuring")
 	case <-t.C:
 		return nil
 	}

@@ -35,18 +35,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"os"
-	"os/exec"
-	"os/signal"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
-	"github.com/paved-road/paved/bench/report"
+	"github.com/paved-road/paved/bench/cli"
+	"github.com/paved-road/paved/bench/pavedbot"
 )
 
 const section = "page"
@@ -79,39 +72,21 @@ func main() {
 	flag.Parse()
 	if o.terraform == "" || o.projects < 8 || o.deploys < o.projects || o.locked < 4 || o.locked%2 != 0 || o.locked > o.projects-4 ||
 		o.n < 1 || o.streams < 1 || o.hold <= 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: pagebench -terraform PATH [-projects 200 (at least 8)] [-deploys 1000 (at least -projects)] "+
+		cli.Usage("usage: pagebench -terraform PATH [-projects 200 (at least 8)] [-deploys 1000 (at least -projects)] " +
 			"[-locked 50 (even, 4 to -projects - 4)] [-n 20] [-streams 50] [-hold 10s] [-timeout 10m] [-keep] [-out docs/benchmarks.md]")
-		os.Exit(2)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	err := run(ctx, o)
-	cancel()
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "pagebench:", err)
-		os.Exit(1)
-	}
+	prog.Main(o.timeout, func(ctx context.Context) error { return run(ctx, o) })
 }
 
+var prog = cli.Program{Name: "pagebench"}
+
 func run(ctx context.Context, o options) (err error) {
-	// The GitHub stand-in reports misuse by panicking (see fatal); the
+	// The GitHub stand-in reports misuse by panicking (see cli.Fatal); the
 	// deferred cleanups below run first either way.
-	defer func() {
-		if r := recover(); r != nil {
-			f, ok := r.(fatal)
-			if !ok {
-				panic(r)
-			}
-			err = f.err
-		}
-	}()
-	// The bot refuses to run terraform unsandboxed unless told to; this
-	// benchmark never tells it.
-	if _, err := exec.LookPath("bwrap"); err != nil {
-		return fmt.Errorf("bwrap (bubblewrap), paved-bot's sandbox for terraform, is not installed (scripts/tools.sh bubblewrap installs it); "+
-			"the benchmark runs the bot sandboxed, as in production, and does not fall back to --unsafe-no-sandbox: %w", err)
+	defer cli.Recover(&err)
+	if err := pavedbot.RequireSandbox(); err != nil {
+		return err
 	}
 	started := time.Now()
 	w, err := newWorld(ctx, o)
@@ -125,60 +100,5 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	res.took = time.Since(started)
-	md := res.markdown(commandLine())
-	fmt.Print(md)
-	if o.out == "" {
-		return nil
-	}
-	if err := report.WriteSection(o.out, section, md); err != nil {
-		return err
-	}
-	progress("wrote the %q section of %s", section, o.out)
-	return nil
-}
-
-// fatal carries an error out of a githubfake.Fake through a panic, which run
-// recovers: the fake reports misuse of its Go API, never a failed request,
-// so this is a bug in pagebench.
-type fatal struct{ err error }
-
-// fakeReporter is the githubfake.Reporter of a program rather than a test.
-type fakeReporter struct{}
-
-func (fakeReporter) Helper() {}
-
-func (fakeReporter) Fatalf(format string, args ...any) {
-	panic(fatal{fmt.Errorf("githubfake: "+format, args...)})
-}
-
-// commandLine is how this run is repeated from the repository root: make
-// bench-page, with the flags that differ from its own.
-func commandLine() string {
-	var flags []string
-	flag.Visit(func(f *flag.Flag) {
-		if f.Name == "out" || f.Name == "keep" || f.Name == "terraform" {
-			return
-		}
-		v := f.Value.String()
-		if strings.ContainsAny(v, " \t'\"$\\") {
-			v = strconv.Quote(v)
-		}
-		flags = append(flags, "-"+f.Name+"="+v)
-	})
-	if len(flags) == 0 {
-		return "make bench-page"
-	}
-	return "make bench-page PAGEBENCHFLAGS='" + strings.Join(flags, " ") + "'"
-}
-
-func progress(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "pagebench: "+format+"\n", args...)
-}
-
-// errStopped is how a wait ends when the context does.
-func errStopped(ctx context.Context, what string) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%s: -timeout reached", what)
-	}
-	return fmt.Errorf("%s: %w", what, ctx.Err())
+	return prog.Publish(o.out, section, res.markdown(cli.MakeCommandLine("bench-page", "PAGEBENCHFLAGS", "out", "keep", "terraform")))
 }

@@ -2,12 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/bench/machine"
 	"github.com/paved-road/paved/bench/report"
+	"github.com/paved-road/paved/bench/stats"
 	"github.com/paved-road/paved/bot/web"
 )
 
@@ -21,11 +22,11 @@ func (r *results) markdown(command string) string {
 		"rerun it to update this section. It took %s, everything on loopback.\n\n", command, r.took.Round(time.Second))
 	p("| | |\n| --- | --- |\n")
 	p("| date | %s |\n", r.started.Format("2006-01-02 15:04 UTC"))
-	p("| machine | %s |\n", machine())
+	p("| machine | %s |\n", machine.Describe())
 	p("| load average | %s at the start, %s before the streams, %s at the end |\n", r.load[0], r.load[1], r.load[2])
 	p("| other processes | used %.0f%% of the machine's CPU time during the measurements (pagebench and what it ran: %.0f%%; "+
 		"steal time, when the hypervisor ran something else: %.0f%%) |\n",
-		100*r.cpu.othersShare(), 100*r.cpu.share(r.cpu.ours), 100*r.cpu.share(r.cpu.steal))
+		100*r.cpu.OthersShare(), 100*r.cpu.Of(r.cpu.Ours), 100*r.cpu.Of(r.cpu.Steal))
 	p("| Terraform | %s |\n| Go | %s |\n", w.tfVersion, runtime.Version())
 	p("| paved-bot | built from commit %s, `serve` with the page on (`--github-oauth-client-id`, `--web-url http://127.0.0.1:PORT`, "+
 		"`--insecure-cookies`), the default `--workers`, terraform sandboxed (bubblewrap) |\n", w.commit)
@@ -90,13 +91,13 @@ func (r *results) markdown(command string) string {
 		"them), so it finds nothing new, as theirs do; its CPU time includes the `git-upload-pack` it runs for a "+
 		"`file://` origin.\n\n", thousands(d.deploys))
 
-	repo, hist, stats := r.pages[1], r.pages[2], r.pages[3]
+	repo, hist, statsPage := r.pages[1], r.pages[2], r.pages[3]
 	lockList, auditCLI, statsCLI, projectCLI := r.clis[0], r.clis[1], r.clis[2], r.clis[3]
 	p("### Side by side\n\n")
 	p("%s", report.TableHeader("the page", []string{"median", "the CLI instead", "median", "page / CLI"}))
 	cliRepo := lockList.median() + auditCLI.median()
 	p("| the repository | %s | `locks list` + `audit --repo --since 2160h` | %s | %s |\n", ms(repo.median()), ms(cliRepo), ratioText(repo.median(), cliRepo))
-	p("| deploy stats | %s | `history --stats` | %s | %s |\n", ms(stats.median()), ms(statsCLI.median()), ratioText(stats.median(), statsCLI.median()))
+	p("| deploy stats | %s | `history --stats` | %s | %s |\n", ms(statsPage.median()), ms(statsCLI.median()), ratioText(statsPage.median(), statsCLI.median()))
 	p("| a project's history | %s | `history --project` | %s | %s |\n\n", ms(hist.median()), ms(projectCLI.median()), ratioText(hist.median(), projectCLI.median()))
 
 	p("### Resident set with %d open log streams\n\n", len(s.firstEvent))
@@ -126,7 +127,7 @@ func (r *results) markdown(command string) string {
 	p("| growth per stream | %s at the median, %s at the peak |\n", kibSigned((s.hold-s.idle)/n), kibSigned((s.peak-s.idle)/n))
 	p("| %s after the streams closed | %s |\n", afterWindow, mib(s.after))
 	p("| the bot's peak over its life (`VmHWM`, or a higher reading) | %s |\n", mib(s.hwm))
-	p("| all %d streams delivering their first event | %s after opening (median stream %s) |\n", n, ms(s.opened), ms(percentile(s.firstEvent, 50)))
+	p("| all %d streams delivering their first event | %s after opening (median stream %s) |\n", n, ms(s.opened), ms(stats.Percentile(s.firstEvent, 50)))
 	p("| bot CPU, idle / with the streams | %.1f%% / %.1f%% of one core |\n", 100*s.idleCPU, 100*s.holdCPU)
 	p("| bot's open files, idle / with the streams | %d / %d |\n", s.idleFDs, s.holdFDs)
 	p("| bot's threads, idle / with the streams | %d / %d |\n", s.idleThreads, s.holdThreads)
@@ -151,16 +152,16 @@ func (r *results) markdown(command string) string {
 		"(%s entries here) at least once, and the history and stats views also fetch the deploy tags from the "+
 		"origin into the mirror and read and verify the tags they show (all %s for the stats). That fetch alone takes "+
 		"%s (median, %s of CPU): %.0f%% of a project's history view and %.0f%% of the stats view.\n",
-		d.projects, thousands(d.deploys), ms(r.pages[0].median()), ms(repo.median()), ms(hist.median()), ms(stats.median()),
-		ms(slowest.p95()), strings.TrimPrefix(slowest.name, "GET "), ms(repo.cpuPerRun()), ms(stats.cpuPerRun()),
+		d.projects, thousands(d.deploys), ms(r.pages[0].median()), ms(repo.median()), ms(hist.median()), ms(statsPage.median()),
+		ms(slowest.p95()), strings.TrimPrefix(slowest.name, "GET "), ms(repo.cpuPerRun()), ms(statsPage.cpuPerRun()),
 		thousands(d.auditEntries), thousands(d.deploys), ms(f.median()), ms(f.cpuPerRun()),
-		100*float64(f.median())/float64(max(hist.median(), 1)), 100*float64(f.median())/float64(max(stats.median(), 1)))
+		100*float64(f.median())/float64(max(hist.median(), 1)), 100*float64(f.median())/float64(max(statsPage.median(), 1)))
 	p("- **Against the CLI**: the repository view takes %s× the time of `locks list` and `audit` together, the stats "+
 		"view %s× `history --stats` and a project's history %s× `history --project`. The CLI commands pay a process "+
 		"start and, for `history`, git's fetch like the page; the page also renders HTML (%s for the repository, %s "+
 		"for the stats, the stats with an SVG chart per row) and asks its access cache.\n",
-		ratioText(repo.median(), cliRepo), ratioText(stats.median(), statsCLI.median()), ratioText(hist.median(), projectCLI.median()),
-		kib(repo.bytes), kib(stats.bytes))
+		ratioText(repo.median(), cliRepo), ratioText(statsPage.median(), statsCLI.median()), ratioText(hist.median(), projectCLI.median()),
+		kib(repo.bytes), kib(statsPage.bytes))
 	peakText := fmt.Sprintf("the peak, %s, was no higher than the hold's readings", mib(s.peak))
 	switch {
 	case float64(s.peak) <= 1.05*float64(s.hold):
@@ -185,7 +186,7 @@ func (r *results) markdown(command string) string {
 		100*s.holdCPU, 100*s.idleCPU, afterWindow, mib(int64(s.afterGo.heapInuse)), mib(s.after))
 	p("- **Load**: the machine has %d CPUs and other processes used %.0f%% of its CPU time during the run (load average "+
 		"%s to %s): the times are upper bounds, the CPU times and resident sets less disturbed.\n",
-		runtime.NumCPU(), 100*r.cpu.othersShare(), r.load[0], r.load[2])
+		runtime.NumCPU(), 100*r.cpu.OthersShare(), r.load[0], r.load[2])
 	if len(r.issues) == 0 {
 		p("- **The bot's log**: no warning and no error.\n")
 	} else {
@@ -248,28 +249,3 @@ func thousands(n int) string {
 	}
 	return s
 }
-
-// machine describes where the figures were taken.
-func machine() string {
-	model := "unknown CPU"
-	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.SplitSeq(string(raw), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	desc := fmt.Sprintf("%d CPUs, %s", runtime.NumCPU(), model)
-	if raw, err := os.ReadFile("/proc/meminfo"); err == nil {
-		if total, ok := kBField(string(raw), "MemTotal"); ok {
-			desc += fmt.Sprintf(", %.1f GiB RAM", float64(total)/(1<<30))
-		}
-	}
-	if raw, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		desc += ", Linux " + strings.TrimSpace(string(raw))
-	}
-	return desc
-}
-
-func numCPU() int { return runtime.NumCPU() }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,8 +18,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/paved-road/paved/bench/cli"
+	"github.com/paved-road/paved/bench/machine"
+	"github.com/paved-road/paved/bench/proc"
+	"github.com/paved-road/paved/bench/stats"
 )
 
 const (
@@ -44,8 +47,8 @@ type timing struct {
 	cpu time.Duration
 }
 
-func (t timing) median() time.Duration { return percentile(t.durs, 50) }
-func (t timing) p95() time.Duration    { return percentile(t.durs, 95) }
+func (t timing) median() time.Duration { return stats.Percentile(t.durs, 50) }
+func (t timing) p95() time.Duration    { return stats.Percentile(t.durs, 95) }
 func (t timing) cpuPerRun() time.Duration {
 	return t.cpu / time.Duration(max(len(t.durs), 1))
 }
@@ -89,7 +92,7 @@ type results struct {
 	fetch      timing    // the git fetch of the deploy tags alone
 	streams    streamsResult
 	issues     []string // the bot's warnings and errors
-	cpu        cpuShare
+	cpu        machine.Share
 }
 
 // pageChecks say what each timed page must show of the prepared data, so
@@ -149,7 +152,7 @@ func (w *world) pageChecks() []pageCheck {
 // find nothing new, as the page's do.
 func (w *world) fetchCheck(ctx context.Context) (cliCheck, error) {
 	mirror := filepath.Join(w.scratch, "fetch-mirror.git")
-	if _, err := output(ctx, "", gitEnv(w.home), "git", "init", "--bare", "--quiet", mirror); err != nil {
+	if _, err := proc.Output(ctx, "", proc.GitEnv(w.home), "git", "init", "--bare", "--quiet", mirror); err != nil {
 		return cliCheck{}, err
 	}
 	refspec := "+refs/tags/paved/*:refs/tags/paved/*"
@@ -158,7 +161,7 @@ func (w *world) fetchCheck(ctx context.Context) (cliCheck, error) {
 		bin:  "git",
 		args: []string{"-C", mirror, "fetch", "--quiet", "--prune", "--no-tags", "--", w.cloneURL, refspec},
 		check: func(string) error {
-			out, err := output(ctx, "", gitEnv(w.home), "git", "-C", mirror, "for-each-ref", "refs/tags/paved/")
+			out, err := proc.Output(ctx, "", proc.GitEnv(w.home), "git", "-C", mirror, "for-each-ref", "refs/tags/paved/")
 			if err != nil {
 				return err
 			}
@@ -229,20 +232,20 @@ func (w *world) cliChecks() []cliCheck {
 
 func measure(ctx context.Context, w *world, o options) (*results, error) {
 	res := &results{w: w, o: o, started: time.Now().UTC()}
-	res.load[0] = loadAverage()
-	before := readCounters()
-	rss := startSampler(w.bot.pid())
-	defer rss.finish()
+	res.load[0] = machine.LoadAverage()
+	before := machine.ReadCounters()
+	rss := proc.StartSampler(w.bot.pid(), sampleEvery)
+	defer rss.Finish()
 	fail := func(err error) (*results, error) {
 		return nil, fmt.Errorf("%w%s", err, w.bot.logIssuesText())
 	}
 
-	if err := sleep(ctx, settleWindow); err != nil {
+	if err := cli.Sleep(ctx, settleWindow); err != nil {
 		return fail(err)
 	}
-	res.loginRSS = medianRSS(rss.between(time.Now().Add(-settleWindow), time.Now()))
+	res.loginRSS = medianRSS(rss.Between(time.Now().Add(-settleWindow), time.Now()))
 
-	progress("timing the page's views, %d requests each after a warm-up", o.n)
+	prog.Progress("timing the page's views, %d requests each after a warm-up", o.n)
 	from := time.Now()
 	for _, pc := range w.pageChecks() {
 		t, err := w.timePage(ctx, pc, o.n)
@@ -251,9 +254,9 @@ func measure(ctx context.Context, w *world, o options) (*results, error) {
 		}
 		res.pages = append(res.pages, t)
 	}
-	res.timingPeak = maxRSS(rss.between(from, time.Now()))
+	res.timingPeak = maxRSS(rss.Between(from, time.Now()))
 
-	progress("timing the CLI commands, %d runs each after a warm-up", o.n)
+	prog.Progress("timing the CLI commands, %d runs each after a warm-up", o.n)
 	for _, cc := range w.cliChecks() {
 		t, err := w.timeCLI(ctx, cc, o.n)
 		if err != nil {
@@ -269,17 +272,17 @@ func measure(ctx context.Context, w *world, o options) (*results, error) {
 		return fail(err)
 	}
 
-	res.load[1] = loadAverage()
+	res.load[1] = machine.LoadAverage()
 	s, err := w.streams(ctx, o, rss)
 	if err != nil {
 		return fail(err)
 	}
 	res.streams = s
-	res.cpu = readCounters().since(before)
-	res.load[2] = loadAverage()
+	res.cpu = machine.ReadCounters().Since(before)
+	res.load[2] = machine.LoadAverage()
 	res.issues = w.bot.logIssues()
-	if share := res.cpu.othersShare(); share > 0.05 {
-		progress("warning: other processes used %.0f%% of the machine's CPU time during the measurements; the figures are disturbed", 100*share)
+	if share := res.cpu.OthersShare(); share > 0.05 {
+		prog.Progress("warning: other processes used %.0f%% of the machine's CPU time during the measurements; the figures are disturbed", 100*share)
 	}
 	return res, nil
 }
@@ -305,7 +308,7 @@ func (w *world) timePage(ctx context.Context, pc pageCheck, n int) (timing, erro
 			return 0, 0, fmt.Errorf("%s: %w", t.name, err)
 		}
 		if resp.StatusCode != http.StatusOK {
-			return 0, 0, fmt.Errorf("%s: %s (to %q):\n%s", t.name, resp.Status, resp.Header.Get("Location"), tail(string(body)))
+			return 0, 0, fmt.Errorf("%s: %s (to %q):\n%s", t.name, resp.Status, resp.Header.Get("Location"), proc.Tail(string(body)))
 		}
 		if err := pc.check(string(body)); err != nil {
 			return 0, 0, fmt.Errorf("%s: %w", t.name, err)
@@ -315,7 +318,7 @@ func (w *world) timePage(ctx context.Context, pc pageCheck, n int) (timing, erro
 	if _, _, err := get(); err != nil {
 		return t, err
 	}
-	cpuBefore, _ := procCPU(w.bot.pid())
+	cpuBefore, _ := proc.CPU(w.bot.pid())
 	for range n {
 		took, size, err := get()
 		if err != nil {
@@ -324,7 +327,7 @@ func (w *world) timePage(ctx context.Context, pc pageCheck, n int) (timing, erro
 		t.durs = append(t.durs, took)
 		t.bytes = size
 	}
-	cpuAfter, _ := procCPU(w.bot.pid())
+	cpuAfter, _ := proc.CPU(w.bot.pid())
 	t.cpu = cpuAfter - cpuBefore
 	return t, nil
 }
@@ -337,13 +340,13 @@ func (w *world) timeCLI(ctx context.Context, cc cliCheck, n int) (timing, error)
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + w.home, "TMPDIR=" + os.TempDir(), "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0"}
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		botBefore, _ := procCPU(w.bot.pid())
+		botBefore, _ := proc.CPU(w.bot.pid())
 		start := time.Now()
 		err := cmd.Run()
 		took := time.Since(start)
-		botAfter, _ := procCPU(w.bot.pid())
+		botAfter, _ := proc.CPU(w.bot.pid())
 		if err != nil {
-			return 0, 0, 0, fmt.Errorf("%s: %w\n%s", t.name, err, tail(stderr.String()))
+			return 0, 0, 0, fmt.Errorf("%s: %w\n%s", t.name, err, proc.Tail(stderr.String()))
 		}
 		if err := cc.check(stdout.String()); err != nil {
 			return 0, 0, 0, fmt.Errorf("%s: %w", t.name, err)
@@ -388,9 +391,9 @@ func redact(args []string) []string {
 // streams makes the slow pull request's apply run, opens o.streams log
 // streams of it at once, holds them, closes them, and reads the bot's
 // resident set all along.
-func (w *world) streams(ctx context.Context, o options, rss *sampler) (streamsResult, error) {
+func (w *world) streams(ctx context.Context, o options, rss *proc.Sampler) (streamsResult, error) {
 	var s streamsResult
-	progress("making a command run: #%d autoplans %s, then its apply waits until released", slowPR, slowProject)
+	prog.Progress("making a command run: #%d autoplans %s, then its apply waits until released", slowPR, slowProject)
 	applyAt, err := w.startSlowApply(ctx, &s)
 	if err != nil {
 		return s, err
@@ -410,20 +413,20 @@ func (w *world) streams(ctx context.Context, o options, rss *sampler) (streamsRe
 		return s, err
 	}
 	idleFrom := time.Now()
-	cpu0, _ := procCPU(w.bot.pid())
-	if err := sleep(ctx, settleWindow); err != nil {
+	cpu0, _ := proc.CPU(w.bot.pid())
+	if err := cli.Sleep(ctx, settleWindow); err != nil {
 		return s, err
 	}
-	cpu1, _ := procCPU(w.bot.pid())
-	s.idle = medianRSS(rss.between(idleFrom, time.Now()))
+	cpu1, _ := proc.CPU(w.bot.pid())
+	s.idle = medianRSS(rss.Between(idleFrom, time.Now()))
 	s.idleCPU = float64(cpu1-cpu0) / float64(time.Since(idleFrom))
-	s.idleFDs, s.idleThreads = openFiles(w.bot.pid()), procThreads(w.bot.pid())
+	s.idleFDs, s.idleThreads = proc.OpenFiles(w.bot.pid()), proc.Threads(w.bot.pid())
 	if s.idleGo, err = w.runtimeStats(ctx); err != nil {
 		return s, err
 	}
 	s.idleGCs = s.idleGo.gcs - gc0.gcs
 
-	progress("opening %d log streams of job %s at once, holding them %s", o.streams, s.job, o.hold)
+	prog.Progress("opening %d log streams of job %s at once, holding them %s", o.streams, s.job, o.hold)
 	streamCtx, closeStreams := context.WithCancel(ctx)
 	defer closeStreams()
 	client := &http.Client{
@@ -454,7 +457,7 @@ func (w *world) streams(ctx context.Context, o options, rss *sampler) (streamsRe
 			}
 			return s, fmt.Errorf("stream %d of %d did not deliver its first event within %s", i+1, len(streams), openTimeout)
 		case <-ctx.Done():
-			return s, errStopped(ctx, "opening the streams")
+			return s, cli.Stopped(ctx, "opening the streams")
 		}
 		if err := st.failure(); err != nil {
 			closeStreams()
@@ -470,18 +473,18 @@ func (w *world) streams(ctx context.Context, o options, rss *sampler) (streamsRe
 		return s, err
 	}
 	holdFrom := time.Now()
-	cpu2, _ := procCPU(w.bot.pid())
-	if err := sleep(ctx, o.hold/2); err != nil {
+	cpu2, _ := proc.CPU(w.bot.pid())
+	if err := cli.Sleep(ctx, o.hold/2); err != nil {
 		return s, err
 	}
-	s.holdFDs, s.holdThreads = openFiles(w.bot.pid()), procThreads(w.bot.pid())
+	s.holdFDs, s.holdThreads = proc.OpenFiles(w.bot.pid()), proc.Threads(w.bot.pid())
 	if s.holdGo, err = w.runtimeStats(ctx); err != nil {
 		return s, err
 	}
-	if err := sleep(ctx, o.hold-o.hold/2); err != nil {
+	if err := cli.Sleep(ctx, o.hold-o.hold/2); err != nil {
 		return s, err
 	}
-	cpu3, _ := procCPU(w.bot.pid())
+	cpu3, _ := proc.CPU(w.bot.pid())
 	gc2, err := w.runtimeStats(ctx)
 	if err != nil {
 		return s, err
@@ -498,26 +501,26 @@ func (w *world) streams(ctx context.Context, o options, rss *sampler) (streamsRe
 	closeStreams()
 	opening.Wait()
 	closedAt := time.Now()
-	held := rss.between(holdFrom, holdTo)
+	held := rss.Between(holdFrom, holdTo)
 	s.hold, s.samples = medianRSS(held), len(held)
-	s.peak = maxRSS(rss.between(openFrom, closedAt))
-	s.openPeak = maxRSS(rss.between(openFrom, holdFrom))
+	s.peak = maxRSS(rss.Between(openFrom, closedAt))
+	s.openPeak = maxRSS(rss.Between(openFrom, holdFrom))
 	for _, st := range streams {
 		s.events += st.events
 	}
 
-	if err := sleep(ctx, afterWindow); err != nil {
+	if err := cli.Sleep(ctx, afterWindow); err != nil {
 		return s, err
 	}
-	s.after = medianRSS(rss.between(time.Now().Add(-time.Second), time.Now()))
-	s.hwm, _ = procStatus(w.bot.pid(), "VmHWM")
+	s.after = medianRSS(rss.Between(time.Now().Add(-time.Second), time.Now()))
+	s.hwm, _ = proc.Status(w.bot.pid(), "VmHWM")
 	// The kernel updates VmHWM lazily: a reading may be above it.
-	s.hwm = max(s.hwm, maxRSS(rss.between(time.Time{}, time.Now())))
+	s.hwm = max(s.hwm, maxRSS(rss.Between(time.Time{}, time.Now())))
 	if s.afterGo, err = w.runtimeStats(ctx); err != nil {
 		return s, err
 	}
 
-	progress("releasing the apply")
+	prog.Progress("releasing the apply")
 	release()
 	if err := w.waitReply(ctx, slowPR, applyMarker, "paved/apply"); err != nil {
 		return s, err
@@ -558,14 +561,14 @@ func (w *world) startSlowApply(ctx context.Context, s *streamsResult) (time.Time
 		}
 		if _, done := w.botReply(slowPR, applyMarker); done {
 			body, _ := w.botReply(slowPR, applyMarker)
-			return at, fmt.Errorf("the apply of #%d ended before its provisioner started:\n%s", slowPR, tail(body))
+			return at, fmt.Errorf("the apply of #%d ended before its provisioner started:\n%s", slowPR, proc.Tail(body))
 		}
 		if !w.bot.running() {
 			return at, fmt.Errorf("paved-bot exited (%s):\n%s", w.bot.exitStatus(), w.bot.logTail())
 		}
 		select {
 		case <-ctx.Done():
-			return at, errStopped(ctx, "waiting for the apply of #"+strconv.Itoa(slowPR)+" to run")
+			return at, cli.Stopped(ctx, "waiting for the apply of #"+strconv.Itoa(slowPR)+" to run")
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -581,7 +584,7 @@ func (w *world) waitReply(ctx context.Context, n int, marker, statusContext stri
 				return nil
 			}
 			if found && st.State != "pending" {
-				return fmt.Errorf("#%d: %s is %s (%q); the bot said:\n%s", n, statusContext, st.State, st.Description, tail(body))
+				return fmt.Errorf("#%d: %s is %s (%q); the bot said:\n%s", n, statusContext, st.State, st.Description, proc.Tail(body))
 			}
 		}
 		if !w.bot.running() {
@@ -589,7 +592,7 @@ func (w *world) waitReply(ctx context.Context, n int, marker, statusContext stri
 		}
 		select {
 		case <-ctx.Done():
-			return errStopped(ctx, fmt.Sprintf("waiting for a reply containing %q on #%d", marker, n))
+			return cli.Stopped(ctx, fmt.Sprintf("waiting for a reply containing %q on #%d", marker, n))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -697,7 +700,7 @@ func (st *stream) run(ctx context.Context, c *http.Client, u string) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		st.fail(fmt.Errorf("%s, %s:\n%s", resp.Status, resp.Header.Get("Content-Type"), tail(string(body))))
+		st.fail(fmt.Errorf("%s, %s:\n%s", resp.Status, resp.Header.Get("Content-Type"), proc.Tail(string(body))))
 		return
 	}
 	sc := bufio.NewScanner(resp.Body)
@@ -724,63 +727,6 @@ func (st *stream) run(ctx context.Context, c *http.Client, u string) {
 	}
 }
 
-// sample is one VmRSS reading.
-type sample struct {
-	at  time.Time
-	rss int64
-}
-
-// sampler reads a process's VmRSS every sampleEvery and keeps every
-// reading.
-type sampler struct {
-	pid        int
-	stop, done chan struct{}
-	once       sync.Once
-	mu         sync.Mutex
-	samples    []sample
-}
-
-func startSampler(pid int) *sampler {
-	s := &sampler{pid: pid, stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(sampleEvery)
-		defer t.Stop()
-		for {
-			if rss, ok := procStatus(pid, "VmRSS"); ok {
-				s.mu.Lock()
-				s.samples = append(s.samples, sample{time.Now(), rss})
-				s.mu.Unlock()
-			}
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return s
-}
-
-// between are the readings taken from from to to.
-func (s *sampler) between(from, to time.Time) []int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []int64
-	for _, x := range s.samples {
-		if !x.at.Before(from) && !x.at.After(to) {
-			out = append(out, x.rss)
-		}
-	}
-	return out
-}
-
-// finish stops the sampler; it may be called more than once.
-func (s *sampler) finish() {
-	s.once.Do(func() { close(s.stop) })
-	<-s.done
-}
-
 func medianRSS(v []int64) int64 {
 	if len(v) == 0 {
 		return 0
@@ -795,169 +741,4 @@ func maxRSS(v []int64) int64 {
 		return 0
 	}
 	return slices.Max(v)
-}
-
-// procStatus reads a "kB" field of /proc/<pid>/status (VmRSS, VmHWM), in
-// bytes.
-func procStatus(pid int, field string) (int64, bool) {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, false
-	}
-	return kBField(string(raw), field)
-}
-
-// kBField reads "Field:   1234 kB" out of a /proc file's text, in bytes.
-func kBField(text, field string) (int64, bool) {
-	for line := range strings.SplitSeq(text, "\n") {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10, err == nil
-		}
-	}
-	return 0, false
-}
-
-func procThreads(pid int) int {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(raw), "\n") {
-		if rest, ok := strings.CutPrefix(line, "Threads:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(rest))
-			return n
-		}
-	}
-	return 0
-}
-
-func openFiles(pid int) int {
-	entries, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
-	if err != nil {
-		return 0
-	}
-	return len(entries)
-}
-
-// procCPU is the CPU time of a process and of the children it waited for
-// (the git the bot runs), from /proc/<pid>/stat.
-func procCPU(pid int) (time.Duration, bool) {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, false
-	}
-	// The command name, in parentheses, may hold spaces: fields count
-	// from after its closing parenthesis, which is field 2.
-	i := bytes.LastIndexByte(raw, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(string(raw[i+1:]))
-	// utime, stime, cutime, cstime are fields 14 to 17: 11 to 14 here.
-	if len(f) < 15 {
-		return 0, false
-	}
-	var ticks int64
-	for _, s := range f[11:15] {
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		ticks += v
-	}
-	return time.Duration(ticks) * time.Second / clockTicks, true
-}
-
-// clockTicks is USER_HZ, the unit of /proc/stat: 100 on every Linux
-// architecture Go supports.
-const clockTicks = 100
-
-// cpuShare is how the machine's CPU time went during the measurements:
-// pagebench with everything it ran and waited for (the bot, git, the CLI),
-// and every other process.
-type cpuShare struct {
-	available, ours, others, steal time.Duration
-}
-
-// cpuCounters are the machine's busy CPU time, its steal time and ours, at
-// one moment.
-type cpuCounters struct {
-	at                   time.Time
-	machine, steal, ours time.Duration
-}
-
-func readCounters() cpuCounters {
-	c := cpuCounters{at: time.Now()}
-	if raw, err := os.ReadFile("/proc/stat"); err == nil {
-		for i, f := range strings.Fields(firstLine(string(raw))) {
-			v, err := strconv.ParseInt(f, 10, 64)
-			if err != nil || i < 1 || i > 8 {
-				continue
-			}
-			switch i {
-			case 4, 5: // idle, iowait
-			case 8:
-				c.steal += time.Duration(v) * time.Second / clockTicks
-			default:
-				c.machine += time.Duration(v) * time.Second / clockTicks
-			}
-		}
-	}
-	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
-		var ru syscall.Rusage
-		if syscall.Getrusage(who, &ru) == nil {
-			c.ours += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		}
-	}
-	return c
-}
-
-func (c cpuCounters) since(before cpuCounters) cpuShare {
-	s := cpuShare{
-		available: time.Duration(float64(c.at.Sub(before.at)) * float64(numCPU())),
-		ours:      c.ours - before.ours,
-		steal:     c.steal - before.steal,
-	}
-	s.others = max(0, c.machine-before.machine-s.ours)
-	return s
-}
-
-// share is d as a share of the machine's CPU time.
-func (s cpuShare) share(d time.Duration) float64 {
-	if s.available <= 0 {
-		return 0
-	}
-	return float64(d) / float64(s.available)
-}
-
-// othersShare is the share of the machine's CPU time other processes used.
-func (s cpuShare) othersShare() float64 { return s.share(s.others) }
-
-// percentile is the nearest-rank p-th percentile (0 < p <= 100) of d.
-func percentile(d []time.Duration, p float64) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	rank := int(math.Ceil(p / 100 * float64(len(s))))
-	return s[min(max(rank, 1), len(s))-1]
-}
-
-func loadAverage() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Fields(string(raw))[0]
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return errStopped(ctx, "waiting")
-	case <-time.After(d):
-		return nil
-	}
 }

@@ -24,7 +24,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paved-road/paved/bench/cli"
 	"github.com/paved-road/paved/bench/gomod"
+	"github.com/paved-road/paved/bench/pavedbot"
+	"github.com/paved-road/paved/bench/proc"
 	"github.com/paved-road/paved/bot/audit"
 	"github.com/paved-road/paved/bot/history"
 	"github.com/paved-road/paved/bot/locks"
@@ -156,24 +159,24 @@ func newWorld(ctx context.Context, o options) (w *world, err error) {
 			return nil, err
 		}
 	}
-	out, err := output(ctx, "", nil, w.terraform, "version")
+	out, err := proc.Output(ctx, "", nil, w.terraform, "version")
 	if err != nil {
 		return nil, err
 	}
 	// "Terraform v1.8.5\non linux_amd64"
-	w.tfVersion = strings.TrimPrefix(lastField(firstLine(out)), "v")
+	w.tfVersion = strings.TrimPrefix(proc.LastField(proc.FirstLine(out)), "v")
 
-	w.commit = describeCommit(ctx, w.root)
-	progress("building paved-bot in %s", w.scratch)
+	w.commit = pavedbot.DescribeCommit(ctx, w.root)
+	prog.Progress("building paved-bot in %s", w.scratch)
 	t := time.Now()
 	w.botBin = filepath.Join(w.scratch, "paved-bot")
-	if _, err := output(ctx, w.root, nil, "go", "build", "-o", w.botBin, "./cmd/paved-bot"); err != nil {
+	if _, err := proc.Output(ctx, w.root, nil, "go", "build", "-o", w.botBin, "./cmd/paved-bot"); err != nil {
 		return nil, err
 	}
 	w.setup.build = time.Since(t)
 
 	w.planProjects()
-	progress("a repository of %d projects, %d deploy tags on %d commits", o.projects, o.deploys, commits)
+	prog.Progress("a repository of %d projects, %d deploy tags on %d commits", o.projects, o.deploys, commits)
 	t = time.Now()
 	if err := w.makeRepo(ctx); err != nil {
 		return nil, fmt.Errorf("the repository: %w", err)
@@ -191,7 +194,7 @@ func newWorld(ctx context.Context, o options) (w *world, err error) {
 	}
 	w.setup.store = time.Since(t)
 
-	w.fake = githubfake.New(fakeReporter{}, githubfake.Options{Token: token, BotLogin: botLogin})
+	w.fake = githubfake.New(cli.FakeReporter{}, githubfake.Options{Token: token, BotLogin: botLogin})
 	w.fake.SetOAuthApp(clientID, clientSecret)
 	w.fake.AddRepo(owner, repoName, w.origin)
 	head := w.commitIDs[len(w.commitIDs)-1]
@@ -220,18 +223,18 @@ func newWorld(ctx context.Context, o options) (w *world, err error) {
 func (w *world) close(keep bool) {
 	if w.bot != nil {
 		if err := w.bot.stop(); err != nil {
-			progress("%v", err)
+			prog.Progress("%v", err)
 		}
 	}
 	if w.gh != nil {
 		w.gh.Close()
 	}
 	if keep {
-		progress("kept %s", w.scratch)
+		prog.Progress("kept %s", w.scratch)
 		return
 	}
 	if err := os.RemoveAll(w.scratch); err != nil {
-		progress("removing %s: %v", w.scratch, err)
+		prog.Progress("removing %s: %v", w.scratch, err)
 	}
 }
 
@@ -290,7 +293,7 @@ func (w *world) makeRepo(ctx context.Context) error {
 	for _, p := range w.projects {
 		files[p.dir+"/main.tf"] = w.projectFile(p.name, fmt.Sprintf("resource \"terraform_data\" %q {\n  input = %q\n}\n", p.name, p.team))
 	}
-	if err := writeFiles(w.origin, files); err != nil {
+	if err := proc.WriteFiles(w.origin, files); err != nil {
 		return err
 	}
 	if _, err := w.git(ctx, "init", "-q", "-b", "main"); err != nil {
@@ -300,7 +303,7 @@ func (w *world) makeRepo(ctx context.Context) error {
 	for c := range commits {
 		if c > 0 {
 			changelog += fmt.Sprintf("- change %d\n", c)
-			if err := writeFiles(w.origin, map[string]string{"CHANGELOG.md": changelog}); err != nil {
+			if err := proc.WriteFiles(w.origin, map[string]string{"CHANGELOG.md": changelog}); err != nil {
 				return err
 			}
 		}
@@ -319,7 +322,7 @@ func (w *world) makeRepo(ctx context.Context) error {
 	if _, err := w.git(ctx, "checkout", "-q", "-b", slowProject); err != nil {
 		return err
 	}
-	if err := writeFiles(w.origin, map[string]string{slowProject + "/main.tf": w.slowFile()}); err != nil {
+	if err := proc.WriteFiles(w.origin, map[string]string{slowProject + "/main.tf": w.slowFile()}); err != nil {
 		return err
 	}
 	if _, err := w.git(ctx, "add", "-A"); err != nil {
@@ -338,7 +341,7 @@ func (w *world) makeRepo(ctx context.Context) error {
 
 // git runs git in the origin and returns its trimmed output.
 func (w *world) git(ctx context.Context, args ...string) (string, error) {
-	out, err := output(ctx, w.origin, gitEnv(w.home), "git", args...)
+	out, err := proc.Output(ctx, w.origin, proc.GitEnv(w.home), "git", args...)
 	return strings.TrimSpace(out), err
 }
 
@@ -409,7 +412,7 @@ func (w *world) makeTags(ctx context.Context, deploys []deploy) error {
 				object := fmt.Sprintf("object %s\ntype commit\ntag %s\ntagger %s <%s@users.noreply.github.com> %d +0000\n\n%s",
 					d.rec.Commit, d.tag, botLogin, botLogin, d.rec.Time.Unix(), d.rec.Message(d.tag, key))
 				cmd := exec.CommandContext(ctx, "git", "-C", w.origin, "mktag")
-				cmd.Env = append(os.Environ(), gitEnv(w.home)...)
+				cmd.Env = append(os.Environ(), proc.GitEnv(w.home)...)
 				cmd.Stdin = strings.NewReader(object)
 				var stdout, stderr bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -437,10 +440,10 @@ func (w *world) makeTags(ctx context.Context, deploys []deploy) error {
 		fmt.Fprintf(&refs, "create refs/tags/%s %s\n", d.tag, shas[i])
 	}
 	cmd := exec.CommandContext(ctx, "git", "-C", w.origin, "update-ref", "--stdin")
-	cmd.Env = append(os.Environ(), gitEnv(w.home)...)
+	cmd.Env = append(os.Environ(), proc.GitEnv(w.home)...)
 	cmd.Stdin = strings.NewReader(refs.String())
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("git update-ref --stdin: %w: %s", err, tail(string(out)))
+		return fmt.Errorf("git update-ref --stdin: %w: %s", err, proc.Tail(string(out)))
 	}
 	return nil
 }
@@ -610,7 +613,7 @@ func startBot(ctx context.Context, w *world) (*botProc, error) {
 			return nil, fmt.Errorf("paved-bot exited before serving (%s):\n%s", b.exitStatus(), b.logTail())
 		case <-ctx.Done():
 			_ = b.stop()
-			return nil, errStopped(ctx, "waiting for paved-bot to serve")
+			return nil, cli.Stopped(ctx, "waiting for paved-bot to serve")
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -675,7 +678,7 @@ func (b *botProc) log() []map[string]any {
 
 func (b *botProc) logTail() string {
 	raw, _ := os.ReadFile(b.logPath)
-	return tail(string(raw))
+	return proc.Tail(string(raw))
 }
 
 // logIssues counts the bot's WARN and ERROR entries by message:
@@ -691,7 +694,7 @@ func (b *botProc) logIssues() []string {
 		msg, _ := e["msg"].(string)
 		key := level + " " + msg
 		if errText, ok := e["err"].(string); ok {
-			key += " (" + firstLine(errText) + ")"
+			key += " (" + proc.FirstLine(errText) + ")"
 		}
 		if counts[key] == 0 {
 			order = append(order, key)
@@ -808,79 +811,4 @@ func (w *world) botReply(n int, marker string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func gitEnv(home string) []string {
-	return []string{
-		"GIT_CONFIG_NOSYSTEM=1", "HOME=" + home,
-		"GIT_AUTHOR_NAME=dev", "GIT_AUTHOR_EMAIL=dev@example.com",
-		"GIT_COMMITTER_NAME=dev", "GIT_COMMITTER_EMAIL=dev@example.com",
-	}
-}
-
-func writeFiles(dir string, files map[string]string) error {
-	for name, content := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// describeCommit names the commit the bot was built from, marked when the
-// working tree differs from it. Only reads git's state.
-func describeCommit(ctx context.Context, root string) string {
-	sha, err := output(ctx, root, nil, "git", "rev-parse", "--short", "HEAD")
-	if err != nil {
-		return "unknown"
-	}
-	sha = strings.TrimSpace(sha)
-	if status, err := output(ctx, root, nil, "git", "status", "--porcelain", "--untracked-files=no"); err == nil && strings.TrimSpace(status) != "" {
-		sha += " with uncommitted changes"
-	}
-	return sha
-}
-
-// output runs a command and returns its stdout; the error carries its output.
-func output(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%s %s: %w\n%s%s", name, strings.Join(args, " "), err, tail(stdout.String()), tail(stderr.String()))
-	}
-	return stdout.String(), nil
-}
-
-// tail keeps the end of a command's output or a log, for errors.
-func tail(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > 30 {
-		lines = lines[len(lines)-30:]
-	}
-	if len(lines) == 1 && lines[0] == "" {
-		return ""
-	}
-	return strings.Join(lines, "\n") + "\n"
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}
-
-func lastField(s string) string {
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return ""
-	}
-	return f[len(f)-1]
 }

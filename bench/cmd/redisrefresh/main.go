@@ -20,14 +20,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/paved-road/paved/bench/cli"
+	benchmachine "github.com/paved-road/paved/bench/machine"
 	benchreport "github.com/paved-road/paved/bench/report"
 	"github.com/paved-road/paved/internal/emulator"
 )
@@ -74,9 +74,7 @@ func main() {
 		fatalf("usage: redisrefresh -terraform PATH [-n 10,100,1000] [-runs 3] [-out FILE]")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	ctx, cancel := cli.Context(o.timeout)
 	defer cancel()
 
 	res, err := measure(ctx, o)
@@ -96,10 +94,6 @@ func main() {
 func fatalf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 	os.Exit(1)
-}
-
-func progress(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
 }
 
 // planRun is one measured plan.
@@ -134,9 +128,11 @@ type results struct {
 	loadBefore, loadAfter string
 }
 
+var prog = cli.Program{Name: "bench"}
+
 func measure(ctx context.Context, o options) (*results, error) {
 	started := time.Now()
-	res := &results{opts: o, loadBefore: loadAverage()}
+	res := &results{opts: o, loadBefore: benchmachine.LoadAverage()}
 	root, err := filepath.Abs(o.root)
 	if err != nil {
 		return nil, err
@@ -147,13 +143,13 @@ func measure(ctx context.Context, o options) (*results, error) {
 	}
 	defer func() {
 		if o.keep {
-			progress("kept %s", scratch)
+			prog.Progress("kept %s", scratch)
 			return
 		}
 		_ = os.RemoveAll(scratch)
 	}()
 
-	progress("building the provider into a local mirror")
+	prog.Progress("building the provider into a local mirror")
 	cliConfig, err := installProvider(ctx, root, o.rev, scratch)
 	if err != nil {
 		return nil, err
@@ -171,7 +167,7 @@ func measure(ctx context.Context, o options) (*results, error) {
 		return nil, err
 	}
 
-	progress("starting the emulator")
+	prog.Progress("starting the emulator")
 	srv, err := emulator.Start(ctx, filepath.Join(scratch, "moto.log"))
 	if err != nil {
 		return nil, err
@@ -218,14 +214,14 @@ func measure(ctx context.Context, o options) (*results, error) {
 		if _, err := tf.must(ctx, o.commandLimit, "init", "-input=false", "-no-color"); err != nil {
 			return nil, err
 		}
-		progress("N=%d: apply -parallelism=%d", n, o.parallelism)
+		prog.Progress("N=%d: apply -parallelism=%d", n, o.parallelism)
 		proxy.ResetCounts()
 		sr := sizeResult{n: n}
 		if sr.apply, sr.applyAttempts, err = applyAll(ctx, tf, o); err != nil {
 			return nil, err
 		}
 		sr.applyCalls = proxy.Counts()
-		progress("N=%d: applied in %s (%d attempts)", n, sr.apply.Round(time.Millisecond), sr.applyAttempts)
+		prog.Progress("N=%d: applied in %s (%d attempts)", n, sr.apply.Round(time.Millisecond), sr.applyAttempts)
 
 		for i := range o.runs {
 			// The baseline runs beside each plan, so both see the same machine.
@@ -246,13 +242,13 @@ func measure(ctx context.Context, o options) (*results, error) {
 			// process (proxy and sampler): other people's work, which slows the plan.
 			pr.otherCPU = max(0, machineBusy()-busy0-pr.allCPU-pr.motoCPU-(cpuOf(os.Getpid())-self0))
 			sr.plans = append(sr.plans, pr)
-			progress("N=%d: plan %d/%d %s (terraform_data %s), provider peak %s",
+			prog.Progress("N=%d: plan %d/%d %s (terraform_data %s), provider peak %s",
 				n, i+1, o.runs, r.wall.Round(time.Millisecond), fr.wall.Round(time.Millisecond), mib(r.sample.PeakRSS))
 		}
 		res.sizes = append(res.sizes, sr)
 	}
 	res.total = time.Since(started)
-	res.loadAfter = loadAverage()
+	res.loadAfter = benchmachine.LoadAverage()
 	res.finished = time.Now().UTC()
 	return res, nil
 }

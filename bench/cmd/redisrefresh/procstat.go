@@ -128,15 +128,6 @@ func machineBusy() time.Duration {
 	return time.Duration(busy) * time.Second / clockTicks
 }
 
-// loadAverage is the first field of /proc/loadavg.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Fields(string(b))[0]
-}
-
 // cpuOf returns a process's CPU time so far, or 0 if it is gone.
 func cpuOf(pid int) time.Duration {
 	st, _ := readStat(pid)

@@ -259,7 +259,7 @@ func applyAll(ctx context.Context, tf terraform, o options) (time.Duration, int,
 		if err := os.WriteFile(imports, []byte(blocks.String()), 0o600); err != nil {
 			return total, attempt, err
 		}
-		progress("apply attempt %d failed (%d errors, %d created but unread, to import); trying again",
+		prog.Progress("apply attempt %d failed (%d errors, %d created but unread, to import); trying again",
 			attempt, strings.Count(string(r.output), "\nError: "), strings.Count(blocks.String(), "import {"))
 	}
 }

@@ -21,7 +21,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paved-road/paved/bench/cli"
 	"github.com/paved-road/paved/bench/gomod"
+	"github.com/paved-road/paved/bench/pavedbot"
+	"github.com/paved-road/paved/bench/proc"
 	"github.com/paved-road/paved/internal/loopback"
 	"github.com/paved-road/paved/internal/redisserver"
 )
@@ -64,13 +67,13 @@ func newKit(ctx context.Context, o options) (k *kit, err error) {
 			k = nil
 		}
 	}()
-	out, err := output(ctx, "", nil, k.terraform, "version")
+	out, err := proc.Output(ctx, "", nil, k.terraform, "version")
 	if err != nil {
 		return nil, err
 	}
 	// "Terraform v1.8.5\non linux_amd64"
-	k.tfVersion = strings.TrimPrefix(lastField(firstLine(out)), "v")
-	if out, err = output(ctx, "", nil, "redis-server", "--version"); err != nil {
+	k.tfVersion = strings.TrimPrefix(proc.LastField(proc.FirstLine(out)), "v")
+	if out, err = proc.Output(ctx, "", nil, "redis-server", "--version"); err != nil {
 		return nil, fmt.Errorf("%w (scripts/tools.sh redis installs redis-server)", err)
 	}
 	// "Redis server v=7.0.15 sha=… malloc=…"
@@ -79,10 +82,10 @@ func newKit(ctx context.Context, o options) (k *kit, err error) {
 			k.redisVersion = v
 		}
 	}
-	k.commit = describeCommit(ctx, k.root)
-	progress("building paved-bot in %s", k.scratch)
+	k.commit = pavedbot.DescribeCommit(ctx, k.root)
+	prog.Progress("building paved-bot in %s", k.scratch)
 	k.bot = filepath.Join(k.scratch, "paved-bot")
-	if _, err := output(ctx, k.root, nil, "go", "build", "-o", k.bot, "./cmd/paved-bot"); err != nil {
+	if _, err := proc.Output(ctx, k.root, nil, "go", "build", "-o", k.bot, "./cmd/paved-bot"); err != nil {
 		return nil, err
 	}
 	// What the report says of the flags it leaves at their defaults.
@@ -114,26 +117,12 @@ func flagDefaults(usage string, names ...string) map[string]string {
 
 func (k *kit) close(keep bool) {
 	if keep {
-		progress("kept %s", k.scratch)
+		prog.Progress("kept %s", k.scratch)
 		return
 	}
 	if err := os.RemoveAll(k.scratch); err != nil {
-		progress("removing %s: %v", k.scratch, err)
+		prog.Progress("removing %s: %v", k.scratch, err)
 	}
-}
-
-// describeCommit names the commit the bot was built from, marked when the
-// working tree differs from it. Only reads git's state.
-func describeCommit(ctx context.Context, root string) string {
-	sha, err := output(ctx, root, nil, "git", "rev-parse", "--short", "HEAD")
-	if err != nil {
-		return "unknown"
-	}
-	sha = strings.TrimSpace(sha)
-	if status, err := output(ctx, root, nil, "git", "status", "--porcelain", "--untracked-files=no"); err == nil && strings.TrimSpace(status) != "" {
-		sha += " with uncommitted changes"
-	}
-	return sha
 }
 
 // cluster is one configuration: a repository and its GitHub, a fresh
@@ -143,7 +132,7 @@ type cluster struct {
 	dir      string
 	gh       *github
 	redis    *redisserver.Server
-	redisRSS *sampler
+	redisRSS *proc.Sampler
 	replicas []*replica
 	proxy    *httptest.Server
 	next     atomic.Uint64 // the replica the proxy tries first
@@ -159,7 +148,7 @@ type replica struct {
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	err     error // Wait's, once exited is closed
-	rss     *sampler
+	rss     *proc.Sampler
 }
 
 // newCluster starts n replicas on a fresh redis-server in front of gh.
@@ -178,7 +167,7 @@ func newCluster(ctx context.Context, k *kit, dir string, gh *github, n, workers 
 	if c.redis, err = redisserver.Launch(redisDir); err != nil {
 		return nil, err
 	}
-	c.redisRSS = startSampler(c.redis.PID())
+	c.redisRSS = proc.StartSampler(c.redis.PID(), sampleEvery)
 	for i := range n {
 		name := "r" + strconv.Itoa(i+1)
 		port, err := loopback.FreePort()
@@ -203,15 +192,15 @@ func (c *cluster) close() {
 	}
 	for _, r := range c.replicas {
 		if err := r.stop(); err != nil {
-			progress("%v", err)
+			prog.Progress("%v", err)
 		}
 	}
 	if c.redisRSS != nil {
-		c.redisRSS.finish()
+		c.redisRSS.Finish()
 	}
 	if c.redis != nil {
 		if err := c.redis.Stop(); err != nil {
-			progress("stopping redis-server: %v", err)
+			prog.Progress("stopping redis-server: %v", err)
 		}
 	}
 }
@@ -255,7 +244,7 @@ func (r *replica) start(ctx context.Context, k *kit, gh *github, storeURL string
 		r.err = r.cmd.Wait()
 		close(r.exited)
 	}()
-	r.rss = startSampler(r.cmd.Process.Pid)
+	r.rss = proc.StartSampler(r.cmd.Process.Pid, sampleEvery)
 	client := &http.Client{Timeout: time.Second}
 	url := "http://127.0.0.1:" + strconv.Itoa(r.port) + "/healthz"
 	deadline := time.Now().Add(startTimeout)
@@ -270,7 +259,7 @@ func (r *replica) start(ctx context.Context, k *kit, gh *github, storeURL string
 		case <-r.exited:
 			return fmt.Errorf("replica %s exited before serving (%s):\n%s", r.name, r.exitStatus(), r.logTail())
 		case <-ctx.Done():
-			return errStopped(ctx, "waiting for replica "+r.name+" to serve")
+			return cli.Stopped(ctx, "waiting for replica "+r.name+" to serve")
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -308,7 +297,7 @@ func (r *replica) stop() error {
 	}
 	defer func() {
 		if r.rss != nil {
-			r.rss.finish()
+			r.rss.Finish()
 		}
 	}()
 	select {
@@ -349,7 +338,7 @@ func parseLog(raw []byte) []map[string]any {
 
 func (r *replica) logTail() string {
 	raw, _ := os.ReadFile(r.logPath)
-	return tail(string(raw))
+	return proc.Tail(string(raw))
 }
 
 // forward passes a webhook to the replicas in turn, skipping those that
@@ -449,44 +438,4 @@ func infoField(info, name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// output runs a command and returns its stdout; the error carries its output.
-func output(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%s %s: %w\n%s%s", name, strings.Join(args, " "), err, tail(stdout.String()), tail(stderr.String()))
-	}
-	return stdout.String(), nil
-}
-
-// tail keeps the end of a command's output or a log, for errors.
-func tail(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > 30 {
-		lines = lines[len(lines)-30:]
-	}
-	if len(lines) == 1 && lines[0] == "" {
-		return ""
-	}
-	return strings.Join(lines, "\n") + "\n"
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}
-
-func lastField(s string) string {
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return ""
-	}
-	return f[len(f)-1]
 }

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paved-road/paved/bench/cli"
+	"github.com/paved-road/paved/bench/proc"
 	"github.com/paved-road/paved/internal/githubfake"
 )
 
@@ -101,10 +103,10 @@ func newGitHub(ctx context.Context, dir string, prs int) (*github, error) {
 		}
 	}
 	gitIn := func(args ...string) (string, error) {
-		out, err := output(ctx, g.origin, gitEnv(dir), "git", args...)
+		out, err := proc.Output(ctx, g.origin, proc.GitEnv(dir), "git", args...)
 		return strings.TrimSpace(out), err
 	}
-	if err := writeFiles(g.origin, map[string]string{"paved.yaml": pavedYAML(prs), "README.md": "infra\n"}); err != nil {
+	if err := proc.WriteFiles(g.origin, map[string]string{"paved.yaml": pavedYAML(prs), "README.md": "infra\n"}); err != nil {
 		return nil, err
 	}
 	for _, step := range [][]string{{"init", "-q", "-b", "main"}, {"add", "."}, {"commit", "-q", "-m", "initial"}} {
@@ -123,7 +125,7 @@ func newGitHub(ctx context.Context, dir string, prs int) (*github, error) {
 		if _, err := gitIn("checkout", "-q", "-b", branch, "main"); err != nil {
 			return nil, err
 		}
-		if err := writeFiles(g.origin, files); err != nil {
+		if err := proc.WriteFiles(g.origin, files); err != nil {
 			return nil, err
 		}
 		if _, err := gitIn("add", "."); err != nil {
@@ -141,7 +143,7 @@ func newGitHub(ctx context.Context, dir string, prs int) (*github, error) {
 			return nil, err
 		}
 	}
-	g.fake = githubfake.New(fakeReporter{}, githubfake.Options{Token: token, BotLogin: botLogin})
+	g.fake = githubfake.New(cli.FakeReporter{}, githubfake.Options{Token: token, BotLogin: botLogin})
 	g.fake.AddRepo(owner, repoName, g.origin)
 	for k := 1; k <= prs; k++ {
 		g.fake.OpenPR(owner, repoName, githubfake.PR{
@@ -181,27 +183,6 @@ func (g *github) lastStatus(k int, context string) (githubfake.Status, bool) {
 		}
 	}
 	return last, found
-}
-
-func gitEnv(home string) []string {
-	return []string{
-		"GIT_CONFIG_NOSYSTEM=1", "HOME=" + home,
-		"GIT_AUTHOR_NAME=dev", "GIT_AUTHOR_EMAIL=dev@example.com",
-		"GIT_COMMITTER_NAME=dev", "GIT_COMMITTER_EMAIL=dev@example.com",
-	}
-}
-
-func writeFiles(dir string, files map[string]string) error {
-	for name, content := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // wire timestamps the bot's comments as the stand-in stores them: the moment

@@ -9,30 +9,6 @@ import (
 	"time"
 )
 
-func TestPercentile(t *testing.T) {
-	var d []time.Duration
-	for i := 1; i <= 30; i++ {
-		d = append(d, time.Duration(31-i)*time.Second) // unsorted on purpose
-	}
-	for _, tc := range []struct {
-		p    float64
-		want time.Duration
-	}{{50, 15 * time.Second}, {95, 29 * time.Second}, {100, 30 * time.Second}, {1, time.Second}} {
-		if got := percentile(d, tc.p); got != tc.want {
-			t.Errorf("p%v = %v, want %v", tc.p, got, tc.want)
-		}
-	}
-	if got := percentile(nil, 50); got != 0 {
-		t.Errorf("p50 of nothing = %v, want 0", got)
-	}
-	if got := percentile([]time.Duration{7}, 95); got != 7 {
-		t.Errorf("p95 of one = %v, want it", got)
-	}
-	if d[0] != 30*time.Second {
-		t.Error("percentile sorted its argument")
-	}
-}
-
 func TestCommentPR(t *testing.T) {
 	for _, tc := range []struct {
 		method, path string
@@ -77,16 +53,6 @@ func TestRedisInfo(t *testing.T) {
 	}
 	if _, err := readBulk(bufio.NewReader(strings.NewReader("-ERR unknown\r\n"))); err == nil {
 		t.Error("an error reply read as a bulk string")
-	}
-}
-
-func TestKBField(t *testing.T) {
-	status := "Name:\tpaved-bot\nVmHWM:\t   40960 kB\nVmRSS:\t   20480 kB\n"
-	if v, ok := kBField(status, "VmRSS"); !ok || v != 20480<<10 {
-		t.Errorf("VmRSS = %d, %v", v, ok)
-	}
-	if _, ok := kBField(status, "VmSwap"); ok {
-		t.Error("found a missing field")
 	}
 }
 
@@ -140,19 +106,5 @@ func TestPlaceApplies(t *testing.T) {
 	pl := placeApplies([][]map[string]any{r1, r2})
 	if len(pl.same) != 1 || len(pl.moved) != 1 || pl.moved[0].took != 900*time.Millisecond {
 		t.Errorf("placement = %+v", pl)
-	}
-}
-
-func TestParseCPU(t *testing.T) {
-	before := parseCPU("cpu  100 0 50 800 50 0 0 0 0 0")
-	after := parseCPU("cpu  250 0 100 850 100 0 0 0 0 0")
-	if before.total != 1000 || before.busy != 150 {
-		t.Errorf("before = %+v", before)
-	}
-	if c := parseCPU("cpu  100 0 50 800 50 1 2 30 7 0"); c.steal != 30 || c.busy != 153 || c.total != 1033 {
-		t.Errorf("with steal = %+v", c)
-	}
-	if got := after.busySince(before); got != 200.0/300 {
-		t.Errorf("busy share = %v, want 2/3", got)
 	}
 }

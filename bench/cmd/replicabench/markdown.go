@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/bench/machine"
 	"github.com/paved-road/paved/bench/report"
+	"github.com/paved-road/paved/bench/stats"
 )
 
 func (r *results) markdown(command string) string {
@@ -23,11 +25,11 @@ func (r *results) markdown(command string) string {
 		"rerun it to update this section. It took %s, everything on loopback.\n\n", command, r.took.Round(time.Second))
 	p("| | |\n| --- | --- |\n")
 	p("| date | %s |\n", r.started.Format("2006-01-02 15:04 UTC"))
-	p("| machine | %s |\n", machine())
+	p("| machine | %s |\n", machine.Describe())
 	p("| load average | %s at the start, %s at the end |\n", r.load[0], r.load[1])
 	p("| other processes | used %.0f%% of the machine's CPU time during the measurements (replicabench and what it ran: %.0f%%; "+
 		"steal time, when the hypervisor ran something else: %.0f%%) |\n",
-		100*r.cpu.othersShare(), 100*r.cpu.share(r.cpu.ours), 100*r.cpu.share(r.cpu.steal))
+		100*r.cpu.OthersShare(), 100*r.cpu.Of(r.cpu.Ours), 100*r.cpu.Of(r.cpu.Steal))
 	p("| Terraform | %s |\n| redis-server | %s |\n| Go | %s |\n", k.tfVersion, k.redisVersion, runtime.Version())
 	p("| paved-bot | built from commit %s |\n", k.commit)
 	p("| load | %d pull requests of 2 projects each: %d autoplans at once, then %d `paved apply` at once |\n", r.opts.prs, r.opts.prs, r.opts.prs)
@@ -74,7 +76,7 @@ func (r *results) markdown(command string) string {
 	}{{"plan", one.plan, many.plan}, {"apply", one.apply, many.apply}} {
 		for _, q := range []float64{50, 95} {
 			row(fmt.Sprintf("%s: p%.0f time to the final comment", ph.name, q), "%.1f s",
-				percentile(ph.one.latencies, q).Seconds(), percentile(ph.many.latencies, q).Seconds())
+				stats.Percentile(ph.one.latencies, q).Seconds(), stats.Percentile(ph.many.latencies, q).Seconds())
 		}
 	}
 	p("| machine's CPUs busy: plans, applies | %.0f%%, %.0f%% | %.0f%%, %.0f%% | |\n", 100*one.plan.cpuBusy, 100*one.apply.cpuBusy, 100*many.plan.cpuBusy, 100*many.apply.cpuBusy)

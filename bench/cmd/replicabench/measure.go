@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paved-road/paved/bench/cli"
+	"github.com/paved-road/paved/bench/machine"
+	"github.com/paved-road/paved/bench/proc"
+	"github.com/paved-road/paved/bench/stats"
 	"github.com/paved-road/paved/internal/githubfake"
 )
 
@@ -122,7 +125,7 @@ func medians(ts []applyTime) (took, terraform time.Duration) {
 	for _, t := range ts {
 		a, b = append(a, t.took), append(b, t.terraform)
 	}
-	return percentile(a, 50), percentile(b, 50)
+	return stats.Percentile(a, 50), stats.Percentile(b, 50)
 }
 
 // commands is the number of commands of both phases.
@@ -134,28 +137,28 @@ type results struct {
 	started time.Time
 	took    time.Duration
 	load    [2]string // load average at the start and at the end
-	cpu     cpuShare
+	cpu     machine.Share
 	configs []config // one replica, then several
 }
 
 // measure runs both configurations, one after the other, each on fresh
 // state.
 func measure(ctx context.Context, k *kit, o options) (*results, error) {
-	res := &results{kit: k, opts: o, started: time.Now().UTC(), load: [2]string{loadAverage(), ""}}
-	before := readCounters()
+	res := &results{kit: k, opts: o, started: time.Now().UTC(), load: [2]string{machine.LoadAverage(), ""}}
+	before := machine.ReadCounters()
 	for _, n := range []int{1, o.replicas} {
 		dir := filepath.Join(k.scratch, fmt.Sprintf("replicas-%d", n))
-		progress("%d replica(s), %d pull requests of 2 projects, --workers %d", n, o.prs, o.workers)
+		prog.Progress("%d replica(s), %d pull requests of 2 projects, --workers %d", n, o.prs, o.workers)
 		c, err := runConfig(ctx, k, dir, n, o)
 		if err != nil {
 			return nil, fmt.Errorf("%d replica(s): %w", n, err)
 		}
 		res.configs = append(res.configs, c)
 	}
-	res.load[1] = loadAverage()
-	res.cpu = readCounters().since(before)
-	if share := res.cpu.othersShare(); share > 0.05 {
-		progress("warning: other processes used %.0f%% of the machine's CPU time during the measurements; the figures are disturbed", 100*share)
+	res.load[1] = machine.LoadAverage()
+	res.cpu = machine.ReadCounters().Since(before)
+	if share := res.cpu.OthersShare(); share > 0.05 {
+		prog.Progress("warning: other processes used %.0f%% of the machine's CPU time during the measurements; the figures are disturbed", 100*share)
 	}
 	return res, nil
 }
@@ -180,7 +183,7 @@ func runConfig(ctx context.Context, k *kit, dir string, n int, o options) (confi
 	if err != nil {
 		return fail(err)
 	}
-	if err := sleep(ctx, idleWindow); err != nil {
+	if err := cli.Sleep(ctx, idleWindow); err != nil {
 		return fail(err)
 	}
 	after, err := c.redisCommands()
@@ -189,14 +192,14 @@ func runConfig(ctx context.Context, k *kit, dir string, n int, o options) (confi
 	}
 	res.idlePerSecond = float64(after-before-1) / idleWindow.Seconds()
 
-	progress("%d replica(s): opening %d pull requests at once (autoplans)", n, o.prs)
+	prog.Progress("%d replica(s): opening %d pull requests at once (autoplans)", n, o.prs)
 	res.plan, err = c.burst(ctx, o.prs, planMarker, "paved/plan", func(k int) (string, []byte) {
 		return "pull_request", gh.fake.PullRequestEvent(owner, repoName, k, "opened")
 	})
 	if err != nil {
 		return fail(fmt.Errorf("plans: %w", err))
 	}
-	progress("%d replica(s): commenting `paved apply` on %d pull requests at once", n, o.prs)
+	prog.Progress("%d replica(s): commenting `paved apply` on %d pull requests at once", n, o.prs)
 	res.apply, err = c.burst(ctx, o.prs, applyMarker, "paved/apply", func(k int) (string, []byte) {
 		payload, _ := gh.fake.IssueCommentEvent(owner, repoName, k, author, "paved apply")
 		return "issue_comment", payload
@@ -205,10 +208,10 @@ func runConfig(ctx context.Context, k *kit, dir string, n int, o options) (confi
 		return fail(fmt.Errorf("applies: %w", err))
 	}
 
-	res.redisEnd, res.redisPeak = c.redisRSS.now()
+	res.redisEnd, res.redisPeak = c.redisRSS.Now()
 	for _, r := range c.replicas {
 		s := replicaStats{name: r.name}
-		s.end, s.peak = r.rss.now()
+		s.end, s.peak = r.rss.Now()
 		res.reps = append(res.reps, s)
 	}
 	// Each replica logs its store round trips as it stops.
@@ -272,7 +275,7 @@ func (c *cluster) burst(ctx context.Context, prs int, marker, statusContext stri
 			errs[k] = c.deliver(ctx, deliveries[k].event, deliveries[k].payload, fmt.Sprintf("%s-%d-%d", statusContext, k, starts[k].UnixNano()))
 		})
 	}
-	cpuBefore := readCPU()
+	cpuBefore := machine.ReadTicks()
 	close(gate)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -310,12 +313,12 @@ func (c *cluster) burst(ctx context.Context, prs int, marker, statusContext stri
 		}
 		select {
 		case <-ctx.Done():
-			return p, errStopped(ctx, fmt.Sprintf("waiting for %d replies containing %q (%s)", len(pending), marker, c.gh.lastReplies(pending)))
+			return p, cli.Stopped(ctx, fmt.Sprintf("waiting for %d replies containing %q (%s)", len(pending), marker, c.gh.lastReplies(pending)))
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	p.wall = last.Sub(first)
-	p.cpuBusy = readCPU().busySince(cpuBefore)
+	p.cpuBusy = machine.ReadTicks().BusySince(cpuBefore)
 	if err := c.waitIdle(ctx); err != nil {
 		return p, err
 	}
@@ -396,7 +399,7 @@ func (c *cluster) waitIdle(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return errStopped(ctx, fmt.Sprintf("waiting for the replicas to finish their commands (%d recorded, %d finished)", recorded, finished))
+			return cli.Stopped(ctx, fmt.Sprintf("waiting for the replicas to finish their commands (%d recorded, %d finished)", recorded, finished))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -443,7 +446,7 @@ func (c *cluster) check(prs int, logs [][]map[string]any) error {
 // errors.
 func (g *github) lastReply(k int) string {
 	if body, ok := g.lastComment(k); ok {
-		return tail(body)
+		return proc.Tail(body)
 	}
 	return "(nothing)"
 }
@@ -452,7 +455,7 @@ func (g *github) lastReply(k int) string {
 // k, or "(no reply)".
 func (g *github) lastTitle(k int) string {
 	if body, ok := g.lastComment(k); ok {
-		return firstLine(strings.TrimSpace(body))
+		return proc.FirstLine(strings.TrimSpace(body))
 	}
 	return "(no reply)"
 }
@@ -511,7 +514,7 @@ func logIssues(replicas []*replica, logs [][]map[string]any) []string {
 			msg, _ := e["msg"].(string)
 			key := level + " " + msg
 			if errText, ok := e["err"].(string); ok {
-				key += " (" + firstLine(errText) + ")"
+				key += " (" + proc.FirstLine(errText) + ")"
 			}
 			if counts[key] == 0 {
 				order = append(order, key)
@@ -568,24 +571,4 @@ func lastValue(entries []map[string]any, msg, field string) (float64, bool) {
 		}
 	}
 	return 0, false
-}
-
-// percentile is the nearest-rank p-th percentile (0 < p <= 100) of d.
-func percentile(d []time.Duration, p float64) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	rank := int(math.Ceil(p / 100 * float64(len(s))))
-	return s[min(max(rank, 1), len(s))-1]
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return errStopped(ctx, "waiting")
-	case <-time.After(d):
-		return nil
-	}
 }

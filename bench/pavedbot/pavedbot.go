@@ -1,0 +1,44 @@
+// Package pavedbot builds the paved-bot binary the benchmarks run and says
+// what it was built from.
+package pavedbot
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	"github.com/paved-road/paved/bench/proc"
+)
+
+// Build builds ./cmd/paved-bot of the module at root into out.
+func Build(ctx context.Context, root, out string) error {
+	_, err := proc.Output(ctx, root, nil, "go", "build", "-o", out, "./cmd/paved-bot")
+	return err
+}
+
+// DescribeCommit names the commit the working tree at root is at, marked
+// when the tree differs from it; "unknown" outside git. Only reads git's
+// state.
+func DescribeCommit(ctx context.Context, root string) string {
+	sha, err := proc.Output(ctx, root, nil, "git", "rev-parse", "--short", "HEAD")
+	if err != nil {
+		return "unknown"
+	}
+	sha = strings.TrimSpace(sha)
+	if status, err := proc.Output(ctx, root, nil, "git", "status", "--porcelain", "--untracked-files=no"); err == nil && strings.TrimSpace(status) != "" {
+		sha += " with uncommitted changes"
+	}
+	return sha
+}
+
+// RequireSandbox fails unless bwrap, paved-bot's sandbox for terraform, is
+// installed: the bot refuses to run terraform unsandboxed unless told to,
+// and the benchmarks never tell it.
+func RequireSandbox() error {
+	if _, err := exec.LookPath("bwrap"); err != nil {
+		return fmt.Errorf("bwrap (bubblewrap), paved-bot's sandbox for terraform, is not installed (scripts/tools.sh bubblewrap installs it); "+
+			"the benchmark runs the bot sandboxed, as in production, and does not fall back to --unsafe-no-sandbox: %w", err)
+	}
+	return nil
+}
