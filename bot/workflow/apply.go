@@ -117,13 +117,7 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job, onMer
 	b.update(log, j, func() { j.Applies = applies })
 	tfTime := b.applyAll(ctx, log, p, j, runnable, results, a)
 
-	var labels []string
-	for _, r := range results {
-		if r.Status == render.Applied && !slices.Contains(labels, "applied:"+r.Project) {
-			labels = append(labels, "applied:"+r.Project)
-		}
-	}
-	if len(labels) > 0 {
+	if labels := appliedLabels(results); len(labels) > 0 {
 		lctx, cancel := replyContext()
 		if err := p.gh.AddLabels(lctx, p.repo, p.number, labels); err != nil {
 			log.Warn("labels failed", "err", err)
@@ -172,6 +166,26 @@ func (b *Bot) pullToApply(ctx context.Context, log *slog.Logger, p pull, onMerge
 		return pr, true
 	}
 	return pr, false
+}
+
+// maxProjectLabels bounds the labels one apply adds: GitHub takes at most
+// 100 labels on an issue, and a monorepo's apply may touch more projects.
+const maxProjectLabels = 10
+
+// appliedLabels are the labels an apply adds to its pull request:
+// applied:<project> for each project applied, or, past maxProjectLabels,
+// the one label applied:many-projects.
+func appliedLabels(results []render.Result) []string {
+	var labels []string
+	for _, r := range results {
+		if r.Status == render.Applied && !slices.Contains(labels, "applied:"+r.Project) {
+			labels = append(labels, "applied:"+r.Project)
+		}
+	}
+	if len(labels) > maxProjectLabels {
+		return []string{"applied:many-projects"}
+	}
+	return labels
 }
 
 // planners says who planned and who applies, which the tag records too.

@@ -3,6 +3,7 @@ package workflow
 import (
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/paved-road/paved/bot/command"
+	"github.com/paved-road/paved/bot/render"
 	"github.com/paved-road/paved/bot/repocfg"
 	"github.com/paved-road/paved/bot/store"
 )
@@ -162,5 +164,21 @@ func TestAnApplyOnMergeIsAnApply(t *testing.T) {
 	}
 	if !(&job{Kind: kindClosed, Merged: true, OnMerge: true}).isApply() {
 		t.Fatal("a merge that applies is an apply")
+	}
+}
+
+// TestAppliedLabelsAreBounded: a label per project applied, one label
+// however many past ten, none for what was not applied.
+func TestAppliedLabelsAreBounded(t *testing.T) {
+	results := []render.Result{{Project: "app", Status: render.Applied}, {Project: "db", Status: render.Failed}, {Project: "app", Workspace: "prod", Status: render.Applied}}
+	if got := appliedLabels(results); !slices.Equal(got, []string{"applied:app"}) {
+		t.Fatalf("labels: %v", got)
+	}
+	results = nil
+	for i := range 150 {
+		results = append(results, render.Result{Project: "p" + strconv.Itoa(i), Status: render.Applied})
+	}
+	if got := appliedLabels(results); !slices.Equal(got, []string{"applied:many-projects"}) {
+		t.Fatalf("labels of 150 projects: %v", got)
 	}
 }
