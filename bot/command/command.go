@@ -17,7 +17,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/paved-road/paved/provider/suggest"
+	"github.com/paved-road/paved/internal/suggest"
 )
 
 // Name is what a command asks paved to do.

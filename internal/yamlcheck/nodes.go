@@ -10,7 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/paved-road/paved/provider/suggest"
+	"github.com/paved-road/paved/internal/suggest"
 )
 
 // Document decodes data, which must hold exactly one YAML document, and

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/paved-road/paved/provider/suggest"
+	"github.com/paved-road/paved/internal/suggest"
 )
 
 // Engine names as the ElastiCache API spells them.

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/paved-road/paved/provider/suggest"
+	"github.com/paved-road/paved/internal/suggest"
 )
 
 // regions are the AWS regions of the commercial, GovCloud, China and
