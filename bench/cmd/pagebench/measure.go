@@ -234,7 +234,7 @@ func measure(ctx context.Context, w *world, o options) (*results, error) {
 	res := &results{w: w, o: o, started: time.Now().UTC()}
 	res.load[0] = machine.LoadAverage()
 	before := machine.ReadCounters()
-	rss := proc.StartSampler(w.bot.pid(), sampleEvery)
+	rss := proc.StartSampler(w.bot.PID(), sampleEvery)
 	defer rss.Finish()
 	fail := func(err error) (*results, error) {
 		return nil, fmt.Errorf("%w%s", err, w.bot.logIssuesText())
@@ -318,7 +318,7 @@ func (w *world) timePage(ctx context.Context, pc pageCheck, n int) (timing, erro
 	if _, _, err := get(); err != nil {
 		return t, err
 	}
-	cpuBefore, _ := proc.CPU(w.bot.pid())
+	cpuBefore, _ := proc.CPU(w.bot.PID())
 	for range n {
 		took, size, err := get()
 		if err != nil {
@@ -327,7 +327,7 @@ func (w *world) timePage(ctx context.Context, pc pageCheck, n int) (timing, erro
 		t.durs = append(t.durs, took)
 		t.bytes = size
 	}
-	cpuAfter, _ := proc.CPU(w.bot.pid())
+	cpuAfter, _ := proc.CPU(w.bot.PID())
 	t.cpu = cpuAfter - cpuBefore
 	return t, nil
 }
@@ -340,11 +340,11 @@ func (w *world) timeCLI(ctx context.Context, cc cliCheck, n int) (timing, error)
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + w.home, "TMPDIR=" + os.TempDir(), "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0"}
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		botBefore, _ := proc.CPU(w.bot.pid())
+		botBefore, _ := proc.CPU(w.bot.PID())
 		start := time.Now()
 		err := cmd.Run()
 		took := time.Since(start)
-		botAfter, _ := proc.CPU(w.bot.pid())
+		botAfter, _ := proc.CPU(w.bot.PID())
 		if err != nil {
 			return 0, 0, 0, fmt.Errorf("%s: %w\n%s", t.name, err, proc.Tail(stderr.String()))
 		}
@@ -413,14 +413,14 @@ func (w *world) streams(ctx context.Context, o options, rss *proc.Sampler) (stre
 		return s, err
 	}
 	idleFrom := time.Now()
-	cpu0, _ := proc.CPU(w.bot.pid())
+	cpu0, _ := proc.CPU(w.bot.PID())
 	if err := cli.Sleep(ctx, settleWindow); err != nil {
 		return s, err
 	}
-	cpu1, _ := proc.CPU(w.bot.pid())
+	cpu1, _ := proc.CPU(w.bot.PID())
 	s.idle = medianRSS(rss.Between(idleFrom, time.Now()))
 	s.idleCPU = float64(cpu1-cpu0) / float64(time.Since(idleFrom))
-	s.idleFDs, s.idleThreads = proc.OpenFiles(w.bot.pid()), proc.Threads(w.bot.pid())
+	s.idleFDs, s.idleThreads = proc.OpenFiles(w.bot.PID()), proc.Threads(w.bot.PID())
 	if s.idleGo, err = w.runtimeStats(ctx); err != nil {
 		return s, err
 	}
@@ -473,18 +473,18 @@ func (w *world) streams(ctx context.Context, o options, rss *proc.Sampler) (stre
 		return s, err
 	}
 	holdFrom := time.Now()
-	cpu2, _ := proc.CPU(w.bot.pid())
+	cpu2, _ := proc.CPU(w.bot.PID())
 	if err := cli.Sleep(ctx, o.hold/2); err != nil {
 		return s, err
 	}
-	s.holdFDs, s.holdThreads = proc.OpenFiles(w.bot.pid()), proc.Threads(w.bot.pid())
+	s.holdFDs, s.holdThreads = proc.OpenFiles(w.bot.PID()), proc.Threads(w.bot.PID())
 	if s.holdGo, err = w.runtimeStats(ctx); err != nil {
 		return s, err
 	}
 	if err := cli.Sleep(ctx, o.hold-o.hold/2); err != nil {
 		return s, err
 	}
-	cpu3, _ := proc.CPU(w.bot.pid())
+	cpu3, _ := proc.CPU(w.bot.PID())
 	gc2, err := w.runtimeStats(ctx)
 	if err != nil {
 		return s, err
@@ -513,7 +513,7 @@ func (w *world) streams(ctx context.Context, o options, rss *proc.Sampler) (stre
 		return s, err
 	}
 	s.after = medianRSS(rss.Between(time.Now().Add(-time.Second), time.Now()))
-	s.hwm, _ = proc.Status(w.bot.pid(), "VmHWM")
+	s.hwm, _ = proc.Status(w.bot.PID(), "VmHWM")
 	// The kernel updates VmHWM lazily: a reading may be above it.
 	s.hwm = max(s.hwm, maxRSS(rss.Between(time.Time{}, time.Now())))
 	if s.afterGo, err = w.runtimeStats(ctx); err != nil {
@@ -563,8 +563,8 @@ func (w *world) startSlowApply(ctx context.Context, s *streamsResult) (time.Time
 			body, _ := w.botReply(slowPR, applyMarker)
 			return at, fmt.Errorf("the apply of #%d ended before its provisioner started:\n%s", slowPR, proc.Tail(body))
 		}
-		if !w.bot.running() {
-			return at, fmt.Errorf("paved-bot exited (%s):\n%s", w.bot.exitStatus(), w.bot.logTail())
+		if !w.bot.Running() {
+			return at, fmt.Errorf("paved-bot exited (%s):\n%s", w.bot.ExitStatus(), w.bot.logTail())
 		}
 		select {
 		case <-ctx.Done():
@@ -587,8 +587,8 @@ func (w *world) waitReply(ctx context.Context, n int, marker, statusContext stri
 				return fmt.Errorf("#%d: %s is %s (%q); the bot said:\n%s", n, statusContext, st.State, st.Description, proc.Tail(body))
 			}
 		}
-		if !w.bot.running() {
-			return fmt.Errorf("paved-bot exited (%s):\n%s", w.bot.exitStatus(), w.bot.logTail())
+		if !w.bot.Running() {
+			return fmt.Errorf("paved-bot exited (%s):\n%s", w.bot.ExitStatus(), w.bot.logTail())
 		}
 		select {
 		case <-ctx.Done():

@@ -21,7 +21,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/paved-road/paved/bench/cli"
@@ -552,11 +551,9 @@ func hexHash(s string) string {
 
 // botProc is the running `paved-bot serve`.
 type botProc struct {
+	*proc.Group
 	url     string
 	logPath string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	err     error // Wait's, once exited is closed
 }
 
 // startBot runs the bot as an operator would, with the page on and
@@ -572,7 +569,7 @@ func startBot(ctx context.Context, w *world) (*botProc, error) {
 		return nil, err
 	}
 	defer logFile.Close()
-	b.cmd = exec.Command(w.botBin, "serve",
+	cmd := exec.Command(w.botBin, "serve",
 		"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--data-dir", w.dataDir,
 		"--repo-allowlist", "github.com/"+owner+"/*", "--github-api-url", w.gh.URL,
 		"--terraform", w.tfVersion+"="+w.terraform, "--log-format", "json",
@@ -582,23 +579,15 @@ func startBot(ctx context.Context, w *world) (*botProc, error) {
 		"--github-oauth-client-id", clientID, "--web-url", b.url, "--insecure-cookies", "--github-web-url", w.gh.URL)
 	// Only what the bot needs: nothing from the caller's environment
 	// configures it or terraform.
-	b.cmd.Env = []string{
+	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + w.home, "TMPDIR=" + os.TempDir(),
 		"PAVED_WEBHOOK_SECRET=" + secret, "PAVED_GITHUB_TOKEN=" + token, "PAVED_GITHUB_OAUTH_CLIENT_SECRET=" + clientSecret,
 		"TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1", "GIT_CONFIG_NOSYSTEM=1",
 	}
-	b.cmd.Stdout, b.cmd.Stderr = logFile, logFile
-	// Its own process group, so stop reaches the terraform it may still
-	// run; and killed if pagebench dies first.
-	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := b.cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if b.Group, err = proc.StartGroup(cmd); err != nil {
 		return nil, fmt.Errorf("starting paved-bot: %w", err)
 	}
-	b.exited = make(chan struct{})
-	go func() {
-		b.err = b.cmd.Wait()
-		close(b.exited)
-	}()
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(startTimeout)
 	for {
@@ -609,8 +598,8 @@ func startBot(ctx context.Context, w *world) (*botProc, error) {
 			}
 		}
 		select {
-		case <-b.exited:
-			return nil, fmt.Errorf("paved-bot exited before serving (%s):\n%s", b.exitStatus(), b.logTail())
+		case <-b.Exited:
+			return nil, fmt.Errorf("paved-bot exited before serving (%s):\n%s", b.ExitStatus(), b.logTail())
 		case <-ctx.Done():
 			_ = b.stop()
 			return nil, cli.Stopped(ctx, "waiting for paved-bot to serve")
@@ -623,44 +612,12 @@ func startBot(ctx context.Context, w *world) (*botProc, error) {
 	}
 }
 
-func (b *botProc) pid() int { return b.cmd.Process.Pid }
-
-func (b *botProc) running() bool {
-	select {
-	case <-b.exited:
-		return false
-	default:
-		return true
-	}
-}
-
-func (b *botProc) exitStatus() string {
-	if b.err == nil {
-		return "exit status 0"
-	}
-	return b.err.Error()
-}
-
-// stop asks the bot to finish (SIGTERM), then kills its process group; it
-// may be called more than once.
+// stop asks the bot to finish, then kills its process group.
 func (b *botProc) stop() error {
-	if b.cmd == nil || b.cmd.Process == nil {
-		return nil
+	if b.Group != nil && b.Stop(stopTimeout) {
+		return fmt.Errorf("paved-bot did not stop within %s of SIGTERM, so it was killed", stopTimeout)
 	}
-	select {
-	case <-b.exited:
-		return nil
-	default:
-	}
-	_ = b.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-b.exited:
-		return nil
-	case <-time.After(stopTimeout):
-	}
-	_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
-	<-b.exited
-	return fmt.Errorf("paved-bot did not stop within %s of SIGTERM, so it was killed", stopTimeout)
+	return nil
 }
 
 // log returns the bot's JSON log entries so far.

@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/paved-road/paved/bench/cli"
@@ -141,14 +140,12 @@ type cluster struct {
 
 // replica is one `paved-bot serve` process.
 type replica struct {
-	name    string
-	port    int
-	dir     string
-	logPath string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	err     error // Wait's, once exited is closed
-	rss     *proc.Sampler
+	*proc.Group // nil until started
+	name        string
+	port        int
+	dir         string
+	logPath     string
+	rss         *proc.Sampler
 }
 
 // newCluster starts n replicas on a fresh redis-server in front of gh.
@@ -217,7 +214,7 @@ func (r *replica) start(ctx context.Context, k *kit, gh *github, storeURL string
 		return err
 	}
 	defer logFile.Close()
-	r.cmd = exec.Command(k.bot, "serve",
+	cmd := exec.Command(k.bot, "serve",
 		"--bind", "127.0.0.1", "--port", strconv.Itoa(r.port), "--data-dir", filepath.Join(r.dir, "data"),
 		"--repo-allowlist", "github.com/"+owner+"/*", "--github-api-url", gh.api.URL,
 		"--terraform", k.tfVersion+"="+k.terraform, "--log-format", "json",
@@ -227,24 +224,16 @@ func (r *replica) start(ctx context.Context, k *kit, gh *github, storeURL string
 		"--sandbox-bind", gh.state)
 	// Only what the bot needs: nothing from the caller's environment
 	// configures it or terraform.
-	r.cmd.Env = []string{
+	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + os.TempDir(),
 		"PAVED_WEBHOOK_SECRET=" + secret, "PAVED_GITHUB_TOKEN=" + token,
 		"TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1", "GIT_CONFIG_NOSYSTEM=1",
 	}
-	r.cmd.Stdout, r.cmd.Stderr = logFile, logFile
-	// Its own process group, so stop reaches the terraform it may still
-	// run; and killed if replicabench dies first.
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := r.cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if r.Group, err = proc.StartGroup(cmd); err != nil {
 		return fmt.Errorf("starting replica %s: %w", r.name, err)
 	}
-	r.exited = make(chan struct{})
-	go func() {
-		r.err = r.cmd.Wait()
-		close(r.exited)
-	}()
-	r.rss = proc.StartSampler(r.cmd.Process.Pid, sampleEvery)
+	r.rss = proc.StartSampler(r.PID(), sampleEvery)
 	client := &http.Client{Timeout: time.Second}
 	url := "http://127.0.0.1:" + strconv.Itoa(r.port) + "/healthz"
 	deadline := time.Now().Add(startTimeout)
@@ -256,8 +245,8 @@ func (r *replica) start(ctx context.Context, k *kit, gh *github, storeURL string
 			}
 		}
 		select {
-		case <-r.exited:
-			return fmt.Errorf("replica %s exited before serving (%s):\n%s", r.name, r.exitStatus(), r.logTail())
+		case <-r.Exited:
+			return fmt.Errorf("replica %s exited before serving (%s):\n%s", r.name, r.ExitStatus(), r.logTail())
 		case <-ctx.Done():
 			return cli.Stopped(ctx, "waiting for replica "+r.name+" to serve")
 		case <-time.After(50 * time.Millisecond):
@@ -269,51 +258,21 @@ func (r *replica) start(ctx context.Context, k *kit, gh *github, storeURL string
 }
 
 // running reports whether the replica's process is still there.
-func (r *replica) running() bool {
-	if r.cmd == nil {
-		return false
-	}
-	select {
-	case <-r.exited:
-		return false
-	default:
-		return true
-	}
-}
-
-// exitStatus is how the replica's process ended, once it has.
-func (r *replica) exitStatus() string {
-	if r.err == nil {
-		return "exit status 0"
-	}
-	return r.err.Error()
-}
+func (r *replica) running() bool { return r.Group != nil && r.Running() }
 
 // stop asks the replica to finish (SIGTERM), then kills its process group;
 // it may be called more than once.
 func (r *replica) stop() error {
-	if r.cmd == nil {
+	if r.Group == nil {
 		return nil
 	}
-	defer func() {
-		if r.rss != nil {
-			r.rss.Finish()
-		}
-	}()
-	select {
-	case <-r.exited:
-		return nil
-	default:
+	if r.rss != nil {
+		defer r.rss.Finish()
 	}
-	_ = r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-r.exited:
-		return nil
-	case <-time.After(stopTimeout):
+	if r.Stop(stopTimeout) {
+		return fmt.Errorf("replica %s did not stop within %s of SIGTERM, so it was killed", r.name, stopTimeout)
 	}
-	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
-	<-r.exited
-	return fmt.Errorf("replica %s did not stop within %s of SIGTERM, so it was killed", r.name, stopTimeout)
+	return nil
 }
 
 // log returns the replica's JSON log entries so far.

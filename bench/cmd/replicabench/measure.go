@@ -226,7 +226,7 @@ func runConfig(ctx context.Context, k *kit, dir string, n int, o options) (confi
 		trips, ok := lastValue(entries, "paved-bot stopped", "store_round_trips")
 		if !ok {
 			return fail(fmt.Errorf("replica %s did not log %q with store_round_trips on SIGTERM (%s):\n%s",
-				r.name, "paved-bot stopped", r.exitStatus(), r.logTail()))
+				r.name, "paved-bot stopped", r.ExitStatus(), r.logTail()))
 		}
 		res.reps[i].roundTrips = uint64(trips)
 		res.roundTrips += uint64(trips)
@@ -359,7 +359,7 @@ func (c *cluster) deliver(ctx context.Context, event string, body []byte, id str
 func (c *cluster) alive() error {
 	for _, r := range c.replicas {
 		if !r.running() {
-			return fmt.Errorf("replica %s exited (%s):\n%s", r.name, r.exitStatus(), r.logTail())
+			return fmt.Errorf("replica %s exited (%s):\n%s", r.name, r.ExitStatus(), r.logTail())
 		}
 	}
 	return nil
