@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,6 +24,7 @@ import (
 	"github.com/paved-road/paved/bot/locks"
 	"github.com/paved-road/paved/bot/store"
 	"github.com/paved-road/paved/internal/githubfake"
+	"github.com/paved-road/paved/internal/lbproxy"
 	"github.com/paved-road/paved/internal/loopback"
 	"github.com/paved-road/paved/internal/prism"
 	"github.com/paved-road/paved/internal/redisserver"
@@ -41,7 +40,6 @@ type cluster struct {
 	redis    *redisserver.Server
 	replicas []*replica
 	proxy    *httptest.Server
-	next     atomic.Uint64 // the replica the proxy tries first
 }
 
 // replica is one bot process; proc is nil while it is down.
@@ -79,7 +77,11 @@ func newCluster(t *testing.T, n int, main map[string]string, flags ...string) *c
 		c.replicas = append(c.replicas, &replica{name: "r" + strconv.Itoa(i+1), port: port,
 			data: filepath.Join(base, "data-r"+strconv.Itoa(i+1)), logs: &syncBuffer{}})
 	}
-	c.proxy = httptest.NewServer(http.HandlerFunc(c.forward))
+	lb := &lbproxy.Proxy{}
+	for _, r := range c.replicas {
+		lb.Backends = append(lb.Backends, lbproxy.Backend{Name: r.name, Port: r.port})
+	}
+	c.proxy = httptest.NewServer(lb)
 	e.bot = c.proxy.URL
 	t.Cleanup(func() {
 		for _, r := range c.replicas {
@@ -102,38 +104,6 @@ func newCluster(t *testing.T, n int, main map[string]string, flags ...string) *c
 		}
 	}
 	return c
-}
-
-// forward passes a webhook to the replicas in turn, skipping those that
-// refuse the connection as a load balancer skips an unhealthy target; a
-// replica that dies while answering gives a 502, as it would behind one.
-func (c *cluster) forward(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	first := int(c.next.Add(1))
-	for i := range c.replicas {
-		rep := c.replicas[(first+i)%len(c.replicas)]
-		req, _ := http.NewRequest(r.Method, fmt.Sprintf("http://127.0.0.1:%d%s", rep.port, r.URL.Path), bytes.NewReader(body))
-		req.Header = r.Header.Clone()
-		resp, err := http.DefaultClient.Do(req)
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			continue
-		}
-		if err != nil {
-			http.Error(w, "replica "+rep.name+": "+err.Error(), http.StatusBadGateway)
-			return
-		}
-		out, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		w.WriteHeader(resp.StatusCode)
-		_, _ = w.Write(out)
-		return
-	}
-	http.Error(w, "no replica answers", http.StatusBadGateway)
 }
 
 // start runs a replica and waits for it to serve.

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,13 +16,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/paved-road/paved/bench/cli"
 	"github.com/paved-road/paved/bench/gomod"
 	"github.com/paved-road/paved/bench/pavedbot"
 	"github.com/paved-road/paved/bench/proc"
+	"github.com/paved-road/paved/internal/lbproxy"
 	"github.com/paved-road/paved/internal/loopback"
 	"github.com/paved-road/paved/internal/redisserver"
 )
@@ -134,7 +133,6 @@ type cluster struct {
 	redisRSS *proc.Sampler
 	replicas []*replica
 	proxy    *httptest.Server
-	next     atomic.Uint64 // the replica the proxy tries first
 	client   *http.Client
 }
 
@@ -177,7 +175,11 @@ func newCluster(ctx context.Context, k *kit, dir string, gh *github, n, workers 
 			return nil, err
 		}
 	}
-	c.proxy = httptest.NewServer(http.HandlerFunc(c.forward))
+	lb := &lbproxy.Proxy{Client: c.client}
+	for _, r := range c.replicas {
+		lb.Backends = append(lb.Backends, lbproxy.Backend{Name: r.name, Port: r.port})
+	}
+	c.proxy = httptest.NewServer(lb)
 	return c, nil
 }
 
@@ -298,42 +300,6 @@ func parseLog(raw []byte) []map[string]any {
 func (r *replica) logTail() string {
 	raw, _ := os.ReadFile(r.logPath)
 	return proc.Tail(string(raw))
-}
-
-// forward passes a webhook to the replicas in turn, skipping those that
-// refuse the connection as a load balancer skips an unhealthy target.
-func (c *cluster) forward(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	first := int(c.next.Add(1) - 1)
-	for i := range c.replicas {
-		rep := c.replicas[(first+i)%len(c.replicas)]
-		req, err := http.NewRequestWithContext(r.Context(), r.Method, "http://127.0.0.1:"+strconv.Itoa(rep.port)+r.URL.RequestURI(), bytes.NewReader(body))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		req.Header = r.Header.Clone()
-		resp, err := c.client.Do(req)
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			continue
-		}
-		if err != nil {
-			http.Error(w, "replica "+rep.name+": "+err.Error(), http.StatusBadGateway)
-			return
-		}
-		out, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		w.Header().Set("X-Replica", rep.name)
-		w.WriteHeader(resp.StatusCode)
-		_, _ = w.Write(out)
-		return
-	}
-	http.Error(w, "no replica answers", http.StatusBadGateway)
 }
 
 // redisCommands is redis-server's total_commands_processed, over a
