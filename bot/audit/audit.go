@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 )
 
 // Outcomes of a project's entry that deploy stats count.
@@ -95,11 +96,18 @@ func dash(s string) string {
 	return s
 }
 
-// oneLine keeps a detail to its first line, at most 100 runes.
+// oneLine keeps a detail to its first line, at most 100 runes, with what
+// is not printable escaped: a detail may quote Terraform's output of a pull
+// request's code, and an operator's terminal must not take it as control.
 func oneLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	if r := []rune(s); len(r) > 100 {
 		s = string(r[:99]) + "…"
 	}
-	return s
+	return strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return '?'
+	}, s)
 }
