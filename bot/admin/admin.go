@@ -1,7 +1,8 @@
 // Package admin is the bot's operator endpoint: a unix socket in the data
 // dir (mode 0600, so the file system says who may use it) over which
 // `paved-bot locks` lists locks and queues and releases a lock the running
-// bot holds in its store, and `paved-bot audit` reads the audit log. It is never on the network.
+// bot holds in its store, `paved-bot audit` reads the audit log and
+// `paved-bot drift` runs a drift check. It is never on the network.
 package admin
 
 import (
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/bot/drift"
 	"github.com/paved-road/paved/bot/locks"
 )
 
@@ -34,6 +36,15 @@ type Bot interface {
 	ReleaseLock(k locks.Key) (locks.Lock, error)
 	// Audit returns the audit log's entries (JSON) from since on.
 	Audit(since time.Time) ([][]byte, error)
+	// CheckDrift runs a drift check of repo now, of every project or the
+	// ones named, and returns its results once it has run.
+	CheckDrift(ctx context.Context, repo string, projects []string) ([]drift.Result, error)
+}
+
+// DriftRequest is what POST /drift takes.
+type DriftRequest struct {
+	Repo     string   `json:"repo"` // owner/name
+	Projects []string `json:"projects,omitempty"`
 }
 
 // ErrNotLocked is ReleaseLock's answer for a key nobody holds.
@@ -45,8 +56,8 @@ type Listing struct {
 	Queues []locks.Queue `json:"queues"`
 }
 
-// Handler serves GET /locks, POST /locks/release (a locks.Key as JSON) and
-// GET /audit?since=RFC3339.
+// Handler serves GET /locks, POST /locks/release (a locks.Key as JSON),
+// GET /audit?since=RFC3339 and POST /drift (a DriftRequest).
 func Handler(b Bot) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /audit", func(w http.ResponseWriter, r *http.Request) {
@@ -93,6 +104,19 @@ func Handler(b Bot) http.Handler {
 		default:
 			writeJSON(w, l)
 		}
+	})
+	mux.HandleFunc("POST /drift", func(w http.ResponseWriter, r *http.Request) {
+		var req DriftRequest
+		if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&req); err != nil || req.Repo == "" {
+			http.Error(w, "want a JSON object with repo (owner/name) and optionally projects", http.StatusBadRequest)
+			return
+		}
+		results, err := b.CheckDrift(r.Context(), req.Repo, req.Projects)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+			return
+		}
+		writeJSON(w, results)
 	})
 	return mux
 }
@@ -169,6 +193,18 @@ func (c *Client) Release(ctx context.Context, k locks.Key) (locks.Lock, error) {
 	}
 	err = c.do(ctx, http.MethodPost, "/locks/release", body, &l)
 	return l, err
+}
+
+// Drift runs a drift check through the bot and returns its results. It
+// waits as long as ctx lets it: a check plans every project.
+func (c *Client) Drift(ctx context.Context, req DriftRequest) ([]drift.Result, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	var out []drift.Result
+	err = c.do(ctx, http.MethodPost, "/drift", body, &out)
+	return out, err
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paved-road/paved/bot/drift"
 	"github.com/paved-road/paved/bot/locks"
 )
 
@@ -29,6 +30,10 @@ func (b *oneLock) ReleaseLock(k locks.Key) (locks.Lock, error) {
 		}
 	}
 	return locks.Lock{}, ErrNotLocked
+}
+
+func (b *oneLock) CheckDrift(_ context.Context, repo string, _ []string) ([]drift.Result, error) {
+	return nil, errors.New("no drift checks of " + repo + " here")
 }
 
 func TestSocketListsAndReleases(t *testing.T) {

@@ -30,9 +30,12 @@ const (
 	Unlock  Name = "unlock"
 	History Name = "history"
 	Help    Name = "help"
+	// ApprovePolicies lets plans that failed a policy set be applied, when
+	// an owner of the set says so.
+	ApprovePolicies Name = "approve-policies"
 )
 
-var names = []Name{Plan, Apply, Unlock, History, Help}
+var names = []Name{Plan, Apply, ApprovePolicies, Unlock, History, Help}
 
 // Command is one parsed comment.
 type Command struct {
@@ -56,9 +59,9 @@ type flag struct {
 }
 
 var (
-	flagProject   = flag{"-p", []Name{Plan, Apply, Unlock, History}}
-	flagDir       = flag{"-d", []Name{Plan, Apply, Unlock, History}}
-	flagWorkspace = flag{"-w", []Name{Plan, Apply, Unlock, History}}
+	flagProject   = flag{"-p", []Name{Plan, Apply, ApprovePolicies, Unlock, History}}
+	flagDir       = flag{"-d", []Name{Plan, Apply, ApprovePolicies, Unlock, History}}
+	flagWorkspace = flag{"-w", []Name{Plan, Apply, ApprovePolicies, Unlock, History}}
 	flagRev       = flag{"--rev", []Name{Plan}}
 	flagLimit     = flag{"-n", []Name{History}}
 	flags         = []flag{flagProject, flagDir, flagWorkspace, flagRev, flagLimit}

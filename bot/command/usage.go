@@ -9,14 +9,15 @@ const Usage = "**Usage:** `paved <command> [flags] [-- terraform arguments]`\n" 
 	"Commands:\n" +
 	"- `paved plan`: plan the projects this pull request changes, or those chosen with -p or -d\n" +
 	"- `paved apply`: apply the plans made for this pull request\n" +
+	"- `paved approve-policies`: as an owner of a policy set, let plans that failed it be applied\n" +
 	"- `paved unlock`: release the locks this pull request holds\n" +
 	"- `paved history`: list the latest applies and where they came from\n" +
 	"- `paved help`: show this text\n" +
 	"\n" +
 	"Flags:\n" +
-	"- `-p PROJECT`: only the project of that name in paved.yaml (plan, apply, unlock, history)\n" +
-	"- `-d DIR`: only the projects in DIR, relative to the repository root; `.` is the root (plan, apply, unlock, history)\n" +
-	"- `-w WORKSPACE`: only that terraform workspace (plan, apply, unlock, history)\n" +
+	"- `-p PROJECT`: only the project of that name in paved.yaml (plan, apply, approve-policies, unlock, history)\n" +
+	"- `-d DIR`: only the projects in DIR, relative to the repository root; `.` is the root (plan, apply, approve-policies, unlock, history)\n" +
+	"- `-w WORKSPACE`: only that terraform workspace (plan, apply, approve-policies, unlock, history)\n" +
 	"- `--rev REV`: plan the project as it was at a deploy tag that `paved history` lists, or at a commit, to roll back to it (plan)\n" +
 	"- `-n N`: how many applies to list, 1 to 100, default 10 (history)\n" +
 	"\n" +

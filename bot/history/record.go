@@ -27,6 +27,10 @@ type Record struct {
 	Team     string        // the project's team in paved.yaml
 	PROpened time.Time     // when the pull request was opened
 	Took     time.Duration // how long Terraform's apply ran
+	// Policies is the policy sets' verdicts on the plan and who approved a
+	// failure: "prod-safety passed; team-tag failed, approved by alice";
+	// "" when no set checked it.
+	Policies string
 	// Verified is set by Read and Verify when the tag proves that the bot
 	// wrote this record for this tag on this commit (see the package
 	// comment); anything else in an unverified record may be forged.
@@ -75,6 +79,7 @@ const (
 	keyTeam       = "Team"
 	keyPROpened   = "PR-Opened"
 	keyApplyTook  = "Apply-Seconds"
+	keyPolicies   = "Policies"
 	// appliedAtLayout is RFC 3339 with milliseconds when there are any, so
 	// that two deploys within one second still list in the order they ran.
 	appliedAtLayout = "2006-01-02T15:04:05.999Z07:00"
@@ -83,7 +88,7 @@ const (
 var trailerKeys = []string{
 	keyProject, keyWorkspace, keyDir, keyCommit, keyPR, keyPRURL, keyAuthor,
 	keyApprovers, keyPlannedBy, keyAppliedBy, keySummary, keyPlanSHA256, keyTool, keyAppliedAt,
-	keyTeam, keyPROpened, keyApplyTook,
+	keyTeam, keyPROpened, keyApplyTook, keyPolicies,
 }
 
 // required are the trailers without which a record means nothing; the
@@ -93,7 +98,7 @@ var required = map[string]bool{
 }
 
 // optional are the trailers that tags written before them lack.
-var optional = map[string]bool{keyPlannedBy: true, keyTeam: true, keyPROpened: true, keyApplyTook: true}
+var optional = map[string]bool{keyPlannedBy: true, keyTeam: true, keyPROpened: true, keyApplyTook: true, keyPolicies: true}
 
 // noApprovers stands for an empty approver list.
 const noApprovers = "none"
@@ -129,6 +134,7 @@ func (r Record) Message(tag string, key []byte) string {
 		keyTool:       strings.TrimSpace(r.Tool + " " + r.ToolVersion),
 		keyAppliedAt:  r.Time.UTC().Truncate(time.Millisecond).Format(appliedAtLayout),
 		keyTeam:       r.Team,
+		keyPolicies:   r.Policies,
 	}
 	if !r.PROpened.IsZero() {
 		values[keyPROpened] = r.PROpened.UTC().Format(time.RFC3339)
@@ -143,6 +149,9 @@ func (r Record) Message(tag string, key []byte) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "deploy %s/%s: %s (PR #%s)\n\n", values[keyProject], values[keyWorkspace], values[keySummary], values[keyPR])
 	for _, key := range trailerKeys {
+		if key == keyPolicies && values[key] == "" {
+			continue // a plan no policy set checked
+		}
 		// No trailing space after an empty value: git strips trailing
 		// whitespace from tag messages, which would break the signature of
 		// a tag made or copied with git rather than through the API.
@@ -218,7 +227,7 @@ func ParseMessage(msg string) (Record, error) {
 		}
 	}
 	r.Tool, r.ToolVersion, _ = strings.Cut(values[keyTool], " ")
-	r.Team = values[keyTeam]
+	r.Team, r.Policies = values[keyTeam], values[keyPolicies]
 	if v := values[keyPROpened]; v != "" {
 		if r.PROpened, err = time.Parse(time.RFC3339, v); err != nil {
 			return Record{}, fmt.Errorf("trailer %s: %q is not an RFC 3339 time", keyPROpened, v)

@@ -311,3 +311,19 @@ func TestText(t *testing.T) {
 		t.Errorf("Text:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+func TestPoliciesTrailer(t *testing.T) {
+	r := sampleRecord()
+	if msg := r.Message(sampleTag, testKey); strings.Contains(msg, "Policies:") {
+		t.Errorf("a plan no policy set checked has a Policies trailer:\n%s", msg)
+	}
+	r.Policies = "prod-safety passed; team-tag failed, approved by bob"
+	msg := r.Message(sampleTag, testKey)
+	if !strings.Contains(msg, "\nPolicies: prod-safety passed; team-tag failed, approved by bob\n") {
+		t.Errorf("no Policies trailer:\n%s", msg)
+	}
+	got, err := ParseMessage(msg)
+	if err != nil || got.Policies != r.Policies {
+		t.Errorf("Policies read back %q (%v), want %q", got.Policies, err, r.Policies)
+	}
+}

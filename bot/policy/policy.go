@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/paved-road/paved/bot/repocfg"
@@ -37,7 +38,17 @@ type Rule struct {
 	// ApplyOnMerge makes merging a pull request apply its saved plans
 	// (`apply: on_merge`), instead of `paved apply` before the merge.
 	ApplyOnMerge bool
-	Line         int // where the rule starts in the server config; 0 for Default
+	// PolicySets name the server's policy sets (package planpolicy) every
+	// plan of the repository is checked against.
+	PolicySets []string
+	// Drift is when the bot plans the default branch of the repository to
+	// find drift (`drift_schedule`, cron syntax); nil for never.
+	Drift     cron.Schedule
+	DriftSpec string
+	Line      int // where the rule starts in the server config; 0 for Default
+	// setsAt is where policy_sets was written, for CheckSets.
+	setsAt   *yaml.Node
+	setsPath string
 }
 
 // Default is the rule of a repository no rule matches.
@@ -137,7 +148,7 @@ func BaseProject(base *repocfg.Config, head repocfg.Project) *repocfg.Project {
 }
 
 // The keys of a rule.
-var ruleKeys = []string{"match", "apply_requirements", "allowed_appliers", "allowed_teams", "allowed_overrides", "apply"}
+var ruleKeys = []string{"match", "apply_requirements", "allowed_appliers", "allowed_teams", "allowed_overrides", "apply", "policy_sets", "drift_schedule"}
 
 // Parse reads the value of the server config's `repos` key, a list of
 // rules, reporting every problem at its line of file.
@@ -171,20 +182,28 @@ func parseRule(ps *yamlcheck.Problems, n *yaml.Node, at string) (Rule, bool) {
 	for _, e := range ps.Known(entries, ruleKeys) {
 		switch e.Name {
 		case "match":
-			r.Match = scalar(ps, e, checkGlob)
+			r.Match = ps.String(e, checkGlob)
 			ok = ok && r.Match != ""
 		case "apply_requirements":
-			for _, s := range items(ps, e, repocfg.CheckRequirement) {
+			for _, s := range ps.Strings(e, repocfg.CheckRequirement) {
 				r.Requirements = append(r.Requirements, repocfg.Requirement(s))
 			}
 		case "allowed_appliers":
-			r.Appliers = items(ps, e, repocfg.CheckLogin)
+			r.Appliers = ps.Strings(e, repocfg.CheckLogin)
 		case "allowed_teams":
-			r.Teams = items(ps, e, repocfg.CheckTeam)
+			r.Teams = ps.Strings(e, repocfg.CheckTeam)
 		case "allowed_overrides":
-			r.Overrides = items(ps, e, checkGateKey)
+			r.Overrides = ps.Strings(e, checkGateKey)
 		case "apply":
-			r.ApplyOnMerge = scalar(ps, e, checkApplyWhen) == "on_merge"
+			r.ApplyOnMerge = ps.String(e, checkApplyWhen) == "on_merge"
+		case "policy_sets":
+			r.PolicySets, r.setsAt, r.setsPath = ps.Strings(e, checkSetName), e.Value, e.Path
+		case "drift_schedule":
+			spec := ps.String(e, checkCron)
+			if spec != "" {
+				r.Drift, _ = cronParser.Parse(spec)
+				r.DriftSpec = spec
+			}
 		}
 	}
 	if r.Match == "" && !slices.ContainsFunc(entries, func(e yamlcheck.Entry) bool { return e.Name == "match" }) {
@@ -192,35 +211,6 @@ func parseRule(ps *yamlcheck.Problems, n *yaml.Node, at string) (Rule, bool) {
 		ok = false
 	}
 	return r, ok
-}
-
-// scalar returns the string value of e after check, or "" after reporting.
-func scalar(ps *yamlcheck.Problems, e yamlcheck.Entry, check func(string) error) string {
-	if !yamlcheck.IsScalar(e.Value, "!!str") {
-		ps.Expected(e.Value, e.Path, "a string")
-		return ""
-	}
-	if err := check(e.Value.Value); err != nil {
-		ps.At(e.Value, e.Path, "%v", err)
-		return ""
-	}
-	return e.Value.Value
-}
-
-// items returns the checked items of the list e, reporting the others.
-func items(ps *yamlcheck.Problems, e yamlcheck.Entry, check func(string) error) []string {
-	if e.Value.Kind != yaml.SequenceNode {
-		ps.Expected(e.Value, e.Path, "a list")
-		return nil
-	}
-	out := []string{}
-	for i, item := range e.Value.Content {
-		s := scalar(ps, yamlcheck.Entry{Value: yamlcheck.Resolve(item), Path: yamlcheck.ItemPath(e.Path, i)}, check)
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func checkGlob(s string) error {
@@ -244,6 +234,41 @@ func problemsError(ps *yamlcheck.Problems) error {
 		return nil
 	}
 	return &repocfg.Error{File: ps.File, Problems: list}
+}
+
+// CheckSets reports every policy set a rule names that the server config
+// does not define, at the line it was named.
+func (p *Policy) CheckSets(file string, defined func(name string) bool) error {
+	if p == nil {
+		return nil
+	}
+	ps := &yamlcheck.Problems{File: file}
+	for _, r := range p.Rules {
+		for _, name := range r.PolicySets {
+			if !defined(name) {
+				ps.At(r.setsAt, r.setsPath, "policy set %q is not defined under policy_sets", name)
+			}
+		}
+	}
+	return problemsError(ps)
+}
+
+func checkSetName(s string) error {
+	if s == "" || strings.ContainsAny(s, " \t\n,") {
+		return fmt.Errorf("%q is not a policy set name", s)
+	}
+	return nil
+}
+
+// cronParser reads the five fields of a crontab line (minute, hour, day of
+// month, month, day of week) and the @daily-style descriptors.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func checkCron(s string) error {
+	if _, err := cronParser.Parse(s); err != nil {
+		return fmt.Errorf("%q is not a cron schedule (%w); want five fields, minute hour day-of-month month day-of-week, as in \"0 6 * * *\", or @daily, @hourly", s, err)
+	}
+	return nil
 }
 
 // checkApplyWhen checks a rule's apply: when a pull request's plans are applied.

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -180,5 +181,40 @@ func TestApplyOnMerge(t *testing.T) {
 	}
 	if !p.For("github.com/acme/infra").ApplyOnMerge || p.For("github.com/acme/web").ApplyOnMerge || p.For("github.com/other/x").ApplyOnMerge {
 		t.Fatalf("rules: %+v", p.Rules)
+	}
+}
+
+func TestPolicySetsAndDriftSchedule(t *testing.T) {
+	p, err := parse(t, `repos:
+  - match: github.com/acme/*
+    policy_sets: [prod-safety, team-tags]
+    drift_schedule: "30 6 * * 1-5"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.For("github.com/acme/web")
+	if !reflect.DeepEqual(r.PolicySets, []string{"prod-safety", "team-tags"}) || r.DriftSpec != "30 6 * * 1-5" || r.Drift == nil {
+		t.Fatalf("rule: %+v", r)
+	}
+	monday := time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC)
+	if next := r.Drift.Next(monday); !next.Equal(time.Date(2026, 12, 1, 6, 30, 0, 0, time.UTC)) {
+		t.Fatalf("next drift check after %s: %s", monday, next)
+	}
+	err = p.CheckSets("server.yaml", func(name string) bool { return name == "prod-safety" })
+	if err == nil || !strings.Contains(err.Error(), `server.yaml:3:18: repos[0].policy_sets: policy set "team-tags" is not defined under policy_sets`) {
+		t.Fatalf("an undefined set: %v", err)
+	}
+	if err := p.CheckSets("server.yaml", func(string) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBadDriftScheduleIsNamedWithItsLine(t *testing.T) {
+	for _, spec := range []string{`"0 6 * *"`, `"61 * * * *"`, `"@sometimes"`, `"* * * * * *"`} {
+		_, err := parse(t, "repos:\n  - match: github.com/acme/*\n    drift_schedule: "+spec+"\n")
+		if err == nil || !strings.Contains(err.Error(), "server.yaml:3:21: repos[0].drift_schedule: ") || !strings.Contains(err.Error(), "is not a cron schedule") {
+			t.Fatalf("drift_schedule %s: %v", spec, err)
+		}
 	}
 }

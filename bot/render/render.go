@@ -40,7 +40,22 @@ type Result struct {
 	// Message is one line shown in the summary: why a project failed or was
 	// refused ("locked by #12"), or a note on a success ("tagged …").
 	Message string
+	// Policies are the policy sets' verdicts on the plan, when the server
+	// checks the repository's plans against any.
+	Policies []Policy
 }
+
+// Policy is one policy set's verdict on one project's plan.
+type Policy struct {
+	Set                string
+	Failures, Warnings []string
+	Passed             int    // rules that found nothing
+	Error              string // the set could not be evaluated
+	ApprovedBy         string // the owner who let a failed plan be applied
+}
+
+// failed says whether the verdict stops an apply, unless approved.
+func (v Policy) failed() bool { return v.Error != "" || len(v.Failures) > 0 }
 
 // Caps on single-line fields, so that one summary row can never outgrow a
 // comment whatever a caller passes.
@@ -83,6 +98,9 @@ func Comments(title string, results []Result, footer string) []string {
 	p := &packer{budget: MaxComment - len(title) - len(partReserve) - len(blockSep) - len("\n")}
 	for _, table := range summaryTables(results, p.budget) {
 		p.add(table)
+	}
+	for _, block := range policyBlocks(results, p.budget) {
+		p.add(block)
 	}
 	for rest := strings.TrimSpace(footer); rest != ""; {
 		var block string
@@ -127,7 +145,7 @@ func (p *packer) add(block string) {
 // addOutput adds a project's output as one <details> block when it fits in
 // a comment, otherwise as consecutive parts that fill comments in turn.
 func (p *packer) addOutput(r Result) {
-	out := colorDiff(strings.TrimRight(Mask(r.Output), "\n"))
+	out := shownOutput(r)
 	if strings.TrimSpace(out) == "" {
 		return
 	}
@@ -191,6 +209,12 @@ func cut(s string, limit int) (head, rest string, clean bool) {
 	return s[:i], s[i:], false
 }
 
+// shownOutput is a project's output as a reply shows it: masked, with
+// GitHub's diff highlighting.
+func shownOutput(r Result) string {
+	return colorDiff(strings.TrimRight(Mask(r.Output), "\n"))
+}
+
 // details renders one collapsible block holding body in a diff fence.
 func details(label, fence, body string) string {
 	var b strings.Builder
@@ -225,6 +249,9 @@ func outcome(r Result, codeSpan bool) string {
 	message := oneLine(Mask(r.Message), maxLine)
 	switch r.Status {
 	case Planned:
+		if verdict := policyVerdict(r.Policies); verdict != "" {
+			return counts + ", " + verdict
+		}
 		return counts
 	case Applied:
 		if message != "" {

@@ -56,6 +56,36 @@ type Runner struct {
 	warnConfigOnce sync.Once
 	versionsMu     sync.Mutex
 	versions       map[string]string // by binary
+	// execs keeps one terraform-exec handle per binary and directory: a handle asks its binary's
+	// version once, before its first init or show, and a new handle per plan would ask each time.
+	// Runs in one directory take turns (dirs), so its handle is never used twice at once.
+	execsMu sync.Mutex
+	execs   map[execKey]*tfexec.Terraform
+}
+
+// execKey names a handle: the binary it runs, through program (the sandbox's launcher or the
+// binary itself), in dir.
+type execKey struct{ binary, program, dir string }
+
+// maxExecs bounds the handles kept; past it they are dropped and made again as needed.
+const maxExecs = 1024
+
+// exec returns the terraform-exec handle for k.
+func (r *Runner) exec(k execKey) (*tfexec.Terraform, error) {
+	r.execsMu.Lock()
+	defer r.execsMu.Unlock()
+	if tf, ok := r.execs[k]; ok {
+		return tf, nil
+	}
+	tf, err := tfexec.NewTerraform(k.dir, k.program)
+	if err != nil {
+		return nil, err
+	}
+	if r.execs == nil || len(r.execs) >= maxExecs {
+		r.execs = map[execKey]*tfexec.Terraform{}
+	}
+	r.execs[k] = tf
+	return tf, nil
 }
 
 // Job is one project to plan or apply.
@@ -75,6 +105,11 @@ type Job struct {
 	PlanFile string
 	// Output, when set, receives terraform's standard output as it runs, for a live log.
 	Output io.Writer
+	// ShowJSON asks Plan for the plan as `terraform show -json` prints it, for policy checks.
+	ShowJSON bool
+	// NoStateLock plans without taking the state lock (-lock=false): a drift check only reads,
+	// and must never make an apply that holds or wants the lock fail.
+	NoStateLock bool
 }
 
 // PlanResult is what a plan found.
@@ -90,6 +125,9 @@ type PlanResult struct {
 	ToolVersion   string        // as reported by the binary
 	TerraformTime time.Duration // wall time spent inside terraform processes
 	Inited        bool          // whether init ran for this plan
+	// PlanJSON is `terraform show -json` of the plan, when Job.ShowJSON asked for it and the plan
+	// has changes.
+	PlanJSON []byte
 }
 
 // ApplyResult is what an apply printed: on failure, what the failed terraform process printed,
@@ -152,10 +190,37 @@ func (s *session) plan(ctx context.Context) (PlanResult, error) {
 		return PlanResult{}, err
 	}
 	res.PlanSHA256 = sha256Hex(p.file)
+	if s.job.ShowJSON && res.Changes {
+		if res.PlanJSON, err = s.showJSON(ctx, p.file); err != nil {
+			return PlanResult{}, err
+		}
+	}
 	if err := writeFileAtomic(planFile, p.file); err != nil {
 		return PlanResult{}, s.fail("plan", err)
 	}
 	return res, nil
+}
+
+// showJSON is `terraform show -json` of a plan, run on a copy in a scratch dir as apply runs it.
+// Its output is the JSON, so it stays out of the live log.
+func (s *session) showJSON(ctx context.Context, plan []byte) ([]byte, error) {
+	live := s.job.Output
+	s.job.Output = nil
+	defer func() { s.job.Output = live }()
+	s.r.cacheMu.RLock()
+	defer s.r.cacheMu.RUnlock()
+	out, err := s.run(ctx, "show", false, func(scratch string) error {
+		copied := filepath.Join(scratch, planName)
+		if err := os.WriteFile(copied, plan, 0o600); err != nil {
+			return fmt.Errorf("copy plan file: %w", err)
+		}
+		_, err := s.tf.ShowPlanFile(ctx, copied)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []byte(out), nil
 }
 
 // Apply applies exactly the plan file j.PlanFile, after checking that its sha256 is still
@@ -276,7 +341,7 @@ func (r *Runner) newSession(j Job) (*session, error) {
 			return nil, fmt.Errorf("sandbox for %s: %w", s.label, err)
 		}
 	}
-	tf, err := tfexec.NewTerraform(j.Dir, execPath)
+	tf, err := r.exec(execKey{binary: j.Binary, program: execPath, dir: j.Dir})
 	if err != nil {
 		return nil, fmt.Errorf("%s in %s: %w", s.tool, s.label, err)
 	}
@@ -309,7 +374,12 @@ func openWorkingCopy(j Job) (wc *os.Root, dir string, err error) {
 	return wc, dir, nil
 }
 
-func (s *session) close() { _ = s.wc.Close() }
+// close ends the session; the handle it leaves for the next keeps none of its output.
+func (s *session) close() {
+	s.tf.SetStdout(io.Discard)
+	s.tf.SetStderr(io.Discard)
+	_ = s.wc.Close()
+}
 
 // path names a file of the project dir for s.wc.
 func (s *session) path(name string) string { return filepath.Join(s.dir, name) }
@@ -799,6 +869,9 @@ func (s *session) planOptions(out string) []tfexec.PlanOption {
 	}
 	if o.LockTimeout != "" {
 		opts = append(opts, tfexec.LockTimeout(o.LockTimeout))
+	}
+	if s.job.NoStateLock {
+		opts = append(opts, tfexec.Lock(false))
 	}
 	return opts
 }

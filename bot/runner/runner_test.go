@@ -534,3 +534,72 @@ func TestJobValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanShowJSON checks that a plan asked for its JSON gets what `terraform show -json` prints
+// of that plan, kept out of the live log, and that a plan without changes gets none.
+func TestPlanShowJSON(t *testing.T) {
+	forEachCLI(t, func(t *testing.T, c cli) {
+		p := newProject(t, c, map[string]string{"main.tf": mainTF})
+		var live strings.Builder
+		p.job.ShowJSON, p.job.Output = true, &live
+		res := p.plan(command.PlanOptions{})
+		var plan struct {
+			FormatVersion   string `json:"format_version"`
+			ResourceChanges []struct {
+				Address string `json:"address"`
+				Change  struct {
+					Actions []string       `json:"actions"`
+					After   map[string]any `json:"after"`
+				} `json:"change"`
+			} `json:"resource_changes"`
+		}
+		if err := json.Unmarshal(res.PlanJSON, &plan); err != nil {
+			t.Fatalf("PlanJSON is not JSON: %v\n%.500s", err, res.PlanJSON)
+		}
+		got := map[string]any{}
+		for _, rc := range plan.ResourceChanges {
+			if strings.Join(rc.Change.Actions, ",") != "create" {
+				t.Fatalf("%s: actions %v, want create", rc.Address, rc.Change.Actions)
+			}
+			got[rc.Address] = rc.Change.After["input"]
+		}
+		if plan.FormatVersion == "" || len(got) != 2 || got["terraform_data.a"] != "hello" || got["terraform_data.b"] != "b" {
+			t.Fatalf("PlanJSON: format %q, resources %v; want terraform_data.a=hello and .b=b", plan.FormatVersion, got)
+		}
+		if strings.Contains(live.String(), "format_version") {
+			t.Fatalf("the plan's JSON reached the live log:\n%s", live.String())
+		}
+		p.apply(res)
+		if res := p.plan(command.PlanOptions{}); res.Changes || res.PlanJSON != nil {
+			t.Fatalf("a plan without changes: Changes=%v, %d bytes of JSON; want none", res.Changes, len(res.PlanJSON))
+		}
+	})
+}
+
+// TestTerraformRunsOnlyWhatAPersonWould counts the processes a project's plans start: the first
+// plan inits and plans, a plan after it only plans, and `show -json` adds one show; the version is
+// asked once, not by every plan or show.
+func TestTerraformRunsOnlyWhatAPersonWould(t *testing.T) {
+	t.Parallel()
+	binary := binaryFrom(t, "PAVED_TEST_TERRAFORM")
+	calls := filepath.Join(t.TempDir(), "calls")
+	wrapper := filepath.Join(t.TempDir(), "terraform")
+	script := "#!/bin/sh\necho \"$1 $2\" >> " + calls + "\nexec " + binary + " \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := newProject(t, cli{name: "terraform", binary: wrapper}, map[string]string{"main.tf": mainTF})
+	p.job.ShowJSON = true
+	p.plan(command.PlanOptions{})
+	p.write(map[string]string{"main.tf": strings.Replace(mainTF, `input = "b"`, `input = "c"`, 1)})
+	p.plan(command.PlanOptions{})
+	p.plan(command.PlanOptions{})
+	raw, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "version -json\ninit -no-color\nplan -no-color\nshow -json\nplan -no-color\nshow -json\nplan -no-color\nshow -json"
+	if strings.TrimSpace(string(raw)) != want {
+		t.Fatalf("terraform ran:\n%s\nwant:\n%s", raw, want)
+	}
+}

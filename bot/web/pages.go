@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/bot/audit"
+	"github.com/paved-road/paved/bot/drift"
 	"github.com/paved-road/paved/bot/history"
 	"github.com/paved-road/paved/bot/locks"
 	"github.com/paved-road/paved/bot/render"
@@ -211,6 +212,8 @@ type lockRow struct {
 	Since   string
 	Waiters []locks.Waiter
 	History string // the project's history page
+	// Drift is the project's latest drift check, nil when none ran.
+	Drift *drift.Result
 }
 
 // entryRow is an audit entry as the recent table shows it.
@@ -229,7 +232,8 @@ func (h *Handler) repoPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	queues, err2 := h.c.Bot.Queues()
 	cmds, err3 := h.c.Bot.Commands()
 	recent, err4 := h.c.Bot.Recent(repo.Name, 30)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	checked, err5 := h.c.Bot.DriftResults()
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		h.storeFailed(w, r, v, err)
 		return
 	}
@@ -267,6 +271,17 @@ func (h *Handler) repoPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		if !seen[p] {
 			rows = append(rows, lockRow{Project: p, History: hist(p)})
 		}
+	}
+	for _, d := range checked {
+		if !strings.EqualFold(d.Repo, repo.Name) {
+			continue
+		}
+		i := slices.IndexFunc(rows, func(r lockRow) bool { return r.Project == d.Project })
+		if i < 0 {
+			rows = append(rows, lockRow{Project: d.Project, History: hist(d.Project)})
+			i = len(rows) - 1
+		}
+		rows[i].Drift = &d
 	}
 	slices.SortStableFunc(rows, func(a, b lockRow) int { return strings.Compare(a.Project, b.Project) })
 	entries := make([]entryRow, 0, len(recent))

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/bot/audit"
+	"github.com/paved-road/paved/bot/drift"
 	"github.com/paved-road/paved/bot/history"
 	"github.com/paved-road/paved/bot/locks"
 	"github.com/paved-road/paved/bot/workflow"
@@ -39,6 +40,8 @@ type Bot interface {
 	Locks() ([]locks.Lock, error)
 	Queues() ([]locks.Queue, error)
 	ReleaseLockBy(k locks.Key, who string) (locks.Lock, error)
+	// DriftResults is the latest drift check of every project checked.
+	DriftResults() ([]drift.Result, error)
 }
 
 // Config configures the page. Bot, ClientID, ClientSecret, URL, GitHubURL,

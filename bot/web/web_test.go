@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/bot/audit"
+	"github.com/paved-road/paved/bot/drift"
 	"github.com/paved-road/paved/bot/history"
 	"github.com/paved-road/paved/bot/locks"
 	"github.com/paved-road/paved/bot/workflow"
@@ -38,6 +39,13 @@ type stubBot struct {
 	queues   []locks.Queue
 	records  []history.Record
 	released []string
+	drift    []drift.Result
+}
+
+func (b *stubBot) DriftResults() ([]drift.Result, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.drift), nil
 }
 
 func (b *stubBot) Commands() ([]workflow.CommandView, error) {
@@ -178,6 +186,11 @@ func newSite(t *testing.T, insecure bool) *site {
 		queues: []locks.Queue{{Key: locks.Key{Repo: "acme/infra", Dir: "app", Workspace: "default"}, Waiters: []locks.Waiter{{PR: 4, PRURL: "https://github.com/acme/infra/pull/4", User: "carol", Project: "app"}}}},
 		records: []history.Record{{Tag: "paved/app/default/20250101T000000Z", Project: "app", Workspace: "default", PR: 2, PRURL: "https://github.com/acme/infra/pull/2",
 			Author: "alice", Approvers: []string{"bob"}, AppliedBy: "alice", Add: 1, Change: 2, Destroy: 3, Commit: "0123456789abcdef", Time: since, Verified: true}},
+		drift: []drift.Result{
+			{Repo: "acme/infra", Project: "db", Workspace: "default", State: drift.Drifted, Branch: "main", Change: 2, Issue: 17, Checked: since},
+			{Repo: "acme/infra", Project: "app", Workspace: "default", State: drift.Failed, Branch: "main", Error: "no valid credential sources", Checked: since},
+			{Repo: "acme/secret", Project: "vault", Workspace: "default", State: drift.Drifted, Branch: "main", Issue: 3, Checked: since},
+		},
 	}
 	s := &site{t: t, fake: fake, bot: b}
 	serve := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) })
@@ -417,7 +430,8 @@ func TestLoginShowsOnlyReadableRepositories(t *testing.T) {
 		}
 	}
 	code, page = get(t, c, s.url+"/repos/acme/infra")
-	for _, want := range []string{"LOCKED", "#3", "bob", "FREE", "db", "#4", "carol", "RUNNING", "Unlock", "applied"} {
+	for _, want := range []string{"LOCKED", "#3", "bob", "FREE", "db", "#4", "carol", "RUNNING", "Unlock", "applied",
+		`DRIFTED</span> main would change +0 ~2 -0: <a href="https://github.com/acme/infra/issues/17">#17</a>`, "CHECK FAILED</span> <small>no valid credential sources</small>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("repository page lacks %q (%d):\n%s", want, code, page)
 		}

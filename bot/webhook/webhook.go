@@ -79,7 +79,7 @@ func ServerTimeouts(s *http.Server) {
 // Delivery is one verified webhook the bot acts on.
 type Delivery struct {
 	ID         string // X-GitHub-Delivery
-	Event      string // "pull_request" or "issue_comment"
+	Event      string // "pull_request", "issue_comment" or "check_run"
 	Repo       string // owner/name
 	BodySHA256 string // hex, of the verified body
 	Payload    any    // *github.PullRequestEvent or *github.IssueCommentEvent
@@ -140,7 +140,7 @@ type Intake struct {
 	// Observe, when set, is told of each request's event and result (one
 	// of the Result constants), once it is answered. The event is the
 	// X-GitHub-Event of a request with a valid signature or of one the bot
-	// handles (pull_request, issue_comment), else OtherEvent. It must
+	// handles (pull_request, issue_comment, check_run), else OtherEvent. It must
 	// return quickly.
 	Observe func(event, result string)
 
@@ -224,7 +224,9 @@ func (in *Intake) observe(r *http.Request, verified bool, result string) {
 }
 
 // handled reports whether the bot acts on deliveries of an event.
-func handled(event string) bool { return event == "pull_request" || event == "issue_comment" }
+func handled(event string) bool {
+	return event == "pull_request" || event == "issue_comment" || event == "check_run"
+}
 
 // eventName reports whether s looks like one of GitHub's event names
 // (check_run, pull_request_review), as a signed delivery's is.
@@ -418,14 +420,21 @@ func repository(event any) string {
 		return e.GetRepo().GetFullName()
 	case *github.IssueCommentEvent:
 		return e.GetRepo().GetFullName()
+	case *github.CheckRunEvent:
+		return e.GetRepo().GetFullName()
 	}
 	return ""
 }
 
 func (in *Intake) allowed(fullName string) bool {
-	name := in.Host + "/" + fullName
-	for _, glob := range in.Allowlist {
-		if ok, err := path.Match(glob, name); err == nil && ok {
+	return Allowed(in.Allowlist, in.Host+"/"+fullName)
+}
+
+// Allowed says whether a glob of the allowlist matches repo, named
+// "host/owner/name".
+func Allowed(allowlist []string, repo string) bool {
+	for _, glob := range allowlist {
+		if ok, err := path.Match(glob, repo); err == nil && ok {
 			return true
 		}
 	}

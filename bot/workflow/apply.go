@@ -142,7 +142,7 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job, onMer
 	}
 	b.reply(log, p, render.Comments(title, results, footer), state, desc)
 	<-pending
-	b.status(log, p, pr.HeadSHA, applyStatus, state, desc)
+	b.statusWith(log, p, pr.HeadSHA, applyStatus, state, desc, reportOf(results, footer))
 	log.Info("apply finished", "projects", len(plans), "seconds", time.Since(started).Seconds(), "terraform_seconds", tfTime.Seconds(), "state", state)
 }
 
@@ -272,6 +272,9 @@ func (a *applied) refusal(ctx context.Context, sp savedPlan) string {
 				return why
 			}
 		}
+	}
+	if why := a.b.policyRefusal(a.p, sp); why != "" {
+		return why
 	}
 	// A plan is applied as whoever made it wanted: they need the access
 	// the applier needs.
@@ -457,6 +460,7 @@ func (b *Bot) tag(log *slog.Logger, p pull, ap applyProgress) (tag, note string)
 		Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy, PlanSHA256: sp.PlanSHA256,
 		Tool: sp.Tool, ToolVersion: sp.ToolVersion, Time: now,
 		Team: sp.Team, PROpened: ap.PROpened, Took: ap.Took,
+		Policies: policyTrailer(sp.Policies),
 	}
 	tag = history.TagName(sp.Project, sp.Workspace, now)
 	by := Tagger

@@ -20,6 +20,7 @@ import (
 
 	"github.com/paved-road/paved/bot/githubapi"
 	"github.com/paved-road/paved/bot/locks"
+	"github.com/paved-road/paved/bot/planpolicy"
 	"github.com/paved-road/paved/bot/policy"
 	"github.com/paved-road/paved/bot/render"
 	"github.com/paved-road/paved/bot/runner"
@@ -42,6 +43,11 @@ type GitHub interface {
 	Status(ctx context.Context, repo, sha, statusContext, state, description, targetURL string) error
 	CreateTag(ctx context.Context, repo, tag, message, commit string, by githubapi.Tagger) (string, error)
 	AddLabels(ctx context.Context, repo string, n int, labels []string) error
+	CreateCheckRun(ctx context.Context, repo string, run githubapi.CheckRun) (int64, error)
+	UpdateCheckRun(ctx context.Context, repo string, id int64, run githubapi.CheckRun) error
+	Issues(ctx context.Context, repo string, label, state string) ([]githubapi.Issue, error)
+	CreateIssue(ctx context.Context, repo, title, body string, labels []string) (int, error)
+	EditIssue(ctx context.Context, repo string, n int, edit githubapi.IssueEdit) error
 }
 
 // Store is what the replicas share: the queue of accepted commands and
@@ -95,6 +101,21 @@ type Bot struct {
 	// Host is the GitHub host ("github.com"), which policy globs start with.
 	Host   string
 	Policy *policy.Policy
+	// Policies are the server's policy sets, which rules name; nil for none.
+	// PolicyTimeout bounds one set's evaluation of one plan
+	// (DefaultPolicyTimeout).
+	Policies      *planpolicy.Policies
+	PolicyTimeout time.Duration
+	// Repositories lists the repositories the bot can see, and Allowed
+	// says whether it serves one ("host/owner/name"): drift checks find
+	// what to check through them. DriftParallelism is how many
+	// repositories are checked at once (DefaultDriftParallelism).
+	Repositories     func(ctx context.Context) ([]githubapi.Repository, error)
+	Allowed          func(repo string) bool
+	DriftParallelism int
+	// CheckRuns reports commands as check runs rather than commit
+	// statuses: GitHub lets only a GitHub App write them.
+	CheckRuns bool
 	// TagKey signs and verifies deploy tags.
 	TagKey []byte
 	// Secrets are values no reply may show in any encoding: the bot's own
@@ -216,9 +237,15 @@ func (b *Bot) comment(log *slog.Logger, p pull, body string) {
 	}
 }
 
-// status sets a commit status. One set pending is recorded with the job
-// first, so that a restart can end it.
+// status sets a commit status, or as a GitHub App a check run (checks.go).
+// One set pending is recorded with the job first, so that a restart can
+// end it.
 func (b *Bot) status(log *slog.Logger, p pull, sha, statusContext, state, description string) {
+	b.statusWith(log, p, sha, statusContext, state, description, nil)
+}
+
+// statusWith is status with what a check run shows beyond it.
+func (b *Bot) statusWith(log *slog.Logger, p pull, sha, statusContext, state, description string, rep *checkReport) {
 	j := p.job
 	if !b.holding(log, j) {
 		return
@@ -228,7 +255,13 @@ func (b *Bot) status(log *slog.Logger, p pull, sha, statusContext, state, descri
 	}
 	ctx, cancel := replyContext()
 	defer cancel()
-	if err := p.gh.Status(ctx, p.repo, sha, statusContext, state, description, p.url); err != nil {
+	var err error
+	if b.CheckRuns {
+		err = b.checkRun(ctx, log, p, sha, statusContext, state, description, rep)
+	} else {
+		err = p.gh.Status(ctx, p.repo, sha, statusContext, state, description, p.url)
+	}
+	if err != nil {
 		log.Warn("commit status failed", "context", statusContext, "err", b.mask(err.Error()))
 		return
 	}

@@ -41,6 +41,7 @@ const (
 	kindComment  kind = "comment"  // a `paved …` comment
 	kindClosed   kind = "closed"   // the pull request was merged or closed
 	kindQueued   kind = "queued"   // a plan queued for a lock that is now free
+	kindDrift    kind = "drift"    // a drift check of a repository's default branch (drift.go)
 )
 
 // job is one accepted command, as the store keeps it.
@@ -67,6 +68,7 @@ type job struct {
 	Installation int64            `json:"installation"`
 	User         string           `json:"user"` // who commented or pushed
 	CommentID    int64            `json:"comment_id,omitempty"`
+	CommentedAt  time.Time        `json:"commented_at,omitzero"` // when GitHub says the comment was written
 	Command      *command.Command `json:"command,omitempty"`
 	UsageError   string           `json:"usage_error,omitempty"`   // the reply to a comment paved cannot act on
 	Head         string           `json:"head,omitempty"`          // autoplan: the commit pushed
@@ -77,6 +79,7 @@ type job struct {
 	Projects     []string         `json:"projects,omitempty"`      // queued: the projects whose locks it got
 	QueuedBehind int              `json:"queued_behind,omitempty"` // queued: the pull request that released them
 	Busy         string           `json:"busy,omitempty"`          // an apply refused at once: the apply that holds the pull request
+	Group        string           `json:"group,omitempty"`         // drift: the group it runs in, instead of a pull request's
 	Accepted     time.Time        `json:"accepted"`
 
 	// Progress.
@@ -88,6 +91,8 @@ type job struct {
 	Final   *statusRef      `json:"final,omitempty"`
 	Replied bool            `json:"replied,omitempty"`
 	Applies []applyProgress `json:"applies,omitempty"`
+	// Checks are the check runs it created, by context@sha (checks.go).
+	Checks map[string]int64 `json:"checks,omitempty"`
 }
 
 // statusRef is a commit status the bot set.
@@ -132,7 +137,12 @@ func (j *job) isPlan() bool {
 
 // group is the pull request's key, by which its commands run in order and
 // its plans are kept.
-func (j *job) group() string { return j.Repo + "#" + strconv.Itoa(j.PR) }
+func (j *job) group() string {
+	if j.Group != "" {
+		return j.Group
+	}
+	return j.Repo + "#" + strconv.Itoa(j.PR)
+}
 
 // fence names this replica's lease on the job; a nil job has none.
 func (j *job) fence() store.Fence {
@@ -250,11 +260,14 @@ func (b *Bot) jobFor(payload any) (*job, string) {
 			Kind: kindComment, Repo: e.GetRepo().GetFullName(), CloneURL: e.GetRepo().GetCloneURL(),
 			PR: e.GetIssue().GetNumber(), URL: e.GetIssue().GetHTMLURL(), Installation: e.GetInstallation().GetID(),
 			User: e.GetComment().GetUser().GetLogin(), CommentID: e.GetComment().GetID(), Command: cmd,
+			CommentedAt: e.GetComment().GetCreatedAt().UTC(),
 		}
 		if err != nil {
 			j.UsageError = err.Error()
 		}
 		return j, ""
+	case *github.CheckRunEvent:
+		return checkRerun(e)
 	}
 	return nil, "ignored: event"
 }
@@ -506,13 +519,17 @@ func (b *Bot) handler(j *job) func(context.Context, *slog.Logger, pull) {
 			b.closed(log, p, j.Merged)
 		case j.Kind == kindQueued:
 			b.queuedPlan(ctx, log, p, j)
+		case j.Kind == kindDrift:
+			b.drift(ctx, log, p, j)
 		case j.UsageError != "":
 			b.react(ctx, log, p, j.CommentID, "confused")
 			b.comment(log, p, "**paved:** "+j.UsageError)
 		case j.Busy != "":
 			b.comment(log, p, "**paved apply:** refused: this pull request is busy: "+j.Busy+". Wait for it to finish.")
 		default:
-			b.react(ctx, log, p, j.CommentID, "eyes")
+			if j.CommentID != 0 {
+				b.react(ctx, log, p, j.CommentID, "eyes")
+			}
 			b.runCommand(ctx, log, p, j)
 		}
 	}
@@ -530,6 +547,8 @@ func (b *Bot) runCommand(ctx context.Context, log *slog.Logger, p pull, j *job) 
 		b.plan(ctx, log, p, j)
 	case command.Apply:
 		b.apply(ctx, log, p, j, false)
+	case command.ApprovePolicies:
+		b.approvePolicies(ctx, log, p, j)
 	}
 }
 

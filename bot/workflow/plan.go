@@ -224,9 +224,12 @@ func (b *Bot) runPlan(ctx context.Context, log *slog.Logger, p pull, req planReq
 		}
 	}
 	b.audited(p.job, results, shas, nil)
+	if len(b.rule(p).PolicySets) > 0 {
+		b.setPolicyStatus(log, p, req.head)
+	}
 	b.reply(log, p, render.Comments(title, results, footer), state, desc)
 	<-pending
-	b.status(log, p, req.head, planStatus, state, desc)
+	b.statusWith(log, p, req.head, planStatus, state, desc, reportOf(results, footer))
 	log.Info("plan finished", "projects", len(projects), "seconds", time.Since(started).Seconds(), "terraform_seconds", tfTime.Seconds(), "state", state)
 }
 
@@ -486,9 +489,11 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 		return fail(err)
 	}
 	planFile := b.planFile(p, pr.Name, pr.Workspace)
+	sets := b.rule(p).PolicySets
 	rj := runner.Job{
 		Root: job.root, Dir: filepath.Join(job.root, filepath.FromSlash(pr.Dir)), Workspace: pr.Workspace,
 		Tool: tool, ToolVersion: version, Binary: binary, Options: job.opts, PlanFile: planFile,
+		ShowJSON: len(sets) > 0,
 	}
 	if err := mkdirFor(planFile); err != nil {
 		return fail(err)
@@ -512,6 +517,8 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 		return res, out.TerraformTime
 	}
 	res.Status = render.Planned
+	checks := b.checkPolicies(ctx, p, pr, sets, out.PlanJSON)
+	res.Policies = renderPolicies(checks)
 	sp := savedPlan{
 		Project: pr.Name, Dir: pr.Dir, Workspace: pr.Workspace,
 		HeadSHA: job.head, Commit: job.commit, Rev: job.rev, Tree: job.tree,
@@ -521,6 +528,8 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 		Base:      policy.BaseProject(job.base, pr),
 		PlannedBy: job.user,
 		Team:      pr.Team,
+		PlannedAt: time.Now().UTC(),
+		Policies:  checks,
 	}
 	if job.baseErr != nil {
 		sp.BaseError = job.baseErr.Error()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/paved-road/paved/bot/repocfg"
 	"github.com/paved-road/paved/bot/store"
@@ -42,6 +43,10 @@ type savedPlan struct {
 	BaseError string           `json:"base_error,omitempty"`
 	PlannedBy string           `json:"planned_by"`
 	Team      string           `json:"team,omitempty"` // the project's, for deploy stats
+	// PlannedAt is when the plan was saved; Policies the policy sets'
+	// verdicts on it, with their approvals.
+	PlannedAt time.Time     `json:"planned_at,omitzero"`
+	Policies  []policyCheck `json:"policies,omitempty"`
 }
 
 func planName(project, workspace string) string { return project + "@" + workspace }

@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/paved-road/paved/bot/planpolicy"
 	"github.com/paved-road/paved/bot/policy"
 )
 
@@ -34,16 +36,23 @@ func envName(flagName string) string {
 	return "PAVED_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// serverRules are the config file's keys that are not flags: the
+// repository rules and the policy sets they name, compiled.
+type serverRules struct {
+	repos    *policy.Policy
+	policies *planpolicy.Policies
+}
+
 // resolve fills every flag not given on the command line, first from the
 // environment, then from the config file (a YAML map of flag names), so the
 // command line wins over the environment, which wins over the file. It
-// returns the file's repository rules, nil when it has none.
-func resolve(fs *flag.FlagSet, configFile string) (*policy.Policy, error) {
+// returns the file's rules, empty when it has none.
+func resolve(fs *flag.FlagSet, configFile string) (serverRules, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	fromFile, rules, err := readConfigFile(fs, configFile)
 	if err != nil {
-		return nil, err
+		return serverRules{}, err
 	}
 	var problems []string
 	fs.VisitAll(func(f *flag.Flag) {
@@ -63,7 +72,7 @@ func resolve(fs *flag.FlagSet, configFile string) (*policy.Policy, error) {
 		}
 	})
 	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "\n"))
+		return serverRules{}, errors.New(strings.Join(problems, "\n"))
 	}
 	return rules, nil
 }
@@ -73,45 +82,56 @@ type fileValue struct {
 	line  int
 }
 
-// reposKey is the config file's one key that is not a flag: the
-// repository rules of package policy.
-const reposKey = "repos"
+// The config file's keys that are not flags: the repository rules of
+// package policy and the policy sets of package planpolicy.
+const (
+	reposKey      = "repos"
+	policySetsKey = "policy_sets"
+)
 
 // readConfigFile reads the optional server config: keys are flag names,
-// values scalars or lists of scalars, and repos the repository rules.
-// Unknown keys are errors with the line.
-func readConfigFile(fs *flag.FlagSet, path string) (map[string]fileValue, *policy.Policy, error) {
+// values scalars or lists of scalars, repos the repository rules and
+// policy_sets the policy sets, which it compiles. Unknown keys are errors
+// with the line.
+func readConfigFile(fs *flag.FlagSet, path string) (map[string]fileValue, serverRules, error) {
+	var rules serverRules
 	if path == "" {
-		return nil, nil, nil
+		return nil, rules, nil
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("config file: %w", err)
+		return nil, rules, fmt.Errorf("config file: %w", err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
+		return nil, rules, fmt.Errorf("config file %s: %w", path, err)
 	}
 	out := map[string]fileValue{}
 	if len(doc.Content) == 0 {
-		return out, nil, nil
+		return out, rules, nil
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, nil, fmt.Errorf("%s:%d: want a map of flag names to values", path, root.Line)
+		return nil, rules, fmt.Errorf("%s:%d: want a map of flag names to values", path, root.Line)
 	}
 	var problems []string
-	var rules *policy.Policy
+	var sets []planpolicy.Set
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
-		if k.Value == reposKey {
-			if rules, err = policy.Parse(path, v); err != nil {
+		switch k.Value {
+		case reposKey:
+			if rules.repos, err = policy.Parse(path, v); err != nil {
+				problems = append(problems, err.Error())
+			}
+			continue
+		case policySetsKey:
+			if sets, err = planpolicy.Parse(path, v); err != nil {
 				problems = append(problems, err.Error())
 			}
 			continue
 		}
 		if fs.Lookup(k.Value) == nil || k.Value == "config" {
-			problems = append(problems, fmt.Sprintf("%s:%d: unknown key %q; known: %s", path, k.Line, k.Value, strings.Join(append(flagNames(fs), reposKey), ", ")))
+			problems = append(problems, fmt.Sprintf("%s:%d: unknown key %q; known: %s", path, k.Line, k.Value, strings.Join(append(flagNames(fs), reposKey, policySetsKey), ", ")))
 			continue
 		}
 		switch v.Kind {
@@ -131,9 +151,16 @@ func readConfigFile(fs *flag.FlagSet, path string) (map[string]fileValue, *polic
 		}
 	}
 	if len(problems) > 0 {
-		return nil, nil, errors.New(strings.Join(problems, "\n"))
+		return nil, rules, errors.New(strings.Join(problems, "\n"))
 	}
-	return out, rules, nil
+	if rules.policies, err = planpolicy.Load(sets, filepath.Dir(path)); err != nil {
+		return nil, rules, err
+	}
+	err = rules.repos.CheckSets(path, func(name string) bool {
+		_, ok := rules.policies.Set(name)
+		return ok
+	})
+	return out, rules, err
 }
 
 func flagNames(fs *flag.FlagSet) []string {

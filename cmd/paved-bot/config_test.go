@@ -123,8 +123,13 @@ func TestExampleServerConfigReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rules.Rules) != 2 || rules.For("github.com/acme/infra").Teams[0] != "sre" || len(c.sandboxBinds) != 1 {
+	infra := rules.repos.For("github.com/acme/infra")
+	if len(rules.repos.Rules) != 2 || infra.Teams[0] != "sre" || len(c.sandboxBinds) != 1 {
 		t.Fatalf("rules %+v, sandbox binds %v", rules, c.sandboxBinds)
+	}
+	if set, ok := rules.policies.Set("production-safety"); !ok || infra.PolicySets[0] != "production-safety" || set.Owners()[0] != "acme/platform-security" ||
+		infra.DriftSpec != "0 6 * * 1-5" || c.policyTimeout != 10*time.Second {
+		t.Fatalf("policy sets, drift schedule or policy timeout not read: %+v, %+v", rules.policies, infra)
 	}
 	if c.workers != 8 || c.lease != 30*time.Second || c.auditKeep != 365*24*time.Hour || c.metricsBind != "127.0.0.1:9100" ||
 		c.web.clientID == "" || c.web.url != "https://paved-bot.acme.example" {
@@ -207,5 +212,45 @@ func TestServeRefusesAWrongRedisPasswordAndANewerStore(t *testing.T) {
 	}
 	if got := refused(newer.URL()); !strings.Contains(got, "format version 99, written by a newer paved-bot") || !strings.Contains(got, "knows version 2") {
 		t.Errorf("newer store: %s", got)
+	}
+}
+
+// TestServeRefusesBadPoliciesAndSchedules checks that paved-bot serve does
+// not start on a policy set that does not compile, a rule naming a set
+// that does not exist, or a drift schedule that is not cron, and says
+// where each is.
+func TestServeRefusesBadPoliciesAndSchedules(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "broken"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(dir, "broken", "policy.rego")
+	if err := os.WriteFile(broken, []byte("package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tmsg := sprintf(\"%s\", [input.x]\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, config string
+		want         []string
+	}{
+		{"a Rego file that does not compile", "policy_sets:\n  - name: broken\n    paths: [broken]\n    owners: [carol]\n", []string{`policy set "broken" (line 2 of the server config): broken/policy.rego:7:1: unexpected } token`}},
+		{"an undefined set", "repos:\n  - match: github.com/acme/*\n    policy_sets: [nowhere]\n", []string{":3:18: repos[0].policy_sets: policy set \"nowhere\" is not defined under policy_sets"}},
+		{"a malformed cron expression", "repos:\n  - match: github.com/acme/*\n    drift_schedule: \"0 25 * * *\"\n", []string{":3:21: repos[0].drift_schedule: \"0 25 * * *\" is not a cron schedule"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, "server.yaml")
+			if err := os.WriteFile(file, []byte(tc.config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			args := []string{"serve", "--config", file, "--webhook-secret", "s", "--github-token", "t", "--repo-allowlist", "github.com/acme/*", "--data-dir", t.TempDir()}
+			if code := run(context.Background(), args, io.Discard, &stderr); code == 0 {
+				t.Fatal("paved-bot serve started")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Fatalf("want %q in:\n%s", w, stderr.String())
+				}
+			}
+		})
 	}
 }

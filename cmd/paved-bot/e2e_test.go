@@ -307,7 +307,10 @@ resource "terraform_data" "slow" {
 	}
 }
 
-func TestAccBotAsGitHubApp(t *testing.T) {
+// newAppEnv is newEnv with the bot authenticating as GitHub App 4242,
+// installed once.
+func newAppEnv(t *testing.T, main map[string]string, flags ...string) *env {
+	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -318,9 +321,12 @@ func TestAccBotAsGitHubApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PAVED_GITHUB_TOKEN", "")
-	e := newEnvWith(t, githubfake.Options{AppID: 4242, AppPublicKey: &key.PublicKey, InstallationID: 1},
-		map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n"},
-		"--github-app-id", "4242", "--github-app-key-file", pemFile)
+	return newEnvWith(t, githubfake.Options{AppID: 4242, AppPublicKey: &key.PublicKey, InstallationID: 1},
+		main, append([]string{"--github-app-id", "4242", "--github-app-key-file", pemFile}, flags...)...)
+}
+
+func TestAccBotAsGitHubApp(t *testing.T) {
+	e := newAppEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n"})
 	e.openPR(1, "alice", map[string]string{"app/main.tf": project("app", "v1")})
 	mustContain(t, "autoplan as an App", e.replies(1, 0)[0], "+1 ~0 -0")
 	var exchanged bool

@@ -4,6 +4,7 @@
 //	paved-bot serve   --repo-allowlist 'github.com/acme/*' ...
 //	paved-bot history --repo acme/infra [--project app]
 //	paved-bot locks list|release [--data-dir DIR]
+//	paved-bot drift --repo acme/infra [--project app]
 //	paved-bot version
 //
 // Every flag can also come from the environment as PAVED_<FLAG> (for
@@ -30,6 +31,8 @@ Usage:
   paved-bot history [flags]    print the deploys recorded as git tags
   paved-bot locks list|release list the locks and queues, or release a lock
   paved-bot audit [flags]      print the audit log: every command and refusal
+  paved-bot drift --repo R     check now whether a repository's infrastructure drifted
+                               from its default branch (exit 3 if so, 1 if a check failed)
   paved-bot version            print the version
 
 Run "paved-bot <command> -h" for the flags of a command. Every flag also reads
@@ -58,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = locksCommand(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = auditCommand(ctx, args[1:], stdout, stderr)
+	case "drift":
+		err = driftCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		_, _ = fmt.Fprintln(stdout, "paved-bot", version)
 		return 0
@@ -67,6 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	default:
 		_, _ = fmt.Fprintf(stderr, "paved-bot: unknown command %q\n\n%s", args[0], usage)
 		return 2
+	}
+	var exit exitError
+	if errors.As(err, &exit) {
+		return exit.code
 	}
 	if err != nil {
 		if !errors.Is(err, errUsage) {

@@ -21,6 +21,7 @@ import (
 	"github.com/paved-road/paved/bot/githubapi"
 	"github.com/paved-road/paved/bot/history"
 	"github.com/paved-road/paved/bot/metrics"
+	"github.com/paved-road/paved/bot/planpolicy"
 	"github.com/paved-road/paved/bot/policy"
 	"github.com/paved-road/paved/bot/runner"
 	"github.com/paved-road/paved/bot/sandbox"
@@ -33,38 +34,41 @@ import (
 var errUsage = errors.New("usage")
 
 type serveConfig struct {
-	configFile    string
-	bind          string
-	port          int
-	dataDir       string
-	allowlist     listFlag
-	parallelism   int
-	ghHostname    string
-	ghAPIURL      string
-	ghAppID       int64
-	ghAppKeyFile  string
-	ghToken       string
-	webhookSecret string
-	terraform     listFlag
-	tofu          listFlag
-	defaultTool   string
-	pluginCache   string
-	timeout       time.Duration
-	maxBody       int64
-	logFormat     string
-	logLevel      string
-	allowForks    bool
-	noSandbox     bool
-	sandboxBinds  listFlag
-	tagKey        string
-	reconcile     time.Duration
-	metricsBind   string
-	storeURL      string
-	workers       int
-	lease         time.Duration
-	auditKeep     time.Duration
-	policy        *policy.Policy // the config file's repos rules
-	web           webConfig      // the operator page's flags (web.go)
+	configFile       string
+	bind             string
+	port             int
+	dataDir          string
+	allowlist        listFlag
+	parallelism      int
+	ghHostname       string
+	ghAPIURL         string
+	ghAppID          int64
+	ghAppKeyFile     string
+	ghToken          string
+	webhookSecret    string
+	terraform        listFlag
+	tofu             listFlag
+	defaultTool      string
+	pluginCache      string
+	timeout          time.Duration
+	maxBody          int64
+	logFormat        string
+	logLevel         string
+	allowForks       bool
+	noSandbox        bool
+	sandboxBinds     listFlag
+	tagKey           string
+	reconcile        time.Duration
+	metricsBind      string
+	storeURL         string
+	workers          int
+	lease            time.Duration
+	auditKeep        time.Duration
+	policy           *policy.Policy       // the config file's repos rules
+	policies         *planpolicy.Policies // and the policy sets they name
+	policyTimeout    time.Duration
+	driftParallelism int
+	web              webConfig // the operator page's flags (web.go)
 }
 
 func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
@@ -87,6 +91,8 @@ func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.defaultTool, "default-tool", "", "tool for projects that name none, as terraform@VERSION or tofu@VERSION (default: the first --terraform, else the first --tofu)")
 	fs.StringVar(&c.pluginCache, "plugin-cache", "", "shared provider plugin cache (default DATA_DIR/plugin-cache)")
 	fs.DurationVar(&c.timeout, "timeout", time.Hour, "longest a command may run")
+	fs.IntVar(&c.driftParallelism, "drift-parallelism", workflow.DefaultDriftParallelism, "repositories drift checks plan at once, over all replicas (each plans one project at a time)")
+	fs.DurationVar(&c.policyTimeout, "policy-timeout", workflow.DefaultPolicyTimeout, "longest one policy set may take to check one project's plan; a set that takes longer blocks the apply as a policy error")
 	fs.Int64Var(&c.maxBody, "max-body", webhook.MaxBody, "largest webhook body accepted, in bytes")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -143,6 +149,12 @@ func (c *serveConfig) check() (runner.Tools, githubapi.Auth, error) {
 	}
 	if c.auditKeep < 0 {
 		bad("audit-retention", "%s: want 0 (for ever) or more", c.auditKeep)
+	}
+	if c.driftParallelism < 1 || c.driftParallelism > 64 {
+		bad("drift-parallelism", "%d: want 1 to 64", c.driftParallelism)
+	}
+	if c.policyTimeout <= 0 {
+		bad("policy-timeout", "%s: want a positive duration such as 10s", c.policyTimeout)
 	}
 	if c.lease < 3*time.Second {
 		bad("lease", "%s: want at least 3s (it is renewed every third of it)", c.lease)
@@ -315,7 +327,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c.policy = rules
+	c.policy, c.policies = rules.repos, rules.policies
 	tools, auth, err := c.check()
 	if err != nil {
 		return err
@@ -367,18 +379,27 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		AllowForks:  c.allowForks,
 		Host:        c.ghHostname,
 		Policy:      c.policy,
-		TagKey:      tagKey,
-		Secrets:     c.secrets(auth),
-		Log:         log,
-		Owner:       replicaName(c.port),
-		Workers:     c.workers,
-		Lease:       c.lease,
+		Policies:    c.policies,
+
+		PolicyTimeout: c.policyTimeout,
+		Repositories:  clients.Repositories,
+		Allowed:       func(repo string) bool { return webhook.Allowed(c.allowlist, repo) },
+
+		DriftParallelism: c.driftParallelism,
+		CheckRuns:        auth.AppID != 0,
+		TagKey:           tagKey,
+		Secrets:          c.secrets(auth),
+		Log:              log,
+		Owner:            replicaName(c.port),
+		Workers:          c.workers,
+		Lease:            c.lease,
 
 		AuditRetention: c.auditKeep,
 	}
 	// The bot's own registry; GitHub's calls are counted from the first For.
 	m := metrics.New(db, log)
 	bot.Observe, clients.Observe = m, m.GitHubRequest
+	m.Drift(bot.DriftCounts)
 	engine := "bbolt in the data dir"
 	if c.storeURL != "" {
 		engine = "redis"
@@ -427,6 +448,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	reconciling, stopReconciling := context.WithCancel(context.Background())
 	defer stopReconciling()
 	go bot.ReconcileEvery(reconciling, c.reconcile)
+	go bot.DriftEvery(reconciling)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

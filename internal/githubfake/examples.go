@@ -26,6 +26,7 @@ var restExamples = []string{
 	"repository-collaborator-permission-response-if-user-has-admin-permissions",
 	"commit-comparison", "team-membership-response-if-user-is-a-team-maintainer",
 	"full-repository-default-response", "private-user-response-with-public-and-private-profile-information",
+	"issue", "check-run", "base-installation-items", "repository-items-default-response",
 }
 
 // loadExamples reads both files once per test binary: the description is

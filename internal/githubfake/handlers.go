@@ -30,6 +30,20 @@ func (f *Fake) routes() {
 	// Branch names may have slashes.
 	handle("GET /repos/{owner}/{repo}/compare/{basehead...}", f.compare)
 	handle("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", f.getTeamMembership)
+	// Issues share their numbers with pull requests (issues.go).
+	handle("GET /repos/{owner}/{repo}/issues", f.listIssues)
+	handle("POST /repos/{owner}/{repo}/issues", f.createIssue)
+	handle("GET /repos/{owner}/{repo}/issues/{issue_number}", f.getIssue)
+	handle("PATCH /repos/{owner}/{repo}/issues/{issue_number}", f.editIssue)
+	// Check runs, which only an App may write (checks.go).
+	handle("POST /repos/{owner}/{repo}/check-runs", f.createCheckRun)
+	handle("GET /repos/{owner}/{repo}/check-runs/{check_run_id}", f.getCheckRun)
+	handle("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", f.updateCheckRun)
+	handle("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", f.listCheckRuns)
+	// The repositories the bot can see, each list for its credential (repos.go).
+	handle("GET /installation/repositories", f.listInstallationRepos)
+	m.HandleFunc("GET /user/repos", f.asUser(f.limited(f.locked(f.listUserRepos))))
+	m.HandleFunc("GET /app/installations", f.asApp(f.locked(f.listInstallations)))
 	// A person's login and what their token may read (oauth.go).
 	f.oauthRoutes(m)
 	// Everything else, in GitHub's shape; Calls shows the test it was asked.

@@ -56,6 +56,9 @@ type repo struct {
 	statuses      map[string][]Status // by commit, oldest first
 	labels        map[string]*label   // the repository's labels, by name
 	permissions   map[string]string   // by lower-case login; unset means write
+	issues        map[int]*issue      // by number, which pull requests share (nextNumber)
+	checkRuns     []*CheckRun         // in creation order, across commits
+	checkSuites   map[string]int64    // the check suite id of each commit with check runs
 }
 
 func (r *repo) fullName() string { return r.owner + "/" + r.name }
@@ -135,6 +138,7 @@ func (f *Fake) AddRepo(owner, name, gitDir string) {
 	f.repos[owner+"/"+name] = &repo{
 		id: f.newID(), owner: owner, name: name, gitDir: dir, defaultBranch: branch,
 		pulls: map[int]*pull{}, statuses: map[string][]Status{}, labels: map[string]*label{},
+		issues: map[int]*issue{}, checkSuites: map[string]int64{},
 	}
 }
 
@@ -151,7 +155,7 @@ func (f *Fake) OpenPR(owner, name string, pr PR) {
 		pr.Title = "Pull request #" + strconv.Itoa(pr.Number)
 	}
 	f.mu.Lock()
-	_, dup := r.pulls[pr.Number]
+	dup := r.pulls[pr.Number] != nil || r.issues[pr.Number] != nil
 	f.mu.Unlock()
 	if dup {
 		f.t.Fatalf("githubfake: %s#%d exists already", r.fullName(), pr.Number)

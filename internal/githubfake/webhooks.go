@@ -159,3 +159,61 @@ func Sign(secret string, body []byte) string {
 	mac.Write(body)
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
+
+// CheckRunEvent is the body of a check_run webhook with action
+// ("rerequested" when someone asks for the run again, "created",
+// "completed") about check run id as it is now, with the open pull
+// requests whose head is its commit, as GitHub sends it to the App. The
+// sender of "rerequested" is the first such pull request's author (the
+// repository's owner without one); the App's bot sends the others.
+func (f *Fake) CheckRunEvent(owner, name string, id int64, action string) []byte {
+	f.t.Helper()
+	r := f.repo(owner, name)
+	m, err := f.examples.webhook("check_run", action)
+	if err != nil && (action == "created" || action == "completed") {
+		// The examples have these only as a repository's own hook gets
+		// them, without an installation; the payload is the same.
+		m, err = f.examples.webhook("check_run", "rerequested")
+	}
+	if err != nil {
+		f.t.Fatalf("%v", err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cr := r.checkRun(id)
+	if cr == nil {
+		f.t.Fatalf("githubfake: no check run %d in %s: the client creates them", id, r.fullName())
+	}
+	sender, headBranch := f.opts.BotLogin, any(nil)
+	pulls := r.pullsAt(cr.HeadSHA)
+	if len(pulls) > 0 {
+		headBranch = pulls[0].HeadRef
+	}
+	if action == "rerequested" {
+		sender = r.owner
+		if len(pulls) > 0 {
+			sender = pulls[0].Author
+		}
+	}
+	m["action"] = action
+	f.overlayEvent(m, r, sender)
+	// The fake does not know whether an owner is an organization.
+	delete(m, "organization")
+	run, rest := object(m, "check_run"), f.checkRunObject(r, cr)
+	for _, k := range []string{
+		"id", "node_id", "name", "head_sha", "external_id", "url", "html_url", "details_url", "status",
+		"conclusion", "started_at", "completed_at", "output", "pull_requests",
+	} {
+		run[k] = rest[k]
+	}
+	f.overlayApp(object(run, "app"))
+	suite := object(run, "check_suite")
+	f.overlayApp(object(suite, "app"))
+	suiteID := f.checkSuite(r, cr.HeadSHA)
+	maps.Copy(suite, map[string]any{
+		"id": suiteID, "node_id": nodeID("CheckSuite", suiteID), "url": r.apiURL() + "/check-suites/" + strconv.FormatInt(suiteID, 10),
+		"head_sha": cr.HeadSHA, "head_branch": headBranch, "before": nil, "after": cr.HeadSHA,
+		"status": cr.Status, "conclusion": rest["conclusion"], "pull_requests": rest["pull_requests"],
+	})
+	return f.marshal(m)
+}

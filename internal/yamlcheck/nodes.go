@@ -155,3 +155,34 @@ func Describe(n *yaml.Node) string {
 		return fmt.Sprintf("%s %q", tag, n.Value)
 	}
 }
+
+// String returns the string value of e once check accepts it, or "" after
+// reporting why not at its line.
+func (ps *Problems) String(e Entry, check func(string) error) string {
+	if !IsScalar(e.Value, "!!str") {
+		ps.Expected(e.Value, e.Path, "a string")
+		return ""
+	}
+	if err := check(e.Value.Value); err != nil {
+		ps.At(e.Value, e.Path, "%v", err)
+		return ""
+	}
+	return e.Value.Value
+}
+
+// Strings returns the distinct items of the list e that check accepts,
+// reporting the others; an empty list gives an empty, non-nil slice.
+func (ps *Problems) Strings(e Entry, check func(string) error) []string {
+	if e.Value.Kind != yaml.SequenceNode {
+		ps.Expected(e.Value, e.Path, "a list")
+		return nil
+	}
+	out := []string{}
+	for i, item := range e.Value.Content {
+		s := ps.String(Entry{Value: Resolve(item), Path: ItemPath(e.Path, i)}, check)
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

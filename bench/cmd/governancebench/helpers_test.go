@@ -1,0 +1,59 @@
+package main
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestConftestCounts(t *testing.T) {
+	out := []byte(`[{"filename":"plan.json","namespace":"main","successes":2,
+		"failures":[{"msg":"b has no team tag"},{"msg":"a has no team tag"}],
+		"warnings":[{"msg":"c is xlarge"}]}]`)
+	failures, warnings, successes, err := conftestCounts(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(failures, []string{"a has no team tag", "b has no team tag"}) || !slices.Equal(warnings, []string{"c is xlarge"}) || successes != 2 {
+		t.Fatalf("got %q, %q, %d", failures, warnings, successes)
+	}
+	if _, _, _, err := conftestCounts([]byte("FAIL - plan.json")); err == nil {
+		t.Fatal("text output read as JSON")
+	}
+}
+
+func TestEndpoint(t *testing.T) {
+	for path, want := range map[string]string{
+		"/repos/acme/infra/issues":    "/repos/{owner}/{repo}/issues",
+		"/repos/acme/infra/issues/12": "/repos/{owner}/{repo}/issues/{number}",
+		"/repos/acme/infra":           "/repos/{owner}/{repo}",
+		"/user/repos":                 "/user/repos",
+	} {
+		if got := endpoint(path); got != want {
+			t.Errorf("endpoint(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+func TestDriftedIndexes(t *testing.T) {
+	if got := driftedIndexes(50, 5); !slices.Equal(got, []int{5, 15, 25, 35, 45}) {
+		t.Fatalf("driftedIndexes(50, 5) = %v", got)
+	}
+	for _, c := range [][2]int{{2, 1}, {6, 2}, {10, 9}, {50, 49}} {
+		got := driftedIndexes(c[0], c[1])
+		slices.Sort(got)
+		if len(slices.Compact(slices.Clone(got))) != c[1] || got[len(got)-1] >= c[0] {
+			t.Errorf("driftedIndexes(%d, %d) = %v: want %d distinct projects", c[0], c[1], got, c[1])
+		}
+	}
+}
+
+func TestSample(t *testing.T) {
+	line := `paved_terraform_duration_seconds_sum{op="drift"} 1.5`
+	if d, ok := sample(line, `paved_terraform_duration_seconds_sum{op="drift"}`); !ok || d != 1500*time.Millisecond {
+		t.Fatalf("got %v, %v", d, ok)
+	}
+	if _, ok := sample(line, `paved_terraform_duration_seconds_sum{op="plan"}`); ok {
+		t.Fatal("another series read")
+	}
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/paved-road/paved/bench/gomod"
+	"github.com/paved-road/paved/bench/pavedbot"
+	"github.com/paved-road/paved/bench/proc"
+)
+
+// conftestVersion is the conftest the policy baseline runs, built from the
+// Go module proxy.
+const conftestVersion = "v0.71.1"
+
+// kit is what both measurements share: the tools, built or found once, and
+// what the report says about them.
+type kit struct {
+	scratch     string
+	root        string
+	terraform   string // the real CLI, absolute and resolved
+	tfVersion   string // as it reports itself, e.g. 1.8.5
+	bwrap       string // absolute
+	bwrapVer    string
+	bot         string // the paved-bot binary, built for this run
+	commit      string // what it was built from
+	conftest    string // the cached conftest binary
+	conftestOPA string // the OPA conftest was built with
+	pavedOPA    string // the OPA paved-bot and this benchmark are built with
+	installed   bool   // whether this run had to install conftest
+}
+
+func newKit(ctx context.Context, o options) (k *kit, err error) {
+	k = &kit{}
+	if k.terraform, err = filepath.Abs(o.terraform); err != nil {
+		return nil, err
+	}
+	if k.terraform, err = filepath.EvalSymlinks(k.terraform); err != nil {
+		return nil, fmt.Errorf("-terraform: %w", err)
+	}
+	if k.root, err = gomod.Root(ctx, "governancebench"); err != nil {
+		return nil, err
+	}
+	if k.scratch, err = os.MkdirTemp("", "governancebench-"); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			k.close(false)
+			k = nil
+		}
+	}()
+	out, err := proc.Output(ctx, "", nil, k.terraform, "version")
+	if err != nil {
+		return nil, err
+	}
+	// "Terraform v1.8.5\non linux_amd64"
+	k.tfVersion = strings.TrimPrefix(proc.LastField(proc.FirstLine(out)), "v")
+	if k.bwrap, err = exec.LookPath("bwrap"); err != nil {
+		return nil, err
+	}
+	if k.bwrap, err = filepath.Abs(k.bwrap); err != nil {
+		return nil, err
+	}
+	if out, err := proc.Output(ctx, "", nil, k.bwrap, "--version"); err == nil {
+		k.bwrapVer = proc.LastField(out)
+	}
+	if err := k.installConftest(ctx); err != nil {
+		return nil, err
+	}
+	k.pavedOPA = moduleVersion("github.com/open-policy-agent/opa")
+	k.commit = pavedbot.DescribeCommit(ctx, k.root)
+	prog.Progress("building paved-bot in %s", k.scratch)
+	k.bot = filepath.Join(k.scratch, "paved-bot")
+	if err := pavedbot.Build(ctx, k.root, k.bot); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func (k *kit) close(keep bool) {
+	if keep {
+		prog.Progress("kept %s", k.scratch)
+		return
+	}
+	if err := os.RemoveAll(k.scratch); err != nil {
+		prog.Progress("removing %s: %v", k.scratch, err)
+	}
+}
+
+// cacheDir is $PAVED_CACHE, else $XDG_CACHE_HOME/paved, else
+// ~/.cache/paved, as the GNUmakefile and scripts/tools.sh choose it.
+func cacheDir() (string, error) {
+	if d := os.Getenv("PAVED_CACHE"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "paved"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no PAVED_CACHE and no home directory for ~/.cache/paved: %w", err)
+	}
+	return filepath.Join(home, ".cache", "paved"), nil
+}
+
+// installConftest finds conftest in the cache, built from the pinned
+// module, or installs it there through the Go module proxy.
+func (k *kit) installConftest(ctx context.Context) error {
+	cache, err := cacheDir()
+	if err != nil {
+		return err
+	}
+	gobin := filepath.Join(cache, "gobin-conftest-"+strings.TrimPrefix(conftestVersion, "v"))
+	k.conftest = filepath.Join(gobin, "conftest")
+	if _, ok := builtFrom(ctx, k.conftest); !ok {
+		prog.Progress("installing conftest %s into %s (first run only)", conftestVersion, gobin)
+		// Outside the module, so that nothing of this repository's go.mod
+		// or go.sum is read or written.
+		_, err := proc.Output(ctx, k.scratch, []string{"GOBIN=" + gobin, "GOFLAGS=-mod=mod"},
+			"go", "install", "github.com/open-policy-agent/conftest@"+conftestVersion)
+		if err != nil {
+			return fmt.Errorf("installing conftest %s, the policy baseline, through the Go module proxy failed: %w", conftestVersion, err)
+		}
+		k.installed = true
+	}
+	deps, ok := builtFrom(ctx, k.conftest)
+	if !ok {
+		return fmt.Errorf("%s is not conftest %s after go install", k.conftest, conftestVersion)
+	}
+	k.conftestOPA = deps["github.com/open-policy-agent/opa"]
+	return nil
+}
+
+// builtFrom reads what `go version -m` says of a binary: ok when it is
+// conftest at conftestVersion, with the versions of its dependencies.
+func builtFrom(ctx context.Context, binary string) (deps map[string]string, ok bool) {
+	if _, err := os.Stat(binary); err != nil {
+		return nil, false
+	}
+	out, err := proc.Output(ctx, "", nil, "go", "version", "-m", binary)
+	if err != nil {
+		return nil, false
+	}
+	deps = map[string]string{}
+	for line := range strings.SplitSeq(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			continue
+		}
+		switch f[0] {
+		case "mod":
+			ok = f[1] == "github.com/open-policy-agent/conftest" && f[2] == conftestVersion
+		case "dep":
+			deps[f[1]] = f[2]
+		}
+	}
+	return deps, ok
+}
+
+// moduleVersion is the version of a module this program was built with.
+func moduleVersion(path string) string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, d := range info.Deps {
+		if d.Path == path {
+			if d.Replace != nil {
+				return d.Replace.Version
+			}
+			return d.Version
+		}
+	}
+	return "unknown"
+}
+
+// tfEnv is the environment of the terraform the benchmark runs itself:
+// nothing from the caller's configures it.
+func tfEnv(home string) []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + os.TempDir(),
+		"TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1",
+	}
+}

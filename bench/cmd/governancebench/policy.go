@@ -1,0 +1,425 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+
+	"github.com/paved-road/paved/bench/proc"
+	"github.com/paved-road/paved/bot/planpolicy"
+	"github.com/paved-road/paved/bot/sandbox"
+)
+
+// policyTimeout is what paved-bot bounds one set's evaluation of one plan
+// by unless told otherwise (workflow.DefaultPolicyTimeout).
+const policyTimeout = 10 * time.Second
+
+// inputPolicy is the benchmark's own policy, over what terraform_data
+// resources carry in their input: the example policies look at AWS types
+// and tags attributes, which terraform_data has not.
+const inputPolicy = `package main
+
+import rego.v1
+
+# Creating or updating a terraform_data whose input has no non-empty team tag.
+deny_input_team_tag contains msg if {
+	some rc in input.resource_changes
+	rc.mode == "managed"
+	rc.type == "terraform_data"
+	some action in rc.change.actions
+	action in {"create", "update"}
+	not input_team_tag_set(object.get(rc.change.after.input, "tags", {}))
+	msg := sprintf("%s has no team tag in its input", [rc.address])
+}
+
+input_team_tag_set(tags) if {
+	is_string(tags.team)
+	trim_space(tags.team) != ""
+}
+
+# An xlarge size is allowed, with a warning.
+warn_input_xlarge contains msg if {
+	some rc in input.resource_changes
+	rc.type == "terraform_data"
+	rc.change.after.input.size == "xlarge"
+	msg := sprintf("%s is xlarge", [rc.address])
+}
+`
+
+// The example policies the set also holds, as the repository ships them.
+var examplePolicies = []string{
+	"examples/policies/no-public-ingress/no_public_ingress.rego",
+	"examples/policies/team-tag/team_tag.rego",
+}
+
+// untagged and xlarge say which of the generated resources lack a team tag
+// and which are xlarge: one in 10 and one in 20.
+func untagged(i int) bool { return i%10 == 3 }
+func xlarge(i int) bool   { return i%20 == 7 }
+
+// policyProject is the Terraform configuration of n terraform_data
+// resources whose inputs carry a name, a size and tags.
+func policyProject(n int) string {
+	var b strings.Builder
+	for i := range n {
+		size := "small"
+		if xlarge(i) {
+			size = "xlarge"
+		}
+		team := fmt.Sprintf("      team = \"team-%d\"\n", i%7)
+		if untagged(i) {
+			team = ""
+		}
+		fmt.Fprintf(&b, "resource \"terraform_data\" \"r%03d\" {\n  input = {\n    name = \"r%03d\"\n    size = %q\n    tags = {\n%s      env  = \"prod\"\n      cost = \"cc-%d\"\n    }\n  }\n}\n\n",
+			i, i, size, team, 1000+i%13)
+	}
+	return b.String()
+}
+
+// policyFigures is the policy measurement.
+type policyFigures struct {
+	resources        int
+	planBytes        int
+	policyFiles      []string
+	failures         int // what both found
+	warnings         int
+	pavedPassed      int
+	pavedMessages    []string // failures then warnings, as the last evaluation found them
+	conftestMessages []string
+	conftestOK       int // conftest's successes
+	pavedEval        []time.Duration
+	pavedLoad        []time.Duration
+	conftest         []time.Duration
+	showPlain        []time.Duration
+	showBot          []time.Duration // as bot/runner runs it, terraform version -json included
+	showBotKnown     []time.Duration // the same once the version is known
+	allocBytes       []uint64        // per paved evaluation
+	allocObjects     []uint64
+	pavedPeakGrowth  int64   // VmHWM growth of this process over the loads and evaluations
+	conftestRSS      []int64 // peak RSS of each conftest process
+	showPlainRSS     []int64
+	conftestExitCode int
+}
+
+// measurePolicies runs the policy measurement in dir.
+func measurePolicies(ctx context.Context, k *kit, dir string, o options) (*policyFigures, error) {
+	f := &policyFigures{resources: o.resources}
+	project := filepath.Join(dir, "project")
+	policies := filepath.Join(dir, "policies")
+	home := filepath.Join(dir, "home")
+	files := map[string]string{"project/main.tf": policyProject(o.resources), "policies/input_team_tag.rego": inputPolicy}
+	for _, p := range examplePolicies {
+		raw, err := os.ReadFile(filepath.Join(k.root, p))
+		if err != nil {
+			return nil, err
+		}
+		files["policies/"+filepath.Base(p)] = string(raw)
+		f.policyFiles = append(f.policyFiles, p)
+	}
+	if err := proc.WriteFiles(dir, files); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return nil, err
+	}
+	prog.Progress("planning %d terraform_data resources", o.resources)
+	env := tfEnv(home)
+	for _, args := range [][]string{{"init", "-input=false", "-no-color"}, {"plan", "-input=false", "-no-color", "-out=plan.tfplan"}} {
+		if _, err := runTimed(ctx, project, env, k.terraform, args...); err != nil {
+			return nil, err
+		}
+	}
+	planFile := filepath.Join(project, "plan.tfplan")
+	first, err := runTimed(ctx, project, env, k.terraform, "show", "-json", "plan.tfplan")
+	if err != nil {
+		return nil, err
+	}
+	planJSON := first.stdout
+	f.planBytes = len(planJSON)
+	var shown struct {
+		ResourceChanges []json.RawMessage `json:"resource_changes"`
+	}
+	if err := json.Unmarshal(planJSON, &shown); err != nil {
+		return nil, fmt.Errorf("terraform show -json: %w", err)
+	}
+	if len(shown.ResourceChanges) != o.resources {
+		return nil, fmt.Errorf("terraform show -json has %d resource changes, want %d", len(shown.ResourceChanges), o.resources)
+	}
+	jsonPath := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(jsonPath, planJSON, 0o644); err != nil {
+		return nil, err
+	}
+	set := planpolicy.Set{Name: "governance", Paths: []string{policies}, Owners: []string{"acme/security"}, Namespaces: []string{"main"}, RegoVersion: "v1"}
+	in := planpolicy.Input{Plan: planJSON, Project: planpolicy.Project{Repo: "acme/infra", Name: "platform", Dir: "platform", Workspace: "default", Team: "platform"}}
+
+	// What both must find.
+	wantFailures, wantWarnings := 0, 0
+	for i := range o.resources {
+		if untagged(i) {
+			wantFailures++
+		}
+		if xlarge(i) {
+			wantWarnings++
+		}
+	}
+
+	// VmHWM from here on is what the loads and evaluations add to this
+	// process (writing 5 to clear_refs resets it to the current RSS).
+	runtime.GC()
+	hwmReset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	rssBefore, _ := proc.Status(os.Getpid(), "VmRSS")
+
+	steps := []func() error{
+		func() error { // paved-bot: load once (at the bot's start), evaluate per project
+			start := time.Now()
+			policies, err := planpolicy.Load([]planpolicy.Set{set}, "")
+			if err != nil {
+				return err
+			}
+			f.pavedLoad = append(f.pavedLoad, time.Since(start))
+			c, _ := policies.Set(set.Name)
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start = time.Now()
+			res := c.Eval(ctx, in, policyTimeout)
+			took := time.Since(start)
+			runtime.ReadMemStats(&after)
+			if res.Error != "" {
+				return fmt.Errorf("paved-bot's evaluation failed: %s", res.Error)
+			}
+			if len(res.Failures) != wantFailures || len(res.Warnings) != wantWarnings {
+				return fmt.Errorf("paved-bot's evaluation found %d failures and %d warnings, want %d and %d",
+					len(res.Failures), len(res.Warnings), wantFailures, wantWarnings)
+			}
+			f.pavedEval = append(f.pavedEval, took)
+			f.allocBytes = append(f.allocBytes, after.TotalAlloc-before.TotalAlloc)
+			f.allocObjects = append(f.allocObjects, after.Mallocs-before.Mallocs)
+			f.pavedPassed = res.Passed
+			f.pavedMessages = slices.Concat(res.Failures, res.Warnings)
+			return nil
+		},
+		func() error { // conftest, over the JSON file the user wrote
+			r, err := runTimed(ctx, dir, env, k.conftest, "test", "--policy", policies, "--no-color", "--output", "json", jsonPath)
+			if err != nil && r.exitCode != 1 { // 1: failures found
+				return err
+			}
+			failures, warnings, successes, err := conftestCounts(r.stdout)
+			if err != nil {
+				return err
+			}
+			if len(failures) != wantFailures || len(warnings) != wantWarnings {
+				return fmt.Errorf("conftest found %d failures and %d warnings, want %d and %d", len(failures), len(warnings), wantFailures, wantWarnings)
+			}
+			f.conftestMessages = slices.Concat(failures, warnings)
+			f.conftest = append(f.conftest, r.wall)
+			f.conftestRSS = append(f.conftestRSS, r.maxRSS)
+			f.conftestOK, f.conftestExitCode = successes, r.exitCode
+			return nil
+		},
+		func() error { // the user's terraform show -json > plan.json
+			r, err := runTimed(ctx, project, env, k.terraform, "show", "-json", "plan.tfplan")
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(r.stdout, planJSON) {
+				return fmt.Errorf("terraform show -json printed something else the second time")
+			}
+			f.showPlain = append(f.showPlain, r.wall)
+			f.showPlainRSS = append(f.showPlainRSS, r.maxRSS)
+			return nil
+		},
+		func() error { // paved-bot's show, as bot/runner runs it
+			fresh, known, err := botShow(ctx, k, dir, project, planFile, home, planJSON)
+			if err != nil {
+				return err
+			}
+			f.showBot = append(f.showBot, fresh)
+			f.showBotKnown = append(f.showBotKnown, known)
+			return nil
+		},
+	}
+	prog.Progress("policy checks: %d rounds of paved-bot's evaluation, conftest and terraform show", o.evals)
+	for i := range o.evals {
+		// Each round in another order, so that none always runs first.
+		for j := range steps {
+			if err := steps[(i+j)%len(steps)](); err != nil {
+				return nil, err
+			}
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	if hwm, ok := proc.Status(os.Getpid(), "VmHWM"); ok && hwmReset {
+		f.pavedPeakGrowth = max(0, hwm-rssBefore)
+	} else {
+		f.pavedPeakGrowth = -1
+	}
+	if !slices.Equal(f.pavedMessages, f.conftestMessages) {
+		return nil, fmt.Errorf("paved-bot and conftest found different messages:\npaved-bot: %q\nconftest: %q", f.pavedMessages, f.conftestMessages)
+	}
+	f.failures, f.warnings = wantFailures, wantWarnings
+	return f, nil
+}
+
+// conftestCounts reads `conftest test --output json`, one result per file
+// and namespace: the messages of its failures and of its warnings, each
+// sorted, and the successes.
+func conftestCounts(out []byte) (failures, warnings []string, successes int, err error) {
+	type message struct {
+		Msg string `json:"msg"`
+	}
+	var results []struct {
+		Namespace string    `json:"namespace"`
+		Successes int       `json:"successes"`
+		Failures  []message `json:"failures"`
+		Warnings  []message `json:"warnings"`
+	}
+	if err := json.Unmarshal(out, &results); err != nil {
+		return nil, nil, 0, fmt.Errorf("conftest's JSON output: %w\n%s", err, proc.Tail(string(out)))
+	}
+	for _, r := range results {
+		for _, m := range r.Failures {
+			failures = append(failures, m.Msg)
+		}
+		for _, m := range r.Warnings {
+			warnings = append(warnings, m.Msg)
+		}
+		successes += r.Successes
+	}
+	slices.Sort(failures)
+	slices.Sort(warnings)
+	return failures, warnings, successes, nil
+}
+
+// botShow runs `terraform show -json` of the saved plan as bot/runner's
+// showJSON does: through terraform-exec's ShowPlanFile on a fresh
+// Terraform, in paved-bot's sandbox (the paved-bot binary as the launcher,
+// bwrap, then terraform), on a copy of the plan written into a scratch dir
+// of its own. A fresh terraform-exec first asks `terraform version -json`,
+// in the sandbox too; fresh is the whole of that, known the show alone once
+// the version is known (as after an init in the same session).
+func botShow(ctx context.Context, k *kit, dir, project, planFile, home string, want []byte) (fresh, known time.Duration, err error) {
+	plan, err := os.ReadFile(planFile)
+	if err != nil {
+		return 0, 0, err
+	}
+	show := func(askVersion bool) (time.Duration, error) {
+		procDir, err := os.MkdirTemp(dir, "paved-tf-*")
+		if err != nil {
+			return 0, err
+		}
+		defer func() { _ = os.RemoveAll(procDir) }()
+		scratch := filepath.Join(procDir, "scratch")
+		if err := os.Mkdir(scratch, 0o700); err != nil {
+			return 0, err
+		}
+		spec, err := sandbox.Spec{
+			Bwrap: k.bwrap, Program: k.terraform, Dir: project, Status: filepath.Join(procDir, "status"),
+			Binds: []sandbox.Bind{{Path: project, Writable: true}, {Path: scratch, Writable: true}},
+		}.Encode()
+		if err != nil {
+			return 0, err
+		}
+		tf, err := tfexec.NewTerraform(project, k.bot)
+		if err != nil {
+			return 0, err
+		}
+		env := map[string]string{
+			"PATH": os.Getenv("PATH"), "HOME": home, "TMPDIR": os.TempDir(),
+			"TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1", sandbox.SpecEnv: spec,
+		}
+		if err := tf.SetEnv(maps.Clone(env)); err != nil {
+			return 0, err
+		}
+		var stdout, stderr bytes.Buffer
+		tf.SetStdout(&stdout)
+		tf.SetStderr(&stderr)
+		if !askVersion {
+			if _, _, err := tf.Version(ctx, false); err != nil {
+				return 0, fmt.Errorf("sandboxed terraform version: %w\n%s", err, proc.Tail(stderr.String()))
+			}
+			stdout.Reset()
+		}
+		start := time.Now()
+		copied := filepath.Join(scratch, "plan.tfplan")
+		if err := os.WriteFile(copied, plan, 0o600); err != nil {
+			return 0, err
+		}
+		if _, err := tf.ShowPlanFile(ctx, copied); err != nil {
+			return 0, fmt.Errorf("sandboxed terraform show -json: %w\n%s", err, proc.Tail(stderr.String()))
+		}
+		took := time.Since(start)
+		out := stdout.Bytes()
+		if askVersion {
+			// The version's JSON comes first on the same stdout.
+			if i := bytes.Index(out, []byte(`{"format_version"`)); i >= 0 {
+				out = out[i:]
+			}
+		}
+		if !bytes.Equal(bytes.TrimSpace(out), bytes.TrimSpace(want)) {
+			return 0, fmt.Errorf("sandboxed terraform show -json printed another plan (%d bytes, want %d)", len(out), len(want))
+		}
+		return took, nil
+	}
+	if fresh, err = show(true); err != nil {
+		return 0, 0, err
+	}
+	if known, err = show(false); err != nil {
+		return 0, 0, err
+	}
+	return fresh, known, nil
+}
+
+// timed is one process's run.
+type timed struct {
+	wall     time.Duration
+	stdout   []byte
+	exitCode int
+	maxRSS   int64 // bytes
+}
+
+// runTimed runs a command in dir with exactly env, timing it from start to
+// exit; a non-zero exit is an error, with the exit code in the result.
+func runTimed(ctx context.Context, dir string, env []string, name string, args ...string) (timed, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir, cmd.Env = dir, env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	if cmd.ProcessState == nil {
+		return timed{}, fmt.Errorf("%s: %w", name, err)
+	}
+	r := timed{wall: time.Since(start), stdout: stdout.Bytes(), exitCode: cmd.ProcessState.ExitCode()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss << 10
+	}
+	if err != nil {
+		return r, fmt.Errorf("%s %s (in %s): %w\n%s%s", filepath.Base(name), strings.Join(args, " "), dir, err,
+			proc.Tail(stdout.String()), proc.Tail(stderr.String()))
+	}
+	return r, nil
+}
+
+// median is the middle value of d (the lower of the two middle ones).
+func median[T int64 | uint64 | time.Duration](d []T) T {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[(len(s)-1)/2]
+}
