@@ -33,10 +33,11 @@ func Context(timeout time.Duration) (ctx context.Context, cancel func()) {
 }
 
 // Main runs run within timeout and exits 1, with the error on stderr, when
-// it fails.
+// it fails. The GitHub stand-in reports misuse by panicking (see Fatal),
+// which fails run too, once the cleanups it deferred have run.
 func (p Program) Main(timeout time.Duration, run func(context.Context) error) {
 	ctx, cancel := Context(timeout)
-	err := run(ctx)
+	err := recovered(ctx, run)
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, p.Name+":", err)
@@ -111,7 +112,7 @@ func MakeCommandLine(target, variable string, skip ...string) string {
 }
 
 // Fatal carries an error out of a githubfake.Fake through a panic, which
-// Recover turns back into an error: the fake reports misuse of its Go API,
+// Main turns back into an error: the fake reports misuse of its Go API,
 // never a failed request, so this is a bug in the benchmark.
 type Fatal struct{ Err error }
 
@@ -126,10 +127,14 @@ func (FakeReporter) Fatalf(format string, args ...any) {
 	panic(Fatal{fmt.Errorf("githubfake: "+format, args...)})
 }
 
-// Recover turns a Fatal panic into *err; deferred first by a program's
-// run, it does so once the cleanups deferred after it have run. Any other
-// panic goes on.
-func Recover(err *error) {
+// recovered is run's error, a Fatal panic's included.
+func recovered(ctx context.Context, run func(context.Context) error) (err error) {
+	defer recoverFatal(&err)
+	return run(ctx)
+}
+
+// recoverFatal turns a Fatal panic into *err; any other panic goes on.
+func recoverFatal(err *error) {
 	if r := recover(); r != nil {
 		f, ok := r.(Fatal)
 		if !ok {

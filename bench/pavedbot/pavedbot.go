@@ -1,5 +1,6 @@
-// Package pavedbot builds the paved-bot binary the benchmarks run and says
-// what it was built from.
+// Package pavedbot is the paved-bot the benchmarks run: the kit it is built
+// in and what it was built from, and `paved-bot serve` started as an
+// operator would, waited for, stopped, and its log read.
 package pavedbot
 
 import (

@@ -1,6 +1,9 @@
 // Package report writes benchmark results into a shared markdown file in which
 // each benchmark owns one marked section, so that several benchmarks can
-// report in docs/benchmarks.md without overwriting each other.
+// report in docs/benchmarks.md without overwriting each other, and writes
+// what their sections have in common: the opening that says how a run was
+// made, table headers, and the figures (sizes, ratios, counts) formatted
+// alike.
 //
 // A section named NAME is the text between two HTML comments, each on a line
 // of its own, which markdown renderers do not show:

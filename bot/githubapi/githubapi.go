@@ -389,33 +389,6 @@ func (c *Client) Status(ctx context.Context, repo, sha, statusContext, state, de
 	return nil
 }
 
-// Tagger signs the annotated tags.
-type Tagger struct {
-	Name, Email string
-	Time        time.Time
-}
-
-// CreateTag creates an annotated tag on a commit through the Git Data API:
-// the tag object first, then the ref that points at it.
-func (c *Client) CreateTag(ctx context.Context, repo, tag, message, commit string, by Tagger) (string, error) {
-	owner, name := split(repo)
-	when := github.Timestamp{Time: by.Time}
-	obj, _, err := c.gh.Git.CreateTag(ctx, owner, name, &github.Tag{
-		Tag:     &tag,
-		Message: &message,
-		Object:  &github.GitObject{SHA: &commit, Type: github.String("commit")},
-		Tagger:  &github.CommitAuthor{Name: &by.Name, Email: &by.Email, Date: &when},
-	})
-	if err != nil {
-		return "", fmt.Errorf("create tag object %s in %s: %w", tag, repo, err)
-	}
-	ref := "refs/tags/" + tag
-	if _, _, err := c.gh.Git.CreateRef(ctx, owner, name, &github.Reference{Ref: &ref, Object: &github.GitObject{SHA: obj.SHA}}); err != nil {
-		return "", fmt.Errorf("create ref %s in %s: %w", ref, repo, err)
-	}
-	return obj.GetSHA(), nil
-}
-
 // AddLabels adds labels to a pull request in one call.
 func (c *Client) AddLabels(ctx context.Context, repo string, n int, labels []string) error {
 	// go-github sends a bare array, which GitHub accepts but its published

@@ -33,8 +33,9 @@ import (
 
 // Runner runs jobs. Jobs in different directories run in parallel (the caller bounds how many);
 // jobs in the same directory take turns, because the selected workspace and .terraform/ are
-// per directory; an init runs alone, with no other init, plan or apply going, because it may
-// rewrite entries of the shared plugin cache that those run from. The zero value is ready to use.
+// per directory; an init that may write the shared plugin cache runs alone, with no other init,
+// plan or apply going, because it may rewrite entries that those run from (plugincache.go). The
+// zero value is ready to use.
 type Runner struct {
 	PluginCache string // shared TF_PLUGIN_CACHE_DIR, created if missing; "" for none
 	// Env is extra KEY=VALUE environment for every run, e.g. TF_CLI_CONFIG_FILE. Variables that
@@ -47,17 +48,21 @@ type Runner struct {
 	// has exited; "" means os.TempDir().
 	ScratchDir string
 
-	// cacheMu guards the shared plugin cache: init may replace a provider's
-	// entry in it (Terraform reinstalls when the lock file has no checksum
-	// for it), so inits run alone and plans and applies, which run the
-	// providers through links into the cache, never during one.
-	cacheMu        sync.RWMutex
+	// cacheMu guards the shared plugin cache: an init that may write it holds it alone; plans,
+	// applies and inits that only link from it, all of which run providers through links into it,
+	// share it. installMu queues the inits that may write it (plugincache.go).
+	cacheMu   sync.RWMutex
+	installMu sync.Mutex
+	hashesMu  sync.Mutex
+	hashes    map[string]packageSum // by cached package dir, resolved
+
 	dirs           dirLocks
 	warnConfigOnce sync.Once
 	versionsMu     sync.Mutex
-	versions       map[string]string // by binary
+	versions       map[string]probedVersion // by binary, resolved when sandboxed
 	// execs keeps one terraform-exec handle per binary and directory: a handle asks its binary's
-	// version once, before its first init or show, and a new handle per plan would ask each time.
+	// version once, before its first init or show, and a new handle per plan would ask each time
+	// (sandboxed, the launcher answers: version.go).
 	// Runs in one directory take turns (dirs), so its handle is never used twice at once.
 	execsMu sync.Mutex
 	execs   map[execKey]*tfexec.Terraform
@@ -166,6 +171,9 @@ func (s *session) plan(ctx context.Context) (PlanResult, error) {
 
 	var res PlanResult
 	var err error
+	if res.ToolVersion, err = s.version(ctx); err != nil {
+		return PlanResult{}, err
+	}
 	if res.Inited, err = s.initIfChanged(ctx); err != nil {
 		return PlanResult{}, err
 	}
@@ -186,9 +194,6 @@ func (s *session) plan(ctx context.Context) (PlanResult, error) {
 	res.Changes = p.changes
 	res.Output = planText(p.output)
 	res.Add, res.Change, res.Destroy = countChanges(res.Output)
-	if res.ToolVersion, err = s.version(ctx); err != nil {
-		return PlanResult{}, err
-	}
 	res.PlanSHA256 = sha256Hex(p.file)
 	if s.job.ShowJSON && res.Changes {
 		if res.PlanJSON, err = s.showJSON(ctx, p.file); err != nil {
@@ -249,6 +254,9 @@ func (s *session) apply(ctx context.Context, wantSHA256 string) (string, error) 
 		return "", s.fail("apply", fmt.Errorf("plan file changed since it was planned (sha256 %s, expected %s); nothing applied", got, wantSHA256))
 	}
 
+	if _, err := s.version(ctx); err != nil {
+		return "", err
+	}
 	if _, err := s.initIfChanged(ctx); err != nil {
 		return "", err
 	}
@@ -291,7 +299,10 @@ type session struct {
 	dir string
 	// program is the real binary, resolved, and gitDir the working copy's .git, when sandboxed.
 	program, gitDir string
-	elapsed         time.Duration
+	// versionJSON is the binary's answer to `version -json`, once the runner has it, for the
+	// launcher to give in its stead (see version).
+	versionJSON string
+	elapsed     time.Duration
 	// output is what the failed terraform process printed.
 	output string
 }
@@ -457,7 +468,7 @@ func (s *session) spec(proc *process, cacheWritable bool) sandbox.Spec {
 		binds = append(binds, sandbox.Bind{Path: s.r.PluginCache, Writable: cacheWritable})
 	}
 	binds = append(binds, sandbox.Bind{Path: proc.scratch, Writable: true})
-	return sandbox.Spec{Bwrap: c.Bwrap, Program: s.program, Dir: s.job.Dir, Binds: binds, Status: proc.status}
+	return sandbox.Spec{Bwrap: c.Bwrap, Program: s.program, Dir: s.job.Dir, Binds: binds, Status: proc.status, VersionJSON: s.versionJSON}
 }
 
 // process is the private dir of one terraform process: its scratch dir, bound read-write into its
@@ -690,16 +701,12 @@ func (s *session) initIfChanged(ctx context.Context) (bool, error) {
 	return true, s.init(ctx)
 }
 
-// init runs init and records the fingerprint of what it initialised. A backend change
-// reconfigures rather than migrating state: a plan must never move state.
+// init runs init and records the fingerprint of what it initialised.
 func (s *session) init(ctx context.Context) error {
 	if err := s.wc.Remove(s.path(fingerprintFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return s.fail("init", fmt.Errorf("forget previous init: %w", err))
 	}
-	s.r.cacheMu.Lock()
-	_, err := s.run(ctx, "init", true, func(string) error { return s.tf.Init(ctx, tfexec.Reconfigure(true)) })
-	s.r.cacheMu.Unlock()
-	if err != nil {
+	if err := s.runInit(ctx); err != nil {
 		return err
 	}
 	// After init, because init may have written the lock file.
@@ -785,30 +792,6 @@ func planText(out string) string {
 		keep = append(keep, line)
 	}
 	return strings.Trim(strings.TrimRight(strings.Join(keep, "\n"), "\n─ "), "\n") + "\n"
-}
-
-// version is what the binary reports, asked once per binary.
-func (s *session) version(ctx context.Context) (string, error) {
-	s.r.versionsMu.Lock()
-	defer s.r.versionsMu.Unlock()
-	if v, ok := s.r.versions[s.job.Binary]; ok {
-		return v, nil
-	}
-	var version string
-	if _, err := s.run(ctx, "version", false, func(string) error {
-		v, _, err := s.tf.Version(ctx, false)
-		if err == nil {
-			version = v.String()
-		}
-		return err
-	}); err != nil {
-		return "", err
-	}
-	if s.r.versions == nil {
-		s.r.versions = map[string]string{}
-	}
-	s.r.versions[s.job.Binary] = version
-	return version, nil
 }
 
 func (s *session) selectWorkspace(ctx context.Context) error {

@@ -578,28 +578,54 @@ func TestPlanShowJSON(t *testing.T) {
 
 // TestTerraformRunsOnlyWhatAPersonWould counts the processes a project's plans start: the first
 // plan inits and plans, a plan after it only plans, and `show -json` adds one show; the version is
-// asked once, not by every plan or show.
+// asked once, not by every plan or show. A second working copy, as of another pull request, inits
+// and plans again; sandboxed, its launchers answer terraform-exec's `version -json` from the first
+// answer, so the binary is asked once in all, while unconfined each working copy asks it once.
 func TestTerraformRunsOnlyWhatAPersonWould(t *testing.T) {
 	t.Parallel()
 	binary := binaryFrom(t, "PAVED_TEST_TERRAFORM")
-	calls := filepath.Join(t.TempDir(), "calls")
-	wrapper := filepath.Join(t.TempDir(), "terraform")
-	script := "#!/bin/sh\necho \"$1 $2\" >> " + calls + "\nexec " + binary + " \"$@\"\n"
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	p := newProject(t, cli{name: "terraform", binary: wrapper}, map[string]string{"main.tf": mainTF})
-	p.job.ShowJSON = true
-	p.plan(command.PlanOptions{})
-	p.write(map[string]string{"main.tf": strings.Replace(mainTF, `input = "b"`, `input = "c"`, 1)})
-	p.plan(command.PlanOptions{})
-	p.plan(command.PlanOptions{})
-	raw, err := os.ReadFile(calls)
+	real, err := filepath.EvalSymlinks(binary)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "version -json\ninit -no-color\nplan -no-color\nshow -json\nplan -no-color\nshow -json\nplan -no-color\nshow -json"
-	if strings.TrimSpace(string(raw)) != want {
-		t.Fatalf("terraform ran:\n%s\nwant:\n%s", raw, want)
+	for _, sandboxed := range []bool{false, true} {
+		name := map[bool]string{false: "unconfined", true: "sandboxed"}[sandboxed]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			logDir := t.TempDir()
+			calls := filepath.Join(logDir, "calls")
+			wrapper := filepath.Join(t.TempDir(), "terraform")
+			script := "#!/bin/sh\necho \"$1 $2\" >> " + calls + "\nexec " + real + " \"$@\"\n"
+			if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			c := cli{name: "terraform", binary: wrapper}
+			if sandboxed {
+				c.sandbox = &sandbox.Config{Bwrap: sandboxConfig(t).Bwrap, Binds: []sandbox.Bind{{Path: real}, {Path: logDir, Writable: true}}}
+			}
+			p := newProject(t, c, map[string]string{"main.tf": mainTF})
+			p.job.ShowJSON = true
+			p.plan(command.PlanOptions{})
+			p.write(map[string]string{"main.tf": strings.Replace(mainTF, `input = "b"`, `input = "c"`, 1)})
+			p.plan(command.PlanOptions{})
+			p.plan(command.PlanOptions{})
+			other := newProject(t, c, map[string]string{"main.tf": mainTF})
+			other.runner, other.job.ShowJSON = p.runner, true
+			if res := other.plan(command.PlanOptions{}); !res.Inited || !regexp.MustCompile(`^1\.`).MatchString(res.ToolVersion) {
+				t.Fatalf("second working copy: Inited=%v ToolVersion=%q", res.Inited, res.ToolVersion)
+			}
+			raw, err := os.ReadFile(calls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "version -json\ninit -no-color\nplan -no-color\nshow -json\nplan -no-color\nshow -json\nplan -no-color\nshow -json\n"
+			if !sandboxed {
+				want += "version -json\n"
+			}
+			want += "init -no-color\nplan -no-color\nshow -json"
+			if strings.TrimSpace(string(raw)) != want {
+				t.Fatalf("terraform ran:\n%s\nwant:\n%s", raw, want)
+			}
+		})
 	}
 }

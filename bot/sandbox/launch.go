@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -46,6 +47,13 @@ func launch(encoded string) error {
 	spec, err := DecodeSpec(encoded)
 	if err != nil {
 		return err
+	}
+	if spec.VersionJSON != "" && slices.Equal(os.Args[1:], versionArgs) {
+		// The runner knows this answer already: no sandbox for it.
+		if _, err := os.Stdout.WriteString(spec.VersionJSON); err != nil {
+			return fmt.Errorf("answer version: %w", err)
+		}
+		os.Exit(0)
 	}
 	bot, err := watchParent()
 	if err != nil {

@@ -8,9 +8,10 @@
 // gives terraform-exec the bot's own executable as the terraform binary and describes the sandbox
 // in the environment variable PAVED_SANDBOX_SPEC. This package's init sees that variable, removes
 // it from the environment and replaces the process (syscall.Exec) with bwrap running the real
-// binary with the arguments terraform-exec gave. Without the variable init does nothing. Every
-// binary that imports the runner imports this package, test binaries included, so each of them can
-// be the launcher.
+// binary with the arguments terraform-exec gave; asked exactly `version -json` with a spec that
+// carries the answer (Spec.VersionJSON), it prints that and starts nothing. Without the variable
+// init does nothing. Every binary that imports the runner imports this package, test binaries
+// included, so each of them can be the launcher.
 //
 // Lifetime: on Linux terraform-exec starts its child with Pdeathsig=SIGKILL in a process group of
 // its own, and exec keeps both, so bwrap is killed when the bot dies, and --die-with-parent and the
@@ -101,6 +102,10 @@ type Spec struct {
 	// Status is a file outside the sandbox where bwrap reports the program's pid, for Interrupt;
 	// "" for none.
 	Status string `json:"status,omitempty"`
+	// VersionJSON, when set, is what the launcher prints for the arguments `version -json`
+	// instead of running the program: the runner's own earlier answer from this Program, a JSON
+	// object, which terraform-exec asks of every new handle.
+	VersionJSON string `json:"version_json,omitempty"`
 }
 
 // specVersion marks a value of SpecEnv as ours, so that a stray variable of that name never
@@ -157,8 +162,17 @@ func (s Spec) validate() error {
 			return fmt.Errorf("sandbox spec: path %q is not absolute", p)
 		}
 	}
+	if s.VersionJSON != "" {
+		var answer map[string]any
+		if err := json.Unmarshal([]byte(s.VersionJSON), &answer); err != nil || answer == nil {
+			return fmt.Errorf("sandbox spec: the version answer %q is not a JSON object", s.VersionJSON)
+		}
+	}
 	return nil
 }
+
+// versionArgs are the arguments by which terraform-exec asks a binary's version.
+var versionArgs = []string{"version", "-json"}
 
 // systemDirs are bound read-only when they exist; on a merged-/usr system all but /usr are
 // symlinks into it, and are recreated as such.

@@ -90,8 +90,9 @@ func TestFindWithoutBwrap(t *testing.T) {
 func TestSpecRoundTrip(t *testing.T) {
 	want := sandbox.Spec{
 		Bwrap: "/usr/bin/bwrap", Program: "/opt/terraform", Dir: "/wc/app",
-		Binds:  []sandbox.Bind{{Path: "/wc", Writable: true}, {Path: "/wc/.git"}},
-		Status: "/scratch/status",
+		Binds:       []sandbox.Bind{{Path: "/wc", Writable: true}, {Path: "/wc/.git"}},
+		Status:      "/scratch/status",
+		VersionJSON: `{"terraform_version":"1.8.5"}`,
 	}
 	encoded, err := want.Encode()
 	if err != nil {
@@ -119,6 +120,10 @@ func TestDecodeSpecRefuses(t *testing.T) {
 		`{"paved_sandbox_spec":1,"bwrap":"/usr/bin/bwrap","program":"t","dir":"/"}`,
 		`{"paved_sandbox_spec":1,"bwrap":"/usr/bin/bwrap","program":"/t","dir":"/"} {}`,
 		`{"paved_sandbox_spec":1,"bwrap":"/usr/bin/bwrap","program":"/t","dir":"/","binds":[{"path":"rel"}]}`,
+		`{"paved_sandbox_spec":1,"bwrap":"/usr/bin/bwrap","program":"/t","dir":"/","version_json":"null"}`,
+		`{"paved_sandbox_spec":1,"bwrap":"/usr/bin/bwrap","program":"/t","dir":"/","version_json":"[]"}`,
+		`{"paved_sandbox_spec":1,"bwrap":"/usr/bin/bwrap","program":"/t","dir":"/","version_json":"secret"}`,
+		`{"paved_sandbox_spec":1,"bwrap":"/usr/bin/bwrap","program":"/t","dir":"/","version_json":"{} trailing"}`,
 	} {
 		if s, err := sandbox.DecodeSpec(encoded); err == nil {
 			t.Errorf("DecodeSpec(%q) = %+v, want an error", encoded, s)
@@ -135,6 +140,37 @@ func TestStraySpecFailsClosed(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 126 || !strings.Contains(string(out), "is not a sandbox spec") {
 		t.Fatalf("test binary with %s=1: %v\n%s", sandbox.SpecEnv, err, out)
+	}
+}
+
+// TestLauncherAnswersVersionJSON: a spec that carries the answer to `version -json` has the
+// launcher print it for exactly those arguments, without bwrap (which here does not exist), and
+// run bwrap for any other arguments as it would without the answer.
+func TestLauncherAnswersVersionJSON(t *testing.T) {
+	answer := "{\n  \"terraform_version\": \"1.8.5\",\n  \"platform\": \"linux_amd64\",\n  \"provider_selections\": {}\n}\n"
+	spec := sandbox.Spec{Bwrap: filepath.Join(t.TempDir(), "bwrap"), Program: "/opt/terraform", Dir: "/", VersionJSON: answer}
+	out, err := launcher(t, spec, nil, "version", "-json").Output()
+	if err != nil || string(out) != answer {
+		t.Fatalf("launcher asked version -json: %v, printed %q; want %q", err, out, answer)
+	}
+	withoutAnswer := spec
+	withoutAnswer.VersionJSON = ""
+	for _, tc := range []struct {
+		spec sandbox.Spec
+		args []string
+	}{
+		{spec, []string{"version"}},
+		{spec, []string{"-json", "version"}},
+		{spec, []string{"version", "-json", "-chdir=/"}},
+		{spec, []string{"plan", "-json"}},
+		{spec, nil},
+		{withoutAnswer, []string{"version", "-json"}},
+	} {
+		out, err := launcher(t, tc.spec, nil, tc.args...).CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 126 || !strings.Contains(string(out), "start "+spec.Bwrap) || strings.Contains(string(out), "terraform_version") {
+			t.Errorf("launcher with arguments %q (answer %v): %v, printed %q; want it to try bwrap", tc.args, tc.spec.VersionJSON != "", err, out)
+		}
 	}
 }
 

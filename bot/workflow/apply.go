@@ -23,7 +23,7 @@ import (
 )
 
 // Tagger is who the deploy tags say created them.
-var Tagger = githubapi.Tagger{Name: "paved-bot", Email: "paved-bot@users.noreply.github.com"}
+var Tagger = workdir.Tagger{Name: "paved-bot", Email: "paved-bot@users.noreply.github.com"}
 
 // apply answers `paved apply`: it applies the saved plans, each exactly as
 // planned, when the pull request still is where it was planned and the
@@ -398,8 +398,8 @@ func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, j *job, ru
 			}
 		})
 	}
-	// Deploy tags are recorded while the next project applies.
-	var tagging sync.WaitGroup
+	var applied []int
+	var mu sync.Mutex
 	b.eachByDir(dirs, func(k int) {
 		i := runnable[k]
 		step(i, applyRunning, "")
@@ -411,15 +411,25 @@ func (b *Bot) applyAll(ctx context.Context, log *slog.Logger, p pull, j *job, ru
 		}
 		b.update(log, j, func() { j.Applies[i].Took = times[k] })
 		step(i, applyApplied, "")
-		tagging.Go(func() {
-			tag, note := b.tag(log, p, j.Applies[i])
-			results[i].Message = note
-			if tag != "" {
-				step(i, applyTagged, tag)
-			}
-		})
+		mu.Lock()
+		applied = append(applied, i)
+		mu.Unlock()
 	})
-	tagging.Wait()
+	// Every deploy tag of the apply goes in one push, once all have applied.
+	slices.Sort(applied)
+	aps := make([]applyProgress, len(applied))
+	for k, i := range applied {
+		aps[k] = j.Applies[i]
+	}
+	tags, note := b.tag(log, p, aps)
+	for k, i := range applied {
+		if tags[k] == "" {
+			results[i].Message = note
+			continue
+		}
+		results[i].Message = "tagged `" + tags[k] + "`"
+		step(i, applyTagged, tags[k])
+	}
 	return sum(times)
 }
 
@@ -449,30 +459,60 @@ func (b *Bot) applyOne(ctx context.Context, log *slog.Logger, p pull, sp savedPl
 	return res, out.TerraformTime
 }
 
-// tag records an applied plan as a signed annotated tag on the commit it
-// was made from, and returns the tag and the summary note for it.
-func (b *Bot) tag(log *slog.Logger, p pull, ap applyProgress) (tag, note string) {
-	sp := ap.Plan
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	rec := history.Record{
-		Project: sp.Project, Workspace: sp.Workspace, Dir: sp.Dir, Commit: sp.Commit,
-		PR: p.number, PRURL: p.url, Author: ap.Author, Approvers: ap.Approvers, AppliedBy: ap.AppliedBy, PlannedBy: sp.PlannedBy,
-		Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy, PlanSHA256: sp.PlanSHA256,
-		Tool: sp.Tool, ToolVersion: sp.ToolVersion, Time: now,
-		Team: sp.Team, PROpened: ap.PROpened, Took: ap.Took,
-		Policies: policyTrailer(sp.Policies),
+// tag records applied plans as signed annotated tags on the commits they
+// were made from, all pushed at once, and returns each one's tag, "" for
+// those that could not be, and the summary note for those.
+func (b *Bot) tag(log *slog.Logger, p pull, aps []applyProgress) (tags []string, note string) {
+	tags = make([]string, len(aps))
+	if len(aps) == 0 {
+		return tags, ""
 	}
-	tag = history.TagName(sp.Project, sp.Workspace, now)
-	by := Tagger
-	by.Time = now
 	ctx, cancel := replyContext()
 	defer cancel()
-	if _, err := p.gh.CreateTag(ctx, p.repo, tag, rec.Message(tag, b.TagKey), sp.Commit, by); err != nil {
-		log.Error("deploy tag failed", "project", sp.Project, "err", err)
-		return "", "but the deploy tag could not be created: " + err.Error()
+	git, err := b.git(ctx, p)
+	if err != nil {
+		log.Error("deploy tags failed", "err", err)
+		return tags, "but the deploy tag could not be created: " + err.Error()
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	by := Tagger
+	by.Time = now
+	byTree := map[string][]int{}
+	wanted := make([]workdir.Tag, len(aps))
+	for i, ap := range aps {
+		sp := ap.Plan
+		rec := history.Record{
+			Project: sp.Project, Workspace: sp.Workspace, Dir: sp.Dir, Commit: sp.Commit,
+			PR: p.number, PRURL: p.url, Author: ap.Author, Approvers: ap.Approvers, AppliedBy: ap.AppliedBy, PlannedBy: sp.PlannedBy,
+			Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy, PlanSHA256: sp.PlanSHA256,
+			Tool: sp.Tool, ToolVersion: sp.ToolVersion, Time: now,
+			Team: sp.Team, PROpened: ap.PROpened, Took: ap.Took,
+			Policies: policyTrailer(sp.Policies),
+		}
+		name := history.TagName(sp.Project, sp.Workspace, now)
+		wanted[i] = workdir.Tag{Name: name, Message: rec.Message(name, b.TagKey), Commit: sp.Commit}
+		byTree[sp.Tree] = append(byTree[sp.Tree], i)
+	}
+	var failed []string
+	for tree, idx := range byTree {
+		list := make([]workdir.Tag, len(idx))
+		for k, i := range idx {
+			list[k] = wanted[i]
+		}
+		if err := workdir.PushTags(ctx, git, b.dir(p, tree), by, list); err != nil {
+			log.Error("deploy tags failed", "tags", len(list), "err", b.mask(err.Error(), git.Token))
+			failed = append(failed, b.mask(err.Error(), git.Token))
+			continue
+		}
+		for _, i := range idx {
+			tags[i] = wanted[i].Name
+		}
 	}
 	b.tagsChanged(p.repo)
-	return tag, "tagged `" + tag + "`"
+	if len(failed) > 0 {
+		note = "but the deploy tag could not be created: " + strings.Join(failed, "; ")
+	}
+	return tags, note
 }
 
 // reportInterruptedApply answers an apply the bot was running when it
@@ -493,9 +533,9 @@ func (b *Bot) reportInterruptedApply(log *slog.Logger, p pull, j *job) {
 			if tag := b.existingTag(log, p, sp); tag != "" {
 				ap.Step, ap.Tag = applyTagged, tag
 				what = "applied and tagged `" + tag + "`"
-			} else if tag, note := b.tag(log, p, *ap); tag != "" {
-				ap.Step, ap.Tag = applyTagged, tag
-				what = "applied; " + note + " after the restart"
+			} else if tags, note := b.tag(log, p, []applyProgress{*ap}); tags[0] != "" {
+				ap.Step, ap.Tag = applyTagged, tags[0]
+				what = "applied; tagged `" + tags[0] + "` after the restart"
 			} else {
 				what = "applied, " + note
 			}

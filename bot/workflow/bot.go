@@ -41,7 +41,6 @@ type GitHub interface {
 	Comments(ctx context.Context, repo string, n int) ([]string, error)
 	React(ctx context.Context, repo string, commentID int64, reaction string) error
 	Status(ctx context.Context, repo, sha, statusContext, state, description, targetURL string) error
-	CreateTag(ctx context.Context, repo, tag, message, commit string, by githubapi.Tagger) (string, error)
 	AddLabels(ctx context.Context, repo string, n int, labels []string) error
 	CreateCheckRun(ctx context.Context, repo string, run githubapi.CheckRun) (int64, error)
 	UpdateCheckRun(ctx context.Context, repo string, id int64, run githubapi.CheckRun) error

@@ -94,6 +94,28 @@ func bodies(e *env, method, path string) []map[string]any {
 	return out
 }
 
+// deployTag is a deploy tag as the repository on GitHub has it.
+type deployTag struct {
+	Name    string // without refs/tags/
+	Kind    string // the object the ref points at: "tag" for an annotated tag
+	Commit  string // what the tag points at
+	Message string
+}
+
+// deployTags lists the repository's deploy tags, oldest first.
+func (e *env) deployTags() []deployTag {
+	e.t.Helper()
+	out := e.git("-C", e.origin, "for-each-ref", "--sort=creatordate", "--format=%(refname:strip=2)%00%(objecttype)%00%(*objectname)%00%(contents)%01", "refs/tags/paved/")
+	var tags []deployTag
+	for _, rec := range strings.Split(out, "\x01") {
+		f := strings.SplitN(strings.TrimLeft(rec, "\n"), "\x00", 4)
+		if len(f) == 4 {
+			tags = append(tags, deployTag{Name: f[0], Kind: f[1], Commit: f[2], Message: f[3]})
+		}
+	}
+	return tags
+}
+
 func TestAccBotPlanApplyTagHistoryRollback(t *testing.T) {
 	e := newEnv(t, map[string]string{"paved.yaml": pavedYAML, "README.md": "infra\n"})
 
@@ -141,32 +163,27 @@ func TestAccBotPlanApplyTagHistoryRollback(t *testing.T) {
 		t.Fatalf("paved/apply status: %+v", s)
 	}
 
-	// Each apply created a tag object on the applied commit, then its ref.
-	tags := bodies(e, "POST", "/repos/acme/infra/git/tags")
-	refs := bodies(e, "POST", "/repos/acme/infra/git/refs")
-	if len(tags) != 2 || len(refs) != 2 {
-		t.Fatalf("want 2 tag objects and 2 refs, got %d and %d", len(tags), len(refs))
+	// Each apply pushed an annotated tag on the applied commit, with git:
+	// no API call per project.
+	if calls := len(bodies(e, "POST", "/repos/acme/infra/git/tags")) + len(bodies(e, "POST", "/repos/acme/infra/git/refs")); calls != 0 {
+		t.Fatalf("deploy tags made %d API calls", calls)
+	}
+	tags := e.deployTags()
+	if len(tags) != 2 {
+		t.Fatalf("want 2 deploy tags, got %+v", tags)
 	}
 	for i, tag := range tags {
-		if tag["object"] != sha1 || tag["type"] != "commit" {
-			t.Fatalf("tag object %d: %v", i, tag)
+		if tag.Kind != "tag" || tag.Commit != sha1 {
+			t.Fatalf("deploy tag %d: %+v", i, tag)
 		}
-		mustContain(t, "tag message", tag["message"].(string), "PR: 1\n", "Author: alice", "Applied-By: alice", "Plan-SHA256: ", "Tool: "+e.tool+" ")
-		if refs[i]["ref"] != "refs/tags/"+tag["tag"].(string) {
-			t.Fatalf("ref %v does not name tag %v", refs[i]["ref"], tag["tag"])
-		}
+		mustContain(t, "tag message", tag.Message, "PR: 1\n", "Author: alice", "Applied-By: alice", "Plan-SHA256: ", "Tool: "+e.tool+" ")
 	}
-	mustContain(t, "db tag approvers", tags[1]["message"].(string), "Approvers: bob")
+	mustContain(t, "db tag approvers", tags[1].Message, "Approvers: bob")
 	labels := strings.Join(e.fake.Labels("acme", "infra", 1), ",")
 	if labels != "applied:app,applied:db" {
 		t.Fatalf("labels: %s", labels)
 	}
-	// The tags are real annotated git tags in the repository.
-	gitTags := e.git("-C", e.origin, "for-each-ref", "--format=%(objecttype) %(refname)", "refs/tags/paved/")
-	if strings.Count(gitTags, "tag refs/tags/paved/") != 2 {
-		t.Fatalf("git tags: %s", gitTags)
-	}
-	appTag1 := tags[0]["tag"].(string)
+	appTag1 := tags[0].Name
 
 	// Merging releases the locks.
 	seen := len(e.fake.Comments("acme", "infra", 1))
@@ -302,7 +319,7 @@ resource "terraform_data" "slow" {
 	if strings.Count(all, "Apply complete!") != 1 || !strings.Contains(all, "busy") {
 		t.Fatalf("want one apply to run and the other told it is busy:\n%s", all)
 	}
-	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 1 {
+	if tags := e.deployTags(); len(tags) != 1 {
 		t.Fatalf("want exactly one deploy tag, got %d", len(tags))
 	}
 }
@@ -397,7 +414,7 @@ projects:
 	mustContain(t, "not mergeable", e.say(1, "alice", "paved apply")[0], "refused", "not mergeable")
 	e.fake.SetMergeable("acme", "infra", 1, true)
 	mustContain(t, "not an applier", e.say(1, "bob", "paved apply")[0], "refused", "`bob` may not apply", "Alice")
-	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
+	if tags := e.deployTags(); len(tags) != 0 {
 		t.Fatalf("refused applies created tags: %v", tags)
 	}
 	// Logins compare case-insensitively, as GitHub's do.
@@ -441,7 +458,7 @@ func TestAccBotApplyNeedsWriteAccess(t *testing.T) {
 	e.fake.SetPermission("acme", "infra", "outsider", "read")
 	mustContain(t, "read-only commenter", e.say(1, "outsider", "paved apply")[0],
 		"refused: `outsider` has read access to acme/infra; applying needs write access")
-	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
+	if tags := e.deployTags(); len(tags) != 0 {
 		t.Fatalf("a read-only user's apply created tags: %v", tags)
 	}
 	mustContain(t, "writer", e.say(1, "alice", "paved apply")[0], "applied `+1 ~0 -0`")

@@ -35,9 +35,10 @@ func TestAccBotSurvivesSIGKILL(t *testing.T) {
 		f := newFaultWorld(t, bin, "--"+toolFlag, version+"="+tool, "--plugin-cache", cache)
 		return f.scenario(k)
 	}
-	// A run without a kill counts the GitHub calls the scenario makes.
+	// A run without a kill counts the GitHub calls the scenario makes; the
+	// 11 kills at calls below need as many calls to fall on different ones.
 	calls := run(t, killPoint{}).calls
-	if calls < 15 {
+	if calls < 11 {
 		t.Fatalf("the scenario made only %d GitHub calls", calls)
 	}
 	var points []killPoint

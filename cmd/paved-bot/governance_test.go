@@ -89,7 +89,7 @@ func TestAccBotPolicyChecks(t *testing.T) {
 	mustContain(t, "apply of a failed plan", refused,
 		"| app | app | default | refused: failed policy set versions; applying needs `paved approve-policies` from an owner of the set (owners: versions: carol, acme/security) |",
 		"| web | web | default | applied `+1 ~0 -0`, tagged `paved/web/default/")
-	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 1 || !strings.Contains(tags[0]["message"].(string), "Policies: versions passed") {
+	if tags := e.deployTags(); len(tags) != 1 || !strings.Contains(tags[0].Message, "Policies: versions passed") {
 		t.Fatalf("tags after the first apply: %v", tags)
 	}
 
@@ -109,10 +109,10 @@ func TestAccBotPolicyChecks(t *testing.T) {
 	mustContain(t, "approving again", e.say(1, "carol", "paved approve-policies")[0], "nothing to approve")
 	applied := e.say(1, "maintainer", "paved apply")[0]
 	mustContain(t, "apply after the approval", applied, "| app | app | default | applied `+1 ~0 -0`, tagged `paved/app/default/")
-	tags := bodies(e, "POST", "/repos/acme/infra/git/tags")
+	tags := e.deployTags()
 	var messages []string
 	for _, tag := range tags {
-		messages = append(messages, tag["message"].(string))
+		messages = append(messages, tag.Message)
 	}
 	all := strings.Join(messages, "\n---\n")
 	mustContain(t, "deploy tags", all, "Project: app", "Policies: versions failed, approved by carol")
@@ -318,5 +318,31 @@ func TestAccBotCheckRuns(t *testing.T) {
 	}
 	if plans != 2 {
 		t.Fatalf("paved/plan check runs after the re-run: %d, want 2", plans)
+	}
+}
+
+// TestAccBotApplyOnMergeChecksPolicies: under `apply: on_merge` a merge
+// applies only plans whose policy failures an owner approved.
+func TestAccBotApplyOnMergeChecksPolicies(t *testing.T) {
+	config := writePolicyConfig(t, "    apply: on_merge\n", map[string]string{"versions": versionPolicy})
+	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n  - name: web\n    dir: web\n"}, "--config", config)
+
+	e.openPR(1, "alice", map[string]string{"app/main.tf": project("app", "forbidden")})
+	e.replies(1, 0)
+	seen := len(e.fake.Comments("acme", "infra", 1))
+	e.merge(1)
+	mustContain(t, "a merge of a failed plan", strings.Join(e.replies(1, seen), "\n"), "### paved apply on merge at", "refused: failed policy set versions")
+	if tags := e.deployTags(); len(tags) != 0 {
+		t.Fatalf("a merge of a plan that failed its policy created tags: %v", tags)
+	}
+
+	e.openPR(2, "alice", map[string]string{"web/main.tf": project("web", "forbidden")})
+	e.replies(2, 0)
+	mustContain(t, "approval", e.say(2, "carol", "paved approve-policies")[0], "| web | default | versions | approved |")
+	seen = len(e.fake.Comments("acme", "infra", 2))
+	e.merge(2)
+	mustContain(t, "a merge of an approved plan", strings.Join(e.replies(2, seen), "\n"), "### paved apply on merge at", "| web | web | default | applied `+1 ~0 -0`, tagged `paved/web/default/")
+	if tags := e.deployTags(); len(tags) != 1 || !strings.Contains(tags[0].Message, "Policies: versions failed, approved by carol") {
+		t.Fatalf("tags after the approved merge: %v", tags)
 	}
 }

@@ -40,7 +40,7 @@ func TestAccBotGatesComeFromTheBaseBranch(t *testing.T) {
 	head := e.push(1, map[string]string{"db/main.tf": project("db", "17")})
 	e.replies(1, seen)
 	mustContain(t, "apply after a push", e.say(1, "alice", "paved apply")[0], "refused", "approving review of the head commit "+head[:7])
-	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
+	if tags := e.deployTags(); len(tags) != 0 {
 		t.Fatalf("an apply without approval of its head was tagged: %v", tags)
 	}
 	e.fake.Approve("acme", "infra", 1, "bob")
@@ -59,7 +59,7 @@ func TestAccBotGatesIgnoreARetargetedBase(t *testing.T) {
 	e.deliver("pull_request", e.fake.PullRequestEvent("acme", "infra", 1, "opened"))
 	mustContain(t, "plan against a loosened base", e.replies(1, 0)[0], "+1 ~0 -0")
 	mustContain(t, "apply against a loosened base", e.say(1, "mallory", "paved apply")[0], "refused", "needs an approving review")
-	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
+	if tags := e.deployTags(); len(tags) != 0 {
 		t.Fatalf("a retargeted pull request was applied without approval: %v", tags)
 	}
 }
@@ -260,7 +260,7 @@ func TestAccBotDeliveriesAtMostOnce(t *testing.T) {
 	if got := len(e.fake.Comments("acme", "infra", 1)); got != after {
 		t.Fatalf("a replayed delivery was acted on: %d comments, want %d", got, after)
 	}
-	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 1 {
+	if tags := e.deployTags(); len(tags) != 1 {
 		t.Fatalf("want 1 deploy tag after replays, got %d", len(tags))
 	}
 	if !strings.Contains(e.logs.String(), "repeated delivery ignored") {
@@ -305,11 +305,11 @@ func TestAccBotCommandsThatChangeStateAreAuthorized(t *testing.T) {
 	e.say(1, "bob", "paved plan -p app")
 	r = e.say(1, "alice", "paved apply -p app")[0]
 	mustContain(t, "apply of bob's plan", r, "applied", "Planned: `app` by `bob`", "Applied by `alice`")
-	tags := bodies(e, "POST", "/repos/acme/infra/git/tags")
+	tags := e.deployTags()
 	if len(tags) != 1 {
 		t.Fatalf("want 1 tag, got %d", len(tags))
 	}
-	mustContain(t, "tag message", tags[0]["message"].(string), "Planned-By: bob", "Applied-By: alice", "Paved-Signature: ")
+	mustContain(t, "tag message", tags[0].Message, "Planned-By: bob", "Applied-By: alice", "Paved-Signature: ")
 }
 
 // TestAccBotPathsStayInTheClone: symlinks and tracked .terraform cannot
@@ -395,7 +395,7 @@ func TestAccBotApplyOnMerge(t *testing.T) {
 	e.merge(1)
 	refused := strings.Join(e.replies(1, seen), "\n")
 	mustContain(t, "unapproved merge", refused, "### paved apply on merge at", "refused", "needs an approving review", "released the locks on `web`")
-	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 0 {
+	if tags := e.deployTags(); len(tags) != 0 {
 		t.Fatalf("an unapproved merge created tags: %v", tags)
 	}
 
@@ -407,7 +407,7 @@ func TestAccBotApplyOnMerge(t *testing.T) {
 	e.merge(2)
 	applied := strings.Join(e.replies(2, seen), "\n")
 	mustContain(t, "approved merge", applied, "### paved apply on merge at", "applied `+1 ~0 -0`", "tagged `paved/app/default/", "Applied by `maintainer`")
-	if tags := bodies(e, "POST", "/repos/acme/infra/git/tags"); len(tags) != 1 {
+	if tags := e.deployTags(); len(tags) != 1 {
 		t.Fatalf("tags after the approved merge: %d", len(tags))
 	}
 

@@ -163,7 +163,7 @@ func TestAccBotMetrics(t *testing.T) {
 	if n := counter("paved_github_requests_total", "route=GET /repos/{owner}/{repo}/pulls/{number}", "status=200"); n < 1 {
 		t.Errorf("pull request reads: %v, want the apply's at least", n)
 	}
-	for _, route := range []string{"POST /repos/{owner}/{repo}/issues/{number}/comments", "POST /repos/{owner}/{repo}/statuses/{sha}", "POST /repos/{owner}/{repo}/git/tags"} {
+	for _, route := range []string{"POST /repos/{owner}/{repo}/issues/{number}/comments", "POST /repos/{owner}/{repo}/statuses/{sha}", "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"} {
 		if n := counter("paved_github_requests_total", "route="+route, "status=201"); n < 1 {
 			t.Errorf("%s: %v", route, n)
 		}

@@ -41,7 +41,7 @@ func runDirect(ctx context.Context, k *kit, dir string, projects int) (directRun
 		start := time.Now()
 		for i := 1; i <= projects; i++ {
 			for _, args := range steps {
-				if _, err := proc.Output(ctx, filepath.Join(dir, projectName(i)), env, k.terraform, args...); err != nil {
+				if _, err := proc.Output(ctx, filepath.Join(dir, projectName(i)), env, k.Terraform, args...); err != nil {
 					return 0, err
 				}
 			}

@@ -8,10 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/paved-road/paved/bench/gomod"
 	"github.com/paved-road/paved/bench/pavedbot"
 	"github.com/paved-road/paved/bench/proc"
 )
@@ -24,103 +22,76 @@ const providerVersion = "0.0.1"
 // bot, the stand-ins that time its terraform and git processes, and the
 // provider mirror the projects install from.
 type kit struct {
-	scratch    string
-	root       string // the module root, where everything is built from
-	terraform  string // the real CLI
-	tfVersion  string // as the CLI reports it, e.g. 1.8.5
-	gitVersion string
-	commit     string // what the bot and the provider were built from
-	bot        string // the paved-bot binary
-	bin        string // directory of the proctrace stand-ins "terraform" and "git"
-	trace      string // the file they append to
-	cliConfig  string // TF_CLI_CONFIG_FILE: install providers from the mirror only
-	lockFile   string // the projects' .terraform.lock.hcl
-	tracerCost time.Duration
+	pavedbot.Kit // Commit is what the bot and the provider were built from
+	gitVersion   string
+	bin          string // directory of the proctrace stand-ins "terraform" and "git"
+	trace        string // the file they append to
+	cliConfig    string // TF_CLI_CONFIG_FILE: install providers from the mirror only
+	lockFile     string // the projects' .terraform.lock.hcl
+	tracerCost   time.Duration
 }
 
-func newKit(ctx context.Context, o options) (k *kit, err error) {
-	k = &kit{}
-	if k.terraform, err = filepath.Abs(o.terraform); err != nil {
-		return nil, err
-	}
-	if k.root, err = gomod.Root(ctx, "botbench"); err != nil {
-		return nil, err
-	}
-	if k.scratch, err = os.MkdirTemp("", "botbench-"); err != nil {
-		return nil, err
-	}
-	defer func() {
-		if err != nil {
-			k.close(false)
-			k = nil
-		}
-	}()
-	out, err := proc.Output(ctx, "", nil, k.terraform, "version")
-	if err != nil {
-		return nil, err
-	}
-	// "Terraform v1.8.5\non linux_amd64"
-	k.tfVersion = strings.TrimPrefix(proc.LastField(proc.FirstLine(out)), "v")
-	if out, err = proc.Output(ctx, "", nil, "git", "--version"); err != nil {
-		return nil, err
-	}
-	k.gitVersion = proc.LastField(proc.FirstLine(out))
-	k.commit = pavedbot.DescribeCommit(ctx, k.root)
-
-	prog.Progress("building paved-bot, the provider and the process tracers in %s", k.scratch)
-	k.bot = filepath.Join(k.scratch, "paved-bot")
-	if err := k.goBuild(ctx, k.bot, "./cmd/paved-bot"); err != nil {
-		return nil, err
-	}
-	mirror := filepath.Join(k.scratch, "mirror")
-	plugin := filepath.Join(mirror, "registry.terraform.io", "hashicorp", "paved", providerVersion,
-		runtime.GOOS+"_"+runtime.GOARCH, "terraform-provider-paved_v"+providerVersion)
-	if err := k.goBuild(ctx, plugin, "./cmd/terraform-provider-paved"); err != nil {
-		return nil, err
-	}
-	k.bin = filepath.Join(k.scratch, "bin")
-	k.trace = filepath.Join(k.scratch, "trace.tsv")
-	// It exists before the bot starts, so that the sandbox can bind it.
-	if err := os.WriteFile(k.trace, nil, 0o644); err != nil {
-		return nil, err
-	}
-	realGit, err := exec.LookPath("git")
-	if err != nil {
-		return nil, err
-	}
-	for label, target := range map[string]string{"terraform": k.terraform, "git": realGit} {
-		ldflags := fmt.Sprintf("-X 'main.target=%s' -X 'main.label=%s' -X 'main.trace=%s'", target, label, k.trace)
-		if err := k.goBuild(ctx, filepath.Join(k.bin, label), "./bench/cmd/botbench/proctrace", "-ldflags", ldflags); err != nil {
-			return nil, err
-		}
-	}
-	k.cliConfig = filepath.Join(k.scratch, "cli.tfrc")
-	cfg := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n}\n", mirror)
-	if err := os.WriteFile(k.cliConfig, []byte(cfg), 0o644); err != nil {
-		return nil, err
-	}
-	if err := k.makeLockFile(ctx); err != nil {
-		return nil, err
-	}
-	if k.tracerCost, err = k.measureTracer(ctx, realGit); err != nil {
+func newKit(ctx context.Context, o options) (*kit, error) {
+	k := &kit{}
+	if err := k.Open(ctx, prog, o.terraform, func() error { return k.setUp(ctx) }); err != nil {
 		return nil, err
 	}
 	return k, nil
 }
 
-func (k *kit) close(keep bool) {
-	if keep {
-		prog.Progress("kept %s", k.scratch)
-		return
+// setUp builds the bot, the provider mirror and the tracers, and measures
+// what the tracers cost.
+func (k *kit) setUp(ctx context.Context) error {
+	out, err := proc.Output(ctx, "", nil, "git", "--version")
+	if err != nil {
+		return err
 	}
-	if err := os.RemoveAll(k.scratch); err != nil {
-		prog.Progress("removing %s: %v", k.scratch, err)
+	k.gitVersion = proc.LastField(proc.FirstLine(out))
+
+	prog.Progress("building paved-bot, the provider and the process tracers in %s", k.Scratch)
+	k.Binary = filepath.Join(k.Scratch, "paved-bot")
+	if err := k.goBuild(ctx, k.Binary, "./cmd/paved-bot"); err != nil {
+		return err
 	}
+	mirror := filepath.Join(k.Scratch, "mirror")
+	plugin := filepath.Join(mirror, "registry.terraform.io", "hashicorp", "paved", providerVersion,
+		runtime.GOOS+"_"+runtime.GOARCH, "terraform-provider-paved_v"+providerVersion)
+	if err := k.goBuild(ctx, plugin, "./cmd/terraform-provider-paved"); err != nil {
+		return err
+	}
+	k.bin = filepath.Join(k.Scratch, "bin")
+	k.trace = filepath.Join(k.Scratch, "trace.tsv")
+	// It exists before the bot starts, so that the sandbox can bind it.
+	if err := os.WriteFile(k.trace, nil, 0o644); err != nil {
+		return err
+	}
+	realGit, err := exec.LookPath("git")
+	if err != nil {
+		return err
+	}
+	for label, target := range map[string]string{"terraform": k.Terraform, "git": realGit} {
+		ldflags := fmt.Sprintf("-X 'main.target=%s' -X 'main.label=%s' -X 'main.trace=%s'", target, label, k.trace)
+		if err := k.goBuild(ctx, filepath.Join(k.bin, label), "./bench/cmd/botbench/proctrace", "-ldflags", ldflags); err != nil {
+			return err
+		}
+	}
+	k.cliConfig = filepath.Join(k.Scratch, "cli.tfrc")
+	cfg := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n}\n", mirror)
+	if err := os.WriteFile(k.cliConfig, []byte(cfg), 0o644); err != nil {
+		return err
+	}
+	if err := k.makeLockFile(ctx); err != nil {
+		return err
+	}
+	if k.tracerCost, err = k.measureTracer(ctx, realGit); err != nil {
+		return err
+	}
+	return nil
 }
 
 func (k *kit) goBuild(ctx context.Context, out, pkg string, flags ...string) error {
 	args := append([]string{"build", "-o", out}, flags...)
-	_, err := proc.Output(ctx, k.root, nil, "go", append(args, pkg)...)
+	_, err := proc.Output(ctx, k.Root, nil, "go", append(args, pkg)...)
 	return err
 }
 
@@ -128,12 +99,12 @@ func (k *kit) goBuild(ctx context.Context, out, pkg string, flags ...string) err
 // the mirror works, and keeps the lock file it wrote: a repository commits
 // it, and init then verifies the provider against it.
 func (k *kit) makeLockFile(ctx context.Context) error {
-	dir := filepath.Join(k.scratch, "lockfile")
+	dir := filepath.Join(k.Scratch, "lockfile")
 	if err := proc.WriteFiles(dir, map[string]string{"main.tf": terraformBlock("")}); err != nil {
 		return err
 	}
 	env := []string{"TF_CLI_CONFIG_FILE=" + k.cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1"}
-	if _, err := proc.Output(ctx, dir, env, k.terraform, "init", "-input=false", "-no-color"); err != nil {
+	if _, err := proc.Output(ctx, dir, env, k.Terraform, "init", "-input=false", "-no-color"); err != nil {
 		return fmt.Errorf("installing the provider from the mirror: %w", err)
 	}
 	lock, err := os.ReadFile(filepath.Join(dir, ".terraform.lock.hcl"))

@@ -61,22 +61,18 @@ func main() {
 
 var prog = cli.Program{Name: "botbench"}
 
-func run(ctx context.Context, o options) (err error) {
-	// The GitHub stand-in reports misuse by panicking (see cli.Fatal); the
-	// deferred cleanups below run first either way.
-	defer cli.Recover(&err)
-	started := time.Now()
+func run(ctx context.Context, o options) error {
 	k, err := newKit(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer k.close(o.keep)
+	defer k.Close(o.keep)
 
 	res, err := measure(ctx, k, o)
 	if err != nil {
 		return err
 	}
-	res.took = time.Since(started)
+	res.took = time.Since(k.Started)
 	return prog.Publish(o.out, "bot", res.markdown(o, commandLine()))
 }
 

@@ -41,8 +41,8 @@ func (r *results) markdown(o options, commandLine string) string {
 	p("| load average | %s at the start, %s at the end |\n", r.load[0], r.load[1])
 	p("| other processes | used %.0f%% of the machine's CPU time during the measurements (botbench and what it ran: %.0f%%) |\n",
 		100*r.cpu.Others.Seconds()/r.cpu.Available.Seconds(), 100*r.cpu.Ours.Seconds()/r.cpu.Available.Seconds())
-	p("| Terraform | %s |\n| Go | %s |\n| git | %s |\n", r.kit.tfVersion, runtime.Version(), r.kit.gitVersion)
-	p("| paved-bot and provider | built from commit %s |\n", r.kit.commit)
+	p("| Terraform | %s |\n| Go | %s |\n| git | %s |\n", r.kit.TFVersion, runtime.Version(), r.kit.gitVersion)
+	p("| paved-bot and provider | built from commit %s |\n", r.kit.Commit)
 	p("| runs | %d of every scenario; figures are the median, with the minimum in parentheses |\n\n", o.runs)
 
 	p("A pull request adds %d projects (`p01` … `p%02d`, declared in `paved.yaml`). Each requires this repository's provider, "+

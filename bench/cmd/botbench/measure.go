@@ -41,7 +41,7 @@ func measure(ctx context.Context, k *kit, o options) (*results, error) {
 	cpuBefore := machine.ReadCounters()
 	res.modes = []mode{{parallelism: 1}, {parallelism: o.parallelism}}
 	for run := 1; run <= o.runs; run++ {
-		dir := filepath.Join(k.scratch, fmt.Sprintf("run%d", run))
+		dir := filepath.Join(k.Scratch, fmt.Sprintf("run%d", run))
 		prog.Progress("run %d/%d: terraform CLI directly, %d projects", run, o.runs, o.projects)
 		d, err := runDirect(ctx, k, filepath.Join(dir, "direct"), o.projects)
 		if err != nil {
@@ -63,7 +63,7 @@ func measure(ctx context.Context, k *kit, o options) (*results, error) {
 	}
 	prog.Progress("paved-bot on a pull request of 1 project")
 	var err error
-	res.single, err = botCommands(ctx, k, filepath.Join(k.scratch, "single"), 1, o.parallelism, o.keep)
+	res.single, err = botCommands(ctx, k, filepath.Join(k.Scratch, "single"), 1, o.parallelism, o.keep)
 	if err != nil {
 		return nil, fmt.Errorf("paved-bot, 1 project: %w", err)
 	}

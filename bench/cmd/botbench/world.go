@@ -337,16 +337,16 @@ func startBot(ctx context.Context, k *kit, dir, apiURL string, parallelism int) 
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, err
 	}
-	b.cmd = exec.Command(k.bot, "serve",
+	b.cmd = exec.Command(k.Binary, "serve",
 		"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--data-dir", filepath.Join(dir, "data"),
 		"--repo-allowlist", "github.com/"+owner+"/*", "--github-api-url", apiURL,
-		"--terraform", k.tfVersion+"="+filepath.Join(k.bin, "terraform"),
+		"--terraform", k.TFVersion+"="+filepath.Join(k.bin, "terraform"),
 		"--parallelism", strconv.Itoa(parallelism), "--log-format", "json",
 		// Terraform runs in the bot's sandbox, as in production: it sees
 		// the state (the stand-in for a remote backend), the provider
 		// mirror, the real CLI behind the tracer and the tracer's file.
-		"--sandbox-bind", filepath.Join(dir, "state"), "--sandbox-bind", filepath.Join(k.scratch, "mirror")+":ro",
-		"--sandbox-bind", k.terraform+":ro", "--sandbox-bind", k.trace)
+		"--sandbox-bind", filepath.Join(dir, "state"), "--sandbox-bind", filepath.Join(k.Scratch, "mirror")+":ro",
+		"--sandbox-bind", k.Terraform+":ro", "--sandbox-bind", k.trace)
 	// Only what the bot needs: nothing from the caller's environment
 	// configures it, and terraform installs from the mirror alone.
 	b.cmd.Env = []string{

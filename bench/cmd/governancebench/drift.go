@@ -18,10 +18,11 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/bench/cli"
+	"github.com/paved-road/paved/bench/endpoint"
+	"github.com/paved-road/paved/bench/pavedbot"
 	"github.com/paved-road/paved/bench/proc"
 	"github.com/paved-road/paved/bot/drift"
 	"github.com/paved-road/paved/internal/githubfake"
-	"github.com/paved-road/paved/internal/loopback"
 )
 
 const (
@@ -30,8 +31,6 @@ const (
 	secret   = "governancebench-webhook-secret"
 	token    = "ghs_governancebenchInstallationToken0000"
 
-	startTimeout = time.Minute
-	stopTimeout  = 30 * time.Second
 	// exitDrifted is `paved-bot drift`'s exit code when a project drifted.
 	exitDrifted = 3
 	// perProject is how many terraform_data resources each project has:
@@ -131,7 +130,7 @@ func newDriftRepo(ctx context.Context, k *kit, dir string, o options) (*driftRep
 		wg.Go(func() {
 			for name := range work {
 				for _, args := range [][]string{{"init", "-input=false", "-no-color"}, {"apply", "-auto-approve", "-input=false", "-no-color"}} {
-					if _, err := runTimed(ctx, filepath.Join(seed, name), tfEnv(r.home), k.terraform, args...); err != nil {
+					if _, err := runTimed(ctx, filepath.Join(seed, name), tfEnv(r.home), k.Terraform, args...); err != nil {
 						errs <- err
 						break
 					}
@@ -184,12 +183,12 @@ func sweepByHand(ctx context.Context, k *kit, r *driftRepo, clone string, cold b
 	env := tfEnv(r.home)
 	for _, name := range r.projects {
 		dir := filepath.Join(clone, name)
-		init, err := runTimed(ctx, dir, env, k.terraform, "init", "-input=false")
+		init, err := runTimed(ctx, dir, env, k.Terraform, "init", "-input=false")
 		if err != nil {
 			return s, err
 		}
 		s.init += init.wall
-		plan, err := runTimed(ctx, dir, env, k.terraform, "plan", "-detailed-exitcode", "-lock=false", "-input=false")
+		plan, err := runTimed(ctx, dir, env, k.Terraform, "plan", "-detailed-exitcode", "-lock=false", "-input=false")
 		if err != nil && plan.exitCode != 2 { // 2: changes
 			return s, err
 		}
@@ -222,94 +221,47 @@ type botSweep struct {
 // driftBot is one GitHub stand-in and one paved-bot serving against it,
 // with a fresh data directory.
 type driftBot struct {
-	*proc.Group
-	k       *kit
-	repo    *driftRepo
-	fake    *githubfake.Fake
-	api     *httptest.Server
-	data    string
-	url     string
-	logPath string
+	*pavedbot.Bot
+	k    *kit
+	repo *driftRepo
+	fake *githubfake.Fake
+	api  *httptest.Server
+	data string
 }
 
 func startDriftBot(ctx context.Context, k *kit, r *driftRepo, dir string) (b *driftBot, err error) {
-	b = &driftBot{k: k, repo: r, data: filepath.Join(dir, "data"), logPath: filepath.Join(dir, "bot.log")}
+	b = &driftBot{k: k, repo: r, data: filepath.Join(dir, "data")}
 	defer func() {
 		if err != nil {
 			b.close()
 			b = nil
 		}
 	}()
-	home := filepath.Join(dir, "home")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		return nil, err
-	}
 	b.fake = githubfake.New(cli.FakeReporter{}, githubfake.Options{Token: token})
 	b.fake.AddRepo(owner, repoName, r.origin)
 	b.api = httptest.NewServer(b.fake)
-	port, err := loopback.FreePort()
+	// The state dir, with the files the projects read, stands for a remote
+	// backend.
+	b.Bot, err = k.Start(pavedbot.Serve{
+		Name: "paved-bot", DataDir: b.data, Home: filepath.Join(dir, "home"), LogPath: filepath.Join(dir, "bot.log"),
+		GitHub: b.api.URL, Owner: owner, Secret: secret, Token: token, State: r.state,
+	})
 	if err != nil {
 		return nil, err
 	}
-	b.url = "http://127.0.0.1:" + strconv.Itoa(port)
-	logFile, err := os.Create(b.logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	cmd := exec.Command(k.bot, "serve",
-		"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--data-dir", b.data,
-		"--repo-allowlist", "github.com/"+owner+"/*", "--github-api-url", b.api.URL,
-		"--terraform", k.tfVersion+"="+k.terraform, "--log-format", "json",
-		// Terraform runs in the bot's sandbox, as in production; the state
-		// dir, with the files the projects read, stands for a remote backend.
-		"--sandbox-bind", r.state)
-	// Only what the bot needs: nothing from the caller's environment
-	// configures it or terraform.
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + os.TempDir(),
-		"PAVED_WEBHOOK_SECRET=" + secret, "PAVED_GITHUB_TOKEN=" + token,
-		"TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1", "GIT_CONFIG_NOSYSTEM=1",
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if b.Group, err = proc.StartGroup(cmd); err != nil {
-		return nil, fmt.Errorf("starting paved-bot: %w", err)
-	}
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(startTimeout)
-	for {
-		if resp, err := client.Get(b.url + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return b, nil
-			}
-		}
-		select {
-		case <-b.Exited:
-			return nil, fmt.Errorf("paved-bot exited before serving (%s):\n%s", b.ExitStatus(), b.logTail())
-		case <-ctx.Done():
-			return nil, cli.Stopped(ctx, "waiting for paved-bot to serve")
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("paved-bot did not answer /healthz within %s:\n%s", startTimeout, b.logTail())
-		}
-	}
+	return b, b.WaitServing(ctx)
 }
 
 // close stops the bot, then its GitHub; it may be called more than once.
 func (b *driftBot) close() {
-	if b.Group != nil && b.Stop(stopTimeout) {
-		prog.Progress("paved-bot did not stop within %s of SIGTERM, so it was killed", stopTimeout)
+	if b.Bot != nil {
+		if err := b.Shutdown(); err != nil {
+			prog.Progress("%v", err)
+		}
 	}
 	if b.api != nil {
 		b.api.Close()
 	}
-}
-
-func (b *driftBot) logTail() string {
-	raw, _ := os.ReadFile(b.logPath)
-	return proc.Tail(string(raw))
 }
 
 // sweep runs `paved-bot drift` once and checks what it found and did: the
@@ -324,7 +276,7 @@ func (b *driftBot) sweep(ctx context.Context, cold bool) (botSweep, error) {
 		return s, err
 	}
 	issuesBefore := b.driftIssues()
-	cmd := exec.CommandContext(ctx, b.k.bot, "drift", "--data-dir", b.data, "--repo", owner+"/"+repoName, "--json", "--wait", "10m")
+	cmd := exec.CommandContext(ctx, b.k.Binary, "drift", "--data-dir", b.data, "--repo", owner+"/"+repoName, "--json", "--wait", "10m")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + b.repo.home}
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -373,7 +325,7 @@ func (b *driftBot) sweep(ctx context.Context, cold bool) (botSweep, error) {
 	s.terraform = after.terraform - before.terraform
 	s.calls = map[string]int{}
 	for _, c := range b.fake.Calls()[callsBefore:] {
-		s.calls[c.Method+" "+endpoint(c.Path)]++
+		s.calls[c.Method+" "+endpoint.Of(c.Path)]++
 		switch {
 		case c.Method == http.MethodPost && issuesPath.MatchString(c.Path):
 			s.opened++
@@ -417,7 +369,7 @@ func (b *driftBot) driftIssues() []githubfake.Issue {
 }
 
 func (b *driftBot) logSize() int64 {
-	info, err := os.Stat(b.logPath)
+	info, err := os.Stat(b.LogPath)
 	if err != nil {
 		return 0
 	}
@@ -427,7 +379,7 @@ func (b *driftBot) logSize() int64 {
 // logIssuesSince counts the warnings and errors the bot logged after
 // offset.
 func (b *driftBot) logIssuesSince(offset int64) int {
-	f, err := os.Open(b.logPath)
+	f, err := os.Open(b.LogPath)
 	if err != nil {
 		return 0
 	}
@@ -452,7 +404,7 @@ type botTimes struct{ command, terraform time.Duration }
 
 // metrics reads them off /metrics.
 func (b *driftBot) metrics(ctx context.Context) (botTimes, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.url+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.URL+"/metrics", nil)
 	if err != nil {
 		return botTimes{}, err
 	}
@@ -490,23 +442,6 @@ func sample(line, series string) (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Duration(v * float64(time.Second)), true
-}
-
-// placeholders turns the path of one call into its endpoint.
-var placeholders = []struct {
-	re   *regexp.Regexp
-	with string
-}{
-	{regexp.MustCompile(`^/repos/[^/]+/[^/]+(/|$)`), "/repos/{owner}/{repo}$1"},
-	{regexp.MustCompile(`/(pulls|issues)/[0-9]+`), "/$1/{number}"},
-	{regexp.MustCompile(`/statuses/[0-9a-f]{40}$`), "/statuses/{sha}"},
-}
-
-func endpoint(path string) string {
-	for _, p := range placeholders {
-		path = p.re.ReplaceAllString(path, p.with)
-	}
-	return path
 }
 
 // driftFigures is the drift measurement: per round, a cold then a warm
@@ -557,7 +492,7 @@ func measureDrift(ctx context.Context, k *kit, dir string, o options) (*driftFig
 					prog.Progress("round %d: %s sweep by paved-bot", round+1, what)
 					s, err := b.sweep(ctx, cold)
 					if err != nil {
-						return fmt.Errorf("%w\nthe bot's log ends:\n%s", err, b.logTail())
+						return fmt.Errorf("%w\nthe bot's log ends:\n%s", err, b.LogTail())
 					}
 					if cold {
 						f.botCold = append(f.botCold, s)

@@ -22,19 +22,6 @@ func TestConftestCounts(t *testing.T) {
 	}
 }
 
-func TestEndpoint(t *testing.T) {
-	for path, want := range map[string]string{
-		"/repos/acme/infra/issues":    "/repos/{owner}/{repo}/issues",
-		"/repos/acme/infra/issues/12": "/repos/{owner}/{repo}/issues/{number}",
-		"/repos/acme/infra":           "/repos/{owner}/{repo}",
-		"/user/repos":                 "/user/repos",
-	} {
-		if got := endpoint(path); got != want {
-			t.Errorf("endpoint(%q) = %q, want %q", path, got, want)
-		}
-	}
-}
-
 func TestDriftedIndexes(t *testing.T) {
 	if got := driftedIndexes(50, 5); !slices.Equal(got, []int{5, 15, 25, 35, 45}) {
 		t.Fatalf("driftedIndexes(50, 5) = %v", got)

@@ -9,7 +9,6 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/paved-road/paved/bench/gomod"
 	"github.com/paved-road/paved/bench/pavedbot"
 	"github.com/paved-road/paved/bench/proc"
 )
@@ -21,76 +20,42 @@ const conftestVersion = "v0.71.1"
 // kit is what both measurements share: the tools, built or found once, and
 // what the report says about them.
 type kit struct {
-	scratch     string
-	root        string
-	terraform   string // the real CLI, absolute and resolved
-	tfVersion   string // as it reports itself, e.g. 1.8.5
-	bwrap       string // absolute
-	bwrapVer    string
-	bot         string // the paved-bot binary, built for this run
-	commit      string // what it was built from
-	conftest    string // the cached conftest binary
-	conftestOPA string // the OPA conftest was built with
-	pavedOPA    string // the OPA paved-bot and this benchmark are built with
-	installed   bool   // whether this run had to install conftest
+	pavedbot.Kit        // Terraform resolved, links and all
+	bwrap        string // absolute
+	bwrapVer     string
+	conftest     string // the cached conftest binary
+	conftestOPA  string // the OPA conftest was built with
+	pavedOPA     string // the OPA paved-bot and this benchmark are built with
+	installed    bool   // whether this run had to install conftest
 }
 
-func newKit(ctx context.Context, o options) (k *kit, err error) {
-	k = &kit{}
-	if k.terraform, err = filepath.Abs(o.terraform); err != nil {
-		return nil, err
-	}
-	if k.terraform, err = filepath.EvalSymlinks(k.terraform); err != nil {
-		return nil, fmt.Errorf("-terraform: %w", err)
-	}
-	if k.root, err = gomod.Root(ctx, "governancebench"); err != nil {
-		return nil, err
-	}
-	if k.scratch, err = os.MkdirTemp("", "governancebench-"); err != nil {
-		return nil, err
-	}
-	defer func() {
-		if err != nil {
-			k.close(false)
-			k = nil
-		}
-	}()
-	out, err := proc.Output(ctx, "", nil, k.terraform, "version")
-	if err != nil {
-		return nil, err
-	}
-	// "Terraform v1.8.5\non linux_amd64"
-	k.tfVersion = strings.TrimPrefix(proc.LastField(proc.FirstLine(out)), "v")
-	if k.bwrap, err = exec.LookPath("bwrap"); err != nil {
-		return nil, err
-	}
-	if k.bwrap, err = filepath.Abs(k.bwrap); err != nil {
-		return nil, err
-	}
-	if out, err := proc.Output(ctx, "", nil, k.bwrap, "--version"); err == nil {
-		k.bwrapVer = proc.LastField(out)
-	}
-	if err := k.installConftest(ctx); err != nil {
-		return nil, err
-	}
-	k.pavedOPA = moduleVersion("github.com/open-policy-agent/opa")
-	k.commit = pavedbot.DescribeCommit(ctx, k.root)
-	prog.Progress("building paved-bot in %s", k.scratch)
-	k.bot = filepath.Join(k.scratch, "paved-bot")
-	if err := pavedbot.Build(ctx, k.root, k.bot); err != nil {
+func newKit(ctx context.Context, o options) (*kit, error) {
+	k := &kit{}
+	if err := k.Open(ctx, prog, o.terraform, func() error { return k.setUp(ctx) }); err != nil {
 		return nil, err
 	}
 	return k, nil
 }
 
-func (k *kit) close(keep bool) {
-	if keep {
-		prog.Progress("kept %s", k.scratch)
-		return
+// setUp finds bwrap and conftest and builds the bot.
+func (k *kit) setUp(ctx context.Context) (err error) {
+	if k.Terraform, err = filepath.EvalSymlinks(k.Terraform); err != nil {
+		return fmt.Errorf("-terraform: %w", err)
 	}
-	if err := os.RemoveAll(k.scratch); err != nil {
-		prog.Progress("removing %s: %v", k.scratch, err)
+	if k.bwrap, err = exec.LookPath("bwrap"); err != nil {
+		return err
 	}
+	if k.bwrap, err = filepath.Abs(k.bwrap); err != nil {
+		return err
+	}
+	if out, err := proc.Output(ctx, "", nil, k.bwrap, "--version"); err == nil {
+		k.bwrapVer = proc.LastField(out)
+	}
+	if err := k.installConftest(ctx); err != nil {
+		return err
+	}
+	k.pavedOPA = moduleVersion("github.com/open-policy-agent/opa")
+	return k.BuildBot(ctx)
 }
 
 // cacheDir is $PAVED_CACHE, else $XDG_CACHE_HOME/paved, else
@@ -122,7 +87,7 @@ func (k *kit) installConftest(ctx context.Context) error {
 		prog.Progress("installing conftest %s into %s (first run only)", conftestVersion, gobin)
 		// Outside the module, so that nothing of this repository's go.mod
 		// or go.sum is read or written.
-		_, err := proc.Output(ctx, k.scratch, []string{"GOBIN=" + gobin, "GOFLAGS=-mod=mod"},
+		_, err := proc.Output(ctx, k.Scratch, []string{"GOBIN=" + gobin, "GOFLAGS=-mod=mod"},
 			"go", "install", "github.com/open-policy-agent/conftest@"+conftestVersion)
 		if err != nil {
 			return fmt.Errorf("installing conftest %s, the policy baseline, through the Go module proxy failed: %w", conftestVersion, err)

@@ -26,7 +26,7 @@ type results struct {
 func (r *results) measure(ctx context.Context) error {
 	r.load[0] = machine.LoadAverage()
 	before := machine.ReadCounters()
-	policyDir := filepath.Join(r.kit.scratch, "policy")
+	policyDir := filepath.Join(r.kit.Scratch, "policy")
 	if err := os.MkdirAll(policyDir, 0o755); err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (r *results) measure(ctx context.Context) error {
 	if r.policy, err = measurePolicies(ctx, r.kit, policyDir, r.opts); err != nil {
 		return err
 	}
-	driftDir := filepath.Join(r.kit.scratch, "drift")
+	driftDir := filepath.Join(r.kit.Scratch, "drift")
 	if err := os.MkdirAll(driftDir, 0o755); err != nil {
 		return err
 	}

@@ -121,7 +121,7 @@ func measurePolicies(ctx context.Context, k *kit, dir string, o options) (*polic
 	home := filepath.Join(dir, "home")
 	files := map[string]string{"project/main.tf": policyProject(o.resources), "policies/input_team_tag.rego": inputPolicy}
 	for _, p := range examplePolicies {
-		raw, err := os.ReadFile(filepath.Join(k.root, p))
+		raw, err := os.ReadFile(filepath.Join(k.Root, p))
 		if err != nil {
 			return nil, err
 		}
@@ -137,12 +137,12 @@ func measurePolicies(ctx context.Context, k *kit, dir string, o options) (*polic
 	prog.Progress("planning %d terraform_data resources", o.resources)
 	env := tfEnv(home)
 	for _, args := range [][]string{{"init", "-input=false", "-no-color"}, {"plan", "-input=false", "-no-color", "-out=plan.tfplan"}} {
-		if _, err := runTimed(ctx, project, env, k.terraform, args...); err != nil {
+		if _, err := runTimed(ctx, project, env, k.Terraform, args...); err != nil {
 			return nil, err
 		}
 	}
 	planFile := filepath.Join(project, "plan.tfplan")
-	first, err := runTimed(ctx, project, env, k.terraform, "show", "-json", "plan.tfplan")
+	first, err := runTimed(ctx, project, env, k.Terraform, "show", "-json", "plan.tfplan")
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +229,7 @@ func measurePolicies(ctx context.Context, k *kit, dir string, o options) (*polic
 			return nil
 		},
 		func() error { // the user's terraform show -json > plan.json
-			r, err := runTimed(ctx, project, env, k.terraform, "show", "-json", "plan.tfplan")
+			r, err := runTimed(ctx, project, env, k.Terraform, "show", "-json", "plan.tfplan")
 			if err != nil {
 				return err
 			}
@@ -327,13 +327,13 @@ func botShow(ctx context.Context, k *kit, dir, project, planFile, home string, w
 			return 0, err
 		}
 		spec, err := sandbox.Spec{
-			Bwrap: k.bwrap, Program: k.terraform, Dir: project, Status: filepath.Join(procDir, "status"),
+			Bwrap: k.bwrap, Program: k.Terraform, Dir: project, Status: filepath.Join(procDir, "status"),
 			Binds: []sandbox.Bind{{Path: project, Writable: true}, {Path: scratch, Writable: true}},
 		}.Encode()
 		if err != nil {
 			return 0, err
 		}
-		tf, err := tfexec.NewTerraform(project, k.bot)
+		tf, err := tfexec.NewTerraform(project, k.Binary)
 		if err != nil {
 			return 0, err
 		}

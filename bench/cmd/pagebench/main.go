@@ -39,7 +39,6 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/bench/cli"
-	"github.com/paved-road/paved/bench/pavedbot"
 )
 
 const section = "page"
@@ -81,14 +80,7 @@ func main() {
 
 var prog = cli.Program{Name: "pagebench"}
 
-func run(ctx context.Context, o options) (err error) {
-	// The GitHub stand-in reports misuse by panicking (see cli.Fatal); the
-	// deferred cleanups below run first either way.
-	defer cli.Recover(&err)
-	if err := pavedbot.RequireSandbox(); err != nil {
-		return err
-	}
-	started := time.Now()
+func run(ctx context.Context, o options) error {
 	w, err := newWorld(ctx, o)
 	if err != nil {
 		return err
@@ -99,6 +91,6 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	res.took = time.Since(started)
+	res.took = time.Since(w.Started)
 	return prog.Publish(o.out, section, res.markdown(cli.MakeCommandLine("bench-page", "PAGEBENCHFLAGS", "out", "keep", "terraform")))
 }

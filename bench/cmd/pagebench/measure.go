@@ -151,7 +151,7 @@ func (w *world) pageChecks() []pageCheck {
 // its own: the first run, the warm-up, fetches every tag; the timed ones
 // find nothing new, as the page's do.
 func (w *world) fetchCheck(ctx context.Context) (cliCheck, error) {
-	mirror := filepath.Join(w.scratch, "fetch-mirror.git")
+	mirror := filepath.Join(w.Scratch, "fetch-mirror.git")
 	if _, err := proc.Output(ctx, "", proc.GitEnv(w.home), "git", "init", "--bare", "--quiet", mirror); err != nil {
 		return cliCheck{}, err
 	}
@@ -336,7 +336,7 @@ func (w *world) timePage(ctx context.Context, pc pageCheck, n int) (timing, erro
 func (w *world) timeCLI(ctx context.Context, cc cliCheck, n int) (timing, error) {
 	t := timing{name: cmp.Or(cc.name, "paved-bot "+strings.Join(redact(cc.args), " "))}
 	runOnce := func() (time.Duration, time.Duration, int, error) {
-		cmd := exec.CommandContext(ctx, cmp.Or(cc.bin, w.botBin), cc.args...)
+		cmd := exec.CommandContext(ctx, cmp.Or(cc.bin, w.Binary), cc.args...)
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + w.home, "TMPDIR=" + os.TempDir(), "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0"}
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -564,7 +564,7 @@ func (w *world) startSlowApply(ctx context.Context, s *streamsResult) (time.Time
 			return at, fmt.Errorf("the apply of #%d ended before its provisioner started:\n%s", slowPR, proc.Tail(body))
 		}
 		if !w.bot.Running() {
-			return at, fmt.Errorf("paved-bot exited (%s):\n%s", w.bot.ExitStatus(), w.bot.logTail())
+			return at, fmt.Errorf("paved-bot exited (%s):\n%s", w.bot.ExitStatus(), w.bot.LogTail())
 		}
 		select {
 		case <-ctx.Done():
@@ -588,7 +588,7 @@ func (w *world) waitReply(ctx context.Context, n int, marker, statusContext stri
 			}
 		}
 		if !w.bot.Running() {
-			return fmt.Errorf("paved-bot exited (%s):\n%s", w.bot.ExitStatus(), w.bot.logTail())
+			return fmt.Errorf("paved-bot exited (%s):\n%s", w.bot.ExitStatus(), w.bot.LogTail())
 		}
 		select {
 		case <-ctx.Done():
@@ -621,7 +621,7 @@ type runtimeStats struct {
 // runtimeStats scrapes the bot's /metrics (unauthenticated, on its port)
 // for the Go runtime's figures.
 func (w *world) runtimeStats(ctx context.Context) (runtimeStats, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.bot.url+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.bot.URL+"/metrics", nil)
 	if err != nil {
 		return runtimeStats{}, err
 	}

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/bench/cli"
-	"github.com/paved-road/paved/bench/gomod"
 	"github.com/paved-road/paved/bench/pavedbot"
 	"github.com/paved-road/paved/bench/proc"
 	"github.com/paved-road/paved/bot/audit"
@@ -67,9 +66,7 @@ const (
 	holderPR = 101
 	deployPR = 1001
 
-	startTimeout = time.Minute
-	stopTimeout  = 30 * time.Second
-	sampleEvery  = 50 * time.Millisecond
+	sampleEvery = 50 * time.Millisecond
 )
 
 // The bot's final comment of each command starts with one of these.
@@ -104,13 +101,8 @@ type setupTimes struct {
 // world is everything the measurements need: the data, the GitHub
 // stand-in serving the repository, the running bot and a logged-in client.
 type world struct {
+	pavedbot.Kit
 	o         options
-	root      string
-	scratch   string
-	terraform string // the real CLI, absolute
-	tfVersion string
-	commit    string // what the bot was built from
-	botBin    string
 	origin    string // the repository's git dir, main checked out
 	cloneURL  string // as the stand-in gives it: file://…
 	state     string // the projects' Terraform state, outside every clone; bound into the sandbox
@@ -133,13 +125,7 @@ type world struct {
 
 func newWorld(ctx context.Context, o options) (w *world, err error) {
 	w = &world{o: o, now: time.Now().UTC().Truncate(time.Second)}
-	if w.terraform, err = filepath.Abs(o.terraform); err != nil {
-		return nil, err
-	}
-	if w.root, err = gomod.Root(ctx, "pagebench"); err != nil {
-		return nil, err
-	}
-	if w.scratch, err = os.MkdirTemp("", "pagebench-"); err != nil {
+	if err := w.Open(ctx, prog, o.terraform, nil); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -148,28 +134,18 @@ func newWorld(ctx context.Context, o options) (w *world, err error) {
 			w = nil
 		}
 	}()
-	w.origin = filepath.Join(w.scratch, "github", owner, repoName)
-	w.state = filepath.Join(w.scratch, "state")
-	w.dataDir = filepath.Join(w.scratch, "data")
-	w.home = filepath.Join(w.scratch, "home")
+	w.origin = filepath.Join(w.Scratch, "github", owner, repoName)
+	w.state = filepath.Join(w.Scratch, "state")
+	w.dataDir = filepath.Join(w.Scratch, "data")
+	w.home = filepath.Join(w.Scratch, "home")
 	w.cloneURL = (&url.URL{Scheme: "file", Path: w.origin}).String()
 	for _, d := range []string{w.origin, w.state, w.dataDir, w.home} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, err
 		}
 	}
-	out, err := proc.Output(ctx, "", nil, w.terraform, "version")
-	if err != nil {
-		return nil, err
-	}
-	// "Terraform v1.8.5\non linux_amd64"
-	w.tfVersion = strings.TrimPrefix(proc.LastField(proc.FirstLine(out)), "v")
-
-	w.commit = pavedbot.DescribeCommit(ctx, w.root)
-	prog.Progress("building paved-bot in %s", w.scratch)
 	t := time.Now()
-	w.botBin = filepath.Join(w.scratch, "paved-bot")
-	if _, err := proc.Output(ctx, w.root, nil, "go", "build", "-o", w.botBin, "./cmd/paved-bot"); err != nil {
+	if err := w.BuildBot(ctx); err != nil {
 		return nil, err
 	}
 	w.setup.build = time.Since(t)
@@ -210,7 +186,7 @@ func newWorld(ctx context.Context, o options) (w *world, err error) {
 	if w.bot, err = startBot(ctx, w); err != nil {
 		return nil, err
 	}
-	w.page = w.bot.url
+	w.page = w.bot.URL
 	if w.client, err = login(ctx, w.page, viewer); err != nil {
 		return nil, fmt.Errorf("logging in to the page: %w%s", err, w.bot.logIssuesText())
 	}
@@ -221,20 +197,14 @@ func newWorld(ctx context.Context, o options) (w *world, err error) {
 // unless keep; it may be called more than once.
 func (w *world) close(keep bool) {
 	if w.bot != nil {
-		if err := w.bot.stop(); err != nil {
+		if err := w.bot.Shutdown(); err != nil {
 			prog.Progress("%v", err)
 		}
 	}
 	if w.gh != nil {
 		w.gh.Close()
 	}
-	if keep {
-		prog.Progress("kept %s", w.scratch)
-		return
-	}
-	if err := os.RemoveAll(w.scratch); err != nil {
-		prog.Progress("removing %s: %v", w.scratch, err)
-	}
+	w.Close(keep) // the scratch directory
 }
 
 // planProjects names the projects, each of a team, and spreads the deploys
@@ -375,7 +345,7 @@ func (w *world) planDeploys() []deploy {
 				Author: people[rng.IntN(len(people))], Approvers: []string{people[rng.IntN(len(people))]},
 				PlannedBy: people[rng.IntN(len(people))], AppliedBy: people[rng.IntN(len(people))],
 				Add: rng.IntN(4), Change: rng.IntN(6), Destroy: rng.IntN(2),
-				Tool: "terraform", ToolVersion: w.tfVersion, Time: t, Team: p.team,
+				Tool: "terraform", ToolVersion: w.TFVersion, Time: t, Team: p.team,
 				PROpened: t.Add(-time.Duration(1+rng.IntN(96)) * time.Hour),
 				Took:     time.Duration(15+rng.IntN(300)) * time.Second,
 			}
@@ -550,11 +520,7 @@ func hexHash(s string) string {
 }
 
 // botProc is the running `paved-bot serve`.
-type botProc struct {
-	*proc.Group
-	url     string
-	logPath string
-}
+type botProc struct{ *pavedbot.Bot }
 
 // startBot runs the bot as an operator would, with the page on and
 // terraform sandboxed, and waits until it answers /healthz.
@@ -563,110 +529,32 @@ func startBot(ctx context.Context, w *world) (*botProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &botProc{url: "http://127.0.0.1:" + strconv.Itoa(port), logPath: filepath.Join(w.scratch, "bot.log")}
-	logFile, err := os.Create(b.logPath)
+	page := "http://127.0.0.1:" + strconv.Itoa(port)
+	bot, err := w.Start(pavedbot.Serve{
+		Name: "paved-bot", Port: port, DataDir: w.dataDir, Home: w.home, LogPath: filepath.Join(w.Scratch, "bot.log"),
+		GitHub: w.gh.URL, Owner: owner, Secret: secret, Token: token, State: w.state,
+		Args: []string{"--github-oauth-client-id", clientID, "--web-url", page, "--insecure-cookies", "--github-web-url", w.gh.URL},
+		Env:  []string{"PAVED_GITHUB_OAUTH_CLIENT_SECRET=" + clientSecret},
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer logFile.Close()
-	cmd := exec.Command(w.botBin, "serve",
-		"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--data-dir", w.dataDir,
-		"--repo-allowlist", "github.com/"+owner+"/*", "--github-api-url", w.gh.URL,
-		"--terraform", w.tfVersion+"="+w.terraform, "--log-format", "json",
-		// Terraform runs in the bot's sandbox, as in production; the state
-		// dir stands for a remote backend.
-		"--sandbox-bind", w.state,
-		"--github-oauth-client-id", clientID, "--web-url", b.url, "--insecure-cookies", "--github-web-url", w.gh.URL)
-	// Only what the bot needs: nothing from the caller's environment
-	// configures it or terraform.
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + w.home, "TMPDIR=" + os.TempDir(),
-		"PAVED_WEBHOOK_SECRET=" + secret, "PAVED_GITHUB_TOKEN=" + token, "PAVED_GITHUB_OAUTH_CLIENT_SECRET=" + clientSecret,
-		"TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1", "GIT_CONFIG_NOSYSTEM=1",
+	if err := bot.WaitServing(ctx); err != nil {
+		_ = bot.Shutdown()
+		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if b.Group, err = proc.StartGroup(cmd); err != nil {
-		return nil, fmt.Errorf("starting paved-bot: %w", err)
-	}
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(startTimeout)
-	for {
-		if resp, err := client.Get(b.url + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return b, nil
-			}
-		}
-		select {
-		case <-b.Exited:
-			return nil, fmt.Errorf("paved-bot exited before serving (%s):\n%s", b.ExitStatus(), b.logTail())
-		case <-ctx.Done():
-			_ = b.stop()
-			return nil, cli.Stopped(ctx, "waiting for paved-bot to serve")
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = b.stop()
-			return nil, fmt.Errorf("paved-bot did not answer /healthz within %s:\n%s", startTimeout, b.logTail())
-		}
-	}
-}
-
-// stop asks the bot to finish, then kills its process group.
-func (b *botProc) stop() error {
-	if b.Group != nil && b.Stop(stopTimeout) {
-		return fmt.Errorf("paved-bot did not stop within %s of SIGTERM, so it was killed", stopTimeout)
-	}
-	return nil
+	return &botProc{bot}, nil
 }
 
 // log returns the bot's JSON log entries so far.
 func (b *botProc) log() []map[string]any {
-	raw, _ := os.ReadFile(b.logPath)
-	var entries []map[string]any
-	for line := range bytes.SplitSeq(raw, []byte("\n")) {
-		var e map[string]any
-		if json.Unmarshal(line, &e) == nil {
-			entries = append(entries, e)
-		}
-	}
+	entries, _ := b.Log()
 	return entries
-}
-
-func (b *botProc) logTail() string {
-	raw, _ := os.ReadFile(b.logPath)
-	return proc.Tail(string(raw))
 }
 
 // logIssues counts the bot's WARN and ERROR entries by message:
 // "WARN web page: GitHub failed (…) ×3".
-func (b *botProc) logIssues() []string {
-	counts := map[string]int{}
-	var order []string
-	for _, e := range b.log() {
-		level, _ := e["level"].(string)
-		if level != "WARN" && level != "ERROR" {
-			continue
-		}
-		msg, _ := e["msg"].(string)
-		key := level + " " + msg
-		if errText, ok := e["err"].(string); ok {
-			key += " (" + proc.FirstLine(errText) + ")"
-		}
-		if counts[key] == 0 {
-			order = append(order, key)
-		}
-		counts[key]++
-	}
-	out := make([]string, 0, len(order))
-	for _, key := range order {
-		if counts[key] > 1 {
-			key += " ×" + strconv.Itoa(counts[key])
-		}
-		out = append(out, key)
-	}
-	return out
-}
+func (b *botProc) logIssues() []string { return pavedbot.LogIssues(b.log()) }
 
 // logIssuesText lists the bot's warnings and errors so far, for an error
 // message.
@@ -741,7 +629,7 @@ func login(ctx context.Context, page, user string) (*http.Client, error) {
 
 // deliver posts one signed webhook as GitHub would.
 func (w *world) deliver(ctx context.Context, event string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.bot.url+"/events", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.bot.URL+"/events", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

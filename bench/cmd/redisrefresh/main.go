@@ -243,7 +243,7 @@ func measure(ctx context.Context, o options) (*results, error) {
 			pr.otherCPU = max(0, machineBusy()-busy0-pr.allCPU-pr.motoCPU-(cpuOf(os.Getpid())-self0))
 			sr.plans = append(sr.plans, pr)
 			prog.Progress("N=%d: plan %d/%d %s (terraform_data %s), provider peak %s",
-				n, i+1, o.runs, r.wall.Round(time.Millisecond), fr.wall.Round(time.Millisecond), mib(r.sample.PeakRSS))
+				n, i+1, o.runs, r.wall.Round(time.Millisecond), fr.wall.Round(time.Millisecond), benchreport.MiB(r.sample.PeakRSS))
 		}
 		res.sizes = append(res.sizes, sr)
 	}

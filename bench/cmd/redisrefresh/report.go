@@ -109,8 +109,6 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 }
 
-func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-
 // spread is "median (min–max)" of sorted values.
 func spread(sorted []time.Duration, format func(time.Duration) string) string {
 	return fmt.Sprintf("%s (%s – %s)", format(median(sorted)), format(sorted[0]), format(sorted[len(sorted)-1]))
@@ -195,7 +193,7 @@ func (res *results) markdown() string {
 		peaks := durations(s.plans, peakOf)
 		w("| %d `paved_redis` | %s | %s | %s | %.1f | %.2f | %s (max %s) |\n",
 			s.n, spread(ws, secs), ms(per), marginal, float64(per)/float64(floorPer),
-			callsPerResource(s.plans[0].calls, s.n), mib(int64(median(peaks))), mib(int64(peaks[len(peaks)-1])))
+			callsPerResource(s.plans[0].calls, s.n), benchreport.MiB(int64(median(peaks))), benchreport.MiB(int64(peaks[len(peaks)-1])))
 	}
 
 	w("\n#### Where the time goes\n\n")
@@ -310,12 +308,12 @@ func (res *results) reading(w func(string, ...any), floorPer time.Duration) {
 		verdict = "**over**"
 	}
 	w("- **Memory**: the provider process peaked at %s at N = %d (highest of %d plans), %s the 64 MiB aim. By size:",
-		mib(peak), last.n, len(peaks), verdict)
+		benchreport.MiB(peak), last.n, len(peaks), verdict)
 	for _, s := range res.sizes {
 		p := durations(s.plans, peakOf)
-		w(" %s at %d;", mib(int64(p[len(p)-1])), s.n)
+		w(" %s at %d;", benchreport.MiB(int64(p[len(p)-1])), s.n)
 	}
-	w(" terraform itself, which holds the state and the plan, peaked at %s at N = %d.", mib(maxTerraform(last.plans)), last.n)
+	w(" terraform itself, which holds the state and the plan, peaked at %s at N = %d.", benchreport.MiB(maxTerraform(last.plans)), last.n)
 	first := res.sizes[0]
 	if fds := maxFDs(last.plans); last.n > first.n && fds >= last.n/2 {
 		w(" The provider's open files grow with N (%d at N = %d, %d at N = %d): it does not reuse connections from one "+

@@ -263,22 +263,3 @@ func (s *statusWriter) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
-
-// placeholders turns the path of one call into its endpoint.
-var placeholders = []struct {
-	re   *regexp.Regexp
-	with string
-}{
-	{regexp.MustCompile(`^/repos/[^/]+/[^/]+/`), "/repos/{owner}/{repo}/"},
-	{regexp.MustCompile(`/statuses/[0-9a-f]{40}$`), "/statuses/{sha}"},
-	{regexp.MustCompile(`/(pulls|issues)/[0-9]+`), "/$1/{number}"},
-	{regexp.MustCompile(`/issues/comments/[0-9]+/`), "/issues/comments/{id}/"},
-	{regexp.MustCompile(`/collaborators/[^/]+/`), "/collaborators/{user}/"},
-}
-
-func endpoint(path string) string {
-	for _, p := range placeholders {
-		path = p.re.ReplaceAllString(path, p.with)
-	}
-	return path
-}

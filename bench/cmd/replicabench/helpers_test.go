@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paved-road/paved/bench/pavedbot"
 )
 
 func TestCommentPR(t *testing.T) {
@@ -21,19 +23,6 @@ func TestCommentPR(t *testing.T) {
 	} {
 		if got := commentPR(tc.method, tc.path); got != tc.want {
 			t.Errorf("commentPR(%s %s) = %d, want %d", tc.method, tc.path, got, tc.want)
-		}
-	}
-}
-
-func TestEndpoint(t *testing.T) {
-	for path, want := range map[string]string{
-		"/repos/acme/infra/pulls/3/files":                                     "/repos/{owner}/{repo}/pulls/{number}/files",
-		"/repos/acme/infra/issues/comments/1001/reactions":                    "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
-		"/repos/acme/infra/statuses/0123456789abcdef0123456789abcdef01234567": "/repos/{owner}/{repo}/statuses/{sha}",
-		"/repos/acme/infra/collaborators/alice/permission":                    "/repos/{owner}/{repo}/collaborators/{user}/permission",
-	} {
-		if got := endpoint(path); got != want {
-			t.Errorf("endpoint(%s) = %s, want %s", path, got, want)
 		}
 	}
 }
@@ -65,7 +54,7 @@ not json
 {"level":"INFO","msg":"command started","job":"1"}
 {"level":"INFO","msg":"paved-bot stopped","store_round_trips":42}
 `)
-	entries := parseLog(raw)
+	entries := pavedbot.ParseLog(raw)
 	if len(entries) != 6 {
 		t.Fatalf("%d entries, want 6", len(entries))
 	}
@@ -97,11 +86,11 @@ func TestFlagDefaults(t *testing.T) {
 }
 
 func TestPlaceApplies(t *testing.T) {
-	r1 := parseLog([]byte(`{"msg":"plan finished","pr":"acme/infra#1"}
+	r1 := pavedbot.ParseLog([]byte(`{"msg":"plan finished","pr":"acme/infra#1"}
 {"msg":"apply finished","pr":"acme/infra#1","seconds":0.3,"terraform_seconds":0.25}
 {"msg":"plan finished","pr":"acme/infra#2"}
 `))
-	r2 := parseLog([]byte(`{"msg":"apply finished","pr":"acme/infra#2","seconds":0.9,"terraform_seconds":0.8}
+	r2 := pavedbot.ParseLog([]byte(`{"msg":"apply finished","pr":"acme/infra#2","seconds":0.9,"terraform_seconds":0.8}
 `))
 	pl := placeApplies([][]map[string]any{r1, r2})
 	if len(pl.same) != 1 || len(pl.moved) != 1 || pl.moved[0].took != 900*time.Millisecond {

@@ -33,7 +33,6 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/bench/cli"
-	"github.com/paved-road/paved/bench/pavedbot"
 )
 
 const section = "replicas"
@@ -67,24 +66,17 @@ func main() {
 
 var prog = cli.Program{Name: "replicabench"}
 
-func run(ctx context.Context, o options) (err error) {
-	// The GitHub stand-in reports misuse by panicking (see cli.Fatal); the
-	// deferred cleanups below run first either way.
-	defer cli.Recover(&err)
-	if err := pavedbot.RequireSandbox(); err != nil {
-		return err
-	}
-	started := time.Now()
+func run(ctx context.Context, o options) error {
 	k, err := newKit(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer k.close(o.keep)
+	defer k.Close(o.keep)
 
 	res, err := measure(ctx, k, o)
 	if err != nil {
 		return err
 	}
-	res.took = time.Since(started)
+	res.took = time.Since(k.Started)
 	return prog.Publish(o.out, section, res.markdown(cli.MakeCommandLine("bench-replicas", "REPLICABENCHFLAGS", "out", "keep", "terraform")))
 }

@@ -10,13 +10,14 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/paved-road/paved/bench/cli"
+	"github.com/paved-road/paved/bench/endpoint"
 	"github.com/paved-road/paved/bench/machine"
+	"github.com/paved-road/paved/bench/pavedbot"
 	"github.com/paved-road/paved/bench/proc"
 	"github.com/paved-road/paved/bench/stats"
 	"github.com/paved-road/paved/internal/githubfake"
@@ -147,7 +148,7 @@ func measure(ctx context.Context, k *kit, o options) (*results, error) {
 	res := &results{kit: k, opts: o, started: time.Now().UTC(), load: [2]string{machine.LoadAverage(), ""}}
 	before := machine.ReadCounters()
 	for _, n := range []int{1, o.replicas} {
-		dir := filepath.Join(k.scratch, fmt.Sprintf("replicas-%d", n))
+		dir := filepath.Join(k.Scratch, fmt.Sprintf("replicas-%d", n))
 		prog.Progress("%d replica(s), %d pull requests of 2 projects, --workers %d", n, o.prs, o.workers)
 		c, err := runConfig(ctx, k, dir, n, o)
 		if err != nil {
@@ -219,14 +220,14 @@ func runConfig(ctx context.Context, k *kit, dir string, n int, o options) (confi
 		if err := r.stop(); err != nil {
 			return fail(err)
 		}
-		entries, err := r.log()
+		entries, err := r.Log()
 		if err != nil {
 			return fail(err)
 		}
 		trips, ok := lastValue(entries, "paved-bot stopped", "store_round_trips")
 		if !ok {
 			return fail(fmt.Errorf("replica %s did not log %q with store_round_trips on SIGTERM (%s):\n%s",
-				r.name, "paved-bot stopped", r.ExitStatus(), r.logTail()))
+				r.name, "paved-bot stopped", r.ExitStatus(), r.LogTail()))
 		}
 		res.reps[i].roundTrips = uint64(trips)
 		res.roundTrips += uint64(trips)
@@ -329,7 +330,7 @@ func (c *cluster) burst(ctx context.Context, prs int, marker, statusContext stri
 	p.redisCmds = redisAfter - redisBefore - 1
 	p.calls = map[string]int{}
 	for _, call := range c.gh.fake.Calls()[callsBefore:] {
-		p.calls[call.Method+" "+endpoint(call.Path)]++
+		p.calls[call.Method+" "+endpoint.Of(call.Path)]++
 	}
 	return p, nil
 }
@@ -359,7 +360,7 @@ func (c *cluster) deliver(ctx context.Context, event string, body []byte, id str
 func (c *cluster) alive() error {
 	for _, r := range c.replicas {
 		if !r.running() {
-			return fmt.Errorf("replica %s exited (%s):\n%s", r.name, r.ExitStatus(), r.logTail())
+			return fmt.Errorf("replica %s exited (%s):\n%s", r.name, r.ExitStatus(), r.LogTail())
 		}
 	}
 	return nil
@@ -369,7 +370,7 @@ func (c *cluster) alive() error {
 func (c *cluster) logs() ([][]map[string]any, error) {
 	out := make([][]map[string]any, len(c.replicas))
 	for i, r := range c.replicas {
-		entries, err := r.log()
+		entries, err := r.Log()
 		if err != nil {
 			return nil, err
 		}
@@ -504,29 +505,8 @@ func (c *cluster) logIssuesText() string {
 func logIssues(replicas []*replica, logs [][]map[string]any) []string {
 	var out []string
 	for i, entries := range logs {
-		counts := map[string]int{}
-		var order []string
-		for _, e := range entries {
-			level, _ := e["level"].(string)
-			if level != "WARN" && level != "ERROR" {
-				continue
-			}
-			msg, _ := e["msg"].(string)
-			key := level + " " + msg
-			if errText, ok := e["err"].(string); ok {
-				key += " (" + proc.FirstLine(errText) + ")"
-			}
-			if counts[key] == 0 {
-				order = append(order, key)
-			}
-			counts[key]++
-		}
-		for _, key := range order {
-			line := replicas[i].name + ": " + key
-			if counts[key] > 1 {
-				line += " ×" + strconv.Itoa(counts[key])
-			}
-			out = append(out, line)
+		for _, issue := range pavedbot.LogIssues(entries) {
+			out = append(out, replicas[i].name+": "+issue)
 		}
 	}
 	return out
