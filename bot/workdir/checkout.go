@@ -43,14 +43,10 @@ func Checkout(ctx context.Context, g Git, dir, ref, wantSHA string) (string, err
 	if err := ensureRepo(ctx, g, dir); err != nil {
 		return "", err
 	}
-	if _, err := g.run(ctx, dir, "fetch", "--quiet", "--depth=1", "--no-tags", "--", g.CloneURL, ref); err != nil {
-		return "", fmt.Errorf("fetch %s: %w", ref, err)
-	}
-	out, err := g.run(ctx, dir, "rev-parse", "--verify", "FETCH_HEAD^{commit}")
+	sha, _, err := g.fetch(ctx, dir, ref, "head")
 	if err != nil {
-		return "", fmt.Errorf("resolve %s: %w", ref, err)
+		return "", err
 	}
-	sha := strings.TrimSpace(out)
 	if wantSHA != "" && sha != wantSHA {
 		return "", &HeadMovedError{Want: wantSHA, Got: sha}
 	}
@@ -110,21 +106,17 @@ func ReadAt(ctx context.Context, g Git, dir, branch string, names ...string) (sh
 	if err := ensureRepo(ctx, g, dir); err != nil {
 		return "", "", nil, err
 	}
-	if _, err := g.run(ctx, dir, "fetch", "--quiet", "--depth=1", "--no-tags", "--", g.CloneURL, branch); err != nil {
-		return "", "", nil, fmt.Errorf("fetch %s: %w", branch, err)
-	}
-	out, err := g.run(ctx, dir, "rev-parse", "--verify", "FETCH_HEAD^{commit}")
+	sha, objects, err := g.fetch(ctx, dir, branch, "base")
 	if err != nil {
-		return "", "", nil, fmt.Errorf("resolve %s: %w", branch, err)
+		return "", "", nil, err
 	}
-	sha = strings.TrimSpace(out)
 	for _, n := range names {
 		// cat-file reads the blob as committed; a symlink is its target's name, never followed.
-		kind, err := g.run(ctx, dir, "cat-file", "-t", sha+":"+n)
+		kind, err := g.run(ctx, objects, "cat-file", "-t", sha+":"+n)
 		if err != nil || strings.TrimSpace(kind) != "blob" {
 			continue
 		}
-		content, err := g.run(ctx, dir, "cat-file", "blob", sha+":"+n)
+		content, err := g.run(ctx, objects, "cat-file", "blob", sha+":"+n)
 		if err != nil {
 			return "", "", nil, fmt.Errorf("read %s at %.7s: %w", n, sha, err)
 		}

@@ -21,6 +21,9 @@ import (
 type Git struct {
 	CloneURL string
 	Token    string
+	// Mirror, when set, is the bare repository (mirror.go) that fetches for every working copy in
+	// its directory; those elsewhere fetch for themselves.
+	Mirror string
 }
 
 // Env returns the environment to add to every git command for this repository: no terminal

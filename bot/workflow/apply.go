@@ -90,7 +90,7 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job, onMer
 		end("error", err.Error())
 		return
 	}
-	if err := b.checkoutPlanned(ctx, p, workdir.Git{CloneURL: p.cloneURL, Token: token}, plans); err != nil {
+	if err := b.checkoutPlanned(ctx, p, b.gitWith(p, token), plans); err != nil {
 		end("error", "nothing applied: "+err.Error())
 		return
 	}

@@ -206,7 +206,15 @@ func (b *Bot) git(ctx context.Context, p pull) (workdir.Git, error) {
 	if err != nil {
 		return workdir.Git{}, err
 	}
-	return workdir.Git{CloneURL: p.cloneURL, Token: token}, nil
+	return b.gitWith(p, token), nil
+}
+
+// gitWith is how to fetch the pull request's repository with token: through
+// the repository's mirror beside its pull requests' working copies, which
+// they all borrow objects from.
+func (b *Bot) gitWith(p pull, token string) workdir.Git {
+	mirror := filepath.Join(b.DataDir, "work", filepath.FromSlash(p.repo), "mirror.git")
+	return workdir.Git{CloneURL: p.cloneURL, Token: token, Mirror: mirror}
 }
 
 func (b *Bot) react(ctx context.Context, log *slog.Logger, p pull, commentID int64, reaction string) {
