@@ -207,7 +207,8 @@ func (b *Bot) record(j *job, keys []string) (first bool, err error) {
 	return true, nil
 }
 
-// busyWith describes the apply of j's pull request that runs or waits, or "".
+// busyWith describes the apply of j's pull request that runs or waits and
+// has not answered yet, or "".
 func (b *Bot) busyWith(j *job) string {
 	cmds, err := b.Store.Group(j.group())
 	if err != nil {
@@ -215,7 +216,9 @@ func (b *Bot) busyWith(j *job) string {
 	}
 	for _, c := range cmds {
 		other := &job{}
-		if json.Unmarshal(c.Record, other) == nil && other.isApply() {
+		// An apply that has replied is as good as done: the next one waits
+		// the moment it takes to finish, and finds what it left.
+		if json.Unmarshal(c.Record, other) == nil && other.isApply() && !other.Replied {
 			return fmt.Sprintf("an apply by %s accepted at %s is running or about to", login(other.User), other.Accepted.Format(time.RFC3339))
 		}
 	}

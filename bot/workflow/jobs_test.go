@@ -99,6 +99,18 @@ func TestASecondApplyIsRefusedAtOnce(t *testing.T) {
 	if err != nil || len(queued) != 2 || queued[0].ID != first.id || queued[1].ID != plan.id {
 		t.Fatalf("the pull request's queue: %+v %v", queued, err)
 	}
+
+	// Once the first apply has replied, the next queues behind it instead.
+	c, ok, err := db.Claim("r1", time.Now(), time.Minute)
+	if err != nil || !ok || c.ID != first.id {
+		t.Fatalf("claim: %+v %v %v", c, ok, err)
+	}
+	first.id, first.token, first.Replied = c.ID, c.Token, true
+	b.update(b.Log, first, func() {})
+	third := newJob(command.Apply)
+	if ok, err := b.record(third, []string{"delivery:3"}); err != nil || !ok || third.Busy != "" {
+		t.Fatalf("an apply after the first replied: %v %v, busy %q", ok, err, third.Busy)
+	}
 }
 
 func TestDescribeGates(t *testing.T) {

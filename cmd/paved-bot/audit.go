@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,13 +22,7 @@ func auditCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	repo := fs.String("repo", "", "only this repository, owner/name")
 	sinceFlag := fs.String("since", "720h", "from this time on: a duration back from now (72h) or a date or time (2026-11-01, RFC 3339)")
 	asJSON := fs.Bool("json", false, "print the entries as a JSON array")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
-	}
-	if _, err := resolve(fs, ""); err != nil {
+	if help, err := parseArgs(fs, args); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -36,6 +36,20 @@ func envName(flagName string) string {
 	return "PAVED_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// parseArgs parses the flags of a command other than serve and fills those
+// not given from the environment; help is true when -h asked for the usage,
+// which the flag package has printed.
+func parseArgs(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, errUsage
+	}
+	_, err = resolve(fs, "")
+	return false, err
+}
+
 // serverRules are the config file's keys that are not flags: the
 // repository rules and the policy sets they name, compiled.
 type serverRules struct {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,13 +37,7 @@ func driftCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Var(&projects, "project", "only this project of its paved.yaml; repeatable")
 	wait := fs.Duration("wait", 30*time.Minute, "how long to wait for the check, queued behind others, to finish")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
-	}
-	if _, err := resolve(fs, ""); err != nil {
+	if help, err := parseArgs(fs, args); help || err != nil {
 		return err
 	}
 	switch {

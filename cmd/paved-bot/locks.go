@@ -46,13 +46,7 @@ func locksCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	repo := fs.String("repo", "", "repository of the lock to release, owner/name")
 	dir := fs.String("dir", "", "dir of the lock to release")
 	workspace := fs.String("workspace", "default", "workspace of the lock to release")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
-	}
-	if _, err := resolve(fs, ""); err != nil {
+	if help, err := parseArgs(fs, args[1:]); help || err != nil {
 		return err
 	}
 	switch args[0] {
