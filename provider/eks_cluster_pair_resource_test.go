@@ -411,8 +411,9 @@ func TestAccEKSClusterPair_lifecycle(t *testing.T) {
 }
 
 // TestAccEKSClusterPair_liveGuard expects every plan that would take the
-// live side away to be refused before anything changes, and the upgrade's
-// last pull request, flip live and drop the old side, to pass.
+// live side away to be refused before anything changes, the upgrade's last
+// pull request, flip live and drop the old side, to pass, and removing the
+// side then left to be refused with advice that does not need the other.
 func TestAccEKSClusterPair_liveGuard(t *testing.T) {
 	testAccPreCheck(t)
 	const name = "eks-guard"
@@ -528,6 +529,17 @@ func TestAccEKSClusterPair_liveGuard(t *testing.T) {
 					}
 					return nil
 				},
+			},
+			{
+				// Removing green, now the only side: with no blue to set live,
+				// the advice is to add blue first, or to delete the pair.
+				Config:   config("green", ""),
+				PlanOnly: true,
+				ExpectError: diagnosticPattern("Change to the live side",
+					"green is the live side and removing green would delete cluster eks-guard-green. "+
+						`The pair has no blue side to take over: add blue, then set live = "blue" once it serves, `+
+						"each in a separate apply, then remove green. "+
+						"To delete the pair instead, remove the whole paved_eks_cluster_pair resource."),
 			},
 		},
 	})

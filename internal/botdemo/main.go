@@ -210,14 +210,19 @@ func (d *demo) show(comment string) {
 }
 
 func (d *demo) statuses(sha string) {
-	// The status follows the comment; give the bot the moment it needs.
+	// The status follows the comment: wait until every context's newest
+	// status has ended.
 	d.wait("the commit status", func() bool {
+		newest := map[string]string{}
 		for _, s := range d.fake.Statuses("acme", "infra", sha) {
-			if s.State != "pending" {
-				return true
+			newest[s.Context] = s.State
+		}
+		for _, state := range newest {
+			if state == "pending" {
+				return false
 			}
 		}
-		return false
+		return len(newest) > 0
 	})
 	for _, s := range d.fake.Statuses("acme", "infra", sha) {
 		fmt.Printf("status %-12s %-8s %s\n", s.Context, s.State, s.Description)
