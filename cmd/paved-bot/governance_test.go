@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -345,4 +347,30 @@ func TestAccBotApplyOnMergeChecksPolicies(t *testing.T) {
 	if tags := e.deployTags(); len(tags) != 1 || !strings.Contains(tags[0].Message, "Policies: versions failed, approved by carol") {
 		t.Fatalf("tags after the approved merge: %v", tags)
 	}
+}
+
+// TestAccBotRunsAConftestExampleUnchanged loads the policy of conftest's
+// own Terraform example, fetched from the Go module proxy as released, as
+// a policy set: the bot compiles it as it is and checks a plan with it
+// (bot/planpolicy's tests show its failure on the example's own plan).
+func TestAccBotRunsAConftestExampleUnchanged(t *testing.T) {
+	out, err := exec.Command("go", "mod", "download", "-json", "github.com/open-policy-agent/conftest@v0.71.1").Output()
+	var mod struct{ Dir string }
+	if err != nil || json.Unmarshal(out, &mod) != nil || mod.Dir == "" {
+		t.Fatalf("go mod download conftest: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	config := filepath.Join(dir, "server.yaml")
+	rules := "policy_sets:\n  - name: conftest-hcl1\n    paths: [" + filepath.Join(mod.Dir, "examples", "hcl1", "policy") + "]\n    owners: [carol]\n" +
+		"repos:\n  - match: github.com/acme/*\n    policy_sets: [conftest-hcl1]\n"
+	if err := os.WriteFile(config, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n"}, "--config", config)
+	sha := e.openPR(1, "alice", map[string]string{"app/main.tf": project("app", "v1")})
+	mustContain(t, "plan", strings.Join(e.replies(1, 0), "\n"), "| app | app | default | `+1 ~0 -0`, policies passed |")
+	if s := lastStatus(e, sha, "paved/policy"); s.State != "success" {
+		t.Fatalf("paved/policy: %+v", s)
+	}
+	mustContain(t, "apply", e.say(1, "maintainer", "paved apply")[0], "| app | app | default | applied")
 }
