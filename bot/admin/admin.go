@@ -156,7 +156,7 @@ func Dial(dataDir string) (*Client, error) {
 		return nil, fmt.Errorf("no paved-bot serves %s: %w", dataDir, os.ErrNotExist)
 	}
 	_ = conn.Close()
-	return &Client{hc: &http.Client{Timeout: time.Minute, Transport: &http.Transport{
+	return &Client{hc: &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, "unix", path)
@@ -207,7 +207,16 @@ func (c *Client) Drift(ctx context.Context, req DriftRequest) ([]drift.Result, e
 	return out, err
 }
 
+// defaultWait bounds a call whose context has no deadline of its own; a
+// drift check gives the one it waits for.
+const defaultWait = time.Minute
+
 func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultWait)
+		defer cancel()
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
