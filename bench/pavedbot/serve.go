@@ -13,6 +13,7 @@ import (
 
 	"github.com/paved-road/paved/bench/cli"
 	"github.com/paved-road/paved/bench/proc"
+	"github.com/paved-road/paved/internal/githubfake"
 	"github.com/paved-road/paved/internal/loopback"
 )
 
@@ -182,4 +183,26 @@ func LogIssues(entries []map[string]any) []string {
 		out = append(out, key)
 	}
 	return out
+}
+
+// Deliver posts one webhook to the bot as GitHub would: signed with
+// secret, as delivery id.
+func (b *Bot) Deliver(ctx context.Context, secret, event, id string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.URL+"/events", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", event)
+	req.Header.Set("X-GitHub-Delivery", id)
+	req.Header.Set("X-Hub-Signature-256", githubfake.Sign(secret, body))
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		return fmt.Errorf("webhook %s: %w", event, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("webhook %s: status %d", event, resp.StatusCode)
+	}
+	return nil
 }

@@ -29,6 +29,7 @@ type kit struct {
 	cliConfig    string // TF_CLI_CONFIG_FILE: install providers from the mirror only
 	lockFile     string // the projects' .terraform.lock.hcl
 	tracerCost   time.Duration
+	launches     *launches // starts of the bot's binary, as its sandbox launcher
 }
 
 func newKit(ctx context.Context, o options) (*kit, error) {
@@ -52,6 +53,9 @@ func (k *kit) setUp(ctx context.Context) error {
 	k.Binary = filepath.Join(k.Scratch, "paved-bot")
 	if err := k.goBuild(ctx, k.Binary, "./cmd/paved-bot"); err != nil {
 		return err
+	}
+	if k.launches, err = watchLaunches(k.Binary); err != nil {
+		prog.Progress("the launcher's starts go uncounted: %v", err)
 	}
 	mirror := filepath.Join(k.Scratch, "mirror")
 	plugin := filepath.Join(mirror, "registry.terraform.io", "hashicorp", "paved", providerVersion,
@@ -87,6 +91,15 @@ func (k *kit) setUp(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// close stops watching the bot's binary and removes the scratch directory,
+// unless keep.
+func (k *kit) close(keep bool) {
+	if k.launches != nil {
+		k.launches.close()
+	}
+	k.Close(keep)
 }
 
 func (k *kit) goBuild(ctx context.Context, out, pkg string, flags ...string) error {

@@ -10,68 +10,75 @@ import (
 	"github.com/paved-road/paved/bench/machine"
 )
 
-// botRun is the three commands of one pull request, in order.
+// botRun is the three commands of one pull request, in order, and the bot's
+// peak resident set over them.
 type botRun struct {
 	cold, warm, apply sample
+	peakRSS           int64 // VmHWM before the bot stopped, bytes
 }
 
-// mode is the bot at one --parallelism.
-type mode struct {
-	parallelism int
-	runs        []botRun
+// size is everything measured on pull requests of one number of projects.
+type size struct {
+	projects int
+	direct   []directRun
+	bot      []botRun // at --parallelism o.parallelism
+	serial   []botRun // at --parallelism 1, when this is o.serial
+	took     time.Duration
 }
 
 type results struct {
-	kit      *kit
-	projects int
-	started  time.Time
-	took     time.Duration
-	load     [2]string // load average at the start and at the end
-	cpu      machine.Share
-	modes    []mode // serial first
-	direct   []directRun
-	single   botRun // a pull request touching one project: its calls
+	kit     *kit
+	started time.Time
+	took    time.Duration
+	load    []string // load average at the start, after each size, at the end
+	cpu     machine.Share
+	sizes   []size // ascending
 }
 
-// measure runs everything: per run the direct baseline, then the bot in
-// each mode, interleaved so that a slower stretch of the machine weighs on
-// all of them alike; then a pull request of one project, for its calls.
+// measure runs every size, smallest first; within a size, each run is the
+// baseline by hand, then the bot, then (at -serial) the bot one project at
+// a time, each in a directory of its own, so that a slower stretch of the
+// machine weighs on all of them alike.
 func measure(ctx context.Context, k *kit, o options) (*results, error) {
-	res := &results{kit: k, projects: o.projects, started: time.Now().UTC(), load: [2]string{machine.LoadAverage(), ""}}
-	cpuBefore := machine.ReadCounters()
-	res.modes = []mode{{parallelism: 1}, {parallelism: o.parallelism}}
-	for run := 1; run <= o.runs; run++ {
-		dir := filepath.Join(k.Scratch, fmt.Sprintf("run%d", run))
-		prog.Progress("run %d/%d: terraform CLI directly, %d projects", run, o.runs, o.projects)
-		d, err := runDirect(ctx, k, filepath.Join(dir, "direct"), o.projects)
-		if err != nil {
-			return nil, fmt.Errorf("direct terraform, run %d: %w", run, err)
-		}
-		res.direct = append(res.direct, d)
-		for i := range res.modes {
-			m := &res.modes[i]
-			prog.Progress("run %d/%d: paved-bot --parallelism %d, %d projects", run, o.runs, m.parallelism, o.projects)
-			r, err := botCommands(ctx, k, filepath.Join(dir, fmt.Sprintf("bot-p%d", m.parallelism)), o.projects, m.parallelism, o.keep)
+	res := &results{kit: k, started: time.Now().UTC(), load: []string{machine.LoadAverage()}}
+	before := machine.ReadCounters()
+	for i, n := range o.projects {
+		sz := size{projects: n}
+		start := time.Now()
+		for run := 1; run <= o.runs[i]; run++ {
+			dir := filepath.Join(k.Scratch, fmt.Sprintf("n%d-run%d", n, run))
+			prog.Progress("%d projects, run %d/%d: terraform by hand", n, run, o.runs[i])
+			d, err := runDirect(ctx, k, filepath.Join(dir, "direct"), n)
 			if err != nil {
-				return nil, fmt.Errorf("paved-bot --parallelism %d, run %d: %w", m.parallelism, run, err)
+				return nil, fmt.Errorf("terraform by hand, %d projects, run %d: %w", n, run, err)
 			}
-			m.runs = append(m.runs, r)
+			sz.direct = append(sz.direct, d)
+			modes := []int{o.parallelism}
+			if n == o.serial {
+				modes = append(modes, 1)
+			}
+			for _, p := range modes {
+				prog.Progress("%d projects, run %d/%d: paved-bot --parallelism %d", n, run, o.runs[i], p)
+				r, err := botCommands(ctx, k, filepath.Join(dir, fmt.Sprintf("bot-p%d", p)), n, p, o.keep)
+				if err != nil {
+					return nil, fmt.Errorf("paved-bot --parallelism %d, %d projects, run %d: %w", p, n, run, err)
+				}
+				if p == 1 {
+					sz.serial = append(sz.serial, r)
+				} else {
+					sz.bot = append(sz.bot, r)
+				}
+			}
+			if !o.keep {
+				_ = os.RemoveAll(dir)
+			}
 		}
-		if !o.keep {
-			_ = os.RemoveAll(dir)
-		}
+		sz.took = time.Since(start)
+		prog.Progress("%d projects took %s", n, sz.took.Round(time.Second))
+		res.sizes = append(res.sizes, sz)
+		res.load = append(res.load, machine.LoadAverage())
 	}
-	prog.Progress("paved-bot on a pull request of 1 project")
-	var err error
-	res.single, err = botCommands(ctx, k, filepath.Join(k.Scratch, "single"), 1, o.parallelism, o.keep)
-	if err != nil {
-		return nil, fmt.Errorf("paved-bot, 1 project: %w", err)
-	}
-	res.load[1] = machine.LoadAverage()
-	cpuAfter := machine.ReadCounters()
-	res.cpu = cpuAfter.Since(cpuBefore)
-	// botbench counts the machine's steal time as other processes' time.
-	res.cpu.Others = max(0, cpuAfter.Machine+cpuAfter.Steal-cpuBefore.Machine-cpuBefore.Steal-res.cpu.Ours)
+	res.cpu = machine.ReadCounters().Since(before)
 	return res, nil
 }
 
@@ -97,5 +104,6 @@ func botCommands(ctx context.Context, k *kit, dir string, projects, parallelism 
 	if r.apply, err = w.command(ctx, "paved apply", "paved/apply", "apply finished"); err != nil {
 		return r, fmt.Errorf("apply: %w", err)
 	}
-	return r, nil
+	r.peakRSS, err = w.peakRSS()
+	return r, err
 }

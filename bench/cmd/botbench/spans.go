@@ -91,6 +91,17 @@ func within(spans []span, from, to time.Time) []span {
 	return out
 }
 
+// startedWithin returns the spans that started from from to to, whole.
+func startedWithin(spans []span, from, to time.Time) []span {
+	var out []span
+	for _, s := range spans {
+		if !s.start.Before(from) && !s.start.After(to) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // covered is the time during which at least one of spans ran: with
 // processes in parallel, the wall time they account for, not their sum.
 func covered(spans []span) time.Duration {

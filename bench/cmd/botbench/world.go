@@ -9,20 +9,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/paved-road/paved/bench/cli"
+	"github.com/paved-road/paved/bench/endpoint"
+	"github.com/paved-road/paved/bench/pavedbot"
 	"github.com/paved-road/paved/bench/proc"
 	"github.com/paved-road/paved/internal/githubfake"
-	"github.com/paved-road/paved/internal/loopback"
 )
 
 const (
@@ -42,7 +40,7 @@ type world struct {
 	fake   *githubfake.Fake
 	wire   *wire
 	api    *httptest.Server
-	bot    *botProcess
+	bot    *pavedbot.Bot
 	kit    *kit
 	counts map[string]int // log messages seen so far
 }
@@ -55,6 +53,11 @@ func newWorld(ctx context.Context, k *kit, dir string, projects, parallelism int
 			w = nil
 		}
 	}()
+	// The trace starts anew with each bot; the file stays the one the
+	// sandbox binds.
+	if err := os.Truncate(k.trace, 0); err != nil {
+		return nil, err
+	}
 	origin := filepath.Join(dir, "github", owner, repoName)
 	state := filepath.Join(dir, "state")
 	if err := os.MkdirAll(state, 0o755); err != nil {
@@ -86,7 +89,7 @@ func newWorld(ctx context.Context, k *kit, dir string, projects, parallelism int
 	if err := proc.WriteFiles(origin, files); err != nil {
 		return nil, err
 	}
-	for _, step := range [][]string{{"add", "."}, {"commit", "-q", "-m", "ten projects"}} {
+	for _, step := range [][]string{{"add", "."}, {"commit", "-q", "-m", "the projects"}} {
 		if _, err := gitIn(step...); err != nil {
 			return nil, err
 		}
@@ -112,10 +115,19 @@ func newWorld(ctx context.Context, k *kit, dir string, projects, parallelism int
 	return w, nil
 }
 
+// peakRSS is the bot's peak resident set so far, VmHWM, in bytes.
+func (w *world) peakRSS() (int64, error) {
+	hwm, ok := proc.Status(w.bot.PID(), "VmHWM")
+	if !ok {
+		return 0, fmt.Errorf("cannot read VmHWM of paved-bot (pid %d)", w.bot.PID())
+	}
+	return hwm, nil
+}
+
 // close stops the bot and GitHub; the caller removes the directory.
 func (w *world) close() {
 	if w.bot != nil {
-		if err := w.bot.stop(); err != nil {
+		if err := w.bot.Shutdown(); err != nil {
 			prog.Progress("%v", err)
 		}
 	}
@@ -134,12 +146,15 @@ type sample struct {
 	// What the bot's log says ("plan finished"): its own time from starting
 	// the command, and the sum of the terraform time of its projects.
 	botTook, botTerraform time.Duration
-	processes             []span   // the terraform and git processes
+	processes             []span   // the terraform and git processes, cut to the wall time
 	calls                 []string // "METHOD /path" at GitHub, paths with placeholders
+	// From the webhook until the bot is idle again: every terraform and
+	// git process it started (the stand-ins' trace), and how many times it
+	// started paved-bot as the sandbox launcher (-1: not counted, without
+	// fanotify).
+	started   []span
+	launchers int
 }
-
-// overhead is the wall time during which no terraform process ran.
-func (s sample) overhead() time.Duration { return s.wall - s.terraform }
 
 // command comments body on the pull request and measures the command until
 // its statusContext commit status is final and the bot is idle again.
@@ -148,7 +163,8 @@ func (w *world) command(ctx context.Context, body, statusContext, finished strin
 	payload, _ := w.fake.IssueCommentEvent(owner, repoName, prNumber, author, body)
 	w.wire.drain()
 	start := time.Now()
-	if err := w.bot.deliver(ctx, "issue_comment", payload); err != nil {
+	delivery := "botbench-" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	if err := w.bot.Deliver(ctx, secret, "issue_comment", delivery, payload); err != nil {
 		return sample{}, err
 	}
 	var end time.Time
@@ -162,8 +178,8 @@ func (w *world) command(ctx context.Context, body, statusContext, finished strin
 				return sample{}, fmt.Errorf("%q ended in %s; the bot said:\n%s", body, f.state, w.lastReply())
 			}
 			end = f.at
-		case <-w.bot.exited:
-			return sample{}, fmt.Errorf("paved-bot exited during %q:\n%s", body, w.bot.logTail())
+		case <-w.bot.Exited:
+			return sample{}, fmt.Errorf("paved-bot exited during %q (%s):\n%s", body, w.bot.ExitStatus(), w.bot.LogTail())
 		case <-ctx.Done():
 			return sample{}, cli.Stopped(ctx, fmt.Sprintf("waiting for %q", body))
 		}
@@ -176,6 +192,7 @@ func (w *world) command(ctx context.Context, body, statusContext, finished strin
 	if err != nil {
 		return sample{}, err
 	}
+	idle := time.Now()
 	processes := within(trace, start, end)
 	calls := within(w.wire.spans(), start, end)
 	s := sample{
@@ -183,13 +200,18 @@ func (w *world) command(ctx context.Context, body, statusContext, finished strin
 		botTook:      seconds(entry["seconds"]),
 		botTerraform: seconds(entry["terraform_seconds"]),
 		processes:    processes,
+		started:      startedWithin(trace, start, idle),
+		launchers:    -1,
+	}
+	if w.kit.launches != nil {
+		s.launchers = w.kit.launches.between(start, idle)
 	}
 	tf := covered(ofKind(processes, "terraform"))
 	tfGit := covered(processes)
 	all := covered(append(processes, calls...))
 	s.terraform, s.git, s.github, s.rest = tf, tfGit-tf, all-tfGit, s.wall-all
 	for _, c := range w.fake.Calls()[callsBefore:] {
-		s.calls = append(s.calls, c.Method+" "+endpoint(c.Path))
+		s.calls = append(s.calls, c.Method+" "+endpoint.Of(c.Path))
 	}
 	return s, nil
 }
@@ -206,7 +228,7 @@ func (w *world) lastReply() string {
 // finished every command it recorded, and returns that log entry.
 func (w *world) waitIdle(ctx context.Context, finished string) (map[string]any, error) {
 	for {
-		entries, err := w.bot.log()
+		entries, err := w.bot.Log()
 		if err != nil {
 			return nil, err
 		}
@@ -236,24 +258,6 @@ func seconds(v any) time.Duration {
 	return time.Duration(f * float64(time.Second))
 }
 
-// placeholders turns the paths of one call into its endpoint.
-var placeholders = []struct {
-	re   *regexp.Regexp
-	with string
-}{
-	{regexp.MustCompile(`^/repos/[^/]+/[^/]+/`), "/repos/{owner}/{repo}/"},
-	{regexp.MustCompile(`/statuses/[0-9a-f]{40}$`), "/statuses/{sha}"},
-	{regexp.MustCompile(`/(pulls|issues)/[0-9]+`), "/$1/{number}"},
-	{regexp.MustCompile(`/issues/comments/[0-9]+/`), "/issues/comments/{id}/"},
-}
-
-func endpoint(path string) string {
-	for _, p := range placeholders {
-		path = p.re.ReplaceAllString(path, p.with)
-	}
-	return path
-}
-
 // wire records when each GitHub call was in flight and passes on the final
 // commit statuses, the moment a command is over for whoever waits on GitHub.
 type wire struct {
@@ -280,7 +284,7 @@ func (wr *wire) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wr.next.ServeHTTP(w, r)
 	end := time.Now()
 	wr.mu.Lock()
-	wr.calls = append(wr.calls, span{start: start, end: end, kind: "github", what: r.Method + " " + endpoint(r.URL.Path)})
+	wr.calls = append(wr.calls, span{start: start, end: end, kind: "github", what: r.Method + " " + endpoint.Of(r.URL.Path)})
 	wr.mu.Unlock()
 	if r.Method != http.MethodPost || !strings.Contains(r.URL.Path, "/statuses/") {
 		return
@@ -311,140 +315,29 @@ func (wr *wire) drain() {
 	}
 }
 
-// botProcess is a running `paved-bot serve`.
-type botProcess struct {
-	cmd     *exec.Cmd
-	url     string
-	logPath string
-	exited  chan struct{}
-	err     error // set when exited is closed
-}
-
 // startBot runs the bot the way an operator would, with its terraform and
 // git replaced by the timing stand-ins, and waits until it serves.
-func startBot(ctx context.Context, k *kit, dir, apiURL string, parallelism int) (*botProcess, error) {
-	port, err := loopback.FreePort()
-	if err != nil {
-		return nil, err
-	}
-	b := &botProcess{url: "http://127.0.0.1:" + strconv.Itoa(port), logPath: filepath.Join(dir, "bot.log"), exited: make(chan struct{})}
-	logFile, err := os.Create(b.logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	home := filepath.Join(dir, "home")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		return nil, err
-	}
-	b.cmd = exec.Command(k.Binary, "serve",
-		"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--data-dir", filepath.Join(dir, "data"),
-		"--repo-allowlist", "github.com/"+owner+"/*", "--github-api-url", apiURL,
-		"--terraform", k.TFVersion+"="+filepath.Join(k.bin, "terraform"),
-		"--parallelism", strconv.Itoa(parallelism), "--log-format", "json",
+func startBot(ctx context.Context, k *kit, dir, apiURL string, parallelism int) (*pavedbot.Bot, error) {
+	traced := k.Kit
+	traced.Terraform = filepath.Join(k.bin, "terraform")
+	b, err := traced.Start(pavedbot.Serve{
+		Name: "paved-bot", DataDir: filepath.Join(dir, "data"), Home: filepath.Join(dir, "home"), LogPath: filepath.Join(dir, "bot.log"),
+		GitHub: apiURL, Owner: owner, Secret: secret, Token: token, State: filepath.Join(dir, "state"),
 		// Terraform runs in the bot's sandbox, as in production: it sees
 		// the state (the stand-in for a remote backend), the provider
 		// mirror, the real CLI behind the tracer and the tracer's file.
-		"--sandbox-bind", filepath.Join(dir, "state"), "--sandbox-bind", filepath.Join(k.Scratch, "mirror")+":ro",
-		"--sandbox-bind", k.Terraform+":ro", "--sandbox-bind", k.trace)
-	// Only what the bot needs: nothing from the caller's environment
-	// configures it, and terraform installs from the mirror alone.
-	b.cmd.Env = []string{
-		"PATH=" + k.bin + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + home, "TMPDIR=" + os.TempDir(),
-		"PAVED_WEBHOOK_SECRET=" + secret, "PAVED_GITHUB_TOKEN=" + token,
-		"TF_CLI_CONFIG_FILE=" + k.cliConfig, "GIT_CONFIG_NOSYSTEM=1",
-	}
-	b.cmd.Stdout, b.cmd.Stderr = logFile, logFile
-	// Its own process group, so stop reaches the terraform it may still
-	// run; and killed if botbench dies first.
-	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := b.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting paved-bot: %w", err)
-	}
-	go func() {
-		b.err = b.cmd.Wait()
-		close(b.exited)
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(b.url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return b, nil
-			}
-		}
-		select {
-		case <-b.exited:
-			return nil, fmt.Errorf("paved-bot exited before serving (%w):\n%s", b.err, b.logTail())
-		case <-ctx.Done():
-			_ = b.stop()
-			return nil, cli.Stopped(ctx, "waiting for paved-bot to serve")
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = b.stop()
-			return nil, fmt.Errorf("paved-bot did not answer /healthz within 30 s:\n%s", b.logTail())
-		}
-	}
-}
-
-// stop asks the bot to finish (SIGTERM), then kills its process group.
-func (b *botProcess) stop() error {
-	select {
-	case <-b.exited:
-		return nil
-	default:
-	}
-	_ = b.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-b.exited:
-		return nil
-	case <-time.After(30 * time.Second):
-	}
-	_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
-	<-b.exited
-	return fmt.Errorf("paved-bot did not stop within 30 s of SIGTERM; killed")
-}
-
-func (b *botProcess) deliver(ctx context.Context, event string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.url+"/events", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-GitHub-Event", event)
-	req.Header.Set("X-GitHub-Delivery", "botbench-"+strconv.FormatInt(time.Now().UnixNano(), 10))
-	req.Header.Set("X-Hub-Signature-256", githubfake.Sign(secret, body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("webhook: %w", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("webhook %s: status %d", event, resp.StatusCode)
-	}
-	return nil
-}
-
-// log returns the bot's JSON log entries so far.
-func (b *botProcess) log() ([]map[string]any, error) {
-	raw, err := os.ReadFile(b.logPath)
+		Args: []string{"--parallelism", strconv.Itoa(parallelism),
+			"--sandbox-bind", filepath.Join(k.Scratch, "mirror") + ":ro", "--sandbox-bind", k.Terraform + ":ro", "--sandbox-bind", k.trace},
+		// git is the tracer too, and terraform installs from the mirror
+		// alone.
+		Env: []string{"PATH=" + k.bin + string(os.PathListSeparator) + os.Getenv("PATH"), "TF_CLI_CONFIG_FILE=" + k.cliConfig},
+	})
 	if err != nil {
 		return nil, err
 	}
-	var entries []map[string]any
-	for line := range strings.SplitSeq(string(raw), "\n") {
-		var e map[string]any
-		if json.Unmarshal([]byte(line), &e) == nil {
-			entries = append(entries, e)
-		}
+	if err := b.WaitServing(ctx); err != nil {
+		_ = b.Shutdown()
+		return nil, err
 	}
-	return entries, nil
-}
-
-func (b *botProcess) logTail() string {
-	raw, _ := os.ReadFile(b.logPath)
-	return proc.Tail(string(raw))
+	return b, nil
 }

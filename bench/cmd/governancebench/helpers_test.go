@@ -44,3 +44,17 @@ func TestSample(t *testing.T) {
 		t.Fatal("another series read")
 	}
 }
+
+func TestDiffsAndSumsGoRoundByRound(t *testing.T) {
+	a := []time.Duration{5, 7, 9}
+	b := []time.Duration{1, 2}
+	if got := diffs(a, b); !slices.Equal(got, []time.Duration{4, 5}) {
+		t.Fatalf("diffs = %v", got)
+	}
+	if got := sums(a, b); !slices.Equal(got, []time.Duration{6, 9}) {
+		t.Fatalf("sums = %v", got)
+	}
+	if signedMs(-4*time.Millisecond) != "-4.00 ms" || signedMs(12300*time.Microsecond) != "+12.3 ms" {
+		t.Fatalf("signedMs: %q, %q", signedMs(-4*time.Millisecond), signedMs(12300*time.Microsecond))
+	}
+}

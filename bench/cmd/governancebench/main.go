@@ -11,9 +11,11 @@
 // evaluation in process, as paved-bot runs it for each project; `conftest
 // test` (v0.71.1, installed once through the Go module proxy into
 // $PAVED_CACHE), what an Atlantis user runs instead; and the `terraform show
-// -json` both need first, plain as the user runs it and in paved-bot's
-// bubblewrap sandbox as the bot does. Both evaluators must find the same
-// failures and warnings, or the run fails.
+// -json` both need first: plain as the user runs it, and as the bot runs it,
+// measured through bot/runner itself, sandboxed: what Job.ShowJSON adds to
+// a Runner.Plan of the same project. Both evaluators must find the same
+// failures and warnings, on the user's JSON and on the runner's, or the run
+// fails.
 //
 // Drift: it makes a repository of -projects projects, applies each by hand
 // with terraform into a local backend outside every clone, then changes

@@ -47,11 +47,18 @@ func (r *results) markdown(command string) string {
 		"it parses and compiles the policies and reads the file at every run, as it does in an Atlantis workflow step.\n")
 	p("- **`terraform show -json` by the user**: `terraform show -json plan.tfplan`, what the conftest user runs first " +
 		"(`terraform show -json plan.tfplan > plan.json`).\n")
-	p("- **`terraform show -json` by paved-bot**: what `bot/runner` runs when the server config has policy sets and the " +
-		"plan has changes: terraform-exec's `ShowPlanFile` on a copy of the plan in a scratch dir of its own, in the bot's " +
-		"sandbox (the paved-bot binary as the launcher, bwrap, terraform), which decodes the JSON into `tfjson.Plan` and " +
-		"validates it. A fresh terraform-exec, as every project's runner session has, first runs `terraform version -json`, " +
-		"sandboxed too, unless an init in the same session already did; the table has both.\n\n")
+	p("- **paved-bot's plan, without and with the plan's JSON**: `bot/runner`'s `Runner.Plan` of the same " +
+		"configuration in a working copy of its own, the way the bot's workflow plans a project: one `Runner` for the " +
+		"whole benchmark, as the bot has one per process, sandboxed (the launcher, bwrap, terraform; the launcher is this " +
+		"benchmark's binary, which carries the same `bot/sandbox` launcher as paved-bot), the project initialised by the " +
+		"runner's first plan. Once plainly, once with `Job.ShowJSON`, which the workflow sets when the server has policy " +
+		"sets: the runner then also runs `terraform show -json` of the new plan, on a copy in a scratch dir of its own, " +
+		"in the same sandbox, through the same terraform-exec handle, which decodes the JSON into `tfjson.Plan` and " +
+		"validates it. The handle already knows terraform's version (the runner asks it once per binary per bot " +
+		"process, and the sandbox launcher answers terraform-exec's later `version -json` from the sandbox spec), so " +
+		"the show is one sandboxed process. Which of the two plans goes first alternates from round to round; the " +
+		"bot's `terraform show -json` is their difference, round by round. The bot's verdicts on the runner's JSON must " +
+		"be those found above, or the run fails.\n\n")
 
 	p("%s", report.TableHeader("per project", []string{"median", "p90", "median / conftest's"}))
 	conftestMed := stats.Percentile(pf.conftest, 50)
@@ -62,24 +69,25 @@ func (r *results) markdown(command string) string {
 		}
 		p("| %s | %s | %s | %s |\n", name, ms(stats.Percentile(d, 50)), ms(stats.Percentile(d, 90)), ratio)
 	}
+	botShow := diffs(pf.planShow, pf.planPlain)
 	row("(a) paved-bot: `Eval` in process", pf.pavedEval, conftestMed)
 	row("(b) conftest: `conftest test` process", pf.conftest, conftestMed)
 	row("(c) user: `terraform show -json`", pf.showPlain, 0)
-	row("(c′) paved-bot: `terraform show -json` as `bot/runner` runs it, with its `terraform version -json`", pf.showBot, 0)
-	row("(c″) paved-bot: the same, the version known", pf.showBotKnown, 0)
+	row("(d) paved-bot: `Runner.Plan`", pf.planPlain, 0)
+	row("(e) paved-bot: `Runner.Plan` with `Job.ShowJSON`", pf.planShow, 0)
+	row("(c′) paved-bot: its `terraform show -json`, (e) − (d)", botShow, 0)
+	row("(c′) counted inside terraform processes only (`PlanResult.TerraformTime`, (e) − (d))", diffs(pf.planShowTF, pf.planPlainTF), 0)
 	userTotal := sums(pf.showPlain, pf.conftest)
-	botTotal := sums(pf.showBot, pf.pavedEval)
-	botKnown := sums(pf.showBotKnown, pf.pavedEval)
+	botTotal := sums(botShow, pf.pavedEval)
 	userMed := stats.Percentile(userTotal, 50)
 	p("| **whole per-project cost, user: (c) + (b)** | **%s** | %s | **1.00** |\n", ms(userMed), ms(stats.Percentile(userTotal, 90)))
 	p("| **whole per-project cost, paved-bot: (c′) + (a)** | **%s** | %s | **%s** |\n", ms(stats.Percentile(botTotal, 50)),
 		ms(stats.Percentile(botTotal, 90)), report.Ratio(float64(stats.Percentile(botTotal, 50)), float64(userMed)))
-	p("| paved-bot, version known: (c″) + (a) | %s | %s | %s |\n", ms(stats.Percentile(botKnown, 50)),
-		ms(stats.Percentile(botKnown, 90)), report.Ratio(float64(stats.Percentile(botKnown, 50)), float64(userMed)))
-	p("| once at the bot's start: `planpolicy.Load` | %s | %s | |\n\n", ms(stats.Percentile(pf.pavedLoad, 50)), ms(stats.Percentile(pf.pavedLoad, 90)))
-	p("The whole-cost rows add the two rows of the same round, then take the median and p90 of the sums; the ratio in the " +
-		"last column divides a median by conftest's (b), and the whole cost's by the user's whole cost. Below 1, paved-bot " +
-		"took less time.\n\n")
+	p("| once at the bot's start: `planpolicy.Load` | %s | %s | |\n", ms(stats.Percentile(pf.pavedLoad, 50)), ms(stats.Percentile(pf.pavedLoad, 90)))
+	p("| once per bot process: the runner's first plan, with its `terraform version -json` and `init` (and the show) | %s | | |\n\n", ms(pf.planFirst))
+	p("The difference and whole-cost rows subtract or add the two rows of the same round, then take the median and p90 " +
+		"of the results; the ratio in the last column divides a median by conftest's (b), and the whole cost's by the " +
+		"user's whole cost. Below 1, paved-bot took less time.\n\n")
 
 	p("%s", report.TableHeader("memory", []string{"paved-bot", "conftest", "paved-bot / conftest"}))
 	allocMed := median(pf.allocBytes)
@@ -93,7 +101,8 @@ func (r *results) markdown(command string) string {
 	}
 	p("\npaved-bot's figure is what the evaluations add to a process that is running anyway: the growth of this process's "+
 		"`VmHWM` (reset through `/proc/self/clear_refs` before the first load) over all of them, garbage collection "+
-		"running as it does in the bot. conftest's is the whole process's peak (`getrusage`'s `ru_maxrss`), since a "+
+		"running as it does in the bot; the runner's plans and shows run in the same process, so it includes terraform-exec's "+
+		"decoding of the show's JSON, which the bot does too. conftest's is the whole process's peak (`getrusage`'s `ru_maxrss`), since a "+
 		"process per project is what it costs. The `terraform show -json` both run first peaks at %s (plain, median).\n\n",
 		report.MiB(median(pf.showPlainRSS)))
 
@@ -195,17 +204,19 @@ func (r *results) markdown(command string) string {
 		pf.resources, ms(pavedMed), report.Ratio(float64(pavedMed), float64(conftestMed)), ms(conftestMed),
 		ms(stats.Percentile(pf.pavedLoad, 50)), report.MiB(int64(allocMed)))
 	p("- **The whole per-project policy cost** is dominated by `terraform show -json`, which both pay: %s plain for the "+
-		"user, %s for the bot (%s once the version is known). With it, paved-bot's cost is %s× the user's (%s against %s). "+
-		"%s\n",
-		ms(stats.Percentile(pf.showPlain, 50)), ms(stats.Percentile(pf.showBot, 50)), ms(stats.Percentile(pf.showBotKnown, 50)),
+		"user, %s for the bot (what `Job.ShowJSON` adds to `Runner.Plan`, median of the rounds' differences; %s counted "+
+		"inside terraform processes). With it, paved-bot's cost is %s× the user's (%s against %s). %s\n",
+		ms(stats.Percentile(pf.showPlain, 50)), ms(stats.Percentile(botShow, 50)),
+		ms(stats.Percentile(diffs(pf.planShowTF, pf.planPlainTF), 50)),
 		report.Ratio(float64(stats.Percentile(botTotal, 50)), float64(userMed)), ms(stats.Percentile(botTotal, 50)), ms(userMed),
-		showVerdict(pf))
+		showVerdict(pf, botShow))
 	hc, bc := stats.Percentile(handCold, 50), stats.Percentile(botCold, 50)
 	hw, bw := stats.Percentile(handWarm, 50), stats.Percentile(botWarm, 50)
 	p("- **Drift sweep**: over %d projects, paved-bot took %s cold against %s by hand (%s×) and %s warm against %s (%s×). "+
-		"%s By `bot/runner`'s code, a cold project runs three sandboxed processes (the `terraform version -json` "+
-		"terraform-exec's `Init` asks first, `init`, `plan`) and a warm one a single `plan` (the init fingerprint is "+
-		"unchanged), against two unsandboxed ones by hand every time.\n",
+		"%s By `bot/runner`'s code, a cold project runs two sandboxed terraform processes, `init` and `plan` (the "+
+		"`terraform version -json` that terraform-exec asks of each new directory's handle is answered by the sandbox "+
+		"launcher from the spec, starting no sandbox; the runner asks the binary itself once per bot process), and a "+
+		"warm one a single `plan` (the init fingerprint is unchanged), against two unsandboxed ones by hand every time.\n",
 		n, sec(bc), sec(hc), report.Ratio(float64(bc), float64(hc)), sec(bw), sec(hw), report.Ratio(float64(bw), float64(hw)),
 		driftVerdict(df))
 	p("- **GitHub**: a sweep costs %d API calls cold and %d warm, for %d drifted projects: %s\n", total(cold), total(warm),
@@ -214,11 +225,20 @@ func (r *results) markdown(command string) string {
 }
 
 // showVerdict says what the bot's show costs beyond the user's.
-func showVerdict(pf *policyFigures) string {
-	plain, fresh, known := stats.Percentile(pf.showPlain, 50), stats.Percentile(pf.showBot, 50), stats.Percentile(pf.showBotKnown, 50)
-	return fmt.Sprintf("Of the bot's %s, the sandbox and terraform-exec's decoding add %s to the plain show, and the "+
-		"`terraform version -json` a fresh terraform-exec asks first %s more.",
-		ms(fresh), ms(known-plain), ms(fresh-known))
+func showVerdict(pf *policyFigures, botShow []time.Duration) string {
+	plain, bot := stats.Percentile(pf.showPlain, 50), stats.Percentile(botShow, 50)
+	plan := stats.Percentile(pf.planPlain, 50)
+	return fmt.Sprintf("The sandbox, the scratch copy of the plan and terraform-exec's decoding put %s on the plain "+
+		"show; no `terraform version -json` runs for it. Against the plan it follows (%s through `Runner.Plan`), the "+
+		"show adds %.0f%%.", signedMs(bot-plain), ms(plan), 100*float64(bot)/float64(max(plan, 1)))
+}
+
+// signedMs is d with its sign: "+12.3 ms", "-4.00 ms".
+func signedMs(d time.Duration) string {
+	if d < 0 {
+		return "-" + ms(-d)
+	}
+	return "+" + ms(d)
 }
 
 // driftVerdict says where the bot's sweep time went.
@@ -289,6 +309,15 @@ func medianOf[T any](s []T, f func(T) time.Duration) time.Duration {
 		d[i] = f(x)
 	}
 	return stats.Percentile(d, 50)
+}
+
+// diffs subtracts b from a round by round.
+func diffs(a, b []time.Duration) []time.Duration {
+	out := make([]time.Duration, min(len(a), len(b)))
+	for i := range out {
+		out[i] = a[i] - b[i]
+	}
+	return out
 }
 
 // sums adds a and b round by round.

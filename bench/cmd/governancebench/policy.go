@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,11 +14,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hashicorp/terraform-exec/tfexec"
-
 	"github.com/paved-road/paved/bench/proc"
 	"github.com/paved-road/paved/bot/planpolicy"
-	"github.com/paved-road/paved/bot/sandbox"
 )
 
 // policyTimeout is what paved-bot bounds one set's evaluation of one plan
@@ -103,14 +99,19 @@ type policyFigures struct {
 	pavedLoad        []time.Duration
 	conftest         []time.Duration
 	showPlain        []time.Duration
-	showBot          []time.Duration // as bot/runner runs it, terraform version -json included
-	showBotKnown     []time.Duration // the same once the version is known
-	allocBytes       []uint64        // per paved evaluation
-	allocObjects     []uint64
-	pavedPeakGrowth  int64   // VmHWM growth of this process over the loads and evaluations
-	conftestRSS      []int64 // peak RSS of each conftest process
-	showPlainRSS     []int64
-	conftestExitCode int
+	// bot/runner's Runner.Plan of the project, as the bot plans it:
+	// without and with Job.ShowJSON, in the same rounds, the wall time of
+	// the call and the time inside its terraform processes; and the
+	// first plan of the runner, which asked the version and initialised.
+	planPlain, planShow     []time.Duration
+	planPlainTF, planShowTF []time.Duration
+	planFirst               time.Duration
+	allocBytes              []uint64 // per paved evaluation
+	allocObjects            []uint64
+	pavedPeakGrowth         int64   // VmHWM growth of this process over the loads and evaluations
+	conftestRSS             []int64 // peak RSS of each conftest process
+	showPlainRSS            []int64
+	conftestExitCode        int
 }
 
 // measurePolicies runs the policy measurement in dir.
@@ -141,7 +142,6 @@ func measurePolicies(ctx context.Context, k *kit, dir string, o options) (*polic
 			return nil, err
 		}
 	}
-	planFile := filepath.Join(project, "plan.tfplan")
 	first, err := runTimed(ctx, project, env, k.Terraform, "show", "-json", "plan.tfplan")
 	if err != nil {
 		return nil, err
@@ -163,6 +163,19 @@ func measurePolicies(ctx context.Context, k *kit, dir string, o options) (*polic
 	}
 	set := planpolicy.Set{Name: "governance", Paths: []string{policies}, Owners: []string{"acme/security"}, Namespaces: []string{"main"}, RegoVersion: "v1"}
 	in := planpolicy.Input{Plan: planJSON, Project: planpolicy.Project{Repo: "acme/infra", Name: "platform", Dir: "platform", Workspace: "default", Team: "platform"}}
+
+	// bot/runner's first plan of the project asks terraform's version
+	// (once per binary and bot process) and initialises it: timed apart.
+	bot, err := newBotPlanner(ctx, k, filepath.Join(dir, "bot"), policyProject(o.resources), home)
+	if err != nil {
+		return nil, err
+	}
+	prog.Progress("planning them through bot/runner, sandboxed")
+	firstPlan, err := bot.plan(ctx, true, o.resources)
+	if err != nil {
+		return nil, err
+	}
+	f.planFirst = firstPlan.wall
 
 	// What both must find.
 	wantFailures, wantWarnings := 0, 0
@@ -240,17 +253,27 @@ func measurePolicies(ctx context.Context, k *kit, dir string, o options) (*polic
 			f.showPlainRSS = append(f.showPlainRSS, r.maxRSS)
 			return nil
 		},
-		func() error { // paved-bot's show, as bot/runner runs it
-			fresh, known, err := botShow(ctx, k, dir, project, planFile, home, planJSON)
-			if err != nil {
-				return err
+		func() error { // paved-bot's plan of the project, without and with the plan's JSON
+			round := len(f.planPlain)
+			var plain, show planned
+			for i := range 2 {
+				// Which goes first alternates from round to round.
+				var err error
+				if (i+round)%2 == 0 {
+					plain, err = bot.plan(ctx, false, o.resources)
+				} else {
+					show, err = bot.plan(ctx, true, o.resources)
+				}
+				if err != nil {
+					return err
+				}
 			}
-			f.showBot = append(f.showBot, fresh)
-			f.showBotKnown = append(f.showBotKnown, known)
+			f.planPlain, f.planPlainTF = append(f.planPlain, plain.wall), append(f.planPlainTF, plain.terraform)
+			f.planShow, f.planShowTF = append(f.planShow, show.wall), append(f.planShowTF, show.terraform)
 			return nil
 		},
 	}
-	prog.Progress("policy checks: %d rounds of paved-bot's evaluation, conftest and terraform show", o.evals)
+	prog.Progress("policy checks: %d rounds of paved-bot's evaluation, conftest, terraform show and bot/runner's plans", o.evals)
 	for i := range o.evals {
 		// Each round in another order, so that none always runs first.
 		for j := range steps {
@@ -266,6 +289,11 @@ func measurePolicies(ctx context.Context, k *kit, dir string, o options) (*polic
 		f.pavedPeakGrowth = max(0, hwm-rssBefore)
 	} else {
 		f.pavedPeakGrowth = -1
+	}
+	// The plan the bot checks is its own, from bot/runner: the same
+	// verdicts.
+	if err := sameVerdicts(ctx, set, in, firstPlan.json, f.pavedMessages); err != nil {
+		return nil, err
 	}
 	if !slices.Equal(f.pavedMessages, f.conftestMessages) {
 		return nil, fmt.Errorf("paved-bot and conftest found different messages:\npaved-bot: %q\nconftest: %q", f.pavedMessages, f.conftestMessages)
@@ -304,83 +332,23 @@ func conftestCounts(out []byte) (failures, warnings []string, successes int, err
 	return failures, warnings, successes, nil
 }
 
-// botShow runs `terraform show -json` of the saved plan as bot/runner's
-// showJSON does: through terraform-exec's ShowPlanFile on a fresh
-// Terraform, in paved-bot's sandbox (the paved-bot binary as the launcher,
-// bwrap, then terraform), on a copy of the plan written into a scratch dir
-// of its own. A fresh terraform-exec first asks `terraform version -json`,
-// in the sandbox too; fresh is the whole of that, known the show alone once
-// the version is known (as after an init in the same session).
-func botShow(ctx context.Context, k *kit, dir, project, planFile, home string, want []byte) (fresh, known time.Duration, err error) {
-	plan, err := os.ReadFile(planFile)
+// sameVerdicts evaluates the set against plan as the bot does and fails
+// unless it finds want, failures then warnings.
+func sameVerdicts(ctx context.Context, set planpolicy.Set, in planpolicy.Input, plan []byte, want []string) error {
+	policies, err := planpolicy.Load([]planpolicy.Set{set}, "")
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
-	show := func(askVersion bool) (time.Duration, error) {
-		procDir, err := os.MkdirTemp(dir, "paved-tf-*")
-		if err != nil {
-			return 0, err
-		}
-		defer func() { _ = os.RemoveAll(procDir) }()
-		scratch := filepath.Join(procDir, "scratch")
-		if err := os.Mkdir(scratch, 0o700); err != nil {
-			return 0, err
-		}
-		spec, err := sandbox.Spec{
-			Bwrap: k.bwrap, Program: k.Terraform, Dir: project, Status: filepath.Join(procDir, "status"),
-			Binds: []sandbox.Bind{{Path: project, Writable: true}, {Path: scratch, Writable: true}},
-		}.Encode()
-		if err != nil {
-			return 0, err
-		}
-		tf, err := tfexec.NewTerraform(project, k.Binary)
-		if err != nil {
-			return 0, err
-		}
-		env := map[string]string{
-			"PATH": os.Getenv("PATH"), "HOME": home, "TMPDIR": os.TempDir(),
-			"TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1", sandbox.SpecEnv: spec,
-		}
-		if err := tf.SetEnv(maps.Clone(env)); err != nil {
-			return 0, err
-		}
-		var stdout, stderr bytes.Buffer
-		tf.SetStdout(&stdout)
-		tf.SetStderr(&stderr)
-		if !askVersion {
-			if _, _, err := tf.Version(ctx, false); err != nil {
-				return 0, fmt.Errorf("sandboxed terraform version: %w\n%s", err, proc.Tail(stderr.String()))
-			}
-			stdout.Reset()
-		}
-		start := time.Now()
-		copied := filepath.Join(scratch, "plan.tfplan")
-		if err := os.WriteFile(copied, plan, 0o600); err != nil {
-			return 0, err
-		}
-		if _, err := tf.ShowPlanFile(ctx, copied); err != nil {
-			return 0, fmt.Errorf("sandboxed terraform show -json: %w\n%s", err, proc.Tail(stderr.String()))
-		}
-		took := time.Since(start)
-		out := stdout.Bytes()
-		if askVersion {
-			// The version's JSON comes first on the same stdout.
-			if i := bytes.Index(out, []byte(`{"format_version"`)); i >= 0 {
-				out = out[i:]
-			}
-		}
-		if !bytes.Equal(bytes.TrimSpace(out), bytes.TrimSpace(want)) {
-			return 0, fmt.Errorf("sandboxed terraform show -json printed another plan (%d bytes, want %d)", len(out), len(want))
-		}
-		return took, nil
+	c, _ := policies.Set(set.Name)
+	in.Plan = plan
+	res := c.Eval(ctx, in, policyTimeout)
+	if res.Error != "" {
+		return fmt.Errorf("paved-bot's evaluation of bot/runner's plan failed: %s", res.Error)
 	}
-	if fresh, err = show(true); err != nil {
-		return 0, 0, err
+	if got := slices.Concat(res.Failures, res.Warnings); !slices.Equal(got, want) {
+		return fmt.Errorf("bot/runner's plan gave other verdicts than terraform show -json's:\n%q\n%q", got, want)
 	}
-	if known, err = show(false); err != nil {
-		return 0, 0, err
-	}
-	return fresh, known, nil
+	return nil
 }
 
 // timed is one process's run.

@@ -629,23 +629,7 @@ func login(ctx context.Context, page, user string) (*http.Client, error) {
 
 // deliver posts one signed webhook as GitHub would.
 func (w *world) deliver(ctx context.Context, event string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.bot.URL+"/events", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-GitHub-Event", event)
-	req.Header.Set("X-GitHub-Delivery", "pagebench-"+strconv.FormatInt(time.Now().UnixNano(), 10))
-	req.Header.Set("X-Hub-Signature-256", githubfake.Sign(secret, body))
-	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
-	if err != nil {
-		return fmt.Errorf("webhook %s: %w", event, err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("webhook %s: status %d", event, resp.StatusCode)
-	}
-	return nil
+	return w.bot.Deliver(ctx, secret, event, "pagebench-"+strconv.FormatInt(time.Now().UnixNano(), 10), body)
 }
 
 // botReply is the bot's first comment on pull request n containing marker.
