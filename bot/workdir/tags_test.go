@@ -21,9 +21,9 @@ func TestPushTagsInOnePush(t *testing.T) {
 		t.Fatal(err)
 	}
 	by := workdir.Tagger{Name: "paved-bot", Email: "paved-bot@example.com", Time: time.Date(2026, 12, 2, 3, 4, 5, 0, time.UTC)}
-	// The message is kept byte for byte, a line that looks like a comment included;
+	// The message is kept byte for byte, lines that look like a comment or a fast-import command included;
 	// the first commit is not in the shallow working copy and is fetched.
-	message := "deploy app/default: +1 ~0 -0 (PR #1)\n\n# not a comment\nProject: app\n"
+	message := "deploy app/default: +1 ~0 -0 (PR #1)\n\n# not a comment\ndone\ntag x\nProject: app\n"
 	tags := []workdir.Tag{{Name: "paved/app/default/20261202T030405Z", Message: message, Commit: second},
 		{Name: "paved/db/default/20261202T030405Z", Message: "deploy db\n", Commit: first}}
 	if err := workdir.PushTags(context.Background(), g, wc, by, tags); err != nil {
