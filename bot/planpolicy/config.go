@@ -85,7 +85,7 @@ func parseSet(ps *yamlcheck.Problems, n *yaml.Node, at string) (Set, bool) {
 	for _, e := range ps.Known(entries, setKeys) {
 		switch e.Name {
 		case "name":
-			s.Name = ps.String(e, checkSetName)
+			s.Name = ps.String(e, CheckSetName)
 		case "paths":
 			s.Paths = items(ps, e, "a .rego file or a directory of them", checkPath)
 		case "owners":
@@ -121,7 +121,9 @@ func items(ps *yamlcheck.Problems, e yamlcheck.Entry, what string, check func(st
 	return ps.Strings(e, check)
 }
 
-func checkSetName(s string) error {
+// CheckSetName checks a policy set's name: a letter or digit, then
+// letters, digits, '.', '-' and '_'. Repository rules name sets by it too.
+func CheckSetName(s string) error {
 	if !setName.MatchString(s) {
 		return fmt.Errorf("%q is not a policy set name: use letters, digits, '.', '-' and '_'", s)
 	}

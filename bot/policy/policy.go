@@ -24,6 +24,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/paved-road/paved/bot/planpolicy"
 	"github.com/paved-road/paved/bot/repocfg"
 	"github.com/paved-road/paved/internal/yamlcheck"
 )
@@ -197,7 +198,7 @@ func parseRule(ps *yamlcheck.Problems, n *yaml.Node, at string) (Rule, bool) {
 		case "apply":
 			r.ApplyOnMerge = ps.String(e, checkApplyWhen) == "on_merge"
 		case "policy_sets":
-			r.PolicySets, r.setsAt, r.setsPath = ps.Strings(e, checkSetName), e.Value, e.Path
+			r.PolicySets, r.setsAt, r.setsPath = ps.Strings(e, planpolicy.CheckSetName), e.Value, e.Path
 		case "drift_schedule":
 			spec := ps.String(e, checkCron)
 			if spec != "" {
@@ -251,13 +252,6 @@ func (p *Policy) CheckSets(file string, defined func(name string) bool) error {
 		}
 	}
 	return problemsError(ps)
-}
-
-func checkSetName(s string) error {
-	if s == "" || strings.ContainsAny(s, " \t\n,") {
-		return fmt.Errorf("%q is not a policy set name", s)
-	}
-	return nil
 }
 
 // cronParser reads the five fields of a crontab line (minute, hour, day of

@@ -77,12 +77,18 @@ func (g Git) mask(s string) string {
 
 // run runs git in dir and returns its stdout; the error carries git's stderr.
 func (g Git) run(ctx context.Context, dir string, args ...string) (string, error) {
+	return g.runInput(ctx, dir, "", args...)
+}
+
+// runInput runs git in dir with stdin and returns its stdout; the error
+// carries git's stderr.
+func (g Git) runInput(ctx context.Context, dir, stdin string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), g.Env()...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("git %s: %w: %s", args[0], err, g.mask(strings.TrimSpace(stderr.String())))
 	}

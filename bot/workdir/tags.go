@@ -1,11 +1,8 @@
 package workdir
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -118,18 +115,4 @@ func fastImport(by Tagger, tags []Tag) string {
 	}
 	b.WriteString("done\n")
 	return b.String()
-}
-
-// runInput is run with stdin.
-func (g Git) runInput(ctx context.Context, dir, stdin string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), g.Env()...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", args[0], err, g.mask(strings.TrimSpace(stderr.String())))
-	}
-	return stdout.String(), nil
 }

@@ -65,15 +65,20 @@ func (b *Bot) savePlan(p pull, sp savedPlan) error {
 	if err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
-	meta, err := json.Marshal(sp)
-	if err != nil {
-		return fmt.Errorf("save plan: %w", err)
-	}
-	if err := b.Store.SavePlan(p.fence(), p.String(), store.Plan{Name: planName(sp.Project, sp.Workspace), Meta: meta, File: file}); err != nil {
+	if err := b.storePlan(p, sp, file); err != nil {
 		return err
 	}
 	_ = os.Remove(path)
 	return nil
+}
+
+// storePlan writes a plan's metadata and file to the store.
+func (b *Bot) storePlan(p pull, sp savedPlan, file []byte) error {
+	meta, err := json.Marshal(sp)
+	if err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	return b.Store.SavePlan(p.fence(), p.String(), store.Plan{Name: planName(sp.Project, sp.Workspace), Meta: meta, File: file})
 }
 
 // dropPlan forgets a plan that was applied or superseded.

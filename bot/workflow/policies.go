@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"github.com/paved-road/paved/bot/planpolicy"
 	"github.com/paved-road/paved/bot/render"
 	"github.com/paved-road/paved/bot/repocfg"
-	"github.com/paved-road/paved/bot/store"
 )
 
 const policyStatus = "paved/policy"
@@ -310,14 +308,9 @@ func policyTrailer(checks []policyCheck) string {
 // savePlanMeta stores what is known of a saved plan again, its file
 // unchanged.
 func (b *Bot) savePlanMeta(p pull, sp savedPlan) error {
-	name := planName(sp.Project, sp.Workspace)
-	file, err := b.Store.PlanFile(p.String(), name)
+	file, err := b.Store.PlanFile(p.String(), planName(sp.Project, sp.Workspace))
 	if err != nil {
 		return err
 	}
-	meta, err := json.Marshal(sp)
-	if err != nil {
-		return fmt.Errorf("save plan: %w", err)
-	}
-	return b.Store.SavePlan(p.fence(), p.String(), store.Plan{Name: name, Meta: meta, File: file})
+	return b.storePlan(p, sp, file)
 }
