@@ -50,6 +50,9 @@ func (g Git) fetch(ctx context.Context, dir, ref, purpose string) (sha, objects 
 	if err := g.ensureMirror(ctx); err != nil {
 		return "", "", err
 	}
+	if err := g.dropStaleLocks(); err != nil {
+		return "", "", err
+	}
 	if _, err := g.run(ctx, g.Mirror, "fetch", "--quiet", "--depth=1", "--no-tags", "--no-write-fetch-head", "--", g.CloneURL, "+"+ref+":"+keep); err != nil {
 		return "", "", fmt.Errorf("fetch %s: %w", ref, err)
 	}
@@ -135,6 +138,27 @@ func (g Git) borrow(dir string) error {
 	slices.Sort(lines)
 	if err := writeFileAtomic(filepath.Join(gitDir, "shallow"), []byte(strings.Join(lines, "\n")+"\n")); err != nil {
 		return fmt.Errorf("borrow from the mirror: %w", err)
+	}
+	return nil
+}
+
+// dropStaleLocks removes the lock files a git killed mid-fetch left in the
+// mirror, which would fail every fetch after it. Only this process fetches
+// into its data dir's mirrors, and it holds the mirror's lock: any lock file
+// found now is a dead git's.
+func (g Git) dropStaleLocks() error {
+	stale := []string{filepath.Join(g.Mirror, "shallow.lock")}
+	keeps := filepath.Join(g.Mirror, filepath.FromSlash(keepRefs))
+	_ = filepath.WalkDir(keeps, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".lock") {
+			stale = append(stale, p)
+		}
+		return nil
+	})
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("mirror: remove the stale %s: %w", filepath.Base(f), err)
+		}
 	}
 	return nil
 }

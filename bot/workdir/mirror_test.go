@@ -93,6 +93,16 @@ func TestMirrorFetchesABigRepositoryOnce(t *testing.T) {
 		t.Fatalf("git status in the working copy: %s", status)
 	}
 
+	// A git killed mid-fetch leaves lock files; the next fetch goes through.
+	for _, lock := range []string{filepath.Join(g.Mirror, "shallow.lock"), filepath.Join(g.Mirror, "refs", "paved", "keep", "1", "repo", "head.lock")} {
+		if err := os.WriteFile(lock, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := workdir.Checkout(ctx, g, wc1, "refs/pull/1/head", three); err != nil || got != three {
+		t.Fatalf("checkout after a killed fetch: %s %v", got, err)
+	}
+
 	// A working copy removed is no longer kept: its refs go at the next fetch.
 	if err := os.RemoveAll(filepath.Join(work, "2")); err != nil {
 		t.Fatal(err)
