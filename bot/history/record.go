@@ -51,6 +51,13 @@ func TagName(project, workspace string, t time.Time) string {
 	return tagRoot + project + "/" + workspace + "/" + t.UTC().Format(tagTime)
 }
 
+// Retry is the name to try for a deploy whose name the repository already
+// has, from another deploy of the same project and workspace within that
+// second: TagName's with "-2", "-3", … appended, which still sorts after it.
+func Retry(name string, n int) string {
+	return name + "-" + strconv.Itoa(n)
+}
+
 // Prefix is the tag name prefix of all deploys, or of one project's when
 // project is not empty.
 func Prefix(project string) string {

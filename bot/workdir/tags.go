@@ -27,7 +27,7 @@ type Tagger struct {
 // over the same authenticated git the checkout uses: however many tags, it
 // costs no API call and a fixed number of git processes, and either every tag
 // is pushed or none is. The tags do not stay in the working copy. A tag the
-// repository already has fails the push.
+// repository already has fails the push with an *ExistsError naming it.
 func PushTags(ctx context.Context, g Git, dir string, by Tagger, tags []Tag) error {
 	if len(tags) == 0 {
 		return nil
@@ -65,9 +65,47 @@ func PushTags(ctx context.Context, g Git, dir string, by Tagger, tags []Tag) err
 		return fmt.Errorf("create %d deploy tag(s): %w", len(tags), err)
 	}
 	if _, err := g.run(ctx, dir, append([]string{"push", "--quiet", "--atomic", "--no-verify", "--", g.CloneURL}, refspecs...)...); err != nil {
-		return fmt.Errorf("push %d deploy tag(s): %w", len(tags), err)
+		err = fmt.Errorf("push %d deploy tag(s): %w", len(tags), err)
+		// Asking is surer than reading git's words for why it refused.
+		if taken, lerr := g.remoteTags(ctx, dir, names); lerr == nil && len(taken) > 0 {
+			return &ExistsError{Names: taken, err: err}
+		}
+		return err
 	}
 	return nil
+}
+
+// ExistsError is a push refused because the repository already has tags of
+// these names: a name can be chosen again, which no other failure allows.
+type ExistsError struct {
+	Names []string
+	err   error
+}
+
+func (e *ExistsError) Error() string {
+	return "tag(s) " + strings.Join(e.Names, ", ") + " already exist: " + e.err.Error()
+}
+
+func (e *ExistsError) Unwrap() error { return e.err }
+
+// remoteTags lists which of names the repository has, with one ls-remote.
+func (g Git) remoteTags(ctx context.Context, dir string, names []string) ([]string, error) {
+	args := []string{"ls-remote", "--tags", "--refs", "--", g.CloneURL}
+	for _, n := range names {
+		args = append(args, "refs/tags/"+n)
+	}
+	out, err := g.run(ctx, dir, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list the repository's tags: %w", err)
+	}
+	var taken []string
+	for line := range strings.Lines(out) {
+		_, ref, _ := strings.Cut(strings.TrimSpace(line), "\t")
+		if n, ok := strings.CutPrefix(ref, "refs/tags/"); ok && slices.Contains(names, n) {
+			taken = append(taken, n)
+		}
+	}
+	return taken, nil
 }
 
 // tagComponent is one part of a tag name between slashes, as git takes it

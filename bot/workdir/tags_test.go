@@ -2,7 +2,9 @@ package workdir_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,8 +46,10 @@ func TestPushTagsInOnePush(t *testing.T) {
 	// All or nothing: one tag the repository has already fails the push, and the other is not pushed.
 	again := []workdir.Tag{{Name: "paved/web/default/20261202T030405Z", Message: "deploy web\n", Commit: second},
 		{Name: tags[1].Name, Message: "deploy db, forged\n", Commit: second}}
-	if err := workdir.PushTags(context.Background(), g, wc, by, again); err == nil {
-		t.Fatal("a push of a tag the repository has succeeded")
+	err := workdir.PushTags(context.Background(), g, wc, by, again)
+	var exists *workdir.ExistsError
+	if !errors.As(err, &exists) || !slices.Equal(exists.Names, []string{tags[1].Name}) {
+		t.Fatalf("a push of a tag the repository has: %v, want an ExistsError naming only %s", err, tags[1].Name)
 	}
 	if got := git(t, o.dir, "tag", "--list", "paved/web/*"); strings.TrimSpace(got) != "" {
 		t.Fatalf("a failed push left %s", got)

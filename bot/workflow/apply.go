@@ -478,10 +478,14 @@ func (b *Bot) tag(log *slog.Logger, p pull, aps []applyProgress) (tags []string,
 	by := Tagger
 	by.Time = now
 	byTree := map[string][]int{}
+	recs := make([]history.Record, len(aps))
 	wanted := make([]workdir.Tag, len(aps))
+	named := func(i int, name string) {
+		wanted[i] = workdir.Tag{Name: name, Message: recs[i].Message(name, b.TagKey), Commit: recs[i].Commit}
+	}
 	for i, ap := range aps {
 		sp := ap.Plan
-		rec := history.Record{
+		recs[i] = history.Record{
 			Project: sp.Project, Workspace: sp.Workspace, Dir: sp.Dir, Commit: sp.Commit,
 			PR: p.number, PRURL: p.url, Author: ap.Author, Approvers: ap.Approvers, AppliedBy: ap.AppliedBy, PlannedBy: sp.PlannedBy,
 			Add: sp.Add, Change: sp.Change, Destroy: sp.Destroy, PlanSHA256: sp.PlanSHA256,
@@ -489,18 +493,16 @@ func (b *Bot) tag(log *slog.Logger, p pull, aps []applyProgress) (tags []string,
 			Team: sp.Team, PROpened: ap.PROpened, Took: ap.Took,
 			Policies: policyTrailer(sp.Policies),
 		}
-		name := history.TagName(sp.Project, sp.Workspace, now)
-		wanted[i] = workdir.Tag{Name: name, Message: rec.Message(name, b.TagKey), Commit: sp.Commit}
+		named(i, history.TagName(sp.Project, sp.Workspace, now))
 		byTree[sp.Tree] = append(byTree[sp.Tree], i)
 	}
 	var failed []string
 	for tree, idx := range byTree {
-		list := make([]workdir.Tag, len(idx))
-		for k, i := range idx {
-			list[k] = wanted[i]
-		}
-		if err := workdir.PushTags(ctx, git, b.dir(p, tree), by, list); err != nil {
-			log.Error("deploy tags failed", "tags", len(list), "err", b.mask(err.Error(), git.Token))
+		err := pushTags(ctx, git, b.dir(p, tree), by, idx, wanted, func(i, n int) {
+			named(i, history.Retry(history.TagName(recs[i].Project, recs[i].Workspace, now), n))
+		})
+		if err != nil {
+			log.Error("deploy tags failed", "tags", len(idx), "err", b.mask(err.Error(), git.Token))
 			failed = append(failed, b.mask(err.Error(), git.Token))
 			continue
 		}
@@ -513,6 +515,29 @@ func (b *Bot) tag(log *slog.Logger, p pull, aps []applyProgress) (tags []string,
 		note = "but the deploy tag could not be created: " + strings.Join(failed, "; ")
 	}
 	return tags, note
+}
+
+// pushTags pushes the tags wanted[idx] from dir. A name the repository
+// already has, from a deploy of the same project within the same second,
+// is chosen again with rename(i, n) for its n-th try, and the push retried.
+func pushTags(ctx context.Context, git workdir.Git, dir string, by workdir.Tagger, idx []int, wanted []workdir.Tag, rename func(i, n int)) error {
+	const tries = 5
+	for n := 2; ; n++ {
+		list := make([]workdir.Tag, len(idx))
+		for k, i := range idx {
+			list[k] = wanted[i]
+		}
+		err := workdir.PushTags(ctx, git, dir, by, list)
+		var exists *workdir.ExistsError
+		if !errors.As(err, &exists) || n > tries {
+			return err
+		}
+		for _, i := range idx {
+			if slices.Contains(exists.Names, wanted[i].Name) {
+				rename(i, n)
+			}
+		}
+	}
 }
 
 // reportInterruptedApply answers an apply the bot was running when it

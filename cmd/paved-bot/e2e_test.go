@@ -16,7 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/paved-road/paved/bot/history"
 	"github.com/paved-road/paved/internal/githubfake"
 )
 
@@ -228,6 +230,35 @@ func TestAccBotPlanApplyTagHistoryRollback(t *testing.T) {
 	// Planning app as it was at its first deploy shows the rollback v2 -> v1.
 	rb := e.say(3, "dave", "paved plan -p app --rev "+appTag1)[0]
 	mustContain(t, "rollback plan", rb, appTag1, "rollback", "~1", `"v2" -> "v1"`)
+}
+
+// Two deploys of one project in one second (an apply right after another
+// pull request's, or after a merge) must both be recorded: the second gets
+// the first free name after the taken one.
+func TestAccBotTagsTwoDeploysOfOneSecond(t *testing.T) {
+	e := newEnv(t, map[string]string{"paved.yaml": pavedYAML})
+	sha := e.openPR(1, "alice", map[string]string{"app/main.tf": project("app", "v1")})
+	e.replies(1, 0)
+	// Whatever second the apply ends in, its name is taken.
+	start := time.Now().UTC()
+	for s := -1; s < 60; s++ {
+		e.git("-C", e.origin, "tag", history.TagName("app", "default", start.Add(time.Duration(s)*time.Second)), sha)
+	}
+	r := e.say(1, "alice", "paved apply")[0]
+	mustContain(t, "apply", r, "applied", "tagged `paved/app/default/")
+	name := regexp.MustCompile("tagged `(paved/app/default/[0-9TZ]+-2)`").FindStringSubmatch(r)
+	if name == nil {
+		t.Fatalf("the apply was not tagged with a retried name:\n%s", r)
+	}
+	i := slices.IndexFunc(e.deployTags(), func(d deployTag) bool { return d.Name == name[1] })
+	if i < 0 {
+		t.Fatalf("tag %s is not in the repository", name[1])
+	}
+	if d := e.deployTags()[i]; d.Kind != "tag" || d.Commit != sha {
+		t.Fatalf("deploy tag %+v", d)
+	}
+	// It is a deploy record the bot verifies: planning back to it works.
+	mustContain(t, "plan --rev", e.say(1, "alice", "paved plan -p app --rev "+name[1])[0], name[1], "rollback")
 }
 
 func TestAccBotRefusals(t *testing.T) {

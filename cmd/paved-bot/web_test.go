@@ -374,7 +374,7 @@ func browserScenario(t *testing.T, shots string) {
 	}
 
 	// Two deploys of app, from two pull requests.
-	mustContain(t, "apply of app", e.say(1, "alice", "paved apply -p app")[0], "applied")
+	mustContain(t, "apply of app", e.say(1, "alice", "paved apply -p app")[0], "applied", "tagged `paved/app/default/")
 	e.merge(1)
 	e.waitFor("#1's locks to go", func() bool { return e.idle() })
 	e.openPR(2, "alice", map[string]string{"app/main.tf": project("app", "v2")})
@@ -382,7 +382,7 @@ func browserScenario(t *testing.T, shots string) {
 	e.openPR(3, "carol", map[string]string{"app/main.tf": project("app", "v3")})
 	mustContain(t, "autoplan of #3", strings.Join(e.replies(3, 0), "\n"), "#2")
 	e.fake.Approve("acme", "infra", 2, "bob")
-	mustContain(t, "apply of #2", e.say(2, "alice", "paved apply")[0], "applied")
+	mustContain(t, "apply of #2", e.say(2, "alice", "paved apply")[0], "applied", "tagged `paved/app/default/")
 
 	// The history has both, newest first, with who and what.
 	alice.open(e.url + "/repos/acme/infra")
