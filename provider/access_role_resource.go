@@ -9,6 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/steps"
+	"github.com/paved-road/paved/provider/tags"
+	"github.com/paved-road/paved/provider/validate"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -17,7 +24,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -43,7 +49,7 @@ const inlinePolicyName = "paved-inline"
 // NewAccessRoleResource is the zero-trust login role in an environment account.
 func NewAccessRoleResource() resource.Resource { return &accessRoleResource{} }
 
-type accessRoleResource struct{ meta *meta }
+type accessRoleResource struct{ meta *accounts.Meta }
 
 type accessRoleModel struct {
 	ID                    types.String         `tfsdk:"id"`
@@ -85,7 +91,7 @@ func (r *accessRoleResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			},
 			"name": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
-				Validators:  []validator.String{roleNameValidator},
+				Validators:  []validator.String{validate.RoleName},
 				Description: "Role name, 1-64 characters. Changing it replaces the role.",
 			},
 			"description": schema.StringAttribute{
@@ -97,7 +103,7 @@ func (r *accessRoleResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Required: true, ElementType: types.StringType,
 				Validators: []validator.Set{
 					setvalidator.SizeBetween(1, 100),
-					setvalidator.ValueStringsAre(principalARNValidator),
+					setvalidator.ValueStringsAre(validate.PrincipalARN),
 				},
 				Description: "ARNs of the hub-account users or roles that may assume this role. " +
 					"Principals outside the hub account named by the standards are refused at plan time.",
@@ -106,19 +112,19 @@ func (r *accessRoleResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Optional: true, ElementType: types.StringType,
 				Validators: []validator.Set{
 					setvalidator.SizeAtMost(20),
-					setvalidator.ValueStringsAre(policyARNValidator),
+					setvalidator.ValueStringsAre(validate.PolicyARN),
 				},
 				Description: "Managed policies attached to the role (at most 20, the IAM quota).",
 			},
 			"inline_policy": schema.StringAttribute{
 				Optional: true, CustomType: jsontypes.NormalizedType{},
-				Validators:  []validator.String{policyJSONValidator{}},
+				Validators:  []validator.String{validate.PolicyJSON()},
 				Description: "An IAM policy document (JSON) attached inline as `" + inlinePolicyName + "`.",
 			},
 			"max_session_duration": schema.StringAttribute{
 				Optional: true, Computed: true, CustomType: timetypes.GoDurationType{},
 				Default:     stringdefault.StaticString("1h"),
-				Validators:  []validator.String{durationBetween(time.Hour, 12*time.Hour)},
+				Validators:  []validator.String{validate.DurationBetween(time.Hour, 12*time.Hour)},
 				Description: "Longest session a login may last, between `1h` and `12h`. Defaults to `1h`.",
 			},
 			"require_mfa": schema.BoolAttribute{
@@ -153,7 +159,7 @@ func (r *accessRoleResource) Schema(_ context.Context, _ resource.SchemaRequest,
 }
 
 func (r *accessRoleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+	r.meta = accounts.MetaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan checks what needs the standards (the environment, the hub
@@ -169,7 +175,7 @@ func (r *accessRoleResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 	if !plan.Environment.IsUnknown() {
-		env, err := r.meta.standards.Environment(plan.Environment.ValueString())
+		env, err := r.meta.Standards.Environment(plan.Environment.ValueString())
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("environment"), "Unknown environment", err.Error())
 			return
@@ -181,7 +187,7 @@ func (r *accessRoleResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 	}
 
-	principals, known := knownStrings(ctx, plan.TrustedPrincipals, &resp.Diagnostics)
+	principals, known := convert.Strings(plan.TrustedPrincipals)
 	if known {
 		r.checkHubPrincipals(principals, &resp.Diagnostics)
 		if !plan.RequireMFA.IsUnknown() && !plan.RequireSourceIdentity.IsUnknown() {
@@ -192,7 +198,7 @@ func (r *accessRoleResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 
 	if !plan.Environment.IsUnknown() {
-		tagsAll, _ := r.meta.resourceTags(ctx, plan.Tags, r.standardTags(plan.Environment.ValueString()), &resp.Diagnostics)
+		tagsAll, _ := r.meta.Tags(ctx, plan.Tags, r.standardTags(plan.Environment.ValueString()), &resp.Diagnostics)
 		plan.TagsAll = tagsAll
 	}
 	if resp.Diagnostics.HasError() {
@@ -204,19 +210,19 @@ func (r *accessRoleResource) ModifyPlan(ctx context.Context, req resource.Modify
 // checkHubPrincipals refuses principals outside the hub account: the role is
 // a door from the hub, not from anywhere.
 func (r *accessRoleResource) checkHubPrincipals(principals []string, diags *diag.Diagnostics) {
-	hub := r.meta.standards.HubAccountID
+	hub := r.meta.Standards.HubAccountID
 	for _, p := range principals {
 		a, err := arn.Parse(p)
 		if err != nil || a.AccountID != hub {
 			diags.AddAttributeError(path.Root("trusted_principals"), "Principal outside the hub account",
 				fmt.Sprintf("%q is not in the hub account %s named by %s; access roles trust hub-account principals only",
-					p, hub, r.meta.standards.File))
+					p, hub, r.meta.Standards.File))
 		}
 	}
 }
 
 func (r *accessRoleResource) standardTags(env string) map[string]string {
-	return map[string]string{"environment": env, "managed-by": managedBy}
+	return map[string]string{"environment": env, "managed-by": tags.ManagedBy}
 }
 
 func (r *accessRoleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -239,7 +245,7 @@ func (r *accessRoleResource) Create(ctx context.Context, req resource.CreateRequ
 	_, err := client.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 aws.String(name),
 		AssumeRolePolicyDocument: aws.String(desired.trustPolicy),
-		Description:              nonEmpty(desired.description),
+		Description:              convert.NonEmpty(desired.description),
 		MaxSessionDuration:       aws.Int32(desired.maxSessionSeconds),
 		Tags:                     iamTags(desired.tags),
 	})
@@ -297,8 +303,8 @@ func (r *accessRoleResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	name := plan.Name.ValueString()
-	steps := []step{
-		{"UpdateAssumeRolePolicy", func(ctx context.Context) error {
+	todo := []steps.Step{
+		{Name: "UpdateAssumeRolePolicy", Run: func(ctx context.Context) error {
 			if state.TrustPolicy.ValueString() == desired.trustPolicy {
 				return nil
 			}
@@ -307,7 +313,7 @@ func (r *accessRoleResource) Update(ctx context.Context, req resource.UpdateRequ
 			})
 			return err
 		}},
-		{"UpdateRole", func(ctx context.Context) error {
+		{Name: "UpdateRole", Run: func(ctx context.Context) error {
 			if current.description == desired.description && current.maxSessionSeconds == desired.maxSessionSeconds {
 				return nil
 			}
@@ -317,10 +323,10 @@ func (r *accessRoleResource) Update(ctx context.Context, req resource.UpdateRequ
 			})
 			return err
 		}},
-		{"policies", func(ctx context.Context) error { return applyPolicies(ctx, client, name, current, desired) }},
-		{"tags", func(ctx context.Context) error { return applyTags(ctx, client, name, current.tags, desired.tags) }},
+		{Name: "policies", Run: func(ctx context.Context) error { return applyPolicies(ctx, client, name, current, desired) }},
+		{Name: "tags", Run: func(ctx context.Context) error { return applyTags(ctx, client, name, current.tags, desired.tags) }},
 	}
-	if err := runSteps(ctx, steps); err != nil {
+	if err := steps.Run(ctx, todo); err != nil {
 		resp.Diagnostics.AddError("Updating access role", fmt.Sprintf("role %q: %s", name, err))
 		return
 	}
@@ -345,13 +351,13 @@ func (r *accessRoleResource) Delete(ctx context.Context, req resource.DeleteRequ
 
 func (r *accessRoleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	valid := func(name string) bool { return name != "" && !strings.Contains(name, "/") }
-	r.meta.importTarget(ctx, req, resp, valid, "prod/sre-admin")
+	r.meta.ImportTarget(ctx, req, resp, valid, "prod/sre-admin")
 }
 
 // client returns an IAM client in env's account, or nil after reporting why
 // under the given summary.
 func (r *accessRoleResource) client(ctx context.Context, env, summary string, diags *diag.Diagnostics) *iam.Client {
-	client, err := r.meta.sessions.IAM(ctx, env)
+	client, err := r.meta.Sessions.IAM(ctx, env)
 	if err != nil {
 		diags.AddError(summary, err.Error())
 		return nil
@@ -400,7 +406,7 @@ func (r *accessRoleResource) readInto(ctx context.Context, client *iam.Client, m
 	env := m.Environment.ValueString()
 	importing := m.ARN.IsNull() // an imported resource has only its id so far
 	out, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-	if isNoSuchEntity(err) {
+	if awserr.Is(err, "NoSuchEntity") {
 		return false
 	}
 	if err != nil {
@@ -414,7 +420,7 @@ func (r *accessRoleResource) readInto(ctx context.Context, client *iam.Client, m
 	m.UniqueID = types.StringValue(aws.ToString(role.RoleId))
 	m.AccountID = types.StringValue(a.AccountID)
 	m.Description = types.StringValue(aws.ToString(role.Description))
-	m.MaxSessionDuration = timetypes.NewGoDurationValueFromStringMust(shortDuration(time.Duration(aws.ToInt32(role.MaxSessionDuration)) * time.Second))
+	m.MaxSessionDuration = timetypes.NewGoDurationValueFromStringMust(convert.ShortDuration(time.Duration(aws.ToInt32(role.MaxSessionDuration)) * time.Second))
 
 	trust, err := normalizePolicy(aws.ToString(role.AssumeRolePolicyDocument))
 	if err != nil {
@@ -436,7 +442,7 @@ func (r *accessRoleResource) readInto(ctx context.Context, client *iam.Client, m
 	var d diag.Diagnostics
 	m.TagsAll, d = types.MapValueFrom(ctx, types.StringType, tags)
 	diags.Append(d...)
-	own := r.meta.ownTags(m.Tags, tags, r.standardTags(env), importing)
+	own := r.meta.OwnTags(m.Tags, tags, r.standardTags(env), importing)
 	if len(own) > 0 || !m.Tags.IsNull() {
 		m.Tags, d = types.MapValueFrom(ctx, types.StringType, own)
 		diags.Append(d...)
@@ -489,7 +495,7 @@ func (r *accessRoleResource) readPolicies(ctx context.Context, client *iam.Clien
 
 	out, err := client.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(inlinePolicyName)})
 	switch {
-	case isNoSuchEntity(err):
+	case awserr.Is(err, "NoSuchEntity"):
 		m.InlinePolicy = jsontypes.NewNormalizedNull()
 	case err != nil:
 		return fmt.Errorf("GetRolePolicy: %w", err)
@@ -506,7 +512,7 @@ func (r *accessRoleResource) readPolicies(ctx context.Context, client *iam.Clien
 // applyPolicies moves the role's managed and inline policies from current to
 // desired, naming the step that failed.
 func applyPolicies(ctx context.Context, client *iam.Client, name string, current, desired roleState) error {
-	add, remove := setDiff(current.managedPolicies, desired.managedPolicies)
+	add, remove := convert.SetDiff(current.managedPolicies, desired.managedPolicies)
 	for _, p := range add {
 		if _, err := client.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(p)}); err != nil {
 			return fmt.Errorf("step AttachRolePolicy %s: %w", p, err)
@@ -527,7 +533,7 @@ func applyPolicies(ctx context.Context, client *iam.Client, name string, current
 	case desired.inlinePolicy == "" && current.inlinePolicy != "":
 		if _, err := client.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{
 			RoleName: aws.String(name), PolicyName: aws.String(inlinePolicyName),
-		}); err != nil && !isNoSuchEntity(err) {
+		}); err != nil && !awserr.Is(err, "NoSuchEntity") {
 			return fmt.Errorf("step DeleteRolePolicy: %w", err)
 		}
 	}
@@ -535,18 +541,16 @@ func applyPolicies(ctx context.Context, client *iam.Client, name string, current
 }
 
 func applyTags(ctx context.Context, client *iam.Client, name string, current, desired map[string]string) error {
-	set, remove := tagDiff(current, desired)
-	if len(remove) > 0 {
-		if _, err := client.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: remove}); err != nil {
-			return fmt.Errorf("UntagRole: %w", err)
-		}
-	}
-	if len(set) > 0 {
-		if _, err := client.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(set)}); err != nil {
-			return fmt.Errorf("TagRole: %w", err)
-		}
-	}
-	return nil
+	return tags.Retag(ctx, current, desired, tags.Calls{
+		Untag: func(ctx context.Context, keys []string) error {
+			_, err := client.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: keys})
+			return awserr.Wrap("UntagRole", err)
+		},
+		Tag: func(ctx context.Context, set map[string]string) error {
+			_, err := client.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(set)})
+			return awserr.Wrap("TagRole", err)
+		},
+	})
 }
 
 // deleteRole removes everything IAM requires gone before DeleteRole,
@@ -555,14 +559,14 @@ func deleteRole(ctx context.Context, client *iam.Client, name string) error {
 	attached := iam.NewListAttachedRolePoliciesPaginator(client, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
 	for attached.HasMorePages() {
 		page, err := attached.NextPage(ctx)
-		if isNoSuchEntity(err) {
+		if awserr.Is(err, "NoSuchEntity") {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("role %q, step ListAttachedRolePolicies: %w", name, err)
 		}
 		for _, p := range page.AttachedPolicies {
-			if _, err := client.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: p.PolicyArn}); err != nil && !isNoSuchEntity(err) {
+			if _, err := client.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: p.PolicyArn}); err != nil && !awserr.Is(err, "NoSuchEntity") {
 				return fmt.Errorf("role %q, step DetachRolePolicy %s: %w", name, aws.ToString(p.PolicyArn), err)
 			}
 		}
@@ -570,94 +574,21 @@ func deleteRole(ctx context.Context, client *iam.Client, name string) error {
 	inline := iam.NewListRolePoliciesPaginator(client, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
 	for inline.HasMorePages() {
 		page, err := inline.NextPage(ctx)
-		if err != nil && !isNoSuchEntity(err) {
+		if err != nil && !awserr.Is(err, "NoSuchEntity") {
 			return fmt.Errorf("role %q, step ListRolePolicies: %w", name, err)
 		}
 		for _, p := range page.PolicyNames {
-			if _, err := client.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil && !isNoSuchEntity(err) {
+			if _, err := client.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil && !awserr.Is(err, "NoSuchEntity") {
 				return fmt.Errorf("role %q, step DeleteRolePolicy %s: %w", name, p, err)
 			}
 		}
 	}
-	if _, err := client.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil && !isNoSuchEntity(err) {
+	if _, err := client.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil && !awserr.Is(err, "NoSuchEntity") {
 		return fmt.Errorf("role %q, step DeleteRole: %w", name, err)
 	}
 	return nil
 }
 
-func isNoSuchEntity(err error) bool {
-	var nse *iamtypes.NoSuchEntityException
-	return errors.As(err, &nse)
-}
-
-func iamTags(tags map[string]string) []iamtypes.Tag {
-	out := make([]iamtypes.Tag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
-		out = append(out, iamtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
-}
-
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return aws.String(s)
-}
-
-// setDiff returns what is in want but not have, and in have but not want.
-func setDiff(have, want []string) (add, remove []string) {
-	h := map[string]bool{}
-	for _, s := range have {
-		h[s] = true
-	}
-	w := map[string]bool{}
-	for _, s := range want {
-		w[s] = true
-		if !h[s] {
-			add = append(add, s)
-		}
-	}
-	for _, s := range have {
-		if !w[s] {
-			remove = append(remove, s)
-		}
-	}
-	return add, remove
-}
-
-// stringElements is what types.List and types.Set share.
-type stringElements interface {
-	IsNull() bool
-	IsUnknown() bool
-	Elements() []attr.Value
-	ElementsAs(ctx context.Context, target any, allowUnhandled bool) diag.Diagnostics
-}
-
-// knownStrings reads a list or set of strings, reporting false while it or
-// any element is unknown.
-func knownStrings(ctx context.Context, s stringElements, diags *diag.Diagnostics) ([]string, bool) {
-	if s.IsNull() || s.IsUnknown() {
-		return nil, false
-	}
-	for _, e := range s.Elements() {
-		if e.IsUnknown() {
-			return nil, false
-		}
-	}
-	var out []string
-	diags.Append(s.ElementsAs(ctx, &out, false)...)
-	return out, true
-}
-
-// shortDuration prints a duration the way people write it: 4h, 1h30m.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+func iamTags(set map[string]string) []iamtypes.Tag {
+	return tags.SDK(set, func(k, v *string) iamtypes.Tag { return iamtypes.Tag{Key: k, Value: v} })
 }

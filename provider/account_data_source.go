@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 
+	"github.com/paved-road/paved/provider/accounts"
+
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -13,7 +15,7 @@ var _ datasource.DataSourceWithConfigure = (*accountDataSource)(nil)
 // NewAccountDataSource shows who the provider is in an environment's account.
 func NewAccountDataSource() datasource.DataSource { return &accountDataSource{} }
 
-type accountDataSource struct{ meta *meta }
+type accountDataSource struct{ meta *accounts.Meta }
 
 type accountModel struct {
 	Environment types.String `tfsdk:"environment"`
@@ -42,7 +44,7 @@ func (d *accountDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 }
 
 func (d *accountDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+	d.meta = accounts.MetaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *accountDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -56,15 +58,15 @@ func (d *accountDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	env := m.Environment.ValueString()
-	if !d.meta.checkEnvironment(env, &resp.Diagnostics) {
+	if !d.meta.CheckEnvironment(env, &resp.Diagnostics) {
 		return
 	}
-	id, err := d.meta.sessions.Identity(ctx, env)
+	id, err := d.meta.Sessions.Identity(ctx, env)
 	if err != nil {
 		resp.Diagnostics.AddError("Assuming the deployer role", err.Error())
 		return
 	}
-	e, _ := d.meta.standards.Environment(env)
+	e, _ := d.meta.Standards.Environment(env)
 	m.AccountID = types.StringValue(id.AccountID)
 	m.ARN = types.StringValue(id.ARN)
 	m.UserID = types.StringValue(id.UserID)

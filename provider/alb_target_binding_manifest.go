@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 
+	"github.com/paved-road/paved/provider/tags"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -78,7 +80,7 @@ func targetGroupBindingManifest(name, side string, svc k8sService, targetGroupAR
 		Metadata: tgbMetadata{
 			Name:      name + "-" + side,
 			Namespace: svc.namespace,
-			Labels:    map[string]string{"app.kubernetes.io/managed-by": managedBy},
+			Labels:    map[string]string{"app.kubernetes.io/managed-by": tags.ManagedBy},
 		},
 		Spec: tgbSpec{
 			ServiceRef:     tgbServiceRef{Name: svc.name, Port: svc.port},

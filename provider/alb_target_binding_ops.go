@@ -9,6 +9,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/steps"
+	"github.com/paved-road/paved/provider/tags"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -51,20 +57,20 @@ func bindingSpecFrom(ctx context.Context, m *albTargetBindingModel, diags *diag.
 		weights:      map[string]int32{},
 		tags:         map[string]string{},
 		ruleARN:      m.RuleARN.ValueString(),
-		targetGroups: albStringMap(m.TargetGroupARNs),
+		targetGroups: convert.StringMap(m.TargetGroupARNs),
 	}
-	if pair, ok := albObjectAs[clusterPairModel](ctx, m.ClusterPair); ok {
-		s.sides, _ = albListStrings(pair.Sides)
+	if pair, ok := convert.ObjectAs[clusterPairModel](ctx, m.ClusterPair); ok {
+		s.sides, _ = convert.Strings(pair.Sides)
 		slices.Sort(s.sides)
 	}
-	if svc, ok := albObjectAs[serviceModel](ctx, m.Service); ok {
+	if svc, ok := convert.ObjectAs[serviceModel](ctx, m.Service); ok {
 		s.service = serviceOf(svc)
 	}
-	if hc, ok := albObjectAs[healthCheckModel](ctx, m.HealthCheck); ok {
+	if hc, ok := convert.ObjectAs[healthCheckModel](ctx, m.HealthCheck); ok {
 		s.health = healthOf(hc)
 	}
-	s.hostHeaders, _ = albListStrings(m.HostHeaders)
-	s.pathPatterns, _ = albListStrings(m.PathPatterns)
+	s.hostHeaders, _ = convert.Strings(m.HostHeaders)
+	s.pathPatterns, _ = convert.Strings(m.PathPatterns)
 	for side, v := range m.Weights.Elements() {
 		if w, ok := v.(types.Int64); ok {
 			s.weights[side] = int32(w.ValueInt64())
@@ -109,11 +115,11 @@ func (o *albBindingOps) create(ctx context.Context, s bindingSpec) (string, erro
 	var undo []func(context.Context) error
 	arns := map[string]string{}
 	var ruleARN string
-	var steps []step
+	var todo []steps.Step
 	for _, side := range s.sides {
-		steps = append(steps, o.createTargetGroupStep(s, side, arns, &undo))
+		todo = append(todo, o.createTargetGroupStep(s, side, arns, &undo))
 	}
-	steps = append(steps, step{"create listener rule", func(ctx context.Context) error {
+	todo = append(todo, steps.Step{Name: "create listener rule", Run: func(ctx context.Context) error {
 		out, err := o.client.CreateRule(ctx, &elasticloadbalancingv2.CreateRuleInput{
 			ListenerArn: aws.String(s.listenerARN),
 			Priority:    aws.Int32(s.priority),
@@ -130,8 +136,8 @@ func (o *albBindingOps) create(ctx context.Context, s bindingSpec) (string, erro
 		ruleARN = aws.ToString(out.Rules[0].RuleArn)
 		return nil
 	}})
-	if err := runSteps(ctx, steps); err != nil {
-		return "", rollback(ctx, err, undo)
+	if err := steps.Run(ctx, todo); err != nil {
+		return "", steps.Rollback(ctx, err, undo)
 	}
 	return ruleARN, nil
 }
@@ -182,7 +188,7 @@ func ruleConditions(s bindingSpec) []elbtypes.RuleCondition {
 // forwardAction forwards to each side's target group at the side's weight.
 func forwardAction(weights map[string]int32, arns map[string]string) []elbtypes.Action {
 	var groups []elbtypes.TargetGroupTuple
-	for _, side := range sortedKeys(arns) {
+	for _, side := range convert.SortedKeys(arns) {
 		groups = append(groups, elbtypes.TargetGroupTuple{TargetGroupArn: aws.String(arns[side]), Weight: aws.Int32(weights[side])})
 	}
 	return []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, ForwardConfig: &elbtypes.ForwardActionConfig{TargetGroups: groups}}}
@@ -200,8 +206,8 @@ func forwardWeights(weights map[string]int32, arns map[string]string) map[string
 
 // createTargetGroupStep creates side's target group, records its ARN in
 // arns and how to delete it again in undo.
-func (o *albBindingOps) createTargetGroupStep(s bindingSpec, side string, arns map[string]string, undo *[]func(context.Context) error) step {
-	return step{"create target group " + targetGroupName(s.name, side), func(ctx context.Context) error {
+func (o *albBindingOps) createTargetGroupStep(s bindingSpec, side string, arns map[string]string, undo *[]func(context.Context) error) steps.Step {
+	return steps.Step{Name: "create target group " + targetGroupName(s.name, side), Run: func(ctx context.Context) error {
 		arn, err := o.createTargetGroup(ctx, s, side)
 		if err != nil {
 			return err
@@ -227,15 +233,15 @@ func (o *albBindingOps) update(ctx context.Context, have, want bindingSpec) erro
 		}
 	}
 	var undo []func(context.Context) error
-	var steps []step
+	var todo []steps.Step
 	for _, side := range want.sides {
 		if _, ok := have.targetGroups[side]; ok {
 			continue
 		}
-		steps = append(steps, o.createTargetGroupStep(want, side, arns, &undo))
+		todo = append(todo, o.createTargetGroupStep(want, side, arns, &undo))
 	}
-	steps = append(steps,
-		step{"modify target group health checks", func(ctx context.Context) error {
+	todo = append(todo,
+		steps.Step{Name: "modify target group health checks", Run: func(ctx context.Context) error {
 			if have.health == want.health {
 				return nil
 			}
@@ -246,7 +252,7 @@ func (o *albBindingOps) update(ctx context.Context, have, want bindingSpec) erro
 			}
 			return nil
 		}},
-		step{"modify listener rule", func(ctx context.Context) error {
+		steps.Step{Name: "modify listener rule", Run: func(ctx context.Context) error {
 			if maps.Equal(forwardWeights(have.weights, have.targetGroups), forwardWeights(want.weights, arns)) &&
 				slices.Equal(have.hostHeaders, want.hostHeaders) && slices.Equal(have.pathPatterns, want.pathPatterns) {
 				return nil
@@ -263,7 +269,7 @@ func (o *albBindingOps) update(ctx context.Context, have, want bindingSpec) erro
 			undo = nil
 			return nil
 		}},
-		step{"set rule priority", func(ctx context.Context) error {
+		steps.Step{Name: "set rule priority", Run: func(ctx context.Context) error {
 			if have.priority == want.priority {
 				return nil
 			}
@@ -273,22 +279,22 @@ func (o *albBindingOps) update(ctx context.Context, have, want bindingSpec) erro
 			return err
 		}},
 	)
-	for _, side := range sortedKeys(have.targetGroups) {
+	for _, side := range convert.SortedKeys(have.targetGroups) {
 		if slices.Contains(want.sides, side) {
 			continue
 		}
 		arn := have.targetGroups[side]
-		steps = append(steps, step{"delete target group " + targetGroupName(want.name, side), func(ctx context.Context) error {
+		todo = append(todo, steps.Step{Name: "delete target group " + targetGroupName(want.name, side), Run: func(ctx context.Context) error {
 			return o.deleteTargetGroup(ctx, arn)
 		}})
 	}
-	steps = append(steps, step{"update tags", func(ctx context.Context) error {
+	todo = append(todo, steps.Step{Name: "update tags", Run: func(ctx context.Context) error {
 		return o.retag(ctx, append([]string{have.ruleARN}, kept...), have.tags, want.tags)
 	}})
-	if err := runSteps(ctx, steps); err != nil {
+	if err := steps.Run(ctx, todo); err != nil {
 		err = fmt.Errorf("binding %s: %w", want.name, err)
 		if len(undo) > 0 {
-			return rollback(ctx, err, undo)
+			return steps.Rollback(ctx, err, undo)
 		}
 		return err
 	}
@@ -313,18 +319,16 @@ func (o *albBindingOps) modifyHealthCheck(ctx context.Context, arn string, h hea
 
 // retag moves the tags of the rule and the target groups, which share them.
 func (o *albBindingOps) retag(ctx context.Context, arns []string, have, want map[string]string) error {
-	set, remove := tagDiff(have, want)
-	if len(remove) > 0 {
-		if _, err := o.client.RemoveTags(ctx, &elasticloadbalancingv2.RemoveTagsInput{ResourceArns: arns, TagKeys: remove}); err != nil {
-			return fmt.Errorf("RemoveTags: %w", err)
-		}
-	}
-	if len(set) > 0 {
-		if _, err := o.client.AddTags(ctx, &elasticloadbalancingv2.AddTagsInput{ResourceArns: arns, Tags: elbTags(set)}); err != nil {
-			return fmt.Errorf("AddTags: %w", err)
-		}
-	}
-	return nil
+	return tags.Retag(ctx, have, want, tags.Calls{
+		Untag: func(ctx context.Context, keys []string) error {
+			_, err := o.client.RemoveTags(ctx, &elasticloadbalancingv2.RemoveTagsInput{ResourceArns: arns, TagKeys: keys})
+			return awserr.Wrap("RemoveTags", err)
+		},
+		Tag: func(ctx context.Context, set map[string]string) error {
+			_, err := o.client.AddTags(ctx, &elasticloadbalancingv2.AddTagsInput{ResourceArns: arns, Tags: elbTags(set)})
+			return awserr.Wrap("AddTags", err)
+		},
+	})
 }
 
 // deleteAll removes the rule, then the target groups it forwarded to.
@@ -332,11 +336,11 @@ func (o *albBindingOps) retag(ctx context.Context, arns []string, have, want map
 func (o *albBindingOps) deleteAll(ctx context.Context, ruleARN string, targetGroups map[string]string) error {
 	if ruleARN != "" {
 		_, err := o.client.DeleteRule(ctx, &elasticloadbalancingv2.DeleteRuleInput{RuleArn: aws.String(ruleARN)})
-		if err != nil && !isCode(err, "RuleNotFound") {
+		if err != nil && !awserr.Is(err, "RuleNotFound") {
 			return fmt.Errorf("DeleteRule %s: %w", ruleARN, err)
 		}
 	}
-	for _, side := range sortedKeys(targetGroups) {
+	for _, side := range convert.SortedKeys(targetGroups) {
 		if err := o.deleteTargetGroup(ctx, targetGroups[side]); err != nil {
 			return err
 		}
@@ -351,7 +355,7 @@ func (o *albBindingOps) deleteTargetGroup(ctx context.Context, arn string) error
 			// after the rule that used it was changed or deleted.
 			o.Retryer = retry.AddWithMaxAttempts(retry.AddWithErrorCodes(o.Retryer, "ResourceInUse"), 10)
 		})
-	if err != nil && !isCode(err, "TargetGroupNotFound") {
+	if err != nil && !awserr.Is(err, "TargetGroupNotFound") {
 		return fmt.Errorf("DeleteTargetGroup %s: %w", arn, err)
 	}
 	return nil
@@ -367,7 +371,7 @@ type loadBalancer struct {
 // errListenerNotFound.
 func (o *albBindingOps) loadBalancerOf(ctx context.Context, listenerARN string) (loadBalancer, error) {
 	ls, err := o.client.DescribeListeners(ctx, &elasticloadbalancingv2.DescribeListenersInput{ListenerArns: []string{listenerARN}})
-	if isCode(err, "ListenerNotFound") || (err == nil && len(ls.Listeners) != 1) {
+	if awserr.Is(err, "ListenerNotFound") || (err == nil && len(ls.Listeners) != 1) {
 		return loadBalancer{}, errListenerNotFound
 	}
 	if err != nil {
@@ -405,10 +409,10 @@ func (o *albBindingOps) listenerRules(ctx context.Context, listenerARN string) (
 // manifests. A rule gone leaves rule_arn null, which makes the next plan
 // replace the binding; on import, the rule is found among those of the
 // load balancers in the environment's VPC.
-func (o *albBindingOps) read(ctx context.Context, m *albTargetBindingModel, meta *meta) error {
+func (o *albBindingOps) read(ctx context.Context, m *albTargetBindingModel, meta *accounts.Meta) error {
 	name := m.Name.ValueString()
 	importing := m.ListenerARN.IsNull() // an imported binding has only its id so far
-	env, err := meta.standards.Environment(m.Environment.ValueString())
+	env, err := meta.Standards.Environment(m.Environment.ValueString())
 	if err != nil {
 		return err
 	}
@@ -443,7 +447,7 @@ func (o *albBindingOps) read(ctx context.Context, m *albTargetBindingModel, meta
 		sideOf[arns[side]] = side
 	}
 	m.ID = types.StringValue(env.Name + "/" + name)
-	m.TargetGroupARNs = albMapValue(ctx, arns, &diags)
+	m.TargetGroupARNs = convert.MapValue(ctx, arns, &diags)
 	if rule == nil {
 		m.RuleARN = types.StringNull()
 	} else if err := readRule(ctx, m, rule, sideOf, importing, &diags); err != nil {
@@ -469,7 +473,7 @@ func (o *albBindingOps) targetGroups(ctx context.Context, name string) (map[stri
 		// One name per call: ELBv2 fails the whole call if any name is missing.
 		tgName := targetGroupName(name, side)
 		page, err := o.client.DescribeTargetGroups(ctx, &elasticloadbalancingv2.DescribeTargetGroupsInput{Names: []string{tgName}})
-		if isCode(err, "TargetGroupNotFound") {
+		if awserr.Is(err, "TargetGroupNotFound") {
 			continue
 		}
 		if err != nil {
@@ -485,7 +489,7 @@ func (o *albBindingOps) targetGroups(ctx context.Context, name string) (map[stri
 // rule returns the rule with the ARN, or nil if it is gone.
 func (o *albBindingOps) rule(ctx context.Context, arn string) (*elbtypes.Rule, error) {
 	out, err := o.client.DescribeRules(ctx, &elasticloadbalancingv2.DescribeRulesInput{RuleArns: []string{arn}})
-	if isCode(err, "RuleNotFound") {
+	if awserr.Is(err, "RuleNotFound") {
 		return nil, nil
 	}
 	if err != nil {
@@ -583,7 +587,7 @@ func readRule(ctx context.Context, m *albTargetBindingModel, rule *elbtypes.Rule
 			}
 		}
 	}
-	m.HostHeaders, m.PathPatterns = albListOrNull(ctx, hosts, diags), albListOrNull(ctx, paths, diags)
+	m.HostHeaders, m.PathPatterns = convert.ListOrNull(ctx, hosts, diags), convert.ListOrNull(ctx, paths, diags)
 
 	prior := m.Weights.Elements()
 	weights := map[string]attr.Value{}
@@ -630,12 +634,12 @@ func readTargetGroups(ctx context.Context, m *albTargetBindingModel, groups map[
 	if len(groups) == 0 {
 		return
 	}
-	svc, _ := albObjectAs[serviceModel](ctx, m.Service)
+	svc, _ := convert.ObjectAs[serviceModel](ctx, m.Service)
 	prior := targetGroupSettings{vpcID: m.VPCID.ValueString(), port: int32(svc.Port.ValueInt64())}
-	if hc, ok := albObjectAs[healthCheckModel](ctx, m.HealthCheck); ok {
+	if hc, ok := convert.ObjectAs[healthCheckModel](ctx, m.HealthCheck); ok {
 		prior.health = healthOf(hc)
 	}
-	sides := sortedKeys(groups)
+	sides := convert.SortedKeys(groups)
 	got := settingsOf(groups[sides[0]])
 	for _, side := range sides {
 		if s := settingsOf(groups[side]); s != prior {
@@ -655,12 +659,12 @@ func readTargetGroups(ctx context.Context, m *albTargetBindingModel, groups map[
 // readTags reads the tags the rule (or, without a rule, a target group)
 // carries. On import they also give what ELBv2 does not know: the cluster
 // pair and the Kubernetes service.
-func (o *albBindingOps) readTags(ctx context.Context, m *albTargetBindingModel, meta *meta, rule *elbtypes.Rule, arns map[string]string, importing bool, diags *diag.Diagnostics) error {
+func (o *albBindingOps) readTags(ctx context.Context, m *albTargetBindingModel, meta *accounts.Meta, rule *elbtypes.Rule, arns map[string]string, importing bool, diags *diag.Diagnostics) error {
 	var resources []string
 	if rule != nil {
 		resources = append(resources, aws.ToString(rule.RuleArn))
 	}
-	for _, side := range sortedKeys(arns) {
+	for _, side := range convert.SortedKeys(arns) {
 		resources = append(resources, arns[side])
 	}
 	if len(resources) == 0 {
@@ -678,13 +682,13 @@ func (o *albBindingOps) readTags(ctx context.Context, m *albTargetBindingModel, 
 			}
 		}
 	}
-	m.TagsAll = albMapValue(ctx, all, diags)
+	m.TagsAll = convert.MapValue(ctx, all, diags)
 	if importing {
 		if all["paved:binding"] != m.Name.ValueString() {
 			return fmt.Errorf("%s is not tagged paved:binding = %s: it was not made by paved_alb_target_binding %s", resources[0], m.Name.ValueString(), m.Name.ValueString())
 		}
 		pairID := all["paved:cluster-pair"]
-		sides := sortedKeys(arns)
+		sides := convert.SortedKeys(arns)
 		sideList, d := types.ListValueFrom(ctx, types.StringType, sides)
 		diags.Append(d...)
 		m.ClusterPair, d = types.ObjectValueFrom(ctx, eksBindingType.AttrTypes, clusterPairModel{
@@ -695,15 +699,15 @@ func (o *albBindingOps) readTags(ctx context.Context, m *albTargetBindingModel, 
 			Sides:       sideList,
 		})
 		diags.Append(d...)
-		svc, _ := albObjectAs[serviceModel](ctx, m.Service)
+		svc, _ := convert.ObjectAs[serviceModel](ctx, m.Service)
 		namespace, svcName, _ := strings.Cut(all["paved:service"], "/")
 		svc.Namespace, svc.Name = types.StringValue(namespace), types.StringValue(svcName)
 		m.Service, d = types.ObjectValueFrom(ctx, serviceAttrTypes, svc)
 		diags.Append(d...)
 	}
 	standard, _ := bindingStandardTags(ctx, m)
-	if own := meta.ownTags(m.Tags, all, standard, importing); len(own) > 0 || !m.Tags.IsNull() {
-		m.Tags = albMapValue(ctx, own, diags)
+	if own := meta.OwnTags(m.Tags, all, standard, importing); len(own) > 0 || !m.Tags.IsNull() {
+		m.Tags = convert.MapValue(ctx, own, diags)
 	}
 	return nil
 }
@@ -719,37 +723,17 @@ func (o *albBindingOps) readManifests(ctx context.Context, m *albTargetBindingMo
 	if err != nil {
 		return err
 	}
-	svc, _ := albObjectAs[serviceModel](ctx, m.Service)
+	svc, _ := convert.ObjectAs[serviceModel](ctx, m.Service)
 	manifests := map[string]string{}
 	for side, arn := range arns {
 		if manifests[side], err = targetGroupBindingManifest(m.Name.ValueString(), side, serviceOf(svc), arn, lb.securityGroups); err != nil {
 			return err
 		}
 	}
-	m.Manifests = albMapValue(ctx, manifests, diags)
+	m.Manifests = convert.MapValue(ctx, manifests, diags)
 	return nil
 }
 
-func elbTags(tags map[string]string) []elbtypes.Tag {
-	out := make([]elbtypes.Tag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
-		out = append(out, elbtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
-}
-
-func albMapValue(ctx context.Context, m map[string]string, diags *diag.Diagnostics) types.Map {
-	out, d := types.MapValueFrom(ctx, types.StringType, m)
-	diags.Append(d...)
-	return out
-}
-
-// albListOrNull is a list attribute of values, null when there are none.
-func albListOrNull(ctx context.Context, values []string, diags *diag.Diagnostics) types.List {
-	if len(values) == 0 {
-		return types.ListNull(types.StringType)
-	}
-	out, d := types.ListValueFrom(ctx, types.StringType, values)
-	diags.Append(d...)
-	return out
+func elbTags(set map[string]string) []elbtypes.Tag {
+	return tags.SDK(set, func(k, v *string) elbtypes.Tag { return elbtypes.Tag{Key: k, Value: v} })
 }

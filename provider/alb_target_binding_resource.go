@@ -8,6 +8,11 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/tags"
+	"github.com/paved-road/paved/provider/validate"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -27,7 +32,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/paved-road/paved/provider/standards"
 )
@@ -42,11 +46,11 @@ var (
 
 // bindingName keeps `<name>-green` within ELBv2's 32-character limit on
 // target group names.
-var bindingName = nameRule{
-	pattern: regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`),
-	chars:   "must be lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
-	max:     32 - len("-green"),
-	why:     "the target groups are named <name>-blue and <name>-green, and ELBv2 limits target group names to 32 characters",
+var bindingName = validate.NameRule{
+	Pattern: regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`),
+	Chars:   "must be lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+	Max:     32 - len("-green"),
+	Why:     "the target groups are named <name>-blue and <name>-green, and ELBv2 limits target group names to 32 characters",
 }
 
 // maxConditionValues is ELBv2's limit on condition values per rule.
@@ -56,7 +60,7 @@ const maxConditionValues = 5
 // sides of an EKS cluster pair by weight.
 func NewALBTargetBindingResource() resource.Resource { return &albTargetBindingResource{} }
 
-type albTargetBindingResource struct{ meta *meta }
+type albTargetBindingResource struct{ meta *accounts.Meta }
 
 type albTargetBindingModel struct {
 	ID              types.String `tfsdk:"id"`
@@ -160,10 +164,10 @@ func (r *albTargetBindingResource) Schema(_ context.Context, _ resource.SchemaRe
 			},
 			"name": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
-				Validators: bindingName.validators(),
+				Validators: bindingName.Validators(),
 				Description: fmt.Sprintf("Name of the binding, at most %d characters: the target groups are `<name>-blue` and "+
 					"`<name>-green`, which ELBv2 limits to 32 characters, and the TargetGroupBindings `<name>-<side>`. "+
-					"Changing it replaces the resource.", bindingName.max),
+					"Changing it replaces the resource.", bindingName.Max),
 			},
 			"listener_arn": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
@@ -301,7 +305,7 @@ func (r *albTargetBindingResource) Schema(_ context.Context, _ resource.SchemaRe
 }
 
 func (r *albTargetBindingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+	r.meta = accounts.MetaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *albTargetBindingResource) ConfigValidators(context.Context) []resource.ConfigValidator {
@@ -327,13 +331,13 @@ func (r *albTargetBindingResource) ValidateConfig(ctx context.Context, req resou
 // known yet: the pair's environment and live side, and weights that only
 // name sides of the pair, are not all zero and give the live side traffic.
 func checkBinding(ctx context.Context, m *albTargetBindingModel, diags *diag.Diagnostics) {
-	hosts, hostsKnown := albListStrings(m.HostHeaders)
-	paths, pathsKnown := albListStrings(m.PathPatterns)
+	hosts, hostsKnown := convert.Strings(m.HostHeaders)
+	paths, pathsKnown := convert.Strings(m.PathPatterns)
 	if hostsKnown && pathsKnown && len(hosts)+len(paths) > maxConditionValues {
 		diags.AddAttributeError(path.Root("path_patterns"), "Too many conditions",
 			fmt.Sprintf("host_headers and path_patterns have %d values together; ELBv2 allows %d per rule", len(hosts)+len(paths), maxConditionValues))
 	}
-	if hc, ok := albObjectAs[healthCheckModel](ctx, m.HealthCheck); ok && !hc.TimeoutSeconds.IsUnknown() && !hc.IntervalSeconds.IsUnknown() {
+	if hc, ok := convert.ObjectAs[healthCheckModel](ctx, m.HealthCheck); ok && !hc.TimeoutSeconds.IsUnknown() && !hc.IntervalSeconds.IsUnknown() {
 		// In ValidateConfig an omitted field is still null: its default applies.
 		timeout, interval := int64(defaultHealthCheck.Timeout), int64(defaultHealthCheck.Interval)
 		if !hc.TimeoutSeconds.IsNull() {
@@ -348,7 +352,7 @@ func checkBinding(ctx context.Context, m *albTargetBindingModel, diags *diag.Dia
 		}
 	}
 
-	pair, ok := albObjectAs[clusterPairModel](ctx, m.ClusterPair)
+	pair, ok := convert.ObjectAs[clusterPairModel](ctx, m.ClusterPair)
 	if !ok {
 		return
 	}
@@ -360,7 +364,7 @@ func checkBinding(ctx context.Context, m *albTargetBindingModel, diags *diag.Dia
 			fmt.Sprintf("cluster_pair.environment: the pair %s is in environment %q but the binding is in %q: the target groups must be in the pair's account and VPC",
 				pair.ID.ValueString(), pair.Environment.ValueString(), m.Environment.ValueString()))
 	}
-	sides, ok := albListStrings(pair.Sides)
+	sides, ok := convert.Strings(pair.Sides)
 	if !ok {
 		return
 	}
@@ -375,7 +379,7 @@ func checkBinding(ctx context.Context, m *albTargetBindingModel, diags *diag.Dia
 	}
 	weights := m.Weights.Elements()
 	allKnown, anyTraffic := true, false
-	for _, s := range sortedKeys(weights) {
+	for _, s := range convert.SortedKeys(weights) {
 		if !slices.Contains(sides, s) {
 			diags.AddAttributeError(path.Root("weights").AtMapKey(s), "Weight for a side the pair does not have",
 				fmt.Sprintf("%q is not a side of the cluster pair %s; its sides are %v", s, pair.ID.ValueString(), sides))
@@ -420,16 +424,16 @@ func (r *albTargetBindingResource) ModifyPlan(ctx context.Context, req resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if plan.Environment.IsUnknown() || !r.meta.checkEnvironment(plan.Environment.ValueString(), &resp.Diagnostics) {
+	if plan.Environment.IsUnknown() || !r.meta.CheckEnvironment(plan.Environment.ValueString(), &resp.Diagnostics) {
 		return
 	}
-	env, _ := r.meta.standards.Environment(plan.Environment.ValueString())
+	env, _ := r.meta.Standards.Environment(plan.Environment.ValueString())
 	if !plan.Name.IsUnknown() {
 		plan.ID = types.StringValue(env.Name + "/" + plan.Name.ValueString())
 	}
 	plan.VPCID = types.StringValue(env.VPCID)
 	if tags, ok := bindingStandardTags(ctx, &plan); ok {
-		plan.TagsAll, _ = r.meta.resourceTags(ctx, plan.Tags, tags, &resp.Diagnostics)
+		plan.TagsAll, _ = r.meta.Tags(ctx, plan.Tags, tags, &resp.Diagnostics)
 	} else {
 		plan.TagsAll = types.MapUnknown(types.StringType)
 	}
@@ -506,19 +510,19 @@ func (r *albTargetBindingResource) checkListener(ctx context.Context, env standa
 // of the pair, known for target groups that stay, unknown for new ones.
 func plannedOutputs(ctx context.Context, plan, state *albTargetBindingModel, securityGroups []string, sgKnown bool, diags *diag.Diagnostics) (types.Map, types.Map) {
 	unknown := types.MapUnknown(types.StringType)
-	pair, ok := albObjectAs[clusterPairModel](ctx, plan.ClusterPair)
+	pair, ok := convert.ObjectAs[clusterPairModel](ctx, plan.ClusterPair)
 	if !ok {
 		return unknown, unknown
 	}
-	sides, ok := albListStrings(pair.Sides)
+	sides, ok := convert.Strings(pair.Sides)
 	if !ok {
 		return unknown, unknown
 	}
 	have := map[string]string{}
 	if state != nil {
-		have = albStringMap(state.TargetGroupARNs)
+		have = convert.StringMap(state.TargetGroupARNs)
 	}
-	svc, svcKnown := albObjectAs[serviceModel](ctx, plan.Service)
+	svc, svcKnown := convert.ObjectAs[serviceModel](ctx, plan.Service)
 	svcKnown = svcKnown && !svc.Namespace.IsUnknown() && !svc.Name.IsUnknown() && !svc.Port.IsUnknown()
 	arns, manifests := map[string]attr.Value{}, map[string]attr.Value{}
 	for _, side := range sides {
@@ -547,17 +551,17 @@ func plannedOutputs(ctx context.Context, plan, state *albTargetBindingModel, sec
 // bindingStandardTags are the tags paved sets on the rule and the target
 // groups; false while any of them is unknown.
 func bindingStandardTags(ctx context.Context, m *albTargetBindingModel) (map[string]string, bool) {
-	pair, ok := albObjectAs[clusterPairModel](ctx, m.ClusterPair)
+	pair, ok := convert.ObjectAs[clusterPairModel](ctx, m.ClusterPair)
 	if !ok || pair.ID.IsUnknown() || pair.Live.IsUnknown() {
 		return nil, false
 	}
-	svc, ok := albObjectAs[serviceModel](ctx, m.Service)
+	svc, ok := convert.ObjectAs[serviceModel](ctx, m.Service)
 	if !ok || svc.Namespace.IsUnknown() || svc.Name.IsUnknown() || m.Name.IsUnknown() || m.Environment.IsUnknown() {
 		return nil, false
 	}
 	return map[string]string{
 		"environment":        m.Environment.ValueString(),
-		"managed-by":         managedBy,
+		"managed-by":         tags.ManagedBy,
 		"paved:binding":      m.Name.ValueString(),
 		"paved:cluster-pair": pair.ID.ValueString(),
 		"paved:live":         pair.Live.ValueString(),
@@ -640,61 +644,22 @@ func (r *albTargetBindingResource) Delete(ctx context.Context, req resource.Dele
 	if ops == nil {
 		return
 	}
-	if err := ops.deleteAll(ctx, state.RuleARN.ValueString(), albStringMap(state.TargetGroupARNs)); err != nil {
+	if err := ops.deleteAll(ctx, state.RuleARN.ValueString(), convert.StringMap(state.TargetGroupARNs)); err != nil {
 		resp.Diagnostics.AddError("Deleting ALB target binding", err.Error())
 	}
 }
 
 func (r *albTargetBindingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	r.meta.importTarget(ctx, req, resp, bindingName.valid, "dev/shop")
+	r.meta.ImportTarget(ctx, req, resp, bindingName.Valid, "dev/shop")
 }
 
 // client returns the ELBv2 operations in env's account, or nil after
 // reporting why under the given summary.
 func (r *albTargetBindingResource) client(ctx context.Context, env, summary string, diags *diag.Diagnostics) *albBindingOps {
-	client, err := r.meta.sessions.ELBv2(ctx, env)
+	client, err := r.meta.Sessions.ELBv2(ctx, env)
 	if err != nil {
 		diags.AddError(summary, err.Error())
 		return nil
 	}
 	return &albBindingOps{client: client}
-}
-
-// albObjectAs converts a known object attribute into its model; false when the
-// object is null or unknown.
-func albObjectAs[T any](ctx context.Context, o types.Object) (T, bool) {
-	var out T
-	if o.IsNull() || o.IsUnknown() {
-		return out, false
-	}
-	diags := o.As(ctx, &out, basetypes.ObjectAsOptions{})
-	return out, !diags.HasError()
-}
-
-// albListStrings returns a list's strings; false while the list or any
-// element is unknown. A null list has no strings.
-func albListStrings(l types.List) ([]string, bool) {
-	if l.IsUnknown() {
-		return nil, false
-	}
-	var out []string
-	for _, e := range l.Elements() {
-		s, ok := e.(types.String)
-		if !ok || s.IsUnknown() {
-			return nil, false
-		}
-		out = append(out, s.ValueString())
-	}
-	return out, true
-}
-
-// albStringMap returns a map's known string entries.
-func albStringMap(m types.Map) map[string]string {
-	out := map[string]string{}
-	for k, e := range m.Elements() {
-		if s, ok := e.(types.String); ok && !s.IsUnknown() && !s.IsNull() {
-			out[k] = s.ValueString()
-		}
-	}
-	return out
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paved-road/paved/provider/convert"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -135,7 +137,7 @@ func (f albFixture) bindingConfig(provider, name string, overrides map[string]st
 	var b strings.Builder
 	b.WriteString(provider)
 	b.WriteString("\nresource \"paved_alb_target_binding\" \"test\" {\n")
-	for _, k := range sortedKeys(attrs) {
+	for _, k := range convert.SortedKeys(attrs) {
 		if attrs[k] != "" {
 			fmt.Fprintf(&b, "  %s = %s\n", k, attrs[k])
 		}
@@ -267,12 +269,12 @@ func (f albFixture) expectBinding(t *testing.T, name string, want bindingWant) r
 		attrs := s.RootModule().Resources[albAddr].Primary.Attributes
 		groups := targetGroupsNamed(t, devAccount, name+"-")
 		if len(groups) != len(want.weights) {
-			return fmt.Errorf("target groups %v, want one per side of %v", sortedKeys(groups), want.weights)
+			return fmt.Errorf("target groups %v, want one per side of %v", convert.SortedKeys(groups), want.weights)
 		}
 		for side := range want.weights {
 			g, ok := groups[name+"-"+side]
 			if !ok {
-				return fmt.Errorf("no target group %s-%s; have %v", name, side, sortedKeys(groups))
+				return fmt.Errorf("no target group %s-%s; have %v", name, side, convert.SortedKeys(groups))
 			}
 			arn := aws.ToString(g.TargetGroupArn)
 			if aws.ToString(g.VpcId) != f.vpcID || aws.ToInt32(g.Port) != 8080 || g.TargetType != elbtypes.TargetTypeEnumIp ||
@@ -336,7 +338,7 @@ func sameARNs(seen map[string]string) resource.TestCheckFunc {
 func (f albFixture) noBindingParts(t *testing.T, name string) error {
 	for _, account := range []string{devAccount, prodAccount} {
 		if groups := targetGroupsNamed(t, account, name+"-"); len(groups) > 0 {
-			return fmt.Errorf("account %s still holds target groups %v", account, sortedKeys(groups))
+			return fmt.Errorf("account %s still holds target groups %v", account, convert.SortedKeys(groups))
 		}
 	}
 	if rules := f.rules(t); len(rules) > 0 {
@@ -658,7 +660,7 @@ resource "terraform_data" "pair" {
 				Steps:                    []resource.TestStep{{Config: config, PlanOnly: true, ExpectError: diagnosticPattern(tc.want...)}},
 			})
 			if groups := targetGroupsNamed(t, devAccount, name+"-"); len(groups) > 0 {
-				t.Fatalf("plan created target groups %v", sortedKeys(groups))
+				t.Fatalf("plan created target groups %v", convert.SortedKeys(groups))
 			}
 		})
 	}

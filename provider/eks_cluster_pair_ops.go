@@ -10,6 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/steps"
+	"github.com/paved-road/paved/provider/tags"
+	"github.com/paved-road/paved/provider/timeouts"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -72,7 +79,7 @@ type eksNodeGroupSpec struct {
 
 // spec reads the pair model into Go values; every value is known by apply.
 func (o *eksPairOps) spec(ctx context.Context, m *eksPairModel, diags *diag.Diagnostics) eksPairSpec {
-	s := eksPairSpec{sides: map[string]*eksSideSpec{}, tags: stringMap(ctx, m.TagsAll, diags)}
+	s := eksPairSpec{sides: map[string]*eksSideSpec{}, tags: convert.StringMap(m.TagsAll)}
 	for _, side := range eksSides {
 		sm := parseSide(ctx, *m.sideObject(side), diags)
 		if sm == nil {
@@ -96,7 +103,7 @@ func (o *eksPairOps) spec(ctx context.Context, m *eksPairModel, diags *diag.Diag
 				minSize:     int32(sm.ng.MinSize.ValueInt64()),
 				maxSize:     int32(sm.ng.MaxSize.ValueInt64()),
 				desiredSize: int32(sm.ng.DesiredSize.ValueInt64()),
-				labels:      stringMap(ctx, sm.ng.Labels, diags),
+				labels:      convert.StringMap(sm.ng.Labels),
 			}
 			diags.Append(sm.ng.InstanceTypes.ElementsAs(ctx, &ng.instanceTypes, false)...)
 			amiType, err := eksAMIType(ng.instanceTypes)
@@ -109,14 +116,6 @@ func (o *eksPairOps) spec(ctx context.Context, m *eksPairModel, diags *diag.Diag
 		s.sides[side] = ss
 	}
 	return s
-}
-
-func stringMap(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]string {
-	out := map[string]string{}
-	if !m.IsNull() && !m.IsUnknown() {
-		diags.Append(m.ElementsAs(ctx, &out, false)...)
-	}
-	return out
 }
 
 // eksPairOps runs the EKS and IAM calls of a pair in one account.
@@ -134,7 +133,7 @@ func (o *eksPairOps) apply(ctx context.Context, changes []sideChange, have, want
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var undo []func(context.Context) error
-	var steps []step
+	var todo []steps.Step
 	ordered := slices.Clone(changes)
 	slices.SortStableFunc(ordered, func(a, b sideChange) int {
 		return boolOrder(a.destructive()) - boolOrder(b.destructive())
@@ -143,18 +142,18 @@ func (o *eksPairOps) apply(ctx context.Context, changes []sideChange, have, want
 		h, w := have.sides[c.side], want.sides[c.side]
 		switch c.action {
 		case sideCreate, sideRecreate:
-			steps = append(steps, o.createSteps(w, want.tags, want.partTags(), &undo, timeout)...)
+			todo = append(todo, o.createSteps(w, want.tags, want.partTags(), &undo, timeout)...)
 		case sideReplace:
-			steps = append(steps, o.deleteSteps(h, w, timeout)...)
-			steps = append(steps, o.createSteps(w, want.tags, want.partTags(), &undo, timeout)...)
+			todo = append(todo, o.deleteSteps(h, w, timeout)...)
+			todo = append(todo, o.createSteps(w, want.tags, want.partTags(), &undo, timeout)...)
 		case sideRemove:
-			steps = append(steps, o.deleteSteps(h, nil, timeout)...)
+			todo = append(todo, o.deleteSteps(h, nil, timeout)...)
 		case sideKeep:
-			steps = append(steps, o.updateSteps(c, h, w, have, want, &undo, timeout)...)
+			todo = append(todo, o.updateSteps(c, h, w, have, want, &undo, timeout)...)
 		}
 	}
-	if err := runSteps(ctx, steps); err != nil {
-		return rollback(ctx, err, undo)
+	if err := steps.Run(ctx, todo); err != nil {
+		return steps.Rollback(ctx, err, undo)
 	}
 	return nil
 }
@@ -168,16 +167,16 @@ func boolOrder(b bool) int {
 
 // createSteps builds one side: its roles unless they exist, the cluster,
 // then the node group, each waited for.
-func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []step {
-	var steps []step
+func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []steps.Step {
+	var todo []steps.Step
 	if s.ownRole != "" {
-		steps = append(steps, o.roleStep(s.ownRole, "eks.amazonaws.com", []string{"sts:AssumeRole", "sts:TagSession"}, eksClusterPolicies, partTags, undo))
+		todo = append(todo, o.roleStep(s.ownRole, "eks.amazonaws.com", []string{"sts:AssumeRole", "sts:TagSession"}, eksClusterPolicies, partTags, undo))
 	}
 	if s.nodeGroup != nil {
-		steps = append(steps, o.roleStep(s.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, eksNodePolicies, partTags, undo))
+		todo = append(todo, o.roleStep(s.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, eksNodePolicies, partTags, undo))
 	}
-	steps = append(steps,
-		step{"create cluster " + s.cluster, func(ctx context.Context) error {
+	todo = append(todo,
+		steps.Step{Name: "create cluster " + s.cluster, Run: func(ctx context.Context) error {
 			_, err := o.eks.CreateCluster(ctx, &eks.CreateClusterInput{
 				Name:    aws.String(s.cluster),
 				Version: aws.String(s.version),
@@ -195,20 +194,20 @@ func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[strin
 			}
 			return err
 		}},
-		step{"wait for cluster " + s.cluster + " to become active", func(ctx context.Context) error {
+		steps.Step{Name: "wait for cluster " + s.cluster + " to become active", Run: func(ctx context.Context) error {
 			return o.waitClusterActive(ctx, s.cluster, timeout)
 		}},
 	)
 	if s.nodeGroup != nil {
-		steps = append(steps, o.nodeGroupSteps(s, partTags, undo, timeout)...)
+		todo = append(todo, o.nodeGroupSteps(s, partTags, undo, timeout)...)
 	}
-	return steps
+	return todo
 }
 
-func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []step {
+func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []steps.Step {
 	ng := s.nodeGroup
-	return []step{
-		{"create node group " + ng.name, func(ctx context.Context) error {
+	return []steps.Step{
+		{Name: "create node group " + ng.name, Run: func(ctx context.Context) error {
 			_, err := o.eks.CreateNodegroup(ctx, &eks.CreateNodegroupInput{
 				ClusterName:   aws.String(s.cluster),
 				NodegroupName: aws.String(ng.name),
@@ -228,9 +227,9 @@ func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo
 			}
 			return err
 		}},
-		{"wait for node group " + ng.name + " to become active", func(ctx context.Context) error {
+		{Name: "wait for node group " + ng.name + " to become active", Run: func(ctx context.Context) error {
 			w := eks.NewNodegroupActiveWaiter(o.eks, func(w *eks.NodegroupActiveWaiterOptions) {
-				w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+				w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
 			})
 			return w.Wait(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(s.cluster), NodegroupName: aws.String(ng.name)}, timeout)
 		}},
@@ -240,16 +239,16 @@ func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo
 // roleStep creates a role paved owns, or adopts one paved created before
 // (a side created again after its cluster vanished finds its roles), and
 // attaches its managed policies. Only a role this step created is undone.
-func (o *eksPairOps) roleStep(name, service string, actions, policies []string, tags map[string]string, undo *[]func(context.Context) error) step {
-	return step{"create role " + name, func(ctx context.Context) error {
+func (o *eksPairOps) roleStep(name, service string, actions, policies []string, roleTags map[string]string, undo *[]func(context.Context) error) steps.Step {
+	return steps.Step{Name: "create role " + name, Run: func(ctx context.Context) error {
 		out, err := o.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 		switch {
-		case isNoSuchEntity(err):
+		case awserr.Is(err, "NoSuchEntity"):
 			if _, err := o.iam.CreateRole(ctx, &iam.CreateRoleInput{
 				RoleName:                 aws.String(name),
 				AssumeRolePolicyDocument: aws.String(serviceTrustPolicy(service, actions...)),
 				Description:              aws.String("paved: " + service + " role of EKS cluster pair " + o.names.pair),
-				Tags:                     iamTags(tags),
+				Tags:                     iamTags(roleTags),
 			}); err != nil {
 				return err
 			}
@@ -257,7 +256,7 @@ func (o *eksPairOps) roleStep(name, service string, actions, policies []string, 
 		case err != nil:
 			return err
 		case !pavedOwned(out.Role.Tags):
-			return fmt.Errorf("role %s exists and paved did not create it (no managed-by=%s tag); remove it, or set role_arn", name, managedBy)
+			return fmt.Errorf("role %s exists and paved did not create it (no managed-by=%s tag); remove it, or set role_arn", name, tags.ManagedBy)
 		}
 		for _, p := range policies {
 			if _, err := o.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(p)}); err != nil {
@@ -271,31 +270,31 @@ func (o *eksPairOps) roleStep(name, service string, actions, policies []string, 
 // deleteSteps take down a side, in dependency order: node group, cluster,
 // then the roles paved created that the side's next form (w, nil when the
 // side goes) does not use.
-func (o *eksPairOps) deleteSteps(h, w *eksSideSpec, timeout time.Duration) []step {
-	var steps []step
+func (o *eksPairOps) deleteSteps(h, w *eksSideSpec, timeout time.Duration) []steps.Step {
+	var todo []steps.Step
 	if h.nodeGroup != nil {
-		steps = append(steps, step{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
+		todo = append(todo, steps.Step{Name: "delete node group " + h.nodeGroup.name, Run: func(ctx context.Context) error {
 			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
 		}})
 	}
-	steps = append(steps, step{"delete cluster " + h.cluster, func(ctx context.Context) error {
+	todo = append(todo, steps.Step{Name: "delete cluster " + h.cluster, Run: func(ctx context.Context) error {
 		return o.deleteCluster(ctx, h.cluster, timeout)
 	}})
 	if h.ownRole != "" && (w == nil || w.ownRole == "") {
-		steps = append(steps, o.deleteRoleStep(h.ownRole))
+		todo = append(todo, o.deleteRoleStep(h.ownRole))
 	}
 	if h.nodeGroup != nil && (w == nil || w.nodeGroup == nil) {
-		steps = append(steps, o.deleteRoleStep(h.nodeGroup.role))
+		todo = append(todo, o.deleteRoleStep(h.nodeGroup.role))
 	}
-	return steps
+	return todo
 }
 
 // deleteRoleStep deletes a role if paved created it: the name alone could
 // be a role someone made by hand, so the managed-by tag must say paved.
-func (o *eksPairOps) deleteRoleStep(name string) step {
-	return step{"delete role " + name, func(ctx context.Context) error {
+func (o *eksPairOps) deleteRoleStep(name string) steps.Step {
+	return steps.Step{Name: "delete role " + name, Run: func(ctx context.Context) error {
 		out, err := o.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-		if isNoSuchEntity(err) {
+		if awserr.Is(err, "NoSuchEntity") {
 			return nil
 		}
 		if err != nil {
@@ -310,10 +309,10 @@ func (o *eksPairOps) deleteRoleStep(name string) step {
 
 // updateSteps change a kept side in place: endpoint access, node group,
 // tags. Each is skipped when it has nothing to do.
-func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eksPairSpec, undo *[]func(context.Context) error, timeout time.Duration) []step {
-	var steps []step
+func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eksPairSpec, undo *[]func(context.Context) error, timeout time.Duration) []steps.Step {
+	var todo []steps.Step
 	if h.public != w.public || h.private != w.private {
-		steps = append(steps, step{"update endpoint access of cluster " + w.cluster, func(ctx context.Context) error {
+		todo = append(todo, steps.Step{Name: "update endpoint access of cluster " + w.cluster, Run: func(ctx context.Context) error {
 			// Only the endpoint fields: EKS takes one kind of VPC update per call.
 			if _, err := o.eks.UpdateClusterConfig(ctx, &eks.UpdateClusterConfigInput{
 				Name: aws.String(w.cluster),
@@ -328,32 +327,32 @@ func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eks
 	}
 	switch c.nodeGroup {
 	case nodeGroupCreate:
-		steps = append(steps, o.roleStep(w.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, eksNodePolicies, want.partTags(), undo))
-		steps = append(steps, o.nodeGroupSteps(w, want.partTags(), undo, timeout)...)
+		todo = append(todo, o.roleStep(w.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, eksNodePolicies, want.partTags(), undo))
+		todo = append(todo, o.nodeGroupSteps(w, want.partTags(), undo, timeout)...)
 	case nodeGroupReplace:
-		steps = append(steps, step{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
+		todo = append(todo, steps.Step{Name: "delete node group " + h.nodeGroup.name, Run: func(ctx context.Context) error {
 			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
 		}})
-		steps = append(steps, o.nodeGroupSteps(w, want.partTags(), undo, timeout)...)
+		todo = append(todo, o.nodeGroupSteps(w, want.partTags(), undo, timeout)...)
 	case nodeGroupRemove:
-		steps = append(steps, step{"delete node group " + h.nodeGroup.name, func(ctx context.Context) error {
+		todo = append(todo, steps.Step{Name: "delete node group " + h.nodeGroup.name, Run: func(ctx context.Context) error {
 			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
 		}}, o.deleteRoleStep(h.nodeGroup.role))
 	case nodeGroupKeep:
 		if step, ok := o.nodeGroupConfigStep(w, h.nodeGroup, w.nodeGroup, timeout); ok {
-			steps = append(steps, step)
+			todo = append(todo, step)
 		}
 	}
 	if !maps.Equal(have.tags, want.tags) {
-		steps = append(steps, step{"update tags of " + w.side, func(ctx context.Context) error {
+		todo = append(todo, steps.Step{Name: "update tags of " + w.side, Run: func(ctx context.Context) error {
 			return o.retag(ctx, h, w, have, want)
 		}})
 	}
-	return steps
+	return todo
 }
 
 // nodeGroupConfigStep changes sizes and labels in place, if they changed.
-func (o *eksPairOps) nodeGroupConfigStep(s *eksSideSpec, h, w *eksNodeGroupSpec, timeout time.Duration) (step, bool) {
+func (o *eksPairOps) nodeGroupConfigStep(s *eksSideSpec, h, w *eksNodeGroupSpec, timeout time.Duration) (steps.Step, bool) {
 	in := &eks.UpdateNodegroupConfigInput{ClusterName: aws.String(s.cluster), NodegroupName: aws.String(w.name)}
 	changed := false
 	if h.minSize != w.minSize || h.maxSize != w.maxSize || h.desiredSize != w.desiredSize {
@@ -362,16 +361,16 @@ func (o *eksPairOps) nodeGroupConfigStep(s *eksSideSpec, h, w *eksNodeGroupSpec,
 		}
 		changed = true
 	}
-	if set, remove := tagDiff(h.labels, w.labels); len(set) > 0 || len(remove) > 0 {
+	if set, remove := tags.Diff(h.labels, w.labels); len(set) > 0 || len(remove) > 0 {
 		in.Labels = &ekstypes.UpdateLabelsPayload{AddOrUpdateLabels: set, RemoveLabels: remove}
 		changed = true
 	}
-	return step{"update node group " + w.name, func(ctx context.Context) error {
+	return steps.Step{Name: "update node group " + w.name, Run: func(ctx context.Context) error {
 		if _, err := o.eks.UpdateNodegroupConfig(ctx, in); err != nil {
 			return err
 		}
 		w := eks.NewNodegroupActiveWaiter(o.eks, func(w *eks.NodegroupActiveWaiterOptions) {
-			w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+			w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
 		})
 		return w.Wait(ctx, &eks.DescribeNodegroupInput{ClusterName: in.ClusterName, NodegroupName: in.NodegroupName}, timeout)
 	}}, changed
@@ -389,7 +388,7 @@ func (o *eksPairOps) retag(ctx context.Context, h, w *eksSideSpec, have, want ek
 	if err := o.retagResource(ctx, out.Cluster.Arn, out.Cluster.Tags, want.tags); err != nil {
 		return err
 	}
-	set, remove := tagDiff(have.partTags(), want.partTags())
+	set, remove := tags.Diff(have.partTags(), want.partTags())
 	if len(set) == 0 && len(remove) == 0 {
 		return nil
 	}
@@ -418,18 +417,16 @@ func (o *eksPairOps) retag(ctx context.Context, h, w *eksSideSpec, have, want ek
 }
 
 func (o *eksPairOps) retagResource(ctx context.Context, arn *string, have, want map[string]string) error {
-	set, remove := tagDiff(have, want)
-	if len(remove) > 0 {
-		if _, err := o.eks.UntagResource(ctx, &eks.UntagResourceInput{ResourceArn: arn, TagKeys: remove}); err != nil {
-			return fmt.Errorf("UntagResource %s: %w", aws.ToString(arn), err)
-		}
-	}
-	if len(set) > 0 {
-		if _, err := o.eks.TagResource(ctx, &eks.TagResourceInput{ResourceArn: arn, Tags: set}); err != nil {
-			return fmt.Errorf("TagResource %s: %w", aws.ToString(arn), err)
-		}
-	}
-	return nil
+	return tags.Retag(ctx, have, want, tags.Calls{
+		Untag: func(ctx context.Context, keys []string) error {
+			_, err := o.eks.UntagResource(ctx, &eks.UntagResourceInput{ResourceArn: arn, TagKeys: keys})
+			return awserr.Wrap("UntagResource "+aws.ToString(arn), err)
+		},
+		Tag: func(ctx context.Context, set map[string]string) error {
+			_, err := o.eks.TagResource(ctx, &eks.TagResourceInput{ResourceArn: arn, Tags: set})
+			return awserr.Wrap("TagResource "+aws.ToString(arn), err)
+		},
+	})
 }
 
 // deleteAll takes down every side. A side that fails does not stop the
@@ -443,7 +440,7 @@ func (o *eksPairOps) deleteAll(ctx context.Context, have eksPairSpec, timeout ti
 		if h == nil {
 			continue
 		}
-		if err := runSteps(ctx, o.deleteSteps(h, nil, timeout)); err != nil {
+		if err := steps.Run(ctx, o.deleteSteps(h, nil, timeout)); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", side, err))
 		}
 	}
@@ -452,7 +449,7 @@ func (o *eksPairOps) deleteAll(ctx context.Context, have eksPairSpec, timeout ti
 
 func (o *eksPairOps) waitClusterActive(ctx context.Context, name string, timeout time.Duration) error {
 	w := eks.NewClusterActiveWaiter(o.eks, func(w *eks.ClusterActiveWaiterOptions) {
-		w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+		w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
 	})
 	return w.Wait(ctx, &eks.DescribeClusterInput{Name: aws.String(name)}, timeout)
 }
@@ -461,14 +458,14 @@ func (o *eksPairOps) waitClusterActive(ctx context.Context, name string, timeout
 // gone is no error.
 func (o *eksPairOps) deleteCluster(ctx context.Context, name string, timeout time.Duration) error {
 	_, err := o.eks.DeleteCluster(ctx, &eks.DeleteClusterInput{Name: aws.String(name)})
-	if isEKSNotFound(err) {
+	if awserr.Is(err, "ResourceNotFoundException") {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("DeleteCluster %s: %w", name, err)
 	}
 	w := eks.NewClusterDeletedWaiter(o.eks, func(w *eks.ClusterDeletedWaiterOptions) {
-		w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+		w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
 	})
 	if err := w.Wait(ctx, &eks.DescribeClusterInput{Name: aws.String(name)}, timeout); err != nil {
 		return fmt.Errorf("waiting for cluster %s to be deleted: %w", name, err)
@@ -478,14 +475,14 @@ func (o *eksPairOps) deleteCluster(ctx context.Context, name string, timeout tim
 
 func (o *eksPairOps) deleteNodegroup(ctx context.Context, cluster, name string, timeout time.Duration) error {
 	_, err := o.eks.DeleteNodegroup(ctx, &eks.DeleteNodegroupInput{ClusterName: aws.String(cluster), NodegroupName: aws.String(name)})
-	if isEKSNotFound(err) {
+	if awserr.Is(err, "ResourceNotFoundException") {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("DeleteNodegroup %s: %w", name, err)
 	}
 	w := eks.NewNodegroupDeletedWaiter(o.eks, func(w *eks.NodegroupDeletedWaiterOptions) {
-		w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+		w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
 	})
 	if err := w.Wait(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(cluster), NodegroupName: aws.String(name)}, timeout); err != nil {
 		return fmt.Errorf("waiting for node group %s to be deleted: %w", name, err)
@@ -496,7 +493,7 @@ func (o *eksPairOps) deleteNodegroup(ctx context.Context, cluster, name string, 
 // read refreshes m from EKS: for each side it holds (on import: each side
 // whose cluster exists) the cluster and its node group. It reports false
 // when no cluster of the pair exists.
-func (o *eksPairOps) read(ctx context.Context, m *eksPairModel, meta *meta) (bool, error) {
+func (o *eksPairOps) read(ctx context.Context, m *eksPairModel, meta *accounts.Meta) (bool, error) {
 	importing := m.Blue.IsNull() && m.Green.IsNull() // an import has only the id so far
 	var diags diag.Diagnostics
 	var seen []map[string]string // each cluster's tags
@@ -512,7 +509,7 @@ func (o *eksPairOps) read(ctx context.Context, m *eksPairModel, meta *meta) (boo
 		}
 		name := o.names.cluster(side)
 		out, err := o.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
-		gone := isEKSNotFound(err) || (err == nil && out.Cluster.Status == ekstypes.ClusterStatusDeleting)
+		gone := awserr.Is(err, "ResourceNotFoundException") || (err == nil && out.Cluster.Status == ekstypes.ClusterStatusDeleting)
 		if err != nil && !gone {
 			return false, fmt.Errorf("DescribeCluster %s: %w", name, err)
 		}
@@ -554,7 +551,7 @@ func (o *eksPairOps) read(ctx context.Context, m *eksPairModel, meta *meta) (boo
 		return false, nil
 	}
 
-	prior := stringMap(ctx, m.TagsAll, &diags)
+	prior := convert.StringMap(m.TagsAll)
 	tags := observed(prior, seen, importing)
 	m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, tags)
 	own := maps.Clone(tags)
@@ -563,7 +560,7 @@ func (o *eksPairOps) read(ctx context.Context, m *eksPairModel, meta *meta) (boo
 		m.Team, m.Service = types.StringValue(own["team"]), types.StringValue(own["service"])
 		m.Live = importedLive(tags[eksLiveTag], found)
 	}
-	if own := meta.ownTags(m.Tags, own, eksStandardTags(m), importing); len(own) > 0 || !m.Tags.IsNull() {
+	if own := meta.OwnTags(m.Tags, own, eksStandardTags(m), importing); len(own) > 0 || !m.Tags.IsNull() {
 		m.Tags, _ = types.MapValueFrom(ctx, types.StringType, own)
 	}
 	m.ID = types.StringValue(m.Environment.ValueString() + "/" + m.Name.ValueString())
@@ -579,7 +576,7 @@ func (o *eksPairOps) read(ctx context.Context, m *eksPairModel, meta *meta) (boo
 func (o *eksPairOps) readNodeGroup(ctx context.Context, side string, sm *sideModels, importing bool, diags *diag.Diagnostics) error {
 	name := o.names.nodeGroup(side)
 	out, err := o.eks.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(o.names.cluster(side)), NodegroupName: aws.String(name)})
-	if isEKSNotFound(err) || (err == nil && out.Nodegroup.Status == ekstypes.NodegroupStatusDeleting) {
+	if awserr.Is(err, "ResourceNotFoundException") || (err == nil && out.Nodegroup.Status == ekstypes.NodegroupStatusDeleting) {
 		sm.side.NodeGroupName = types.StringNull()
 		if importing {
 			sm.ng = nil
@@ -662,18 +659,13 @@ func serviceTrustPolicy(service string, actions ...string) string {
 }
 
 // pavedOwned reports whether a role's tags say paved created it.
-func pavedOwned(tags []iamtypes.Tag) bool {
-	for _, t := range tags {
-		if aws.ToString(t.Key) == "managed-by" && aws.ToString(t.Value) == managedBy {
+func pavedOwned(have []iamtypes.Tag) bool {
+	for _, t := range have {
+		if aws.ToString(t.Key) == "managed-by" && aws.ToString(t.Value) == tags.ManagedBy {
 			return true
 		}
 	}
 	return false
-}
-
-func isEKSNotFound(err error) bool {
-	var nf *ekstypes.ResourceNotFoundException
-	return errors.As(err, &nf)
 }
 
 // retryIAMPropagation retries a call that names a role created moments

@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/paved-road/paved/provider/convert"
 )
 
 // sideAction is what an apply does to one side's cluster.
@@ -202,7 +204,7 @@ func checkNodeGroup(ctx context.Context, side string, ng *eksNodeGroupModel, dia
 			fmt.Sprintf("%s %d must be between min_size %d and max_size %d",
 				at.AtName("desired_size"), desired.ValueInt64(), minSize.ValueInt64(), maxSize.ValueInt64()))
 	}
-	instanceTypes, known := knownStrings(ctx, ng.InstanceTypes, diags)
+	instanceTypes, known := convert.Strings(ng.InstanceTypes)
 	if !known {
 		return
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -16,6 +15,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	fwtimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+
+	"github.com/paved-road/paved/provider/accounts"
 	"github.com/paved-road/paved/provider/standards"
 )
 
@@ -64,7 +66,7 @@ func pairValue(t *testing.T, s *eksClusterPairResource, stage, live string, side
 		Blue: types.ObjectNull(eksSideType.AttrTypes), Green: types.ObjectNull(eksSideType.AttrTypes),
 		Tags: types.MapNull(types.StringType), TagsAll: types.MapUnknown(types.StringType),
 		Binding:  types.ObjectUnknown(eksBindingType.AttrTypes),
-		Timeouts: timeouts.Value{Object: types.ObjectNull(eksTimeoutsType(t))},
+		Timeouts: fwtimeouts.Value{Object: types.ObjectNull(eksTimeoutsType(t))},
 	}
 	for side, version := range sides {
 		*m.sideObject(side) = sideValue(t, stage, side, version)
@@ -82,7 +84,7 @@ func pairValue(t *testing.T, s *eksClusterPairResource, stage, live string, side
 
 func eksTimeoutsType(t *testing.T) map[string]attr.Type {
 	t.Helper()
-	return eksTimeouts(context.Background()).GetType().(timeouts.Type).AttrTypes
+	return eksTimeouts(context.Background()).GetType().(fwtimeouts.Type).AttrTypes
 }
 
 // modifyPlan runs ModifyPlan as the framework would and returns the plan.
@@ -121,7 +123,7 @@ func testPairResource(t *testing.T) *eksClusterPairResource {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &eksClusterPairResource{meta: &meta{standards: doc, defaultTags: map[string]string{"cost-center": "platform"}}}
+	return &eksClusterPairResource{meta: &accounts.Meta{Standards: doc, DefaultTags: map[string]string{"cost-center": "platform"}}}
 }
 
 func TestEKSPairPlan_createKnowsBinding(t *testing.T) {

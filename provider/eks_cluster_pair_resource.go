@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/tags"
+	"github.com/paved-road/paved/provider/validate"
+
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -23,6 +26,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/paved-road/paved/provider/timeouts"
 
 	"github.com/paved-road/paved/provider/standards"
 )
@@ -53,16 +58,16 @@ var eksVersions = []string{"1.28", "1.29", "1.30", "1.31", "1.32", "1.33"}
 // (see eksNames), the cluster role `<name>-green-cluster` meets its limit
 // first: IAM allows 64 characters for a role name, while EKS allows 100 for
 // a cluster (`<name>-green`) and 63 for a node group (`<name>-green-nodes`).
-var eksPairName = nameRule{
-	pattern: lowercaseNamePattern, chars: lowercaseNameChars, max: 64 - len("-green-cluster"),
-	why: "the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters",
+var eksPairName = validate.NameRule{
+	Pattern: validate.LowercaseName, Chars: validate.LowercaseChars, Max: 64 - len("-green-cluster"),
+	Why: "the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters",
 }
 
 // NewEKSClusterPairResource is a blue/green pair of EKS clusters, each side
 // with its own IAM roles and optional managed node group.
 func NewEKSClusterPairResource() resource.Resource { return &eksClusterPairResource{} }
 
-type eksClusterPairResource struct{ meta *meta }
+type eksClusterPairResource struct{ meta *accounts.Meta }
 
 type eksPairModel struct {
 	ID          types.String   `tfsdk:"id"`
@@ -134,11 +139,11 @@ func (r *eksClusterPairResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"name": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
-				Validators: eksPairName.validators(),
+				Validators: eksPairName.Validators(),
 				Description: fmt.Sprintf("Name of the pair, at most %d characters: lowercase letters, digits and single "+
 					"hyphens, starting with a letter. The clusters are `<name>-blue` and `<name>-green`; the longest name "+
 					"derived from it is the cluster role `<name>-green-cluster`, which IAM limits to 64 characters. "+
-					"Changing it replaces the pair.", eksPairName.max),
+					"Changing it replaces the pair.", eksPairName.Max),
 			},
 			"team": schema.StringAttribute{Required: true, Description: "Owning team; one of the standards' `teams`. Tagged as `team`."},
 			"service": schema.StringAttribute{
@@ -196,7 +201,7 @@ func eksSideAttribute(side string) schema.SingleNestedAttribute {
 			},
 			"role_arn": schema.StringAttribute{
 				Optional: true, Computed: true,
-				Validators: []validator.String{roleARNValidator},
+				Validators: []validator.String{validate.RoleARN},
 				Description: "Cluster IAM role to use. When unset, paved creates `<name>-<side>-cluster`, trusting " +
 					"eks.amazonaws.com, with AmazonEKSClusterPolicy. Changing it replaces this side's cluster.",
 			},
@@ -271,7 +276,7 @@ func eksBindingAttribute() schema.SingleNestedAttribute {
 
 // eksTimeouts is the timeouts attribute, described for the docs.
 func eksTimeouts(ctx context.Context) schema.Attribute {
-	return timeoutsAttribute(ctx, timeouts.Opts{
+	return timeouts.Attribute(ctx, timeouts.Opts{
 		CreateDescription: "How long creating the sides may take in all, such as `90m`. Defaults to 60m.",
 		UpdateDescription: "How long an update may take in all, including replacing a side, such as `2h`. Defaults to 90m.",
 		DeleteDescription: "How long deleting node groups, clusters and roles may take in all. Defaults to 60m.",
@@ -279,7 +284,7 @@ func eksTimeouts(ctx context.Context) schema.Attribute {
 }
 
 func (r *eksClusterPairResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+	r.meta = accounts.MetaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan checks against the standards and the prior state what a plan
@@ -303,14 +308,14 @@ func (r *eksClusterPairResource) ModifyPlan(ctx context.Context, req resource.Mo
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	env, err := r.meta.standards.Environment(plan.Environment.ValueString())
+	env, err := r.meta.Standards.Environment(plan.Environment.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("environment"), "Unknown environment", err.Error())
 		return
 	}
-	if t := plan.Team.ValueString(); !plan.Team.IsUnknown() && !r.meta.standards.HasTeam(t) {
+	if t := plan.Team.ValueString(); !plan.Team.IsUnknown() && !r.meta.Standards.HasTeam(t) {
 		resp.Diagnostics.AddAttributeError(path.Root("team"), "Unknown team",
-			fmt.Sprintf("%q is not a team in %s; known teams: %s", t, r.meta.standards.File, strings.Join(r.meta.standards.Teams, ", ")))
+			fmt.Sprintf("%q is not a team in %s; known teams: %s", t, r.meta.Standards.File, strings.Join(r.meta.Standards.Teams, ", ")))
 	}
 	r.planTags(ctx, &plan, &resp.Diagnostics)
 
@@ -358,7 +363,7 @@ func (r *eksClusterPairResource) planTags(ctx context.Context, plan *eksPairMode
 		plan.TagsAll = types.MapUnknown(types.StringType)
 		return
 	}
-	tags, ok := r.meta.resourceTags(ctx, plan.Tags, eksStandardTags(plan), diags)
+	tags, ok := r.meta.Tags(ctx, plan.Tags, eksStandardTags(plan), diags)
 	if !ok {
 		plan.TagsAll = tags
 		return
@@ -373,7 +378,7 @@ func eksStandardTags(m *eksPairModel) map[string]string {
 		"team":        m.Team.ValueString(),
 		"service":     m.Service.ValueString(),
 		"environment": m.Environment.ValueString(),
-		"managed-by":  managedBy,
+		"managed-by":  tags.ManagedBy,
 	}
 }
 
@@ -517,23 +522,23 @@ func (r *eksClusterPairResource) Delete(ctx context.Context, req resource.Delete
 // ImportState takes `<environment>/<name>`; Read then finds the sides by
 // their cluster names and `live` from the paved:live tag.
 func (r *eksClusterPairResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	r.meta.importTarget(ctx, req, resp, eksPairName.valid, "prod/shop")
+	r.meta.ImportTarget(ctx, req, resp, eksPairName.Valid, "prod/shop")
 }
 
 // ops returns the EKS and IAM operations in m's environment, or nil after
 // reporting why under the given summary.
 func (r *eksClusterPairResource) ops(ctx context.Context, m *eksPairModel, summary string, diags *diag.Diagnostics) *eksPairOps {
-	env, err := r.meta.standards.Environment(m.Environment.ValueString())
+	env, err := r.meta.Standards.Environment(m.Environment.ValueString())
 	if err != nil {
 		diags.AddError(summary, err.Error())
 		return nil
 	}
-	eksClient, err := r.meta.sessions.EKS(ctx, env.Name)
+	eksClient, err := r.meta.Sessions.EKS(ctx, env.Name)
 	if err != nil {
 		diags.AddError(summary, err.Error())
 		return nil
 	}
-	iamClient, err := r.meta.sessions.IAM(ctx, env.Name)
+	iamClient, err := r.meta.Sessions.IAM(ctx, env.Name)
 	if err != nil {
 		diags.AddError(summary, err.Error())
 		return nil

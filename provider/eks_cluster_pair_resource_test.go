@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/paved-road/paved/provider/convert"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
@@ -832,7 +834,7 @@ func TestAccEKSClusterPair_badInput(t *testing.T) {
 			attrs[k] = v
 		}
 		var b strings.Builder
-		for _, k := range sortedKeys(attrs) {
+		for _, k := range convert.SortedKeys(attrs) {
 			if attrs[k] != "" {
 				fmt.Fprintf(&b, "  %s = %s\n", k, attrs[k])
 			}

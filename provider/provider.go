@@ -10,9 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
+
+	"github.com/paved-road/paved/provider/validate"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
@@ -66,13 +66,6 @@ type assumeRoleOverrides struct {
 	Duration    timetypes.GoDuration `tfsdk:"duration"`
 }
 
-// meta is what Configure hands to every resource and data source.
-type meta struct {
-	standards   *standards.Document
-	sessions    *accounts.Sessions
-	defaultTags map[string]string
-}
-
 func (p *pavedProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "paved"
 	resp.Version = p.version
@@ -83,7 +76,7 @@ func (p *pavedProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 		return schema.StringAttribute{
 			Optional:    true,
 			Description: fmt.Sprintf("URL of the %s API, for an emulator or a VPC endpoint.", service),
-			Validators:  []validator.String{urlValidator{}},
+			Validators:  []validator.String{validate.URL()},
 		}
 	}
 	resp.Schema = schema.Schema{
@@ -131,7 +124,7 @@ func (p *pavedProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 						"role_arn": schema.StringAttribute{
 							Optional:    true,
 							Description: "Role to assume instead of the standard deployer role.",
-							Validators:  []validator.String{roleARNValidator},
+							Validators:  []validator.String{validate.RoleARN},
 						},
 						"external_id": schema.StringAttribute{
 							Optional:    true,
@@ -142,13 +135,13 @@ func (p *pavedProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 						"session_name": schema.StringAttribute{
 							Optional:    true,
 							Description: "Session name recorded in CloudTrail. Defaults to `paved-<hub caller name>`.",
-							Validators:  []validator.String{sessionNameValidator},
+							Validators:  []validator.String{validate.SessionName},
 						},
 						"duration": schema.StringAttribute{
 							Optional:    true,
 							CustomType:  timetypes.GoDurationType{},
 							Description: "Session duration, such as `1h`; between 15m and 12h, and no longer than the role allows.",
-							Validators:  []validator.String{durationBetween(15*time.Minute, 12*time.Hour)},
+							Validators:  []validator.String{validate.DurationBetween(15*time.Minute, 12*time.Hour)},
 						},
 					},
 				},
@@ -204,15 +197,15 @@ func (p *pavedProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		hub.Region = "us-east-1"
 	}
 
-	m := &meta{
-		standards: doc,
-		sessions: accounts.New(accounts.Options{
+	m := &accounts.Meta{
+		Standards: doc,
+		Sessions: accounts.New(accounts.Options{
 			Hub:       hub,
 			Standards: doc,
 			Overrides: overrides,
 			Endpoints: cfg.Endpoints.toAccounts(),
 		}),
-		defaultTags: cfg.DefaultTags,
+		DefaultTags: cfg.DefaultTags,
 	}
 	resp.DataSourceData = m
 	resp.ResourceData = m
@@ -293,55 +286,4 @@ func (p *pavedProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewAccountDataSource,
 		NewRedisDataSource,
 	}
-}
-
-// metaFrom unpacks provider data in a resource's or data source's Configure.
-// Terraform calls Configure before the provider is configured, with nil.
-func metaFrom(data any, diags *diag.Diagnostics) *meta {
-	if data == nil {
-		return nil
-	}
-	m, ok := data.(*meta)
-	if !ok {
-		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *provider.meta, got %T", data))
-		return nil
-	}
-	return m
-}
-
-// checkEnvironment reports an environment the standards do not define, on
-// the `environment` attribute, with the known names.
-func (m *meta) checkEnvironment(env string, diags *diag.Diagnostics) bool {
-	if _, err := m.standards.Environment(env); err != nil {
-		diags.AddAttributeError(path.Root("environment"), "Unknown environment", err.Error())
-		return false
-	}
-	return true
-}
-
-// importTarget reads an import id of the form <environment>/<name>,
-// reporting a malformed id with an example, or an unknown environment.
-func (m *meta) importTarget(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, valid func(string) bool, example string) {
-	env, name, ok := strings.Cut(req.ID, "/")
-	if !ok || env == "" || !valid(name) {
-		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("expected <environment>/<name>, such as %s; got %q", example, req.ID))
-		return
-	}
-	if m != nil && !m.checkEnvironment(env, &resp.Diagnostics) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("environment"), env)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-}
-
-// sortedKeys returns a map's keys in order, for stable output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

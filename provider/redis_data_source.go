@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/paved-road/paved/provider/accounts"
+
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -16,7 +18,7 @@ var _ datasource.DataSourceWithConfigure = (*redisDataSource)(nil)
 // one managed in another state.
 func NewRedisDataSource() datasource.DataSource { return &redisDataSource{} }
 
-type redisDataSource struct{ meta *meta }
+type redisDataSource struct{ meta *accounts.Meta }
 
 type redisLookupModel struct {
 	Environment     types.String `tfsdk:"environment"`
@@ -59,7 +61,7 @@ func (d *redisDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 }
 
 func (d *redisDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+	d.meta = accounts.MetaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *redisDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -69,10 +71,10 @@ func (d *redisDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	}
 	var cfg redisLookupModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() || !d.meta.checkEnvironment(cfg.Environment.ValueString(), &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !d.meta.CheckEnvironment(cfg.Environment.ValueString(), &resp.Diagnostics) {
 		return
 	}
-	client, err := d.meta.sessions.ElastiCache(ctx, cfg.Environment.ValueString())
+	client, err := d.meta.Sessions.ElastiCache(ctx, cfg.Environment.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Looking up Redis", err.Error())
 		return

@@ -9,11 +9,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/steps"
+	"github.com/paved-road/paved/provider/tags"
+	"github.com/paved-road/paved/provider/timeouts"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
-	"github.com/aws/smithy-go"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -93,20 +99,13 @@ var errRedisGone = errors.New("replication group not found")
 
 func isRedisGone(err error) bool { return errors.Is(err, errRedisGone) }
 
-// Waiter delays: AWS changes take minutes, so there is no point polling
-// faster than every few seconds; the first check is immediate.
-const (
-	waitMinDelay = 5 * time.Second
-	waitMaxDelay = 30 * time.Second
-)
-
 // create builds the three parts in order. If a step fails, the parts made
 // so far are removed, newest first, before the error is returned, and the
 // error names the step and what happened to the rollback.
 func (o *redisOps) create(ctx context.Context, s redisSpec, timeout time.Duration) error {
 	var undo []func(context.Context) error
-	steps := []step{
-		{"create cache subnet group", func(ctx context.Context) error {
+	todo := []steps.Step{
+		{Name: "create cache subnet group", Run: func(ctx context.Context) error {
 			_, err := o.client.CreateCacheSubnetGroup(ctx, &elasticache.CreateCacheSubnetGroupInput{
 				CacheSubnetGroupName:        aws.String(s.name),
 				CacheSubnetGroupDescription: aws.String("paved: subnets of " + s.name),
@@ -118,14 +117,14 @@ func (o *redisOps) create(ctx context.Context, s redisSpec, timeout time.Duratio
 			}
 			return err
 		}},
-		{"create cache parameter group", func(ctx context.Context) error {
+		{Name: "create cache parameter group", Run: func(ctx context.Context) error {
 			if err := o.newParameterGroup(ctx, s); err != nil {
 				return err
 			}
 			undo = append(undo, func(ctx context.Context) error { return o.deleteParameterGroup(ctx, s.parameterGroup) })
 			return o.setParameters(ctx, s.parameterGroup, s.parameters)
 		}},
-		{"create replication group", func(ctx context.Context) error {
+		{Name: "create replication group", Run: func(ctx context.Context) error {
 			_, err := o.client.CreateReplicationGroup(ctx, &elasticache.CreateReplicationGroupInput{
 				ReplicationGroupId:          aws.String(s.name),
 				ReplicationGroupDescription: aws.String("paved: " + s.name),
@@ -151,10 +150,10 @@ func (o *redisOps) create(ctx context.Context, s redisSpec, timeout time.Duratio
 			}
 			return err
 		}},
-		{"wait for the replication group to become available", func(ctx context.Context) error { return o.waitAvailable(ctx, s.name, timeout) }},
+		{Name: "wait for the replication group to become available", Run: func(ctx context.Context) error { return o.waitAvailable(ctx, s.name, timeout) }},
 	}
-	if err := runSteps(ctx, steps); err != nil {
-		return rollback(ctx, err, undo)
+	if err := steps.Run(ctx, todo); err != nil {
+		return steps.Rollback(ctx, err, undo)
 	}
 	return nil
 }
@@ -171,7 +170,7 @@ func (o *redisOps) newParameterGroup(ctx context.Context, s redisSpec) error {
 
 // setParameters writes parameters in batches of 20, the API's limit.
 func (o *redisOps) setParameters(ctx context.Context, group string, params map[string]string) error {
-	names := sortedKeys(params)
+	names := convert.SortedKeys(params)
 	for start := 0; start < len(names); start += 20 {
 		var batch []ectypes.ParameterNameValue
 		for _, n := range names[start:min(start+20, len(names))] {
@@ -204,7 +203,7 @@ func (o *redisOps) resetParameters(ctx context.Context, group string, names []st
 
 func (o *redisOps) waitAvailable(ctx context.Context, name string, timeout time.Duration) error {
 	w := elasticache.NewReplicationGroupAvailableWaiter(o.client, func(w *elasticache.ReplicationGroupAvailableWaiterOptions) {
-		w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+		w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
 	})
 	return w.Wait(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(name)}, timeout)
 }
@@ -213,15 +212,15 @@ func (o *redisOps) waitAvailable(ctx context.Context, name string, timeout time.
 // all three parts: the group, its primary node (engine version, parameter
 // group, maintenance window, security groups), the parameters set in the
 // parameter group, the subnet group, and the tags.
-func (o *redisOps) read(ctx context.Context, m *redisModel, meta *meta) error {
+func (o *redisOps) read(ctx context.Context, m *redisModel, meta *accounts.Meta) error {
 	name := m.Name.ValueString()
 	importing := m.ARN.IsNull() // an imported resource has only its id so far
-	env, err := meta.standards.Environment(m.Environment.ValueString())
+	env, err := meta.Standards.Environment(m.Environment.ValueString())
 	if err != nil {
 		return err
 	}
 	out, err := o.client.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(name)})
-	if isCode(err, "ReplicationGroupNotFoundFault") {
+	if awserr.Is(err, "ReplicationGroupNotFoundFault") {
 		return errRedisGone
 	}
 	if err != nil {
@@ -304,7 +303,7 @@ func (o *redisOps) read(ctx context.Context, m *redisModel, meta *meta) error {
 	}
 	m.EffectiveParameters, _ = types.MapValueFrom(ctx, types.StringType, effective)
 	standard := env.Redis.Parameters[m.ParameterGroupFamily.ValueString()]
-	if own := ownEntries(m.Parameters, params, standard, importing); len(own) > 0 || !m.Parameters.IsNull() {
+	if own := tags.OwnEntries(m.Parameters, params, standard, importing); len(own) > 0 || !m.Parameters.IsNull() {
 		m.Parameters, _ = types.MapValueFrom(ctx, types.StringType, own)
 	}
 
@@ -324,7 +323,7 @@ func (o *redisOps) read(ctx context.Context, m *redisModel, meta *meta) error {
 	if importing {
 		m.Team, m.Service = types.StringValue(all["team"]), types.StringValue(all["service"])
 	}
-	if own := meta.ownTags(m.Tags, all, redisStandardTags(m), importing); len(own) > 0 || !m.Tags.IsNull() {
+	if own := meta.OwnTags(m.Tags, all, redisStandardTags(m), importing); len(own) > 0 || !m.Tags.IsNull() {
 		m.Tags, _ = types.MapValueFrom(ctx, types.StringType, own)
 	}
 	if diags.HasError() {
@@ -345,7 +344,7 @@ func (o *redisOps) userParameters(ctx context.Context, group string) (map[string
 	})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
-		if isCode(err, "CacheParameterGroupNotFound") {
+		if awserr.Is(err, "CacheParameterGroupNotFound") {
 			return params, nil
 		}
 		if err != nil {
@@ -361,7 +360,7 @@ func (o *redisOps) userParameters(ctx context.Context, group string) (map[string
 func (o *redisOps) readSubnetGroup(ctx context.Context, m *redisModel, name string) error {
 	m.SubnetGroupName = types.StringValue(name)
 	out, err := o.client.DescribeCacheSubnetGroups(ctx, &elasticache.DescribeCacheSubnetGroupsInput{CacheSubnetGroupName: aws.String(name)})
-	if isCode(err, "CacheSubnetGroupNotFoundFault") {
+	if awserr.Is(err, "CacheSubnetGroupNotFoundFault") {
 		m.SubnetIDs, _ = types.ListValueFrom(ctx, types.StringType, []string{})
 		return nil
 	}
@@ -384,9 +383,9 @@ func (o *redisOps) readSubnetGroup(ctx context.Context, m *redisModel, name stri
 func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout time.Duration) error {
 	name := want.name
 	crossFamily := have.parameterGroup != want.parameterGroup
-	steps := []step{
-		{"modify cache subnet group", func(ctx context.Context) error {
-			if slices.Equal(sortedCopyOf(have.subnetIDs), sortedCopyOf(want.subnetIDs)) {
+	todo := []steps.Step{
+		{Name: "modify cache subnet group", Run: func(ctx context.Context) error {
+			if slices.Equal(convert.Sorted(have.subnetIDs), convert.Sorted(want.subnetIDs)) {
 				return nil
 			}
 			_, err := o.client.ModifyCacheSubnetGroup(ctx, &elasticache.ModifyCacheSubnetGroupInput{
@@ -394,13 +393,13 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 			})
 			return err
 		}},
-		{"update parameters", func(ctx context.Context) error {
+		{Name: "update parameters", Run: func(ctx context.Context) error {
 			if crossFamily {
 				if err := o.newParameterGroup(ctx, want); err != nil {
 					return err
 				}
 				if err := o.setParameters(ctx, want.parameterGroup, want.parameters); err != nil {
-					return rollback(ctx, err, []func(context.Context) error{
+					return steps.Rollback(ctx, err, []func(context.Context) error{
 						func(ctx context.Context) error { return o.deleteParameterGroup(ctx, want.parameterGroup) },
 					})
 				}
@@ -412,13 +411,13 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 			if err != nil {
 				return err
 			}
-			set, remove := tagDiff(current, want.parameters)
+			set, remove := tags.Diff(current, want.parameters)
 			if err := o.setParameters(ctx, want.parameterGroup, set); err != nil {
 				return err
 			}
 			return o.resetParameters(ctx, want.parameterGroup, remove)
 		}},
-		{"add replicas", func(ctx context.Context) error {
+		{Name: "add replicas", Run: func(ctx context.Context) error {
 			if want.replicas <= have.replicas {
 				return nil
 			}
@@ -429,7 +428,7 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 			}
 			return o.waitAvailable(ctx, name, timeout)
 		}},
-		{"modify replication group", func(ctx context.Context) error {
+		{Name: "modify replication group", Run: func(ctx context.Context) error {
 			in, changed := modifyInput(have, want)
 			if !changed {
 				return nil
@@ -439,7 +438,7 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 			}
 			return o.waitAvailable(ctx, name, timeout)
 		}},
-		{"remove replicas", func(ctx context.Context) error {
+		{Name: "remove replicas", Run: func(ctx context.Context) error {
 			if want.replicas >= have.replicas {
 				return nil
 			}
@@ -450,17 +449,17 @@ func (o *redisOps) update(ctx context.Context, have, want redisSpec, timeout tim
 			}
 			return o.waitAvailable(ctx, name, timeout)
 		}},
-		{"delete the previous family's parameter group", func(ctx context.Context) error {
+		{Name: "delete the previous family's parameter group", Run: func(ctx context.Context) error {
 			if !crossFamily {
 				return nil
 			}
 			return o.deleteParameterGroup(ctx, have.parameterGroup)
 		}},
-		{"update tags", func(ctx context.Context) error {
+		{Name: "update tags", Run: func(ctx context.Context) error {
 			return o.retag(ctx, name, have.arn, want.parameterGroup, have.tags, want.tags)
 		}},
 	}
-	if err := runSteps(ctx, steps); err != nil {
+	if err := steps.Run(ctx, todo); err != nil {
 		return fmt.Errorf("replication group %s: %w", name, err)
 	}
 	return nil
@@ -490,7 +489,7 @@ func modifyInput(have, want redisSpec) (*elasticache.ModifyReplicationGroupInput
 	if have.retention != want.retention {
 		in.SnapshotRetentionLimit, changed = aws.Int32(want.retention), true
 	}
-	if !slices.Equal(sortedCopyOf(have.securityGroupIDs), sortedCopyOf(want.securityGroupIDs)) {
+	if !slices.Equal(convert.Sorted(have.securityGroupIDs), convert.Sorted(want.securityGroupIDs)) {
 		in.SecurityGroupIds, changed = want.securityGroupIDs, true
 	}
 	return in, changed
@@ -499,8 +498,7 @@ func modifyInput(have, want redisSpec) (*elasticache.ModifyReplicationGroupInput
 // retag moves the tags of all three parts, which share the same tags; their
 // ARNs follow from the group's ARN, known from the state.
 func (o *redisOps) retag(ctx context.Context, name, groupARN, parameterGroup string, have, want map[string]string) error {
-	set, remove := tagDiff(have, want)
-	if len(set) == 0 && len(remove) == 0 {
+	if maps.Equal(have, want) {
 		return nil
 	}
 	a, err := arn.Parse(groupARN)
@@ -510,15 +508,18 @@ func (o *redisOps) retag(ctx context.Context, name, groupARN, parameterGroup str
 	prefix := fmt.Sprintf("arn:%s:elasticache:%s:%s:", a.Partition, a.Region, a.AccountID)
 	for _, resource := range []string{"replicationgroup:" + name, "parametergroup:" + parameterGroup, "subnetgroup:" + name} {
 		target := aws.String(prefix + resource)
-		if len(remove) > 0 {
-			if _, err := o.client.RemoveTagsFromResource(ctx, &elasticache.RemoveTagsFromResourceInput{ResourceName: target, TagKeys: remove}); err != nil {
-				return fmt.Errorf("RemoveTagsFromResource %s: %w", *target, err)
-			}
-		}
-		if len(set) > 0 {
-			if _, err := o.client.AddTagsToResource(ctx, &elasticache.AddTagsToResourceInput{ResourceName: target, Tags: ecTags(set)}); err != nil {
-				return fmt.Errorf("AddTagsToResource %s: %w", *target, err)
-			}
+		err := tags.Retag(ctx, have, want, tags.Calls{
+			Untag: func(ctx context.Context, keys []string) error {
+				_, err := o.client.RemoveTagsFromResource(ctx, &elasticache.RemoveTagsFromResourceInput{ResourceName: target, TagKeys: keys})
+				return awserr.Wrap("RemoveTagsFromResource "+*target, err)
+			},
+			Tag: func(ctx context.Context, set map[string]string) error {
+				_, err := o.client.AddTagsToResource(ctx, &elasticache.AddTagsToResourceInput{ResourceName: target, Tags: ecTags(set)})
+				return awserr.Wrap("AddTagsToResource "+*target, err)
+			},
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -538,14 +539,14 @@ func (o *redisOps) deleteAll(ctx context.Context, name, parameterGroup string, t
 
 func (o *redisOps) deleteReplicationGroup(ctx context.Context, name string, timeout time.Duration) error {
 	_, err := o.client.DeleteReplicationGroup(ctx, &elasticache.DeleteReplicationGroupInput{ReplicationGroupId: aws.String(name)})
-	if isCode(err, "ReplicationGroupNotFoundFault") {
+	if awserr.Is(err, "ReplicationGroupNotFoundFault") {
 		return nil
 	}
-	if err != nil && !isCode(err, "InvalidReplicationGroupState") {
+	if err != nil && !awserr.Is(err, "InvalidReplicationGroupState") {
 		return fmt.Errorf("DeleteReplicationGroup %s: %w", name, err)
 	}
 	w := elasticache.NewReplicationGroupDeletedWaiter(o.client, func(w *elasticache.ReplicationGroupDeletedWaiterOptions) {
-		w.MinDelay, w.MaxDelay = waitMinDelay, waitMaxDelay
+		w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
 	})
 	if err := w.Wait(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(name)}, timeout); err != nil {
 		return fmt.Errorf("waiting for replication group %s to be deleted: %w", name, err)
@@ -558,7 +559,7 @@ func (o *redisOps) deleteParameterGroup(ctx context.Context, name string) error 
 		return nil
 	}
 	_, err := o.client.DeleteCacheParameterGroup(ctx, &elasticache.DeleteCacheParameterGroupInput{CacheParameterGroupName: aws.String(name)})
-	if err != nil && !isCode(err, "CacheParameterGroupNotFound") {
+	if err != nil && !awserr.Is(err, "CacheParameterGroupNotFound") {
 		return fmt.Errorf("DeleteCacheParameterGroup %s: %w", name, err)
 	}
 	return nil
@@ -566,18 +567,14 @@ func (o *redisOps) deleteParameterGroup(ctx context.Context, name string) error 
 
 func (o *redisOps) deleteSubnetGroup(ctx context.Context, name string) error {
 	_, err := o.client.DeleteCacheSubnetGroup(ctx, &elasticache.DeleteCacheSubnetGroupInput{CacheSubnetGroupName: aws.String(name)})
-	if err != nil && !isCode(err, "CacheSubnetGroupNotFoundFault") {
+	if err != nil && !awserr.Is(err, "CacheSubnetGroupNotFoundFault") {
 		return fmt.Errorf("DeleteCacheSubnetGroup %s: %w", name, err)
 	}
 	return nil
 }
 
-func ecTags(tags map[string]string) []ectypes.Tag {
-	out := make([]ectypes.Tag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
-		out = append(out, ectypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+func ecTags(set map[string]string) []ectypes.Tag {
+	return tags.SDK(set, func(k, v *string) ectypes.Tag { return ectypes.Tag{Key: k, Value: v} })
 }
 
 // majorMinor turns an engine version as a node reports it (7.1.0) into the
@@ -588,38 +585,4 @@ func majorMinor(v string) string {
 		return v
 	}
 	return parts[0] + "." + parts[1]
-}
-
-// ownEntries picks, from what AWS reports, the entries that belong to the
-// resource's own map attribute: the keys it had, or on import those that
-// the standard entries do not explain. Outside an import, a key the
-// resource never had is drift of the computed attribute, not of this one.
-func ownEntries(prior types.Map, actual, standard map[string]string, importing bool) map[string]string {
-	own := map[string]string{}
-	if !importing {
-		for k := range prior.Elements() {
-			if v, ok := actual[k]; ok {
-				own[k] = v
-			}
-		}
-		return own
-	}
-	for k, v := range actual {
-		if sv, ok := standard[k]; !ok || sv != v {
-			own[k] = v
-		}
-	}
-	return own
-}
-
-// isCode reports whether err is an AWS API error with the given code.
-func isCode(err error, code string) bool {
-	var api smithy.APIError
-	return errors.As(err, &api) && api.ErrorCode() == code
-}
-
-func sortedCopyOf(s []string) []string {
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return out
 }

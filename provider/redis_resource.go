@@ -7,7 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/tags"
+	"github.com/paved-road/paved/provider/validate"
+
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -21,6 +25,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/paved-road/paved/provider/timeouts"
 
 	"github.com/paved-road/paved/provider/engines"
 	"github.com/paved-road/paved/provider/standards"
@@ -44,7 +50,7 @@ const (
 // own cache subnet group and parameter group.
 func NewRedisResource() resource.Resource { return &redisResource{} }
 
-type redisResource struct{ meta *meta }
+type redisResource struct{ meta *accounts.Meta }
 
 type redisModel struct {
 	ID                    types.String   `tfsdk:"id"`
@@ -83,9 +89,9 @@ type redisModel struct {
 
 // redisName is the rule of replication group ids. The subnet group, named
 // the same, and the parameter group, `<name>-<family>`, allow 255 characters.
-var redisName = nameRule{
-	pattern: lowercaseNamePattern, chars: lowercaseNameChars, max: 40,
-	why: "it is the replication group id, which ElastiCache limits to 40 characters",
+var redisName = validate.NameRule{
+	Pattern: validate.LowercaseName, Chars: validate.LowercaseChars, Max: 40,
+	Why: "it is the replication group id, which ElastiCache limits to 40 characters",
 }
 
 func (r *redisResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -110,7 +116,7 @@ func (r *redisResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			},
 			"name": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
-				Validators: redisName.validators(),
+				Validators: redisName.Validators(),
 				Description: "Replication group id, at most 40 characters: lowercase letters, digits and single hyphens, " +
 					"starting with a letter. Also the name of the subnet group and the prefix of the parameter group. " +
 					"Changing it replaces the resource.",
@@ -154,12 +160,12 @@ func (r *redisResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			},
 			"snapshot_window": schema.StringAttribute{
 				Optional: true, Computed: true,
-				Validators:  []validator.String{windowValidator{check: standards.CheckSnapshotWindow}},
+				Validators:  []validator.String{validate.Window(standards.CheckSnapshotWindow)},
 				Description: fromStandards("Daily snapshot window, `hh:mm-hh:mm` UTC, at least 60 minutes."),
 			},
 			"maintenance_window": schema.StringAttribute{
 				Optional: true, Computed: true,
-				Validators:  []validator.String{windowValidator{check: standards.CheckMaintenanceWindow}},
+				Validators:  []validator.String{validate.Window(standards.CheckMaintenanceWindow)},
 				Description: fromStandards("Weekly maintenance window, `ddd:hh:mm-ddd:hh:mm` UTC, at least 60 minutes, not overlapping the snapshot window."),
 			},
 			"at_rest_encryption": schema.BoolAttribute{
@@ -218,7 +224,7 @@ func (r *redisResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 
 // redisTimeouts is the timeouts attribute, described for the docs.
 func redisTimeouts(ctx context.Context) schema.Attribute {
-	return timeoutsAttribute(ctx, timeouts.Opts{
+	return timeouts.Attribute(ctx, timeouts.Opts{
 		CreateDescription: "How long create may wait for the group to become available, such as `90m`. Defaults to 60m.",
 		UpdateDescription: "How long each update step may wait, such as `2h`. Defaults to 80m.",
 		DeleteDescription: "How long delete may wait for the group to be gone. Defaults to 40m.",
@@ -226,7 +232,7 @@ func redisTimeouts(ctx context.Context) schema.Attribute {
 }
 
 func (r *redisResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+	r.meta = accounts.MetaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan fills every unset option from the environment's standards and
@@ -243,14 +249,14 @@ func (r *redisResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if resp.Diagnostics.HasError() || plan.Environment.IsUnknown() {
 		return
 	}
-	env, err := r.meta.standards.Environment(plan.Environment.ValueString())
+	env, err := r.meta.Standards.Environment(plan.Environment.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("environment"), "Unknown environment", err.Error())
 		return
 	}
-	if t := plan.Team.ValueString(); !plan.Team.IsUnknown() && !r.meta.standards.HasTeam(t) {
+	if t := plan.Team.ValueString(); !plan.Team.IsUnknown() && !r.meta.Standards.HasTeam(t) {
 		resp.Diagnostics.AddAttributeError(path.Root("team"), "Unknown team",
-			fmt.Sprintf("%q is not a team in %s; known teams: %s", t, r.meta.standards.File, strings.Join(r.meta.standards.Teams, ", ")))
+			fmt.Sprintf("%q is not a team in %s; known teams: %s", t, r.meta.Standards.File, strings.Join(r.meta.Standards.Teams, ", ")))
 	}
 	applyRedisDefaults(&plan, &config, env.Redis)
 	checkRedisTopology(&plan, &resp.Diagnostics)
@@ -275,7 +281,7 @@ func (r *redisResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		plan.EffectiveParameters = r.effectiveParameters(ctx, plan.Parameters, family, env, &resp.Diagnostics)
 	}
 	if !plan.Team.IsUnknown() && !plan.Service.IsUnknown() {
-		plan.TagsAll, _ = r.meta.resourceTags(ctx, plan.Tags, redisStandardTags(&plan), &resp.Diagnostics)
+		plan.TagsAll, _ = r.meta.Tags(ctx, plan.Tags, redisStandardTags(&plan), &resp.Diagnostics)
 	} else {
 		plan.TagsAll = types.MapUnknown(types.StringType)
 	}
@@ -379,7 +385,7 @@ func (r *redisResource) effectiveParameters(ctx context.Context, params types.Ma
 	}
 	own := map[string]string{}
 	diags.Append(params.ElementsAs(ctx, &own, false)...)
-	for _, k := range sortedKeys(own) {
+	for _, k := range convert.SortedKeys(own) {
 		if err := engines.CheckParameter(family, k); err != nil {
 			diags.AddAttributeError(path.Root("parameters").AtMapKey(k), "Unknown parameter", err.Error())
 		}
@@ -395,7 +401,7 @@ func redisStandardTags(m *redisModel) map[string]string {
 		"team":        m.Team.ValueString(),
 		"service":     m.Service.ValueString(),
 		"environment": m.Environment.ValueString(),
-		"managed-by":  managedBy,
+		"managed-by":  tags.ManagedBy,
 	}
 }
 
@@ -495,13 +501,13 @@ func (r *redisResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 }
 
 func (r *redisResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	r.meta.importTarget(ctx, req, resp, redisName.valid, "prod/orders-cache")
+	r.meta.ImportTarget(ctx, req, resp, redisName.Valid, "prod/orders-cache")
 }
 
 // client returns the ElastiCache operations in env's account, or nil after
 // reporting why under the given summary.
 func (r *redisResource) client(ctx context.Context, env, summary string, diags *diag.Diagnostics) *redisOps {
-	client, err := r.meta.sessions.ElastiCache(ctx, env)
+	client, err := r.meta.Sessions.ElastiCache(ctx, env)
 	if err != nil {
 		diags.AddError(summary, err.Error())
 		return nil
@@ -511,37 +517,10 @@ func (r *redisResource) client(ctx context.Context, env, summary string, diags *
 
 // ops returns the operations in m's account and the environment m is in.
 func (r *redisResource) ops(ctx context.Context, m *redisModel, summary string, diags *diag.Diagnostics) (*redisOps, standards.Environment) {
-	env, err := r.meta.standards.Environment(m.Environment.ValueString())
+	env, err := r.meta.Standards.Environment(m.Environment.ValueString())
 	if err != nil {
 		diags.AddError(summary, err.Error())
 		return nil, env
 	}
 	return r.client(ctx, env.Name, summary, diags), env
-}
-
-// windowValidator applies one of the standards' window checks to an attribute.
-type windowValidator struct{ check func(string) error }
-
-func (v windowValidator) Description(context.Context) string {
-	return "must be a window in UTC at least 60 minutes long"
-}
-
-func (v windowValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v windowValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid window", err.Error())
-	}
-}
-
-// timeoutsAttribute is a create, update and delete timeouts attribute with
-// the descriptions tfplugindocs renders.
-func timeoutsAttribute(ctx context.Context, opts timeouts.Opts, description string) schema.Attribute {
-	opts.Create, opts.Update, opts.Delete = true, true, true
-	attr, _ := timeouts.Attributes(ctx, opts).(schema.SingleNestedAttribute)
-	attr.Description = description
-	return attr
 }

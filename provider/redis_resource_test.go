@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paved-road/paved/provider/convert"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
@@ -364,7 +366,7 @@ func TestAccRedis_badInput(t *testing.T) {
 			attrs[k] = v
 		}
 		var b strings.Builder
-		for _, k := range sortedKeys(attrs) {
+		for _, k := range convert.SortedKeys(attrs) {
 			if attrs[k] != "" {
 				fmt.Fprintf(&b, "  %s = %s\n", k, attrs[k])
 			}
@@ -492,7 +494,7 @@ func TestAccRedis_ownParameterDrift(t *testing.T) {
 // and expects an error naming the step and no part left in the account.
 func TestAccRedis_failedStep(t *testing.T) {
 	testAccPreCheck(t)
-	steps := []struct {
+	todo := []struct {
 		action, step string
 	}{
 		{"CreateCacheSubnetGroup", "create cache subnet group"},
@@ -501,7 +503,7 @@ func TestAccRedis_failedStep(t *testing.T) {
 		{"CreateReplicationGroup", "create replication group"},
 		{"DescribeReplicationGroups", "wait for the replication group to become available"},
 	}
-	for _, s := range steps {
+	for _, s := range todo {
 		t.Run(s.action, func(t *testing.T) {
 			proxy, err := emulator.NewProxy(testEmulator.URL)
 			if err != nil {

@@ -3,6 +3,9 @@ package provider
 import (
 	"context"
 
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/convert"
+
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -15,7 +18,7 @@ var _ datasource.DataSourceWithConfigure = (*standardsDataSource)(nil)
 // NewStandardsDataSource exposes the provider's standards document read-only.
 func NewStandardsDataSource() datasource.DataSource { return &standardsDataSource{} }
 
-type standardsDataSource struct{ meta *meta }
+type standardsDataSource struct{ meta *accounts.Meta }
 
 type standardsModel struct {
 	Organization     string                      `tfsdk:"organization"`
@@ -105,7 +108,7 @@ func (d *standardsDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 }
 
 func (d *standardsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+	d.meta = accounts.MetaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *standardsDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -113,7 +116,7 @@ func (d *standardsDataSource) Read(ctx context.Context, _ datasource.ReadRequest
 		resp.Diagnostics.AddError("Provider not configured", "paved_standards needs a configured paved provider.")
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, standardsToModel(d.meta.standards))...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, standardsToModel(d.meta.Standards))...)
 }
 
 func standardsToModel(doc *standards.Document) standardsModel {
@@ -121,8 +124,8 @@ func standardsToModel(doc *standards.Document) standardsModel {
 		Organization:     doc.Organization,
 		HubAccountID:     doc.HubAccountID,
 		DeployerRoleName: doc.DeployerRoleName,
-		RequiredTags:     nonNil(doc.RequiredTags),
-		Teams:            nonNil(doc.Teams),
+		RequiredTags:     convert.NonNil(doc.RequiredTags),
+		Teams:            convert.NonNil(doc.Teams),
 		Environments:     map[string]environmentModel{},
 	}
 	for name, e := range doc.Environments {
@@ -135,8 +138,8 @@ func standardsToModel(doc *standards.Document) standardsModel {
 			AccountID:        e.AccountID,
 			Region:           e.Region,
 			VPCID:            e.VPCID,
-			SubnetIDs:        nonNil(e.SubnetIDs),
-			SecurityGroupIDs: nonNil(e.SecurityGroupIDs),
+			SubnetIDs:        convert.NonNil(e.SubnetIDs),
+			SecurityGroupIDs: convert.NonNil(e.SecurityGroupIDs),
 			Redis: redisDefaultsModel{
 				NodeType:              r.NodeType,
 				Replicas:              int64(r.Replicas),
@@ -153,12 +156,4 @@ func standardsToModel(doc *standards.Document) standardsModel {
 		}
 	}
 	return m
-}
-
-// nonNil keeps empty lists as [] rather than null in state.
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

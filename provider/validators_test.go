@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paved-road/paved/provider/validate"
+
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -18,9 +20,9 @@ func hyphenated(n int) string {
 	return strings.Repeat("a-", n)[:n-1] + "z"
 }
 
-func validateName(rule nameRule, name string) diag.Diagnostics {
+func validateName(rule validate.NameRule, name string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	for _, v := range rule.validators() {
+	for _, v := range rule.Validators() {
 		resp := validator.StringResponse{}
 		v.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("name"), ConfigValue: types.StringValue(name)}, &resp)
 		diags.Append(resp.Diagnostics...)
@@ -33,7 +35,7 @@ func validateName(rule nameRule, name string) diag.Diagnostics {
 func TestNameRules(t *testing.T) {
 	for _, tc := range []struct {
 		resource string
-		rule     nameRule
+		rule     validate.NameRule
 		max      int
 		why      string
 	}{
@@ -45,7 +47,7 @@ func TestNameRules(t *testing.T) {
 	} {
 		t.Run(tc.resource, func(t *testing.T) {
 			at, over := hyphenated(tc.max), hyphenated(tc.max+1)
-			if diags := validateName(tc.rule, at); diags.HasError() || !tc.rule.valid(at) {
+			if diags := validateName(tc.rule, at); diags.HasError() || !tc.rule.Valid(at) {
 				t.Errorf("%d characters refused: %v", tc.max, diags)
 			}
 			diags := validateName(tc.rule, over)
@@ -56,7 +58,7 @@ func TestNameRules(t *testing.T) {
 			if at := diags[0].(diag.DiagnosticWithPath).Path(); !at.Equal(path.Root("name")) {
 				t.Errorf("error at %s, want name", at)
 			}
-			if tc.rule.valid(over) {
+			if tc.rule.Valid(over) {
 				t.Errorf("import of a %d-character name accepted", tc.max+1)
 			}
 		})
@@ -68,8 +70,8 @@ func TestNameRules(t *testing.T) {
 func TestNameRuleCharacters(t *testing.T) {
 	for _, name := range []string{"Orders", "orders--cache", "orders-", "1orders", "orders_cache"} {
 		diags := validateName(redisName, name)
-		if len(diags) != 1 || !strings.Contains(diags[0].Detail(), lowercaseNameChars) {
-			t.Errorf("%q: %v, want one error saying it %s", name, diags, lowercaseNameChars)
+		if len(diags) != 1 || !strings.Contains(diags[0].Detail(), validate.LowercaseChars) {
+			t.Errorf("%q: %v, want one error saying it %s", name, diags, validate.LowercaseChars)
 		}
 	}
 }
@@ -77,7 +79,7 @@ func TestNameRuleCharacters(t *testing.T) {
 // TestEKSPairNameLimit: at the limit, every name a pair derives fits its
 // AWS limit, and one character more breaks the cluster role's.
 func TestEKSPairNameLimit(t *testing.T) {
-	n := eksNames{pair: hyphenated(eksPairName.max)}
+	n := eksNames{pair: hyphenated(eksPairName.Max)}
 	for _, side := range eksSides {
 		for _, name := range []struct {
 			what  string
@@ -94,7 +96,7 @@ func TestEKSPairNameLimit(t *testing.T) {
 			}
 		}
 	}
-	if over := (eksNames{pair: hyphenated(eksPairName.max + 1)}).clusterRole("green"); len(over) <= 64 {
+	if over := (eksNames{pair: hyphenated(eksPairName.Max + 1)}).clusterRole("green"); len(over) <= 64 {
 		t.Errorf("the limit is not tight: %s has %d characters", over, len(over))
 	}
 }

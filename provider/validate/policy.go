@@ -1,4 +1,4 @@
-package provider
+package validate
 
 import (
 	"context"
@@ -9,8 +9,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
-// policyJSONValidator checks that a string is an IAM policy document: valid
-// JSON with a Version and at least one Statement, each with an Effect.
+// PolicyJSON checks that a string is an IAM policy document: valid JSON
+// with a Version and at least one Statement, each with an Effect.
+func PolicyJSON() validator.String { return policyJSONValidator{} }
+
 type policyJSONValidator struct{}
 
 func (policyJSONValidator) Description(context.Context) string {
@@ -25,13 +27,13 @@ func (v policyJSONValidator) ValidateString(_ context.Context, req validator.Str
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if msg := policyProblem(req.ConfigValue.ValueString()); msg != "" {
+	if msg := PolicyProblem(req.ConfigValue.ValueString()); msg != "" {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid policy document", msg)
 	}
 }
 
-// policyProblem explains what is wrong with a policy document, or returns "".
-func policyProblem(text string) string {
+// PolicyProblem explains what is wrong with a policy document, or returns "".
+func PolicyProblem(text string) string {
 	var doc struct {
 		Version   *string         `json:"Version"`
 		Statement json.RawMessage `json:"Statement"`

@@ -1,4 +1,7 @@
-package provider
+// Package validate holds the attribute validators paved's resources share:
+// names checked for characters and length apart, URLs, durations, IAM
+// ARNs and policy documents, and windows from the standards.
+package validate
 
 import (
 	"context"
@@ -12,56 +15,64 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
+// The IAM names and ARNs paved takes, each with a message that shows one.
 var (
-	roleARNValidator = stringvalidator.RegexMatches(
+	// RoleARN is an IAM role ARN.
+	RoleARN = stringvalidator.RegexMatches(
 		regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`),
 		"must be an IAM role ARN, such as arn:aws:iam::123456789012:role/deployer")
-	sessionNameValidator = stringvalidator.RegexMatches(
+	// SessionName is an STS session name.
+	SessionName = stringvalidator.RegexMatches(
 		regexp.MustCompile(`^[\w+=,.@-]{2,64}$`),
 		"must be 2-64 characters of letters, digits and +=,.@_-")
-	roleNameValidator = stringvalidator.RegexMatches(
+	// RoleName is an IAM role name.
+	RoleName = stringvalidator.RegexMatches(
 		regexp.MustCompile(`^[\w+=,.@-]{1,64}$`),
 		"must be 1-64 characters of letters, digits and +=,.@_-")
-	policyARNValidator = stringvalidator.RegexMatches(
+	// PolicyARN is an IAM policy ARN.
+	PolicyARN = stringvalidator.RegexMatches(
 		regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$`),
 		"must be an IAM policy ARN, such as arn:aws:iam::aws:policy/ReadOnlyAccess")
-	principalARNValidator = stringvalidator.RegexMatches(
+	// PrincipalARN is a named IAM user or role.
+	PrincipalARN = stringvalidator.RegexMatches(
 		regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(user|role)/[\w+=,.@/-]+$`),
 		"must be the ARN of a named IAM user or role, such as arn:aws:iam::111111111111:role/sre; "+
 			"a whole account (:root) is not accepted, so that the role trusts people, not accounts")
 )
 
-// nameRule is the rule of a name paved derives AWS names from: characters
+// NameRule is the rule of a name paved derives AWS names from: characters
 // matching pattern, and at most max of them. The two are checked apart, so
 // that a name too long is told its length and the limit, however many
 // hyphens it has.
-type nameRule struct {
-	pattern *regexp.Regexp
-	chars   string // what pattern allows, for its message
-	max     int
-	why     string // what the name becomes, and the AWS limit that sets max
+type NameRule struct {
+	Pattern *regexp.Regexp
+	Chars   string // what Pattern allows, for its message
+	Max     int
+	Why     string // what the name becomes, and the AWS limit that sets Max
 }
 
-func (r nameRule) validators() []validator.String {
-	return []validator.String{stringvalidator.RegexMatches(r.pattern, r.chars), nameLengthValidator{r}}
+// Validators check a name attribute against the rule.
+func (r NameRule) Validators() []validator.String {
+	return []validator.String{stringvalidator.RegexMatches(r.Pattern, r.Chars), nameLengthValidator{r}}
 }
 
-// valid reports whether an import id's name follows the rule.
-func (r nameRule) valid(name string) bool {
-	return r.pattern.MatchString(name) && utf8.RuneCountInString(name) <= r.max
+// Valid reports whether an import id's name follows the rule.
+func (r NameRule) Valid(name string) bool {
+	return r.Pattern.MatchString(name) && utf8.RuneCountInString(name) <= r.Max
 }
 
-// lowercaseNamePattern is the rule of ElastiCache replication group ids,
+// LowercaseName is the rule of ElastiCache replication group ids,
 // which paved also follows for EKS pairs: lowercase letters, digits and
 // single hyphens, starting with a letter and not ending with a hyphen.
-var lowercaseNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9])*$`)
+var LowercaseName = regexp.MustCompile(`^[a-z]([a-z0-9]|-[a-z0-9])*$`)
 
-const lowercaseNameChars = "must be lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen"
+// LowercaseChars says what LowercaseName allows, for its messages.
+const LowercaseChars = "must be lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen"
 
-type nameLengthValidator struct{ rule nameRule }
+type nameLengthValidator struct{ rule NameRule }
 
 func (v nameLengthValidator) Description(context.Context) string {
-	return fmt.Sprintf("must be at most %d characters: %s", v.rule.max, v.rule.why)
+	return fmt.Sprintf("must be at most %d characters: %s", v.rule.Max, v.rule.Why)
 }
 
 func (v nameLengthValidator) MarkdownDescription(ctx context.Context) string {
@@ -73,13 +84,15 @@ func (v nameLengthValidator) ValidateString(_ context.Context, req validator.Str
 		return
 	}
 	name := req.ConfigValue.ValueString()
-	if n := utf8.RuneCountInString(name); n > v.rule.max {
+	if n := utf8.RuneCountInString(name); n > v.rule.Max {
 		resp.Diagnostics.AddAttributeError(req.Path, "Name too long",
-			fmt.Sprintf("%s %q has %d characters, at most %d fit: %s", req.Path, name, n, v.rule.max, v.rule.why))
+			fmt.Sprintf("%s %q has %d characters, at most %d fit: %s", req.Path, name, n, v.rule.Max, v.rule.Why))
 	}
 }
 
-// urlValidator accepts absolute http(s) URLs.
+// URL accepts absolute http(s) URLs.
+func URL() validator.String { return urlValidator{} }
+
 type urlValidator struct{}
 
 func (urlValidator) Description(context.Context) string {
@@ -100,8 +113,8 @@ func (v urlValidator) ValidateString(ctx context.Context, req validator.StringRe
 	}
 }
 
-// durationBetween checks a Go duration string against bounds, inclusive.
-func durationBetween(minimum, maximum time.Duration) validator.String {
+// DurationBetween checks a Go duration string against bounds, inclusive.
+func DurationBetween(minimum, maximum time.Duration) validator.String {
 	return durationValidator{min: minimum, max: maximum}
 }
 
