@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/provider/iamrole"
+
 	"github.com/paved-road/paved/provider/accounts"
 	"github.com/paved-road/paved/provider/awserr"
 	"github.com/paved-road/paved/provider/convert"
@@ -19,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/hashicorp/terraform-plugin-framework-jsontypes/jsontypes"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -247,7 +248,7 @@ func (r *accessRoleResource) Create(ctx context.Context, req resource.CreateRequ
 		AssumeRolePolicyDocument: aws.String(desired.trustPolicy),
 		Description:              convert.NonEmpty(desired.description),
 		MaxSessionDuration:       aws.Int32(desired.maxSessionSeconds),
-		Tags:                     iamTags(desired.tags),
+		Tags:                     iamrole.Tags(desired.tags),
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Creating access role", fmt.Sprintf("step CreateRole %q: %s", name, err))
@@ -255,7 +256,7 @@ func (r *accessRoleResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	if err := applyPolicies(ctx, client, name, roleState{}, desired); err != nil {
 		// Nothing half-created: remove the role before reporting.
-		if cleanupErr := deleteRole(ctx, client, name); cleanupErr != nil {
+		if cleanupErr := iamrole.Delete(ctx, client, name); cleanupErr != nil {
 			err = fmt.Errorf("%w; removing the half-created role also failed: %w", err, cleanupErr)
 		} else {
 			err = fmt.Errorf("%w; the role was removed again", err)
@@ -324,7 +325,9 @@ func (r *accessRoleResource) Update(ctx context.Context, req resource.UpdateRequ
 			return err
 		}},
 		{Name: "policies", Run: func(ctx context.Context) error { return applyPolicies(ctx, client, name, current, desired) }},
-		{Name: "tags", Run: func(ctx context.Context) error { return applyTags(ctx, client, name, current.tags, desired.tags) }},
+		{Name: "tags", Run: func(ctx context.Context) error {
+			return iamrole.ApplyTags(ctx, client, name, current.tags, desired.tags)
+		}},
 	}
 	if err := steps.Run(ctx, todo); err != nil {
 		resp.Diagnostics.AddError("Updating access role", fmt.Sprintf("role %q: %s", name, err))
@@ -344,7 +347,7 @@ func (r *accessRoleResource) Delete(ctx context.Context, req resource.DeleteRequ
 	if client == nil {
 		return
 	}
-	if err := deleteRole(ctx, client, state.Name.ValueString()); err != nil {
+	if err := iamrole.Delete(ctx, client, state.Name.ValueString()); err != nil {
 		resp.Diagnostics.AddError("Deleting access role", err.Error())
 	}
 }
@@ -422,7 +425,7 @@ func (r *accessRoleResource) readInto(ctx context.Context, client *iam.Client, m
 	m.Description = types.StringValue(aws.ToString(role.Description))
 	m.MaxSessionDuration = timetypes.NewGoDurationValueFromStringMust(convert.ShortDuration(time.Duration(aws.ToInt32(role.MaxSessionDuration)) * time.Second))
 
-	trust, err := normalizePolicy(aws.ToString(role.AssumeRolePolicyDocument))
+	trust, err := iamrole.Normalize(aws.ToString(role.AssumeRolePolicyDocument))
 	if err != nil {
 		diags.AddError("Reading access role", fmt.Sprintf("trust policy of %q: %s", name, err))
 		return false
@@ -454,7 +457,7 @@ func (r *accessRoleResource) readInto(ctx context.Context, client *iam.Client, m
 // switches from a trust policy paved wrote, so import fills them in and a
 // principal added outside Terraform shows as drift on trusted_principals.
 func (r *accessRoleResource) readTrustSettings(ctx context.Context, trust string, m *accessRoleModel, diags *diag.Diagnostics) {
-	var doc policyDocument
+	var doc iamrole.Document
 	if err := json.Unmarshal([]byte(trust), &doc); err != nil || len(doc.Statement) != 1 {
 		return
 	}
@@ -538,57 +541,4 @@ func applyPolicies(ctx context.Context, client *iam.Client, name string, current
 		}
 	}
 	return nil
-}
-
-func applyTags(ctx context.Context, client *iam.Client, name string, current, desired map[string]string) error {
-	return tags.Retag(ctx, current, desired, tags.Calls{
-		Untag: func(ctx context.Context, keys []string) error {
-			_, err := client.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: keys})
-			return awserr.Wrap("UntagRole", err)
-		},
-		Tag: func(ctx context.Context, set map[string]string) error {
-			_, err := client.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(set)})
-			return awserr.Wrap("TagRole", err)
-		},
-	})
-}
-
-// deleteRole removes everything IAM requires gone before DeleteRole,
-// including policies attached outside Terraform, so destroy leaves nothing.
-func deleteRole(ctx context.Context, client *iam.Client, name string) error {
-	attached := iam.NewListAttachedRolePoliciesPaginator(client, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for attached.HasMorePages() {
-		page, err := attached.NextPage(ctx)
-		if awserr.Is(err, "NoSuchEntity") {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("role %q, step ListAttachedRolePolicies: %w", name, err)
-		}
-		for _, p := range page.AttachedPolicies {
-			if _, err := client.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: p.PolicyArn}); err != nil && !awserr.Is(err, "NoSuchEntity") {
-				return fmt.Errorf("role %q, step DetachRolePolicy %s: %w", name, aws.ToString(p.PolicyArn), err)
-			}
-		}
-	}
-	inline := iam.NewListRolePoliciesPaginator(client, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	for inline.HasMorePages() {
-		page, err := inline.NextPage(ctx)
-		if err != nil && !awserr.Is(err, "NoSuchEntity") {
-			return fmt.Errorf("role %q, step ListRolePolicies: %w", name, err)
-		}
-		for _, p := range page.PolicyNames {
-			if _, err := client.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil && !awserr.Is(err, "NoSuchEntity") {
-				return fmt.Errorf("role %q, step DeleteRolePolicy %s: %w", name, p, err)
-			}
-		}
-	}
-	if _, err := client.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil && !awserr.Is(err, "NoSuchEntity") {
-		return fmt.Errorf("role %q, step DeleteRole: %w", name, err)
-	}
-	return nil
-}
-
-func iamTags(set map[string]string) []iamtypes.Tag {
-	return tags.SDK(set, func(k, v *string) iamtypes.Tag { return iamtypes.Tag{Key: k, Value: v} })
 }

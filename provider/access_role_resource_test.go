@@ -12,6 +12,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/paved-road/paved/provider/iamrole"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -225,7 +227,7 @@ func TestAccAccessRole_drift(t *testing.T) {
 			{
 				// Deleted outside Terraform: the plan recreates it.
 				PreConfig: func() {
-					if err := deleteRole(context.Background(), accountIAM(t, devAccount), name); err != nil {
+					if err := iamrole.Delete(context.Background(), accountIAM(t, devAccount), name); err != nil {
 						t.Fatal(err)
 					}
 				},

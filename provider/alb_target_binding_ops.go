@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/paved-road/paved/provider/bluegreen"
+
 	"github.com/paved-road/paved/provider/accounts"
 	"github.com/paved-road/paved/provider/awserr"
 	"github.com/paved-road/paved/provider/convert"
@@ -59,7 +61,7 @@ func bindingSpecFrom(ctx context.Context, m *albTargetBindingModel, diags *diag.
 		ruleARN:      m.RuleARN.ValueString(),
 		targetGroups: convert.StringMap(m.TargetGroupARNs),
 	}
-	if pair, ok := convert.ObjectAs[clusterPairModel](ctx, m.ClusterPair); ok {
+	if pair, ok := convert.ObjectAs[bluegreen.Binding](ctx, m.ClusterPair); ok {
 		s.sides, _ = convert.Strings(pair.Sides)
 		slices.Sort(s.sides)
 	}
@@ -469,7 +471,7 @@ func (o *albBindingOps) read(ctx context.Context, m *albTargetBindingModel, meta
 // targetGroups returns the binding's target groups by side.
 func (o *albBindingOps) targetGroups(ctx context.Context, name string) (map[string]elbtypes.TargetGroup, error) {
 	out := map[string]elbtypes.TargetGroup{}
-	for _, side := range eksSides {
+	for _, side := range bluegreen.Sides {
 		// One name per call: ELBv2 fails the whole call if any name is missing.
 		tgName := targetGroupName(name, side)
 		page, err := o.client.DescribeTargetGroups(ctx, &elasticloadbalancingv2.DescribeTargetGroupsInput{Names: []string{tgName}})
@@ -691,7 +693,7 @@ func (o *albBindingOps) readTags(ctx context.Context, m *albTargetBindingModel, 
 		sides := convert.SortedKeys(arns)
 		sideList, d := types.ListValueFrom(ctx, types.StringType, sides)
 		diags.Append(d...)
-		m.ClusterPair, d = types.ObjectValueFrom(ctx, eksBindingType.AttrTypes, clusterPairModel{
+		m.ClusterPair, d = types.ObjectValueFrom(ctx, bluegreen.BindingType.AttrTypes, bluegreen.Binding{
 			ID:          types.StringValue(pairID),
 			Environment: m.Environment,
 			Name:        types.StringValue(pairID[strings.LastIndex(pairID, "/")+1:]), // pair ids are <environment>/<name>

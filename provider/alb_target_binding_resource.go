@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/paved-road/paved/provider/bluegreen"
+
 	"github.com/paved-road/paved/provider/accounts"
 	"github.com/paved-road/paved/provider/convert"
 	"github.com/paved-road/paved/provider/tags"
@@ -82,16 +84,6 @@ type albTargetBindingModel struct {
 	Manifests       types.Map    `tfsdk:"manifests"`
 }
 
-// clusterPairModel is the `binding` object a paved_eks_cluster_pair exports
-// and a paved_alb_target_binding takes as `cluster_pair`.
-type clusterPairModel struct {
-	ID          types.String `tfsdk:"id"`
-	Environment types.String `tfsdk:"environment"`
-	Name        types.String `tfsdk:"name"`
-	Live        types.String `tfsdk:"live"`
-	Sides       types.List   `tfsdk:"sides"`
-}
-
 type serviceModel struct {
 	Namespace types.String `tfsdk:"namespace"`
 	Name      types.String `tfsdk:"name"`
@@ -134,7 +126,7 @@ func (r *albTargetBindingResource) Metadata(_ context.Context, req resource.Meta
 func (r *albTargetBindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	side := stringvalidator.OneOf(eksSides...)
+	side := stringvalidator.OneOf(bluegreen.Sides...)
 	conditionValues := func(what string) schema.ListAttribute {
 		return schema.ListAttribute{
 			Optional: true, ElementType: types.StringType,
@@ -192,7 +184,7 @@ func (r *albTargetBindingResource) Schema(_ context.Context, _ resource.SchemaRe
 					"sides": schema.ListAttribute{
 						Required: true, ElementType: types.StringType,
 						Validators: []validator.List{
-							listvalidator.SizeBetween(1, len(eksSides)), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(side),
+							listvalidator.SizeBetween(1, len(bluegreen.Sides)), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(side),
 						},
 						Description: "The sides the pair has, `blue` and/or `green`.",
 					},
@@ -352,7 +344,7 @@ func checkBinding(ctx context.Context, m *albTargetBindingModel, diags *diag.Dia
 		}
 	}
 
-	pair, ok := convert.ObjectAs[clusterPairModel](ctx, m.ClusterPair)
+	pair, ok := convert.ObjectAs[bluegreen.Binding](ctx, m.ClusterPair)
 	if !ok {
 		return
 	}
@@ -510,7 +502,7 @@ func (r *albTargetBindingResource) checkListener(ctx context.Context, env standa
 // of the pair, known for target groups that stay, unknown for new ones.
 func plannedOutputs(ctx context.Context, plan, state *albTargetBindingModel, securityGroups []string, sgKnown bool, diags *diag.Diagnostics) (types.Map, types.Map) {
 	unknown := types.MapUnknown(types.StringType)
-	pair, ok := convert.ObjectAs[clusterPairModel](ctx, plan.ClusterPair)
+	pair, ok := convert.ObjectAs[bluegreen.Binding](ctx, plan.ClusterPair)
 	if !ok {
 		return unknown, unknown
 	}
@@ -551,7 +543,7 @@ func plannedOutputs(ctx context.Context, plan, state *albTargetBindingModel, sec
 // bindingStandardTags are the tags paved sets on the rule and the target
 // groups; false while any of them is unknown.
 func bindingStandardTags(ctx context.Context, m *albTargetBindingModel) (map[string]string, bool) {
-	pair, ok := convert.ObjectAs[clusterPairModel](ctx, m.ClusterPair)
+	pair, ok := convert.ObjectAs[bluegreen.Binding](ctx, m.ClusterPair)
 	if !ok || pair.ID.IsUnknown() || pair.Live.IsUnknown() {
 		return nil, false
 	}

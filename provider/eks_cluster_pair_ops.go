@@ -10,6 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/provider/bluegreen"
+
+	"github.com/paved-road/paved/provider/iamrole"
+
 	"github.com/paved-road/paved/provider/accounts"
 	"github.com/paved-road/paved/provider/awserr"
 	"github.com/paved-road/paved/provider/convert"
@@ -80,7 +84,7 @@ type eksNodeGroupSpec struct {
 // spec reads the pair model into Go values; every value is known by apply.
 func (o *eksPairOps) spec(ctx context.Context, m *eksPairModel, diags *diag.Diagnostics) eksPairSpec {
 	s := eksPairSpec{sides: map[string]*eksSideSpec{}, tags: convert.StringMap(m.TagsAll)}
-	for _, side := range eksSides {
+	for _, side := range bluegreen.Sides {
 		sm := parseSide(ctx, *m.sideObject(side), diags)
 		if sm == nil {
 			continue
@@ -248,11 +252,11 @@ func (o *eksPairOps) roleStep(name, service string, actions, policies []string, 
 				RoleName:                 aws.String(name),
 				AssumeRolePolicyDocument: aws.String(serviceTrustPolicy(service, actions...)),
 				Description:              aws.String("paved: " + service + " role of EKS cluster pair " + o.names.pair),
-				Tags:                     iamTags(roleTags),
+				Tags:                     iamrole.Tags(roleTags),
 			}); err != nil {
 				return err
 			}
-			*undo = append(*undo, func(ctx context.Context) error { return deleteRole(ctx, o.iam, name) })
+			*undo = append(*undo, func(ctx context.Context) error { return iamrole.Delete(ctx, o.iam, name) })
 		case err != nil:
 			return err
 		case !pavedOwned(out.Role.Tags):
@@ -303,7 +307,7 @@ func (o *eksPairOps) deleteRoleStep(name string) steps.Step {
 		if !pavedOwned(out.Role.Tags) {
 			return nil
 		}
-		return deleteRole(ctx, o.iam, name)
+		return iamrole.Delete(ctx, o.iam, name)
 	}}
 }
 
@@ -409,7 +413,7 @@ func (o *eksPairOps) retag(ctx context.Context, h, w *eksSideSpec, have, want ek
 		roles = append(roles, w.nodeGroup.role)
 	}
 	for _, role := range roles {
-		if err := applyTags(ctx, o.iam, role, have.partTags(), want.partTags()); err != nil {
+		if err := iamrole.ApplyTags(ctx, o.iam, role, have.partTags(), want.partTags()); err != nil {
 			return fmt.Errorf("role %s: %w", role, err)
 		}
 	}
@@ -435,7 +439,7 @@ func (o *eksPairOps) deleteAll(ctx context.Context, have eksPairSpec, timeout ti
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var errs []error
-	for _, side := range eksSides {
+	for _, side := range bluegreen.Sides {
 		h := have.sides[side]
 		if h == nil {
 			continue
@@ -498,7 +502,7 @@ func (o *eksPairOps) read(ctx context.Context, m *eksPairModel, meta *accounts.M
 	var diags diag.Diagnostics
 	var seen []map[string]string // each cluster's tags
 	found := map[string]bool{}
-	for _, side := range eksSides {
+	for _, side := range bluegreen.Sides {
 		obj := m.sideObject(side)
 		sm := parseSide(ctx, *obj, &diags)
 		if sm == nil {
@@ -646,11 +650,11 @@ func importedLive(tag string, found map[string]bool) types.String {
 
 // serviceTrustPolicy lets an AWS service assume a role, with the given actions only.
 func serviceTrustPolicy(service string, actions ...string) string {
-	doc := policyDocument{
+	doc := iamrole.Document{
 		Version: "2012-10-17",
-		Statement: []policyStatement{{
+		Statement: []iamrole.Statement{{
 			Effect:    "Allow",
-			Principal: map[string]stringList{"Service": {service}},
+			Principal: map[string]iamrole.StringList{"Service": {service}},
 			Action:    actions,
 		}},
 	}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/paved-road/paved/provider/bluegreen"
+
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -141,8 +143,8 @@ func shown(v types.String) string {
 
 // diffPair compares every side of the state (nil when creating) with the plan.
 func diffPair(ctx context.Context, state, plan *eksPairModel, diags *diag.Diagnostics) []sideChange {
-	changes := make([]sideChange, 0, len(eksSides))
-	for _, side := range eksSides {
+	changes := make([]sideChange, 0, len(bluegreen.Sides))
+	for _, side := range bluegreen.Sides {
 		var st *sideModels
 		if state != nil {
 			st = parseSide(ctx, *state.sideObject(side), diags)

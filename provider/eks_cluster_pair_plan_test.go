@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paved-road/paved/provider/bluegreen"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -65,7 +67,7 @@ func pairValue(t *testing.T, s *eksClusterPairResource, stage, live string, side
 		Team: types.StringValue("payments"), Service: types.StringValue("shop"), Live: types.StringValue(live),
 		Blue: types.ObjectNull(eksSideType.AttrTypes), Green: types.ObjectNull(eksSideType.AttrTypes),
 		Tags: types.MapNull(types.StringType), TagsAll: types.MapUnknown(types.StringType),
-		Binding:  types.ObjectUnknown(eksBindingType.AttrTypes),
+		Binding:  types.ObjectUnknown(bluegreen.BindingType.AttrTypes),
 		Timeouts: fwtimeouts.Value{Object: types.ObjectNull(eksTimeoutsType(t))},
 	}
 	for side, version := range sides {
@@ -73,7 +75,7 @@ func pairValue(t *testing.T, s *eksClusterPairResource, stage, live string, side
 	}
 	switch stage {
 	case "config":
-		m.ID, m.TagsAll, m.Binding = types.StringNull(), types.MapNull(types.StringType), types.ObjectNull(eksBindingType.AttrTypes)
+		m.ID, m.TagsAll, m.Binding = types.StringNull(), types.MapNull(types.StringType), types.ObjectNull(bluegreen.BindingType.AttrTypes)
 	case "state":
 		var d diag.Diagnostics
 		s.planTags(context.Background(), m, &d)

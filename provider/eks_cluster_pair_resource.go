@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-road/paved/provider/bluegreen"
+
 	"github.com/paved-road/paved/provider/accounts"
 	"github.com/paved-road/paved/provider/tags"
 	"github.com/paved-road/paved/provider/validate"
@@ -46,9 +48,6 @@ const (
 	eksUpdateTimeout = 90 * time.Minute
 	eksDeleteTimeout = 60 * time.Minute
 )
-
-// eksSides are the two sides of a pair, in the order paved reports them.
-var eksSides = []string{"blue", "green"}
 
 // eksVersions are the Kubernetes minor versions a side may run: those EKS
 // offers in standard or extended support.
@@ -111,7 +110,6 @@ type eksNodeGroupModel struct {
 var (
 	eksSideType      = eksSideAttribute("").GetType().(types.ObjectType)
 	eksNodeGroupType = eksNodeGroupAttribute().GetType().(types.ObjectType)
-	eksBindingType   = eksBindingAttribute().GetType().(types.ObjectType)
 )
 
 func (r *eksClusterPairResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -151,7 +149,7 @@ func (r *eksClusterPairResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"live": schema.StringAttribute{
 				Required:   true,
-				Validators: []validator.String{stringvalidator.OneOf(eksSides...)},
+				Validators: []validator.String{stringvalidator.OneOf(bluegreen.Sides...)},
 				Description: "The side that serves: `blue` or `green`; it must be present. paved refuses a plan that would " +
 					"delete or replace the live side, or its node group; flip `live` to the other side first. Recorded " +
 					"on both clusters as the `paved:live` tag, from which import reads it.",
@@ -168,7 +166,7 @@ func (r *eksClusterPairResource) Schema(ctx context.Context, _ resource.SchemaRe
 					"and `paved:live` naming the live side. Node groups and roles carry the same tags without `paved:live`. " +
 					"A tag changed outside Terraform on either cluster shows here in the plan.",
 			},
-			"binding":  eksBindingAttribute(),
+			"binding":  bluegreen.BindingAttribute(),
 			"timeouts": eksTimeouts(ctx),
 		},
 	}
@@ -253,27 +251,6 @@ func eksNodeGroupAttribute() schema.SingleNestedAttribute {
 	}
 }
 
-func eksBindingAttribute() schema.SingleNestedAttribute {
-	computed := func(what string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, Description: what}
-	}
-	return schema.SingleNestedAttribute{
-		Computed: true,
-		Description: "What paved_alb_target_binding needs of the pair, known at plan time whenever the sides " +
-			"and `live` are: pass it as the binding's cluster pair.",
-		Attributes: map[string]schema.Attribute{
-			"id":          computed("`<environment>/<name>` of the pair."),
-			"environment": computed("Environment of the pair."),
-			"name":        computed("Name of the pair."),
-			"live":        computed("The live side."),
-			"sides": schema.ListAttribute{
-				Computed: true, ElementType: types.StringType,
-				Description: "The sides present, sorted: `[\"blue\"]`, `[\"green\"]` or `[\"blue\", \"green\"]`.",
-			},
-		},
-	}
-}
-
 // eksTimeouts is the timeouts attribute, described for the docs.
 func eksTimeouts(ctx context.Context) schema.Attribute {
 	return timeouts.Attribute(ctx, timeouts.Opts{
@@ -336,8 +313,8 @@ func (r *eksClusterPairResource) ModifyPlan(ctx context.Context, req resource.Mo
 	plan.ID = types.StringValue(plan.Environment.ValueString() + "/" + plan.Name.ValueString())
 
 	p := pairPlanner{names: eksNames{pair: plan.Name.ValueString(), env: env}}
-	changes := make([]sideChange, 0, len(eksSides))
-	for _, side := range eksSides {
+	changes := make([]sideChange, 0, len(bluegreen.Sides))
+	for _, side := range bluegreen.Sides {
 		planned := p.planSide(ctx, side, &plan, &config, state, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
@@ -385,7 +362,7 @@ func eksStandardTags(m *eksPairModel) map[string]string {
 // eksBinding derives the binding from the pair, each field known as soon
 // as what it depends on is.
 func eksBinding(ctx context.Context, m *eksPairModel) types.Object {
-	b := clusterPairModel{
+	b := bluegreen.Binding{
 		ID: types.StringUnknown(), Environment: m.Environment, Name: m.Name, Live: m.Live,
 		Sides: types.ListUnknown(types.StringType),
 	}
@@ -394,14 +371,14 @@ func eksBinding(ctx context.Context, m *eksPairModel) types.Object {
 	}
 	if !m.Blue.IsUnknown() && !m.Green.IsUnknown() {
 		present := []attr.Value{}
-		for _, side := range eksSides {
+		for _, side := range bluegreen.Sides {
 			if !m.sideObject(side).IsNull() {
 				present = append(present, types.StringValue(side))
 			}
 		}
 		b.Sides = types.ListValueMust(types.StringType, present)
 	}
-	obj, _ := types.ObjectValueFrom(ctx, eksBindingType.AttrTypes, b) // strings and a list of strings always convert
+	obj, _ := types.ObjectValueFrom(ctx, bluegreen.BindingType.AttrTypes, b) // strings and a list of strings always convert
 	return obj
 }
 

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/paved-road/paved/provider/iamrole"
+
 	"github.com/paved-road/paved/provider/convert"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -112,7 +114,7 @@ func noEKSPartsAnywhere(t *testing.T, prefix string) error {
 
 // eksRole is a role in an account as IAM reports it.
 type eksRole struct {
-	trust    policyDocument
+	trust    iamrole.Document
 	policies []string
 	tags     map[string]string
 }

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/paved-road/paved/provider/iamrole"
 )
 
 func TestNormalizePolicyFoldsAWSForms(t *testing.T) {
@@ -13,26 +15,26 @@ func TestNormalizePolicyFoldsAWSForms(t *testing.T) {
 		"Principal":{"AWS":"arn:aws:iam::123456789012:user/alice"},
 		"Action":["sts:SetSourceIdentity","sts:AssumeRole"],
 		"Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)
-	got, err := normalizePolicy(asIAMReturnsIt)
+	got, err := iamrole.Normalize(asIAMReturnsIt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != want {
-		t.Errorf("normalizePolicy:\n got %s\nwant %s", got, want)
+		t.Errorf("iamrole.Normalize:\n got %s\nwant %s", got, want)
 	}
 }
 
 func TestNormalizePolicyKeepsWhatPavedDoesNotModel(t *testing.T) {
 	// A NotPrincipal added by hand must not vanish: it has to show as drift.
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"x"},"Action":"sts:AssumeRole"}]}`
-	got, err := normalizePolicy(doc)
+	got, err := iamrole.Normalize(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(got, "NotPrincipal") {
-		t.Errorf("normalizePolicy dropped NotPrincipal: %s", got)
+		t.Errorf("iamrole.Normalize dropped NotPrincipal: %s", got)
 	}
-	if _, err := normalizePolicy("{not json"); err == nil {
-		t.Error("normalizePolicy accepted invalid JSON")
+	if _, err := iamrole.Normalize("{not json"); err == nil {
+		t.Error("iamrole.Normalize accepted invalid JSON")
 	}
 }

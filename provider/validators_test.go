@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paved-road/paved/provider/bluegreen"
+
 	"github.com/paved-road/paved/provider/validate"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -80,7 +82,7 @@ func TestNameRuleCharacters(t *testing.T) {
 // AWS limit, and one character more breaks the cluster role's.
 func TestEKSPairNameLimit(t *testing.T) {
 	n := eksNames{pair: hyphenated(eksPairName.Max)}
-	for _, side := range eksSides {
+	for _, side := range bluegreen.Sides {
 		for _, name := range []struct {
 			what  string
 			value string

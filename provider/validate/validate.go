@@ -12,7 +12,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 // The IAM names and ARNs paved takes, each with a message that shows one.
@@ -54,6 +57,18 @@ type NameRule struct {
 // Validators check a name attribute against the rule.
 func (r NameRule) Validators() []validator.String {
 	return []validator.String{stringvalidator.RegexMatches(r.Pattern, r.Chars), nameLengthValidator{r}}
+}
+
+// Check runs the rule's validators on name as the attribute at p, as
+// Terraform would.
+func (r NameRule) Check(p path.Path, name string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, v := range r.Validators() {
+		resp := validator.StringResponse{}
+		v.ValidateString(context.Background(), validator.StringRequest{Path: p, ConfigValue: types.StringValue(name)}, &resp)
+		diags.Append(resp.Diagnostics...)
+	}
+	return diags
 }
 
 // Valid reports whether an import id's name follows the rule.
