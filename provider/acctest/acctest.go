@@ -316,3 +316,6 @@ func NoRolesAnywhere(t *testing.T, prefix string) error {
 func Hyphenated(n int) string {
 	return strings.Repeat("a-", n)[:n-1] + "z"
 }
+
+// Region is the region of each environment account in the standards.
+var Region = map[string]string{DevAccount: "eu-west-1", ProdAccount: "eu-central-1"}
