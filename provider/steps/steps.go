@@ -48,3 +48,11 @@ func Rollback(ctx context.Context, cause error, undo []func(context.Context) err
 	}
 	return fmt.Errorf("%w; everything created before it was removed again", cause)
 }
+
+// Failure is how every resource words what went wrong in a diagnostic's
+// detail: the action, the resource type and its id, then the error, as in
+// "creating paved_redis dev/cache: step "create cache subnet group"
+// failed: …".
+func Failure(action, resourceType, id string, err error) string {
+	return fmt.Sprintf("%s %s %s: %v", action, resourceType, id, err)
+}
