@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/paved-road/paved/provider/convert"
 	"github.com/paved-road/paved/provider/standards"
 )
 
@@ -35,7 +36,7 @@ func Merge(ctx context.Context, own types.Map, defaults, standard map[string]str
 	for k, v := range defaults {
 		all[k] = v
 	}
-	for _, k := range sortedKeys(mine) {
+	for _, k := range convert.SortedKeys(mine) {
 		if _, ok := standard[k]; ok {
 			diags.AddAttributeError(path.Root("tags").AtMapKey(k), "Reserved tag",
 				fmt.Sprintf("tag %q is set by paved from the standards and cannot be overridden", k))
@@ -133,17 +134,8 @@ func Retag(ctx context.Context, have, want map[string]string, calls Calls) error
 // SDK converts tags into one SDK's tag type, sorted by key for stable calls.
 func SDK[T any](tags map[string]string, tag func(key, value *string) T) []T {
 	out := make([]T, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
+	for _, k := range convert.SortedKeys(tags) {
 		out = append(out, tag(aws.String(k), aws.String(tags[k])))
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
