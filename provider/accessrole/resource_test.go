@@ -1,4 +1,4 @@
-package provider
+package accessrole_test
 
 import (
 	"context"
@@ -12,23 +12,31 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/paved-road/paved/provider/iamrole"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/paved-road/paved/provider/accessrole"
+	"github.com/paved-road/paved/provider/acctest"
+	"github.com/paved-road/paved/provider/iamrole"
 )
+
+func TestMain(m *testing.M) { acctest.Main(m) }
 
 const (
 	alice = "arn:aws:iam::123456789012:user/alice"
 	sre   = "arn:aws:iam::123456789012:role/sre"
+	addr  = "paved_access_role.test"
 )
 
 func accessRoleConfig(name, env, body string) string {
-	return providerBlock("") + fmt.Sprintf(`
+	return acctest.ProviderBlock("") + fmt.Sprintf(`
 resource "paved_access_role" "test" {
   environment = %q
   name        = %q
@@ -41,36 +49,29 @@ resource "paved_access_role" "test" {
 // imports it, and destroys it, reading the account back from the emulator
 // after each step.
 func TestAccAccessRole_lifecycle(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	name := "acc-lifecycle"
 	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             func(*terraform.State) error { return noRolesAnywhere(t, name) },
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             noRolesLeft(t, name),
 		Steps: []resource.TestStep{
 			{
 				Config: accessRoleConfig(name, "prod", fmt.Sprintf(`
   trusted_principals = [%q]
 `, alice)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("account_id"), knownvalue.StringExact(acctest.ProdAccount)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("arn"), knownvalue.StringExact("arn:aws:iam::333333333333:role/"+name)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("max_session_duration"), knownvalue.StringExact("1h")),
+				},
 				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr("paved_access_role.test", "account_id", prodAccount),
-					resource.TestCheckResourceAttr("paved_access_role.test", "arn", "arn:aws:iam::333333333333:role/"+name),
-					resource.TestCheckResourceAttr("paved_access_role.test", "max_session_duration", "1h"),
-					func(*terraform.State) error {
-						return checkRoleOnlyIn(t, prodAccount, name)
-					},
-					func(*terraform.State) error {
-						role := getRole(t, prodAccount, name)
-						if got := aws.ToInt32(role.MaxSessionDuration); got != 3600 {
-							return fmt.Errorf("MaxSessionDuration = %d, want 3600", got)
-						}
-						return checkTrustPolicy(role, []string{alice}, true, true)
-					},
-					func(*terraform.State) error {
-						return checkTags(t, prodAccount, name, map[string]string{
-							"cost-center": "platform", "environment": "prod", "managed-by": "paved",
-						})
-					},
+					checkRoleOnlyIn(t, acctest.ProdAccount, name),
+					checkSession(t, acctest.ProdAccount, name, 3600),
+					checkTrust(t, acctest.ProdAccount, name, []string{alice}, true, true),
+					checkTags(t, acctest.ProdAccount, name, map[string]string{
+						"cost-center": "platform", "environment": "prod", "managed-by": "paved",
+					}),
 				),
 			},
 			{
@@ -84,32 +85,23 @@ func TestAccAccessRole_lifecycle(t *testing.T) {
   tags                    = { owner = "sre" }
 `, alice, sre)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("paved_access_role.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("tags_all").AtMapKey("owner"), knownvalue.StringExact("sre")),
+				},
 				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr("paved_access_role.test", "tags_all.owner", "sre"),
-					func(*terraform.State) error {
-						role := getRole(t, prodAccount, name)
-						if got := aws.ToInt32(role.MaxSessionDuration); got != 4*3600 {
-							return fmt.Errorf("MaxSessionDuration = %d, want %d", got, 4*3600)
-						}
-						if got := aws.ToString(role.Description); got != "SRE break-glass" {
-							return fmt.Errorf("Description = %q", got)
-						}
-						return checkTrustPolicy(role, []string{alice, sre}, true, false)
-					},
-					func(*terraform.State) error {
-						return checkPolicies(t, prodAccount, name, []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, true)
-					},
-					func(*terraform.State) error {
-						return checkTags(t, prodAccount, name, map[string]string{
-							"cost-center": "platform", "environment": "prod", "managed-by": "paved", "owner": "sre",
-						})
-					},
+					checkSession(t, acctest.ProdAccount, name, 4*3600),
+					checkDescription(t, acctest.ProdAccount, name, "SRE break-glass"),
+					checkTrust(t, acctest.ProdAccount, name, []string{alice, sre}, true, false),
+					checkPolicies(t, acctest.ProdAccount, name, []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, true),
+					checkTags(t, acctest.ProdAccount, name, map[string]string{
+						"cost-center": "platform", "environment": "prod", "managed-by": "paved", "owner": "sre",
+					}),
 				),
 			},
 			{
-				ResourceName:      "paved_access_role.test",
+				ResourceName:      addr,
 				ImportState:       true,
 				ImportStateId:     "prod/" + name,
 				ImportStateVerify: true,
@@ -120,15 +112,11 @@ func TestAccAccessRole_lifecycle(t *testing.T) {
   trusted_principals = [%q]
 `, sre)),
 				Check: resource.ComposeTestCheckFunc(
-					func(*terraform.State) error {
-						return checkTrustPolicy(getRole(t, prodAccount, name), []string{sre}, true, true)
-					},
-					func(*terraform.State) error { return checkPolicies(t, prodAccount, name, nil, false) },
-					func(*terraform.State) error {
-						return checkTags(t, prodAccount, name, map[string]string{
-							"cost-center": "platform", "environment": "prod", "managed-by": "paved",
-						})
-					},
+					checkTrust(t, acctest.ProdAccount, name, []string{sre}, true, true),
+					checkPolicies(t, acctest.ProdAccount, name, nil, false),
+					checkTags(t, acctest.ProdAccount, name, map[string]string{
+						"cost-center": "platform", "environment": "prod", "managed-by": "paved",
+					}),
 				),
 			},
 		},
@@ -138,13 +126,13 @@ func TestAccAccessRole_lifecycle(t *testing.T) {
 // TestAccAccessRole_environments puts one role in dev and one in prod from
 // the same configuration, and finds each only in its own account.
 func TestAccAccessRole_environments(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             func(*terraform.State) error { return noRolesAnywhere(t, "acc-env-") },
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             noRolesLeft(t, "acc-env-"),
 		Steps: []resource.TestStep{{
-			Config: providerBlock("") + fmt.Sprintf(`
+			Config: acctest.ProviderBlock("") + fmt.Sprintf(`
 resource "paved_access_role" "dev" {
   environment        = "dev"
   name               = "acc-env-dev"
@@ -162,14 +150,16 @@ data "paved_account" "prod" {
   environment = "prod"
 }
 `, alice),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.paved_account.dev", tfjsonpath.New("account_id"), knownvalue.StringExact(acctest.DevAccount)),
+				statecheck.ExpectKnownValue("data.paved_account.prod", tfjsonpath.New("account_id"), knownvalue.StringExact(acctest.ProdAccount)),
+				statecheck.ExpectKnownValue("data.paved_account.prod", tfjsonpath.New("arn"),
+					knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:sts::333333333333:assumed-role/paved-deployer/paved-`))),
+				statecheck.ExpectKnownValue("data.paved_account.prod", tfjsonpath.New("region"), knownvalue.StringExact("eu-central-1")),
+			},
 			Check: resource.ComposeTestCheckFunc(
-				func(*terraform.State) error { return checkRoleOnlyIn(t, devAccount, "acc-env-dev") },
-				func(*terraform.State) error { return checkRoleOnlyIn(t, prodAccount, "acc-env-prod") },
-				resource.TestCheckResourceAttr("data.paved_account.dev", "account_id", devAccount),
-				resource.TestCheckResourceAttr("data.paved_account.prod", "account_id", prodAccount),
-				resource.TestMatchResourceAttr("data.paved_account.prod", "arn",
-					regexp.MustCompile(`^arn:aws:sts::333333333333:assumed-role/paved-deployer/paved-`)),
-				resource.TestCheckResourceAttr("data.paved_account.prod", "region", "eu-central-1"),
+				checkRoleOnlyIn(t, acctest.DevAccount, "acc-env-dev"),
+				checkRoleOnlyIn(t, acctest.ProdAccount, "acc-env-prod"),
 			),
 		}},
 	})
@@ -178,23 +168,23 @@ data "paved_account" "prod" {
 // TestAccAccessRole_drift changes the role behind Terraform's back and
 // expects the next plan to show it, and the next apply to repair it.
 func TestAccAccessRole_drift(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	name := "acc-drift"
 	config := accessRoleConfig(name, "dev", fmt.Sprintf(`
   trusted_principals = [%q]
   tags               = { owner = "sre" }
 `, alice))
 	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             func(*terraform.State) error { return noRolesAnywhere(t, name) },
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             noRolesLeft(t, name),
 		Steps: []resource.TestStep{
 			{Config: config},
 			{
 				PreConfig: func() {
-					client := accountIAM(t, devAccount)
+					client := acctest.AccountIAM(t, acctest.DevAccount)
 					ctx := context.Background()
-					widened := trustPolicy([]string{alice, "arn:aws:iam::444444444444:root"}, false, false)
+					widened := accessrole.TrustPolicy([]string{alice, "arn:aws:iam::444444444444:root"}, false, false)
 					if _, err := client.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
 						RoleName: aws.String(name), PolicyDocument: aws.String(widened),
 					}); err != nil {
@@ -211,31 +201,27 @@ func TestAccAccessRole_drift(t *testing.T) {
 			{
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("paved_access_role.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 				}},
 				Check: resource.ComposeTestCheckFunc(
-					func(*terraform.State) error {
-						return checkTrustPolicy(getRole(t, devAccount, name), []string{alice}, true, true)
-					},
-					func(*terraform.State) error {
-						return checkTags(t, devAccount, name, map[string]string{
-							"cost-center": "platform", "environment": "dev", "managed-by": "paved", "owner": "sre",
-						})
-					},
+					checkTrust(t, acctest.DevAccount, name, []string{alice}, true, true),
+					checkTags(t, acctest.DevAccount, name, map[string]string{
+						"cost-center": "platform", "environment": "dev", "managed-by": "paved", "owner": "sre",
+					}),
 				),
 			},
 			{
 				// Deleted outside Terraform: the plan recreates it.
 				PreConfig: func() {
-					if err := iamrole.Delete(context.Background(), accountIAM(t, devAccount), name); err != nil {
+					if err := iamrole.Delete(context.Background(), acctest.AccountIAM(t, acctest.DevAccount), name); err != nil {
 						t.Fatal(err)
 					}
 				},
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("paved_access_role.test", plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
 				}},
-				Check: func(*terraform.State) error { return checkRoleOnlyIn(t, devAccount, name) },
+				Check: checkRoleOnlyIn(t, acctest.DevAccount, name),
 			},
 		},
 	})
@@ -244,7 +230,7 @@ func TestAccAccessRole_drift(t *testing.T) {
 // TestAccAccessRole_badInput runs each mistake through plan and expects a
 // diagnostic that names the problem, with nothing created anywhere.
 func TestAccAccessRole_badInput(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	principal := fmt.Sprintf(`trusted_principals = [%q]`, alice)
 	cases := []struct {
 		name   string
@@ -274,14 +260,14 @@ func TestAccAccessRole_badInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{
-				PreCheck:                 func() { testAccPreCheck(t) },
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:      tc.config,
 					ExpectError: regexp.MustCompile(tc.want),
 				}},
 			})
-			if err := noRolesAnywhere(t, "acc-bad"); err != nil {
+			if err := acctest.NoRolesAnywhere(t, "acc-bad"); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -289,14 +275,15 @@ func TestAccAccessRole_badInput(t *testing.T) {
 }
 
 // TestAccProvider_badStandards covers mistakes in the standards document and
-// in how the deployer role is reached.
+// in how the deployer role is reached. It is a test of the provider, kept
+// here because the last case needs an access role to reach an account.
 func TestAccProvider_badStandards(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	cwd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := testEmulator.URL
+	u := acctest.EmulatorURL()
 	inline := func(doc string) string {
 		return fmt.Sprintf(`
 provider "paved" {
@@ -312,13 +299,13 @@ data "paved_standards" "s" {}
 		want   string
 	}{
 		{"malformed YAML", inline("version: 1\norganization: [acme\n"), `Invalid standards document[\s\S]*standards:\d+`},
-		{"unknown key", inline(testStandards + "colour: blue\n"), `standards:\d+:\d+: colour`},
+		{"unknown key", inline(acctest.Standards + "colour: blue\n"), `standards:\d+:\d+: colour`},
 		{"missing file", `
 provider "paved" {
   standards_file = "/nonexistent/standards.yaml"
 }
 data "paved_standards" "s" {}
-`, diagnosticPattern("Standards file not found",
+`, acctest.DiagnosticPattern("Standards file not found",
 			`standards_file = "/nonexistent/standards.yaml" in the provider configuration names /nonexistent/standards.yaml, which does not exist.`).String()},
 		// The provider runs in this process, from this package's directory.
 		{"missing file, relative path", `
@@ -326,36 +313,41 @@ provider "paved" {
   standards_file = "./standard.yaml"
 }
 data "paved_standards" "s" {}
-`, diagnosticPattern("Standards file not found",
+`, acctest.DiagnosticPattern("Standards file not found",
 			`standards_file = "./standard.yaml" in the provider configuration names `+filepath.Join(cwd, "standard.yaml")+", which does not exist.").String()},
-		{"unknown environment in assume_role", providerBlock(`assume_role = { staging = { session_name = "x-test" } }`) +
+		{"unknown environment in assume_role", acctest.ProviderBlock(`assume_role = { staging = { session_name = "x-test" } }`) +
 			`data "paved_standards" "s" {}`, `Unknown environment[\s\S]*"staging"[\s\S]*dev, prod`},
-		{"deployer lands in the wrong account", providerBlock(
+		{"deployer lands in the wrong account", acctest.ProviderBlock(
 			`assume_role = { prod = { role_arn = "arn:aws:iam::444444444444:role/paved-deployer" } }`) +
 			fmt.Sprintf(`
 resource "paved_access_role" "test" {
   environment        = "prod"
   name               = "acc-bad-landing"
   trusted_principals = [%q]
-}`, alice), `landed in account 444444444444[\s\S]*333333333333`},
+}`, alice), `Creating access role[\s\S]*creating\s+paved_access_role\s+prod/acc-bad-landing:[\s\S]*landed in account 444444444444[\s\S]*333333333333`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{
-				PreCheck:                 func() { testAccPreCheck(t) },
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProviderFactories,
 				Steps:                    []resource.TestStep{{Config: tc.config, ExpectError: regexp.MustCompile(tc.want)}},
 			})
-			if err := noRolesAnywhere(t, "acc-bad"); err != nil {
+			if err := acctest.NoRolesAnywhere(t, "acc-bad"); err != nil {
 				t.Fatal(err)
 			}
 		})
 	}
 }
 
+// noRolesLeft is a CheckDestroy: no account holds a role with the prefix.
+func noRolesLeft(t *testing.T, prefix string) resource.TestCheckFunc {
+	return func(*terraform.State) error { return acctest.NoRolesAnywhere(t, prefix) }
+}
+
 func getRole(t *testing.T, account, name string) *iamtypes.Role {
 	t.Helper()
-	out, err := accountIAM(t, account).GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(name)})
+	out, err := acctest.AccountIAM(t, account).GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(name)})
 	if err != nil {
 		t.Fatalf("GetRole %s in %s: %v", name, account, err)
 	}
@@ -363,111 +355,141 @@ func getRole(t *testing.T, account, name string) *iamtypes.Role {
 }
 
 // checkRoleOnlyIn finds the role in account and in no other account.
-func checkRoleOnlyIn(t *testing.T, account, name string) error {
-	for _, a := range []string{hubAccount, devAccount, prodAccount, otherAccount} {
-		names, err := roleNames(t, a, name)
+func checkRoleOnlyIn(t *testing.T, account, name string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		for _, a := range acctest.Accounts {
+			names, err := acctest.RoleNames(t, a, name)
+			if err != nil {
+				return err
+			}
+			found := len(names) == 1 && names[0] == name
+			if a == account && !found {
+				return fmt.Errorf("role %s not found in account %s (found %v)", name, a, names)
+			}
+			if a != account && len(names) > 0 {
+				return fmt.Errorf("role %s also found in account %s", name, a)
+			}
+		}
+		return nil
+	}
+}
+
+// checkSession checks the role's MaxSessionDuration, in seconds.
+func checkSession(t *testing.T, account, name string, seconds int32) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if got := aws.ToInt32(getRole(t, account, name).MaxSessionDuration); got != seconds {
+			return fmt.Errorf("MaxSessionDuration = %d, want %d", got, seconds)
+		}
+		return nil
+	}
+}
+
+func checkDescription(t *testing.T, account, name, want string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if got := aws.ToString(getRole(t, account, name).Description); got != want {
+			return fmt.Errorf("Description = %q, want %q", got, want)
+		}
+		return nil
+	}
+}
+
+// checkTrust parses the trust policy the emulator holds and checks it
+// statement by statement.
+func checkTrust(t *testing.T, account, name string, principals []string, mfa, sourceIdentity bool) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		raw, err := url.QueryUnescape(aws.ToString(getRole(t, account, name).AssumeRolePolicyDocument))
 		if err != nil {
 			return err
 		}
-		found := len(names) == 1 && names[0] == name
-		if a == account && !found {
-			return fmt.Errorf("role %s not found in account %s (found %v)", name, a, names)
+		var doc struct {
+			Version   string
+			Statement []struct {
+				Effect    string
+				Principal map[string]any
+				Action    any
+				Condition map[string]map[string]string
+			}
 		}
-		if a != account && len(names) > 0 {
-			return fmt.Errorf("role %s also found in account %s", name, a)
+		if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+			return fmt.Errorf("trust policy %s: %w", raw, err)
 		}
+		if doc.Version != "2012-10-17" || len(doc.Statement) != 1 {
+			return fmt.Errorf("want one statement of version 2012-10-17, got %s", raw)
+		}
+		st := doc.Statement[0]
+		if st.Effect != "Allow" {
+			return fmt.Errorf("Effect = %q", st.Effect)
+		}
+		if len(st.Principal) != 1 {
+			return fmt.Errorf("Principal must name only AWS principals: %v", st.Principal)
+		}
+		if got, want := asSortedList(st.Principal["AWS"]), sortedCopy(principals); !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("principals = %v, want %v", got, want)
+		}
+		if got := asSortedList(st.Action); !reflect.DeepEqual(got, []string{"sts:AssumeRole", "sts:SetSourceIdentity"}) {
+			return fmt.Errorf("actions = %v", got)
+		}
+		wantCond := map[string]map[string]string{}
+		if mfa {
+			wantCond["Bool"] = map[string]string{"aws:MultiFactorAuthPresent": "true"}
+		}
+		if sourceIdentity {
+			wantCond["Null"] = map[string]string{"sts:SourceIdentity": "false"}
+		}
+		if st.Condition == nil {
+			st.Condition = map[string]map[string]string{}
+		}
+		if !reflect.DeepEqual(st.Condition, wantCond) {
+			return fmt.Errorf("conditions = %v, want %v", st.Condition, wantCond)
+		}
+		return nil
 	}
-	return nil
 }
 
-// checkTrustPolicy parses the trust policy the emulator holds and checks it
-// statement by statement.
-func checkTrustPolicy(role *iamtypes.Role, principals []string, mfa, sourceIdentity bool) error {
-	raw, err := url.QueryUnescape(aws.ToString(role.AssumeRolePolicyDocument))
-	if err != nil {
-		return err
-	}
-	var doc struct {
-		Version   string
-		Statement []struct {
-			Effect    string
-			Principal map[string]any
-			Action    any
-			Condition map[string]map[string]string
+// checkPolicies checks the attached managed policies, and that the inline
+// policy is there, alone, or absent.
+func checkPolicies(t *testing.T, account, name string, managed []string, inline bool) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		client := acctest.AccountIAM(t, account)
+		ctx := context.Background()
+		att, err := client.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+		if err != nil {
+			return err
 		}
+		var got []string
+		for _, p := range att.AttachedPolicies {
+			got = append(got, aws.ToString(p.PolicyArn))
+		}
+		if !reflect.DeepEqual(sortedCopy(got), sortedCopy(managed)) {
+			return fmt.Errorf("attached policies = %v, want %v", got, managed)
+		}
+		in, err := client.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+		if err != nil {
+			return err
+		}
+		if inline != (len(in.PolicyNames) == 1 && in.PolicyNames[0] == accessrole.InlinePolicyName) || (!inline && len(in.PolicyNames) > 0) {
+			return fmt.Errorf("inline policies = %v, want inline=%v", in.PolicyNames, inline)
+		}
+		return nil
 	}
-	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
-		return fmt.Errorf("trust policy %s: %w", raw, err)
-	}
-	if doc.Version != "2012-10-17" || len(doc.Statement) != 1 {
-		return fmt.Errorf("want one statement of version 2012-10-17, got %s", raw)
-	}
-	st := doc.Statement[0]
-	if st.Effect != "Allow" {
-		return fmt.Errorf("Effect = %q", st.Effect)
-	}
-	if len(st.Principal) != 1 {
-		return fmt.Errorf("Principal must name only AWS principals: %v", st.Principal)
-	}
-	if got, want := asSortedList(st.Principal["AWS"]), sortedCopy(principals); !reflect.DeepEqual(got, want) {
-		return fmt.Errorf("principals = %v, want %v", got, want)
-	}
-	if got := asSortedList(st.Action); !reflect.DeepEqual(got, []string{"sts:AssumeRole", "sts:SetSourceIdentity"}) {
-		return fmt.Errorf("actions = %v", got)
-	}
-	wantCond := map[string]map[string]string{}
-	if mfa {
-		wantCond["Bool"] = map[string]string{"aws:MultiFactorAuthPresent": "true"}
-	}
-	if sourceIdentity {
-		wantCond["Null"] = map[string]string{"sts:SourceIdentity": "false"}
-	}
-	if st.Condition == nil {
-		st.Condition = map[string]map[string]string{}
-	}
-	if !reflect.DeepEqual(st.Condition, wantCond) {
-		return fmt.Errorf("conditions = %v, want %v", st.Condition, wantCond)
-	}
-	return nil
 }
 
-func checkPolicies(t *testing.T, account, name string, managed []string, inline bool) error {
-	client := accountIAM(t, account)
-	ctx := context.Background()
-	att, err := client.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	if err != nil {
-		return err
+// checkTags checks the role's tags as IAM lists them, all of them.
+func checkTags(t *testing.T, account, name string, want map[string]string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		out, err := acctest.AccountIAM(t, account).ListRoleTags(context.Background(), &iam.ListRoleTagsInput{RoleName: aws.String(name)})
+		if err != nil {
+			return err
+		}
+		got := map[string]string{}
+		for _, tag := range out.Tags {
+			got[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+		}
+		if !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("tags = %v, want %v", got, want)
+		}
+		return nil
 	}
-	var got []string
-	for _, p := range att.AttachedPolicies {
-		got = append(got, aws.ToString(p.PolicyArn))
-	}
-	if !reflect.DeepEqual(sortedCopy(got), sortedCopy(managed)) {
-		return fmt.Errorf("attached policies = %v, want %v", got, managed)
-	}
-	in, err := client.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	if err != nil {
-		return err
-	}
-	if inline != (len(in.PolicyNames) == 1 && in.PolicyNames[0] == inlinePolicyName) || (!inline && len(in.PolicyNames) > 0) {
-		return fmt.Errorf("inline policies = %v, want inline=%v", in.PolicyNames, inline)
-	}
-	return nil
-}
-
-func checkTags(t *testing.T, account, name string, want map[string]string) error {
-	out, err := accountIAM(t, account).ListRoleTags(context.Background(), &iam.ListRoleTagsInput{RoleName: aws.String(name)})
-	if err != nil {
-		return err
-	}
-	got := map[string]string{}
-	for _, tag := range out.Tags {
-		got[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-	}
-	if !reflect.DeepEqual(got, want) {
-		return fmt.Errorf("tags = %v, want %v", got, want)
-	}
-	return nil
 }
 
 func asSortedList(v any) []string {

@@ -1,32 +1,46 @@
-package provider
+package environment_test
 
 import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/paved-road/paved/provider/acctest"
 )
 
+func TestMain(m *testing.M) { acctest.Main(m) }
+
+const standards = "data.paved_standards.s"
+
 func TestAccStandardsDataSource(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
+	// Fresh paths each time: AtMapKey appends, and paths sharing a prefix
+	// variable would share its array.
+	env := func(name string) tfjsonpath.Path { return tfjsonpath.New("environments").AtMapKey(name) }
+	redis := func(key string) tfjsonpath.Path { return env("dev").AtMapKey("redis").AtMapKey(key) }
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: providerBlock("") + `data "paved_standards" "s" {}`,
-			Check: resource.ComposeTestCheckFunc(
-				resource.TestCheckResourceAttr("data.paved_standards.s", "organization", "acme"),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "hub_account_id", hubAccount),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "deployer_role_name", "paved-deployer"),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "required_tags.0", "cost-center"),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "teams.#", "2"),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "environments.%", "2"),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "environments.prod.account_id", prodAccount),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "environments.prod.region", "eu-central-1"),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "environments.dev.subnet_ids.1", "subnet-1a2b3c4d"),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "environments.dev.redis.node_type", "cache.t4g.small"),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "environments.dev.redis.automatic_failover", "true"),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "environments.dev.redis.port", "6379"),
-				resource.TestCheckResourceAttr("data.paved_standards.s", "environments.dev.redis.parameters.redis7.maxmemory-policy", "allkeys-lru"),
-			),
+			Config: acctest.ProviderBlock("") + `data "paved_standards" "s" {}`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(standards, tfjsonpath.New("organization"), knownvalue.StringExact("acme")),
+				statecheck.ExpectKnownValue(standards, tfjsonpath.New("hub_account_id"), knownvalue.StringExact(acctest.HubAccount)),
+				statecheck.ExpectKnownValue(standards, tfjsonpath.New("deployer_role_name"), knownvalue.StringExact("paved-deployer")),
+				statecheck.ExpectKnownValue(standards, tfjsonpath.New("required_tags").AtSliceIndex(0), knownvalue.StringExact("cost-center")),
+				statecheck.ExpectKnownValue(standards, tfjsonpath.New("teams"), knownvalue.ListSizeExact(2)),
+				statecheck.ExpectKnownValue(standards, tfjsonpath.New("environments"), knownvalue.MapSizeExact(2)),
+				statecheck.ExpectKnownValue(standards, env("prod").AtMapKey("account_id"), knownvalue.StringExact(acctest.ProdAccount)),
+				statecheck.ExpectKnownValue(standards, env("prod").AtMapKey("region"), knownvalue.StringExact("eu-central-1")),
+				statecheck.ExpectKnownValue(standards, env("dev").AtMapKey("subnet_ids").AtSliceIndex(1), knownvalue.StringExact("subnet-1a2b3c4d")),
+				statecheck.ExpectKnownValue(standards, redis("node_type"), knownvalue.StringExact("cache.t4g.small")),
+				statecheck.ExpectKnownValue(standards, redis("automatic_failover"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(standards, redis("port"), knownvalue.Int64Exact(6379)),
+				statecheck.ExpectKnownValue(standards, redis("parameters").AtMapKey("redis7").AtMapKey("maxmemory-policy"),
+					knownvalue.StringExact("allkeys-lru")),
+			},
 		}},
 	})
 }
@@ -34,19 +48,22 @@ func TestAccStandardsDataSource(t *testing.T) {
 // TestAccStandardsInline configures the provider with the document itself
 // rather than a file.
 func TestAccStandardsInline(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: `
 provider "paved" {
   standards = <<-YAML
-` + testStandards + `
+` + acctest.Standards + `
 YAML
 }
 data "paved_standards" "s" {}
 `,
-			Check: resource.TestCheckResourceAttr("data.paved_standards.s", "environments.dev.account_id", devAccount),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(standards, tfjsonpath.New("environments").AtMapKey("dev").AtMapKey("account_id"),
+					knownvalue.StringExact(acctest.DevAccount)),
+			},
 		}},
 	})
 }
