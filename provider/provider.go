@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/paved-road/paved/provider/accessrole"
+	"github.com/paved-road/paved/provider/environment"
 	"github.com/paved-road/paved/provider/validate"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -273,7 +275,7 @@ func (e *endpointsModel) toAccounts() accounts.Endpoints {
 
 func (p *pavedProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
-		NewAccessRoleResource,
+		accessrole.NewResource,
 		NewRedisResource,
 		NewEKSClusterPairResource,
 		NewALBTargetBindingResource,
@@ -282,8 +284,8 @@ func (p *pavedProvider) Resources(_ context.Context) []func() resource.Resource 
 
 func (p *pavedProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
-		NewStandardsDataSource,
-		NewAccountDataSource,
+		environment.NewStandardsDataSource,
+		environment.NewAccountDataSource,
 		NewRedisDataSource,
 	}
 }

@@ -1,4 +1,4 @@
-package provider
+package accessrole
 
 import (
 	"net/url"

@@ -1,15 +1,17 @@
-package provider
+// Package environment is the data sources that read the standards and an
+// environment's account: paved_standards and paved_account. They create
+// nothing.
+package environment
 
 import (
 	"context"
-
-	"github.com/paved-road/paved/provider/accounts"
-	"github.com/paved-road/paved/provider/convert"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/convert"
 	"github.com/paved-road/paved/provider/standards"
 )
 

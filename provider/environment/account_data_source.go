@@ -1,13 +1,14 @@
-package provider
+package environment
 
 import (
 	"context"
 
-	"github.com/paved-road/paved/provider/accounts"
-
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/steps"
 )
 
 var _ datasource.DataSourceWithConfigure = (*accountDataSource)(nil)
@@ -63,7 +64,7 @@ func (d *accountDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	id, err := d.meta.Sessions.Identity(ctx, env)
 	if err != nil {
-		resp.Diagnostics.AddError("Assuming the deployer role", err.Error())
+		resp.Diagnostics.AddError("Assuming the deployer role", steps.Failure("reading", "paved_account", env, err))
 		return
 	}
 	e, _ := d.meta.Standards.Environment(env)
