@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/redis"
 	"github.com/paved-road/paved/provider/standards"
 )
 
@@ -274,7 +275,7 @@ func (e *endpointsModel) toAccounts() accounts.Endpoints {
 func (p *pavedProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewAccessRoleResource,
-		NewRedisResource,
+		redis.NewResource,
 		NewEKSClusterPairResource,
 		NewALBTargetBindingResource,
 	}
@@ -284,6 +285,6 @@ func (p *pavedProvider) DataSources(_ context.Context) []func() datasource.DataS
 	return []func() datasource.DataSource{
 		NewStandardsDataSource,
 		NewAccountDataSource,
-		NewRedisDataSource,
+		redis.NewDataSource,
 	}
 }
