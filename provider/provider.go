@@ -29,6 +29,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/redis"
 	"github.com/paved-road/paved/provider/standards"
 )
 
@@ -276,7 +277,7 @@ func (e *endpointsModel) toAccounts() accounts.Endpoints {
 func (p *pavedProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		accessrole.NewResource,
-		NewRedisResource,
+		redis.NewResource,
 		NewEKSClusterPairResource,
 		NewALBTargetBindingResource,
 	}
@@ -286,6 +287,6 @@ func (p *pavedProvider) DataSources(_ context.Context) []func() datasource.DataS
 	return []func() datasource.DataSource{
 		environment.NewStandardsDataSource,
 		environment.NewAccountDataSource,
-		NewRedisDataSource,
+		redis.NewDataSource,
 	}
 }

@@ -41,7 +41,6 @@ func TestNameRules(t *testing.T) {
 		max      int
 		why      string
 	}{
-		{"paved_redis", redisName, 40, "it is the replication group id, which ElastiCache limits to 40 characters"},
 		{"paved_eks_cluster_pair", eksPairName, 50,
 			"the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters"},
 		{"paved_alb_target_binding", bindingName, 26,
@@ -64,17 +63,6 @@ func TestNameRules(t *testing.T) {
 				t.Errorf("import of a %d-character name accepted", tc.max+1)
 			}
 		})
-	}
-}
-
-// TestNameRuleCharacters: the characters are checked apart from the
-// length, with their own message.
-func TestNameRuleCharacters(t *testing.T) {
-	for _, name := range []string{"Orders", "orders--cache", "orders-", "1orders", "orders_cache"} {
-		diags := validateName(redisName, name)
-		if len(diags) != 1 || !strings.Contains(diags[0].Detail(), validate.LowercaseChars) {
-			t.Errorf("%q: %v, want one error saying it %s", name, diags, validate.LowercaseChars)
-		}
 	}
 }
 

@@ -1,4 +1,4 @@
-package provider
+package redis_test
 
 import (
 	"context"
@@ -9,38 +9,61 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paved-road/paved/provider/convert"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/paved-road/paved/internal/emulator"
+	"github.com/paved-road/paved/provider/acctest"
+	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/redis"
+	"github.com/paved-road/paved/provider/validate"
 )
 
-var envRegion = map[string]string{devAccount: "eu-west-1", prodAccount: "eu-central-1"}
+func TestMain(m *testing.M) { acctest.Main(m) }
+
+const addr = "paved_redis.test"
 
 // accountElastiCache returns an ElastiCache client in the account's region,
 // independent of the provider.
 func accountElastiCache(t *testing.T, account string) *elasticache.Client {
 	t.Helper()
-	cfg := accountConfig(t, account)
-	cfg.Region = envRegion[account]
-	return elasticache.NewFromConfig(cfg, func(o *elasticache.Options) { o.BaseEndpoint = aws.String(testEmulator.URL) })
+	cfg := acctest.AccountConfig(t, account)
+	cfg.Region = acctest.Region[account]
+	return elasticache.NewFromConfig(cfg)
 }
 
 func redisConfig(provider, body string) string {
 	if provider == "" {
-		provider = providerBlock("")
+		provider = acctest.ProviderBlock("")
 	}
 	return provider + `
 resource "paved_redis" "test" {
 ` + body + `
 }
 `
+}
+
+// devRedis is a Redis 7.1 in dev for the games team's leaderboard, with
+// extra attributes.
+func devRedis(name, extra string) string {
+	return redisConfig("", fmt.Sprintf(`
+  environment    = "dev"
+  name           = %q
+  team           = "games"
+  service        = "leaderboard"
+  engine         = "redis"
+  engine_version = "7.1"
+  %s`, name, extra))
 }
 
 // cacheParts is what one account holds of a paved_redis, read with the API.
@@ -97,7 +120,7 @@ func (p cacheParts) empty() bool {
 // noCachePartsAnywhere checks that neither environment account holds any
 // part whose name starts with prefix.
 func noCachePartsAnywhere(t *testing.T, prefix string) error {
-	for _, account := range []string{devAccount, prodAccount} {
+	for _, account := range []string{acctest.DevAccount, acctest.ProdAccount} {
 		if p := listCacheParts(t, account, prefix); !p.empty() {
 			return fmt.Errorf("account %s still holds %s parts: %+v", account, prefix, p)
 		}
@@ -140,11 +163,20 @@ func check(cond bool, format string, args ...any) error {
 	return nil
 }
 
+// expectAttr is a state check of one attribute of paved_redis.test.
+func expectAttr(attr string, want knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(addr, tfjsonpath.New(attr), want)
+}
+
+func prodARN(kind, n string) string {
+	return fmt.Sprintf("arn:aws:elasticache:eu-central-1:%s:%s:%s", acctest.ProdAccount, kind, n)
+}
+
 // TestAccRedis_lifecycle creates a Valkey in prod, updates it in place,
 // upgrades it across families, imports it, and destroys it, reading the
 // accounts back from the emulator after each step.
 func TestAccRedis_lifecycle(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	const name = "acc-life"
 	base := func(version, extra string) string {
 		return redisConfig("", fmt.Sprintf(`
@@ -156,129 +188,55 @@ func TestAccRedis_lifecycle(t *testing.T) {
   engine_version = %q
 %s`, name, version, extra))
 	}
-	prodARN := func(kind, n string) string {
-		return fmt.Sprintf("arn:aws:elasticache:eu-central-1:%s:%s:%s", prodAccount, kind, n)
-	}
-	wantTags := map[string]string{
-		"team": "payments", "service": "orders", "environment": "prod", "managed-by": "paved", "cost-center": "platform",
-	}
-	var firstARN string
+	changed := `
+  node_type               = "cache.r7g.large"
+  replicas                = 2
+  parameters              = { maxmemory-policy = "allkeys-lfu" }
+  maintenance_window      = "wed:06:00-wed:07:00"
+  snapshot_retention_days = 3
+  tags                    = { tier = "gold" }`
+	// Neither the update in place nor the upgrade replaces the group.
+	sameARN := statecheck.CompareValue(compare.ValuesSame())
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		CheckDestroy:             func(*terraform.State) error { return noCachePartsAnywhere(t, name) },
 		Steps: []resource.TestStep{
 			{
 				Config: base("7.2", `  parameters = { timeout = "300", maxmemory-policy = "volatile-ttl" }`),
-				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr("paved_redis.test", "parameter_group_name", name+"-valkey7"),
-					resource.TestCheckResourceAttr("paved_redis.test", "node_type", "cache.t4g.small"),
-					resource.TestCheckResourceAttr("paved_redis.test", "replicas", "1"),
-					resource.TestCheckResourceAttr("paved_redis.test", "member_clusters.#", "2"),
-					resource.TestCheckResourceAttrSet("paved_redis.test", "primary_endpoint"),
-					func(s *terraform.State) error {
-						firstARN = s.RootModule().Resources["paved_redis.test"].Primary.Attributes["arn"]
-						if dev := listCacheParts(t, devAccount, name); !dev.empty() {
-							return fmt.Errorf("dev account holds %+v", dev)
-						}
-						prod := listCacheParts(t, prodAccount, name)
-						g, ok := prod.groups[name]
-						if err := check(ok, "replication group %s not in prod", name); err != nil {
-							return err
-						}
-						if err := check(aws.ToString(g.CacheNodeType) == "cache.t4g.small" && len(g.MemberClusters) == 2,
-							"group %+v", g); err != nil {
-							return err
-						}
-						if err := check(reflect.DeepEqual(prod.parameterGroups, map[string]string{name + "-valkey7": "valkey7"}),
-							"parameter groups %v", prod.parameterGroups); err != nil {
-							return err
-						}
-						if err := check(reflect.DeepEqual(prod.subnetGroups, map[string][]string{name: {"subnet-2a2b3c4d", "subnet-3a2b3c4d"}}),
-							"subnet groups %v", prod.subnetGroups); err != nil {
-							return err
-						}
-						params := userParameters(t, prodAccount, name+"-valkey7")
-						if err := check(reflect.DeepEqual(params, map[string]string{
-							"maxmemory-policy": "volatile-ttl", "activedefrag": "yes", "timeout": "300",
-						}), "parameters %v", params); err != nil {
-							return err
-						}
-						for _, a := range []string{prodARN("replicationgroup", name), prodARN("parametergroup", name+"-valkey7"), prodARN("subnetgroup", name)} {
-							if got := cacheTags(t, prodAccount, a); !reflect.DeepEqual(got, wantTags) {
-								return fmt.Errorf("tags of %s = %v, want %v", a, got, wantTags)
-							}
-						}
-						return nil
-					},
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectAttr("parameter_group_name", knownvalue.StringExact(name+"-valkey7")),
+					expectAttr("node_type", knownvalue.StringExact("cache.t4g.small")),
+					expectAttr("replicas", knownvalue.Int64Exact(1)),
+					expectAttr("member_clusters", knownvalue.ListSizeExact(2)),
+					expectAttr("primary_endpoint", knownvalue.StringRegexp(regexp.MustCompile(`.`))),
+					sameARN.AddStateValue(addr, tfjsonpath.New("arn")),
+				},
+				Check: checkCreatedInProd(t, name),
 			},
 			{
 				// In place: node type, replicas, parameters, windows, retention, tags.
-				Config: base("7.2", `
-  node_type               = "cache.r7g.large"
-  replicas                = 2
-  parameters              = { maxmemory-policy = "allkeys-lfu" }
-  maintenance_window      = "wed:06:00-wed:07:00"
-  snapshot_retention_days = 3
-  tags                    = { tier = "gold" }`),
+				Config: base("7.2", changed),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("paved_redis.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 				}},
-				Check: func(s *terraform.State) error {
-					if got := s.RootModule().Resources["paved_redis.test"].Primary.Attributes["arn"]; got != firstARN {
-						return fmt.Errorf("ARN changed from %s to %s", firstARN, got)
-					}
-					g := listCacheParts(t, prodAccount, name).groups[name]
-					if err := check(aws.ToString(g.CacheNodeType) == "cache.r7g.large", "node type %s", aws.ToString(g.CacheNodeType)); err != nil {
-						return err
-					}
-					if err := check(len(g.MemberClusters) == 3, "members %v", g.MemberClusters); err != nil {
-						return err
-					}
-					if err := check(aws.ToInt32(g.SnapshotRetentionLimit) == 3, "retention %d", aws.ToInt32(g.SnapshotRetentionLimit)); err != nil {
-						return err
-					}
-					params := userParameters(t, prodAccount, name+"-valkey7")
-					if err := check(reflect.DeepEqual(params, map[string]string{"maxmemory-policy": "allkeys-lfu", "activedefrag": "yes"}),
-						"parameters %v", params); err != nil {
-						return err
-					}
-					tags := cacheTags(t, prodAccount, prodARN("parametergroup", name+"-valkey7"))
-					return check(tags["tier"] == "gold", "parameter group tags %v", tags)
-				},
+				ConfigStateChecks: []statecheck.StateCheck{sameARN.AddStateValue(addr, tfjsonpath.New("arn"))},
+				Check:             checkUpdatedInPlace(t, name),
 			},
 			{
 				// Across families: a new parameter group, the old one gone.
-				Config: base("8.0", `
-  node_type               = "cache.r7g.large"
-  replicas                = 2
-  parameters              = { maxmemory-policy = "allkeys-lfu" }
-  maintenance_window      = "wed:06:00-wed:07:00"
-  snapshot_retention_days = 3
-  tags                    = { tier = "gold" }`),
+				Config: base("8.0", changed),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("paved_redis.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 				}},
-				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr("paved_redis.test", "engine_version", "8.0"),
-					resource.TestCheckResourceAttr("paved_redis.test", "parameter_group_name", name+"-valkey8"),
-					func(s *terraform.State) error {
-						if got := s.RootModule().Resources["paved_redis.test"].Primary.Attributes["arn"]; got != firstARN {
-							return fmt.Errorf("ARN changed from %s to %s", firstARN, got)
-						}
-						prod := listCacheParts(t, prodAccount, name)
-						if err := check(reflect.DeepEqual(prod.parameterGroups, map[string]string{name + "-valkey8": "valkey8"}),
-							"parameter groups after the upgrade: %v", prod.parameterGroups); err != nil {
-							return err
-						}
-						params := userParameters(t, prodAccount, name+"-valkey8")
-						return check(reflect.DeepEqual(params, map[string]string{"maxmemory-policy": "allkeys-lfu", "activedefrag": "yes"}),
-							"parameters %v", params)
-					},
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectAttr("engine_version", knownvalue.StringExact("8.0")),
+					expectAttr("parameter_group_name", knownvalue.StringExact(name+"-valkey8")),
+					sameARN.AddStateValue(addr, tfjsonpath.New("arn")),
+				},
+				Check: checkUpgraded(t, name),
 			},
 			{
-				ResourceName:            "paved_redis.test",
+				ResourceName:            addr,
 				ImportState:             true,
 				ImportStateId:           "prod/" + name,
 				ImportStateVerify:       true,
@@ -288,36 +246,105 @@ func TestAccRedis_lifecycle(t *testing.T) {
 	})
 }
 
+// checkCreatedInProd reads the three parts of the lifecycle's first step
+// back from prod, with their tags, and finds nothing in dev.
+func checkCreatedInProd(t *testing.T, name string) resource.TestCheckFunc {
+	wantTags := map[string]string{
+		"team": "payments", "service": "orders", "environment": "prod", "managed-by": "paved", "cost-center": "platform",
+	}
+	return func(*terraform.State) error {
+		if dev := listCacheParts(t, acctest.DevAccount, name); !dev.empty() {
+			return fmt.Errorf("dev account holds %+v", dev)
+		}
+		prod := listCacheParts(t, acctest.ProdAccount, name)
+		g, ok := prod.groups[name]
+		if err := check(ok, "replication group %s not in prod", name); err != nil {
+			return err
+		}
+		if err := check(aws.ToString(g.CacheNodeType) == "cache.t4g.small" && len(g.MemberClusters) == 2,
+			"group %+v", g); err != nil {
+			return err
+		}
+		if err := check(reflect.DeepEqual(prod.parameterGroups, map[string]string{name + "-valkey7": "valkey7"}),
+			"parameter groups %v", prod.parameterGroups); err != nil {
+			return err
+		}
+		if err := check(reflect.DeepEqual(prod.subnetGroups, map[string][]string{name: {"subnet-2a2b3c4d", "subnet-3a2b3c4d"}}),
+			"subnet groups %v", prod.subnetGroups); err != nil {
+			return err
+		}
+		params := userParameters(t, acctest.ProdAccount, name+"-valkey7")
+		if err := check(reflect.DeepEqual(params, map[string]string{
+			"maxmemory-policy": "volatile-ttl", "activedefrag": "yes", "timeout": "300",
+		}), "parameters %v", params); err != nil {
+			return err
+		}
+		for _, a := range []string{prodARN("replicationgroup", name), prodARN("parametergroup", name+"-valkey7"), prodARN("subnetgroup", name)} {
+			if got := cacheTags(t, acctest.ProdAccount, a); !reflect.DeepEqual(got, wantTags) {
+				return fmt.Errorf("tags of %s = %v, want %v", a, got, wantTags)
+			}
+		}
+		return nil
+	}
+}
+
+// checkUpdatedInPlace reads back from prod what the lifecycle's second
+// step changed.
+func checkUpdatedInPlace(t *testing.T, name string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		g := listCacheParts(t, acctest.ProdAccount, name).groups[name]
+		if err := check(aws.ToString(g.CacheNodeType) == "cache.r7g.large", "node type %s", aws.ToString(g.CacheNodeType)); err != nil {
+			return err
+		}
+		if err := check(len(g.MemberClusters) == 3, "members %v", g.MemberClusters); err != nil {
+			return err
+		}
+		if err := check(aws.ToInt32(g.SnapshotRetentionLimit) == 3, "retention %d", aws.ToInt32(g.SnapshotRetentionLimit)); err != nil {
+			return err
+		}
+		params := userParameters(t, acctest.ProdAccount, name+"-valkey7")
+		if err := check(reflect.DeepEqual(params, map[string]string{"maxmemory-policy": "allkeys-lfu", "activedefrag": "yes"}),
+			"parameters %v", params); err != nil {
+			return err
+		}
+		tags := cacheTags(t, acctest.ProdAccount, prodARN("parametergroup", name+"-valkey7"))
+		return check(tags["tier"] == "gold", "parameter group tags %v", tags)
+	}
+}
+
+// checkUpgraded finds, after the upgrade to valkey 8, only the new
+// family's parameter group, with the parameters carried over.
+func checkUpgraded(t *testing.T, name string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		prod := listCacheParts(t, acctest.ProdAccount, name)
+		if err := check(reflect.DeepEqual(prod.parameterGroups, map[string]string{name + "-valkey8": "valkey8"}),
+			"parameter groups after the upgrade: %v", prod.parameterGroups); err != nil {
+			return err
+		}
+		params := userParameters(t, acctest.ProdAccount, name+"-valkey8")
+		return check(reflect.DeepEqual(params, map[string]string{"maxmemory-policy": "allkeys-lfu", "activedefrag": "yes"}),
+			"parameters %v", params)
+	}
+}
+
 // TestAccRedis_drift changes all three parts behind Terraform's back and
 // expects the next plan to show exactly those changes.
 func TestAccRedis_drift(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	const name = "acc-drift"
-	config := redisConfig("", fmt.Sprintf(`
-  environment    = "dev"
-  name           = %q
-  team           = "games"
-  service        = "leaderboard"
-  engine         = "redis"
-  engine_version = "7.1"
-  tags           = { tier = "bronze" }`, name))
+	config := devRedis(name, `tags = { tier = "bronze" }`)
 	group := name + "-redis7"
-	rgARN := fmt.Sprintf("arn:aws:elasticache:eu-west-1:%s:replicationgroup:%s", devAccount, name)
+	rgARN := fmt.Sprintf("arn:aws:elasticache:eu-west-1:%s:replicationgroup:%s", acctest.DevAccount, name)
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		CheckDestroy:             func(*terraform.State) error { return noCachePartsAnywhere(t, name) },
 		Steps: []resource.TestStep{
 			{Config: config},
 			{
 				PreConfig: func() {
-					client := accountElastiCache(t, devAccount)
+					client := accountElastiCache(t, acctest.DevAccount)
 					ctx := context.Background()
-					if _, err := client.ModifyCacheParameterGroup(ctx, &elasticache.ModifyCacheParameterGroupInput{
-						CacheParameterGroupName: aws.String(group),
-						ParameterNameValues:     []ectypes.ParameterNameValue{{ParameterName: aws.String("maxmemory-policy"), ParameterValue: aws.String("noeviction")}},
-					}); err != nil {
-						t.Fatal(err)
-					}
+					setPolicy(t, client, group, "noeviction")
 					if _, err := client.RemoveTagsFromResource(ctx, &elasticache.RemoveTagsFromResourceInput{
 						ResourceName: aws.String(rgARN), TagKeys: []string{"tier"},
 					}); err != nil {
@@ -333,30 +360,80 @@ func TestAccRedis_drift(t *testing.T) {
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					expectChanged("paved_redis.test", "effective_parameters", "node_type", "tags", "tags_all"),
+					acctest.ExpectChanged(addr, "effective_parameters", "node_type", "tags", "tags_all"),
 				}},
 			},
 			{
 				Config: config,
 				Check: func(*terraform.State) error {
-					g := listCacheParts(t, devAccount, name).groups[name]
+					g := listCacheParts(t, acctest.DevAccount, name).groups[name]
 					if err := check(aws.ToString(g.CacheNodeType) == "cache.t4g.small", "node type not repaired: %s", aws.ToString(g.CacheNodeType)); err != nil {
 						return err
 					}
-					if p := userParameters(t, devAccount, group); p["maxmemory-policy"] != "allkeys-lru" {
+					if p := userParameters(t, acctest.DevAccount, group); p["maxmemory-policy"] != "allkeys-lru" {
 						return fmt.Errorf("parameter not repaired: %v", p)
 					}
-					return check(cacheTags(t, devAccount, rgARN)["tier"] == "bronze", "tag not repaired")
+					return check(cacheTags(t, acctest.DevAccount, rgARN)["tier"] == "bronze", "tag not repaired")
 				},
 			},
 		},
 	})
 }
 
+// TestAccRedis_deletedOutside deletes the three parts behind Terraform's
+// back and expects the next plan to create the resource again, not to
+// fail reading it.
+func TestAccRedis_deletedOutside(t *testing.T) {
+	acctest.PreCheck(t)
+	const name = "acc-gone"
+	config := devRedis(name, "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             func(*terraform.State) error { return noCachePartsAnywhere(t, name) },
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					ctx := context.Background()
+					client := accountElastiCache(t, acctest.DevAccount)
+					if err := deleteReplicationGroup(ctx, client, name); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := client.DeleteCacheParameterGroup(ctx, &elasticache.DeleteCacheParameterGroupInput{
+						CacheParameterGroupName: aws.String(name + "-redis7"),
+					}); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := client.DeleteCacheSubnetGroup(ctx, &elasticache.DeleteCacheSubnetGroupInput{
+						CacheSubnetGroupName: aws.String(name),
+					}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config, PlanOnly: true, ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
+				}},
+			},
+		},
+	})
+}
+
+// setPolicy sets maxmemory-policy in a parameter group behind Terraform's back.
+func setPolicy(t *testing.T, client *elasticache.Client, group, policy string) {
+	t.Helper()
+	if _, err := client.ModifyCacheParameterGroup(context.Background(), &elasticache.ModifyCacheParameterGroupInput{
+		CacheParameterGroupName: aws.String(group),
+		ParameterNameValues:     []ectypes.ParameterNameValue{{ParameterName: aws.String("maxmemory-policy"), ParameterValue: aws.String(policy)}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestAccRedis_badInput expects each mistake to stop terraform plan with a
 // diagnostic naming the attribute, before anything is created.
 func TestAccRedis_badInput(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	body := func(overrides map[string]string) string {
 		attrs := map[string]string{
 			"environment": `"dev"`, "name": `"acc-bad"`, "team": `"payments"`, "service": `"orders"`,
@@ -396,7 +473,7 @@ func TestAccRedis_badInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ProtoV6ProviderFactories: acctest.ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:      body(tc.overrides),
 					PlanOnly:    true,
@@ -413,7 +490,7 @@ func TestAccRedis_badInput(t *testing.T) {
 // TestAccRedis_nameLimit plans a name of 40 characters with hyphens, the
 // replication group id's limit, and refuses one of 41 at plan time.
 func TestAccRedis_nameLimit(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	config := func(name string) string {
 		return redisConfig("", fmt.Sprintf(`
   environment    = "dev"
@@ -423,56 +500,75 @@ func TestAccRedis_nameLimit(t *testing.T) {
   engine         = "redis"
   engine_version = "7.1"`, name))
 	}
-	at, over := hyphenated(40), hyphenated(41)
+	at, over := acctest.Hyphenated(40), acctest.Hyphenated(41)
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config(at), PlanOnly: true, ExpectNonEmptyPlan: true},
 			{
 				Config: config(over), PlanOnly: true,
-				ExpectError: diagnosticPattern("Name too long", "name = ",
+				ExpectError: acctest.DiagnosticPattern("Name too long", "name = ",
 					fmt.Sprintf("name %q has 41 characters, at most 40 fit: it is the replication group id, which ElastiCache limits to 40 characters", over)),
 			},
 		},
 	})
 }
 
+// TestNameRule: a hyphenated name at the limit is accepted, at import too,
+// and one a character longer is refused on name, with its length.
+func TestNameRule(t *testing.T) {
+	const limit = 40
+	why := "it is the replication group id, which ElastiCache limits to 40 characters"
+	at, over := acctest.Hyphenated(limit), acctest.Hyphenated(limit+1)
+	if diags := redis.NameRule.Check(path.Root("name"), at); diags.HasError() || !redis.NameRule.Valid(at) {
+		t.Errorf("%d characters refused: %v", limit, diags)
+	}
+	diags := redis.NameRule.Check(path.Root("name"), over)
+	want := fmt.Sprintf("name %q has %d characters, at most %d fit: %s", over, limit+1, limit, why)
+	if len(diags) != 1 || diags[0].Summary() != "Name too long" || diags[0].Detail() != want {
+		t.Fatalf("%d characters: %v, want one error %q", limit+1, diags, want)
+	}
+	if at := diags[0].(diag.DiagnosticWithPath).Path(); !at.Equal(path.Root("name")) {
+		t.Errorf("error at %s, want name", at)
+	}
+	if redis.NameRule.Valid(over) {
+		t.Errorf("import of a %d-character name accepted", limit+1)
+	}
+}
+
+// TestNameRuleCharacters: the characters are checked apart from the
+// length, with their own message.
+func TestNameRuleCharacters(t *testing.T) {
+	for _, name := range []string{"Orders", "orders--cache", "orders-", "1orders", "orders_cache"} {
+		diags := redis.NameRule.Check(path.Root("name"), name)
+		if len(diags) != 1 || !strings.Contains(diags[0].Detail(), validate.LowercaseChars) {
+			t.Errorf("%q: %v, want one error saying it %s", name, diags, validate.LowercaseChars)
+		}
+	}
+}
+
 // TestAccRedis_ownParameterDrift changes and resets, behind Terraform's
 // back, a parameter the resource sets itself, and expects the plan to show
 // it once, under parameters, and the apply to repair it.
 func TestAccRedis_ownParameterDrift(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	const name = "acc-own-drift"
-	config := redisConfig("", fmt.Sprintf(`
-  environment    = "dev"
-  name           = %q
-  team           = "games"
-  service        = "leaderboard"
-  engine         = "redis"
-  engine_version = "7.1"
-  parameters     = { maxmemory-policy = "allkeys-lfu" }`, name))
+	config := devRedis(name, `parameters = { maxmemory-policy = "allkeys-lfu" }`)
 	group := name + "-redis7"
-	client := accountElastiCache(t, devAccount)
-	policy := []ectypes.ParameterNameValue{{ParameterName: aws.String("maxmemory-policy"), ParameterValue: aws.String("noeviction")}}
-	drift := resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{expectChanged("paved_redis.test", "parameters")}}
+	client := accountElastiCache(t, acctest.DevAccount)
+	drift := resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{acctest.ExpectChanged(addr, "parameters")}}
 	repaired := func(*terraform.State) error {
-		p := userParameters(t, devAccount, group)
+		p := userParameters(t, acctest.DevAccount, group)
 		return check(p["maxmemory-policy"] == "allkeys-lfu", "parameter not repaired: %v", p)
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		CheckDestroy:             func(*terraform.State) error { return noCachePartsAnywhere(t, name) },
 		Steps: []resource.TestStep{
 			{Config: config},
 			{
-				PreConfig: func() {
-					if _, err := client.ModifyCacheParameterGroup(context.Background(), &elasticache.ModifyCacheParameterGroupInput{
-						CacheParameterGroupName: aws.String(group), ParameterNameValues: policy,
-					}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: config, PlanOnly: true, ExpectNonEmptyPlan: true, ConfigPlanChecks: drift,
+				PreConfig: func() { setPolicy(t, client, group, "noeviction") },
+				Config:    config, PlanOnly: true, ExpectNonEmptyPlan: true, ConfigPlanChecks: drift,
 			},
 			{Config: config, Check: repaired},
 			{
@@ -493,7 +589,7 @@ func TestAccRedis_ownParameterDrift(t *testing.T) {
 // TestAccRedis_failedStep fails each step of a create in turn, at the wire,
 // and expects an error naming the step and no part left in the account.
 func TestAccRedis_failedStep(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	todo := []struct {
 		action, step string
 	}{
@@ -505,7 +601,7 @@ func TestAccRedis_failedStep(t *testing.T) {
 	}
 	for _, s := range todo {
 		t.Run(s.action, func(t *testing.T) {
-			proxy, err := emulator.NewProxy(testEmulator.URL)
+			proxy, err := emulator.NewProxy(acctest.EmulatorURL())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -513,9 +609,9 @@ func TestAccRedis_failedStep(t *testing.T) {
 			proxy.Fail(s.action, emulator.Failure{Status: 400, Code: "InvalidParameterValue", Message: "injected failure", Times: 1})
 			name := "acc-fail-" + strings.ToLower(s.action[:6])
 			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ProtoV6ProviderFactories: acctest.ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config: redisConfig(testProviderBlock(testStandardsFile, map[string]string{"elasticache": proxy.URL}, ""), fmt.Sprintf(`
+					Config: redisConfig(acctest.ProviderBlockOn(acctest.StandardsFile(), map[string]string{"elasticache": proxy.URL}, ""), fmt.Sprintf(`
   environment    = "dev"
   name           = %q
   team           = "payments"
@@ -523,7 +619,8 @@ func TestAccRedis_failedStep(t *testing.T) {
   engine         = "redis"
   engine_version = "7.1"
   parameters     = { timeout = "60" }`, name)),
-					ExpectError: regexp.MustCompile(fmt.Sprintf(`step "%s" failed[\s\S]*InvalidParameterValue[\s\S]*injected\s+failure[\s\S]*removed again`, s.step)),
+					ExpectError: acctest.DiagnosticPattern(fmt.Sprintf("creating paved_redis dev/%s: step %q failed", name, s.step),
+						"InvalidParameterValue", "injected failure", "removed again"),
 				}},
 			})
 			if got := proxy.Count(s.action); got == 0 {
@@ -534,39 +631,4 @@ func TestAccRedis_failedStep(t *testing.T) {
 			}
 		})
 	}
-}
-
-// expectChanged is a plan check that the resource's update changes exactly
-// the named attributes.
-func expectChanged(addr string, attrs ...string) plancheck.PlanCheck {
-	return changedCheck{addr: addr, want: attrs}
-}
-
-type changedCheck struct {
-	addr string
-	want []string
-}
-
-func (c changedCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	for _, rc := range req.Plan.ResourceChanges {
-		if rc.Address != c.addr {
-			continue
-		}
-		before, _ := rc.Change.Before.(map[string]any)
-		after, _ := rc.Change.After.(map[string]any)
-		var changed []string
-		for k := range after {
-			if !reflect.DeepEqual(before[k], after[k]) {
-				changed = append(changed, k)
-			}
-		}
-		sort.Strings(changed)
-		want := append([]string{}, c.want...)
-		sort.Strings(want)
-		if !reflect.DeepEqual(changed, want) {
-			resp.Error = fmt.Errorf("%s: plan changes %v, want exactly %v", c.addr, changed, want)
-		}
-		return
-	}
-	resp.Error = fmt.Errorf("%s not in the plan", c.addr)
 }

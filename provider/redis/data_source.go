@@ -1,36 +1,31 @@
-package provider
+package redis
 
 import (
 	"context"
 	"fmt"
 
-	"github.com/paved-road/paved/provider/accounts"
-
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/steps"
 )
 
 var _ datasource.DataSourceWithConfigure = (*redisDataSource)(nil)
 
-// NewRedisDataSource looks up a paved_redis, for services that connect to
-// one managed in another state.
-func NewRedisDataSource() datasource.DataSource { return &redisDataSource{} }
+// NewDataSource looks up a paved_redis, for services that connect to one
+// managed in another state.
+func NewDataSource() datasource.DataSource { return &redisDataSource{} }
 
 type redisDataSource struct{ meta *accounts.Meta }
 
-type redisLookupModel struct {
-	Environment     types.String `tfsdk:"environment"`
-	Name            types.String `tfsdk:"name"`
-	ARN             types.String `tfsdk:"arn"`
-	Engine          types.String `tfsdk:"engine"`
-	EngineVersion   types.String `tfsdk:"engine_version"`
-	PrimaryEndpoint types.String `tfsdk:"primary_endpoint"`
-	ReaderEndpoint  types.String `tfsdk:"reader_endpoint"`
-	Port            types.Int64  `tfsdk:"port"`
-	MemberClusters  types.List   `tfsdk:"member_clusters"`
-	TransitEncrypt  types.Bool   `tfsdk:"transit_encryption"`
+type lookupModel struct {
+	Environment types.String `tfsdk:"environment"`
+	Name        types.String `tfsdk:"name"`
+	connection
 }
 
 func (d *redisDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -69,31 +64,27 @@ func (d *redisDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 		resp.Diagnostics.AddError("Provider not configured", "data.paved_redis needs a configured paved provider.")
 		return
 	}
-	var cfg redisLookupModel
+	var cfg lookupModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() || !d.meta.CheckEnvironment(cfg.Environment.ValueString(), &resp.Diagnostics) {
 		return
 	}
-	client, err := d.meta.Sessions.ElastiCache(ctx, cfg.Environment.ValueString())
+	env, name := cfg.Environment.ValueString(), cfg.Name.ValueString()
+	client, err := d.meta.Sessions.ElastiCache(ctx, env)
 	if err != nil {
-		resp.Diagnostics.AddError("Looking up Redis", err.Error())
+		resp.Diagnostics.AddError("Looking up Redis", steps.Failure("reading", "data.paved_redis", env+"/"+name, err))
 		return
 	}
-	// The resource's read fills everything this data source shows.
-	m := redisModel{Environment: cfg.Environment, Name: cfg.Name, Tags: types.MapNull(types.StringType),
-		Parameters: types.MapNull(types.StringType), SecurityGroupIDs: types.SetNull(types.StringType)}
-	err = (&redisOps{client: client}).read(ctx, &m, d.meta)
-	if isRedisGone(err) {
+	found, err := (&elastiCache{client: client}).find(ctx, name)
+	if awserr.IsNotFound(err) {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Redis not found",
-			fmt.Sprintf("no replication group %q in environment %q", cfg.Name.ValueString(), cfg.Environment.ValueString()))
+			fmt.Sprintf("no replication group %q in environment %q", name, env))
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Looking up Redis", err.Error())
+		resp.Diagnostics.AddError("Looking up Redis", steps.Failure("reading", "data.paved_redis", env+"/"+name, err))
 		return
 	}
-	cfg.ARN, cfg.Engine, cfg.EngineVersion = m.ARN, m.Engine, m.EngineVersion
-	cfg.PrimaryEndpoint, cfg.ReaderEndpoint, cfg.Port = m.PrimaryEndpoint, m.ReaderEndpoint, m.Port
-	cfg.MemberClusters, cfg.TransitEncrypt = m.MemberClusters, m.TransitEncryption
+	flattenConnection(ctx, found, &cfg.connection, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }

@@ -1,4 +1,6 @@
-package provider
+// Package redis is paved_redis, company-standard Redis (or Valkey) in an
+// environment account, and data.paved_redis, which looks one up.
+package redis
 
 import (
 	"context"
@@ -6,11 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/paved-road/paved/provider/accounts"
-	"github.com/paved-road/paved/provider/convert"
-	"github.com/paved-road/paved/provider/tags"
-	"github.com/paved-road/paved/provider/validate"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -26,10 +23,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/paved-road/paved/provider/timeouts"
-
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/convert"
 	"github.com/paved-road/paved/provider/engines"
 	"github.com/paved-road/paved/provider/standards"
+	"github.com/paved-road/paved/provider/steps"
+	"github.com/paved-road/paved/provider/timeouts"
+	"github.com/paved-road/paved/provider/validate"
 )
 
 var (
@@ -38,28 +39,29 @@ var (
 	_ resource.ResourceWithImportState = (*redisResource)(nil)
 )
 
+// typeName is the resource's type, as diagnostics name it.
+const typeName = "paved_redis"
+
 // Default waits, overridable with the timeouts block. Creating a Multi-AZ
 // replication group on AWS typically takes 10-20 minutes.
 const (
-	redisCreateTimeout = 60 * time.Minute
-	redisUpdateTimeout = 80 * time.Minute
-	redisDeleteTimeout = 40 * time.Minute
+	createTimeout = 60 * time.Minute
+	updateTimeout = 80 * time.Minute
+	deleteTimeout = 40 * time.Minute
 )
 
-// NewRedisResource is company-standard Redis: a replication group with its
-// own cache subnet group and parameter group.
-func NewRedisResource() resource.Resource { return &redisResource{} }
+// NewResource is company-standard Redis: a replication group with its own
+// cache subnet group and parameter group.
+func NewResource() resource.Resource { return &redisResource{} }
 
 type redisResource struct{ meta *accounts.Meta }
 
-type redisModel struct {
+type model struct {
 	ID                    types.String   `tfsdk:"id"`
 	Environment           types.String   `tfsdk:"environment"`
 	Name                  types.String   `tfsdk:"name"`
 	Team                  types.String   `tfsdk:"team"`
 	Service               types.String   `tfsdk:"service"`
-	Engine                types.String   `tfsdk:"engine"`
-	EngineVersion         types.String   `tfsdk:"engine_version"`
 	NodeType              types.String   `tfsdk:"node_type"`
 	Replicas              types.Int64    `tfsdk:"replicas"`
 	MultiAZ               types.Bool     `tfsdk:"multi_az"`
@@ -68,8 +70,6 @@ type redisModel struct {
 	SnapshotWindow        types.String   `tfsdk:"snapshot_window"`
 	MaintenanceWindow     types.String   `tfsdk:"maintenance_window"`
 	AtRestEncryption      types.Bool     `tfsdk:"at_rest_encryption"`
-	TransitEncryption     types.Bool     `tfsdk:"transit_encryption"`
-	Port                  types.Int64    `tfsdk:"port"`
 	SecurityGroupIDs      types.Set      `tfsdk:"security_group_ids"`
 	Parameters            types.Map      `tfsdk:"parameters"`
 	EffectiveParameters   types.Map      `tfsdk:"effective_parameters"`
@@ -77,19 +77,35 @@ type redisModel struct {
 	TagsAll               types.Map      `tfsdk:"tags_all"`
 	Timeouts              timeouts.Value `tfsdk:"timeouts"`
 
-	ARN                  types.String `tfsdk:"arn"`
-	PrimaryEndpoint      types.String `tfsdk:"primary_endpoint"`
-	ReaderEndpoint       types.String `tfsdk:"reader_endpoint"`
-	MemberClusters       types.List   `tfsdk:"member_clusters"`
+	// engine, engine_version, port, transit_encryption, arn, the
+	// endpoints and member_clusters, which the data source shows too.
+	connection
+
 	ParameterGroupName   types.String `tfsdk:"parameter_group_name"`
 	ParameterGroupFamily types.String `tfsdk:"parameter_group_family"`
 	SubnetGroupName      types.String `tfsdk:"subnet_group_name"`
 	SubnetIDs            types.List   `tfsdk:"subnet_ids"`
 }
 
-// redisName is the rule of replication group ids. The subnet group, named
+// connection is what a replication group is and how clients reach it.
+type connection struct {
+	ARN               types.String `tfsdk:"arn"`
+	Engine            types.String `tfsdk:"engine"`
+	EngineVersion     types.String `tfsdk:"engine_version"`
+	PrimaryEndpoint   types.String `tfsdk:"primary_endpoint"`
+	ReaderEndpoint    types.String `tfsdk:"reader_endpoint"`
+	Port              types.Int64  `tfsdk:"port"`
+	MemberClusters    types.List   `tfsdk:"member_clusters"`
+	TransitEncryption types.Bool   `tfsdk:"transit_encryption"`
+}
+
+// id is the resource's import id, <environment>/<name>, also when the
+// plan does not know it yet.
+func (m *model) id() string { return m.Environment.ValueString() + "/" + m.Name.ValueString() }
+
+// nameRule is the rule of replication group ids. The subnet group, named
 // the same, and the parameter group, `<name>-<family>`, allow 255 characters.
-var redisName = validate.NameRule{
+var nameRule = validate.NameRule{
 	Pattern: validate.LowercaseName, Chars: validate.LowercaseChars, Max: 40,
 	Why: "it is the replication group id, which ElastiCache limits to 40 characters",
 }
@@ -116,7 +132,7 @@ func (r *redisResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			},
 			"name": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
-				Validators: redisName.Validators(),
+				Validators: nameRule.Validators(),
 				Description: "Replication group id, at most 40 characters: lowercase letters, digits and single hyphens, " +
 					"starting with a letter. Also the name of the subnet group and the prefix of the parameter group. " +
 					"Changing it replaces the resource.",
@@ -202,7 +218,7 @@ func (r *redisResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				Computed: true, ElementType: types.StringType,
 				Description: "All tags on the three parts: team, service, environment and managed-by, `default_tags` and `tags`.",
 			},
-			"timeouts": redisTimeouts(ctx),
+			"timeouts": timeoutsAttribute(ctx),
 
 			"arn":              schema.StringAttribute{Computed: true, PlanModifiers: keep, Description: "Replication group ARN."},
 			"primary_endpoint": schema.StringAttribute{Computed: true, PlanModifiers: keep, Description: "Address of the primary (read-write) endpoint."},
@@ -222,8 +238,8 @@ func (r *redisResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 	}
 }
 
-// redisTimeouts is the timeouts attribute, described for the docs.
-func redisTimeouts(ctx context.Context) schema.Attribute {
+// timeoutsAttribute is the timeouts attribute, described for the docs.
+func timeoutsAttribute(ctx context.Context) schema.Attribute {
 	return timeouts.Attribute(ctx, timeouts.Opts{
 		CreateDescription: "How long create may wait for the group to become available, such as `90m`. Defaults to 60m.",
 		UpdateDescription: "How long each update step may wait, such as `2h`. Defaults to 80m.",
@@ -243,7 +259,7 @@ func (r *redisResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if req.Plan.Raw.IsNull() || r.meta == nil {
 		return
 	}
-	var plan, config redisModel
+	var plan, config model
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() || plan.Environment.IsUnknown() {
@@ -258,14 +274,14 @@ func (r *redisResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		resp.Diagnostics.AddAttributeError(path.Root("team"), "Unknown team",
 			fmt.Sprintf("%q is not a team in %s; known teams: %s", t, r.meta.Standards.File, strings.Join(r.meta.Standards.Teams, ", ")))
 	}
-	applyRedisDefaults(&plan, &config, env.Redis)
-	checkRedisTopology(&plan, &resp.Diagnostics)
+	applyDefaults(&plan, &config, env.Redis)
+	checkTopology(&plan, &resp.Diagnostics)
 
 	if !plan.Name.IsUnknown() {
 		name := plan.Name.ValueString()
-		plan.ID = types.StringValue(plan.Environment.ValueString() + "/" + name)
+		plan.ID = types.StringValue(plan.id())
 		plan.SubnetGroupName = types.StringValue(name)
-		plan.SubnetIDs, _ = types.ListValueFrom(ctx, types.StringType, env.SubnetIDs)
+		plan.SubnetIDs = convert.ListValue(ctx, env.SubnetIDs, &resp.Diagnostics)
 		plan.ARN = types.StringValue(fmt.Sprintf("arn:aws:elasticache:%s:%s:replicationgroup:%s", env.Region, env.AccountID, name))
 	}
 	if !plan.Engine.IsUnknown() && !plan.EngineVersion.IsUnknown() {
@@ -278,15 +294,15 @@ func (r *redisResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		if !plan.Name.IsUnknown() {
 			plan.ParameterGroupName = types.StringValue(parameterGroupName(plan.Name.ValueString(), family))
 		}
-		plan.EffectiveParameters = r.effectiveParameters(ctx, plan.Parameters, family, env, &resp.Diagnostics)
+		plan.EffectiveParameters = effectiveParameters(ctx, plan.Parameters, family, env, &resp.Diagnostics)
 	}
 	if !plan.Team.IsUnknown() && !plan.Service.IsUnknown() {
-		plan.TagsAll, _ = r.meta.Tags(ctx, plan.Tags, redisStandardTags(&plan), &resp.Diagnostics)
+		plan.TagsAll, _ = r.meta.Tags(ctx, plan.Tags, standardTags(&plan), &resp.Diagnostics)
 	} else {
 		plan.TagsAll = types.MapUnknown(types.StringType)
 	}
 	if !req.State.Raw.IsNull() {
-		var state redisModel
+		var state model
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		// A new default in the standards reaches these after the attribute
 		// plan modifiers ran, so replacement is requested here too.
@@ -311,216 +327,139 @@ func (r *redisResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-// applyRedisDefaults copies the environment's Redis defaults into every
-// option the configuration leaves unset.
-func applyRedisDefaults(plan, config *redisModel, d standards.RedisDefaults) {
-	str := func(dst *types.String, cfg types.String, def string) {
-		if cfg.IsNull() {
-			*dst = types.StringValue(def)
-		}
-	}
-	num := func(dst *types.Int64, cfg types.Int64, def int) {
-		if cfg.IsNull() {
-			*dst = types.Int64Value(int64(def))
-		}
-	}
-	flag := func(dst *types.Bool, cfg types.Bool, def bool) {
-		if cfg.IsNull() {
-			*dst = types.BoolValue(def)
-		}
-	}
-	str(&plan.NodeType, config.NodeType, d.NodeType)
-	num(&plan.Replicas, config.Replicas, d.Replicas)
-	flag(&plan.MultiAZ, config.MultiAZ, d.MultiAZ)
-	flag(&plan.AutomaticFailover, config.AutomaticFailover, d.AutomaticFailover)
-	num(&plan.SnapshotRetentionDays, config.SnapshotRetentionDays, d.SnapshotRetentionDays)
-	str(&plan.SnapshotWindow, config.SnapshotWindow, d.SnapshotWindow)
-	str(&plan.MaintenanceWindow, config.MaintenanceWindow, d.MaintenanceWindow)
-	flag(&plan.AtRestEncryption, config.AtRestEncryption, d.AtRestEncryption)
-	flag(&plan.TransitEncryption, config.TransitEncryption, d.TransitEncryption)
-	num(&plan.Port, config.Port, d.Port)
-	// Overriding replicas to 0 in a Multi-AZ environment is a common wish
-	// for a cheap cache; follow it through rather than refusing it.
-	if config.Replicas.ValueInt64() == 0 && !config.Replicas.IsNull() {
-		flag(&plan.MultiAZ, config.MultiAZ, false)
-		flag(&plan.AutomaticFailover, config.AutomaticFailover, false)
-	}
-}
-
-// checkRedisTopology enforces what ElastiCache enforces at create time.
-func checkRedisTopology(plan *redisModel, diags *diag.Diagnostics) {
-	if plan.Replicas.IsUnknown() || plan.MultiAZ.IsUnknown() || plan.AutomaticFailover.IsUnknown() {
-		return
-	}
-	replicas := plan.Replicas.ValueInt64()
-	if plan.MultiAZ.ValueBool() && replicas == 0 {
-		diags.AddAttributeError(path.Root("multi_az"), "Multi-AZ needs a replica",
-			"multi_az = true needs replicas of at least 1: with no replica there is no node in another zone to fail over to")
-	}
-	if plan.MultiAZ.ValueBool() && !plan.AutomaticFailover.ValueBool() {
-		diags.AddAttributeError(path.Root("automatic_failover"), "Multi-AZ needs automatic failover",
-			"multi_az = true needs automatic_failover = true")
-	}
-	if plan.AutomaticFailover.ValueBool() && replicas == 0 {
-		diags.AddAttributeError(path.Root("automatic_failover"), "Automatic failover needs a replica",
-			"automatic_failover = true needs replicas of at least 1")
-	}
-	if !plan.SnapshotWindow.IsUnknown() && !plan.MaintenanceWindow.IsUnknown() &&
-		standards.WindowsOverlap(plan.SnapshotWindow.ValueString(), plan.MaintenanceWindow.ValueString()) {
-		diags.AddAttributeError(path.Root("maintenance_window"), "Overlapping windows",
-			fmt.Sprintf("maintenance_window %q overlaps snapshot_window %q, which recurs daily",
-				plan.MaintenanceWindow.ValueString(), plan.SnapshotWindow.ValueString()))
-	}
-}
-
-// effectiveParameters merges the resource's parameters over the standard
-// ones for the family, refusing names the family does not have.
-func (r *redisResource) effectiveParameters(ctx context.Context, params types.Map, family string, env standards.Environment, diags *diag.Diagnostics) types.Map {
-	if params.IsUnknown() {
-		return types.MapUnknown(types.StringType)
-	}
-	merged := map[string]string{}
-	for k, v := range env.Redis.Parameters[family] {
-		merged[k] = v
-	}
-	own := map[string]string{}
-	diags.Append(params.ElementsAs(ctx, &own, false)...)
-	for _, k := range convert.SortedKeys(own) {
-		if err := engines.CheckParameter(family, k); err != nil {
-			diags.AddAttributeError(path.Root("parameters").AtMapKey(k), "Unknown parameter", err.Error())
-		}
-		merged[k] = own[k]
-	}
-	out, d := types.MapValueFrom(ctx, types.StringType, merged)
-	diags.Append(d...)
-	return out
-}
-
-func redisStandardTags(m *redisModel) map[string]string {
-	return map[string]string{
-		"team":        m.Team.ValueString(),
-		"service":     m.Service.ValueString(),
-		"environment": m.Environment.ValueString(),
-		"managed-by":  tags.ManagedBy,
-	}
-}
-
-// parameterGroupName names the group after the resource and the family, so
-// that a cross-family upgrade can create the new group beside the old.
-func parameterGroupName(name, family string) string {
-	return name + "-" + strings.ReplaceAll(family, ".", "-")
-}
-
 func (r *redisResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan redisModel
+	var plan model
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, redisCreateTimeout)
+	timeout, d := plan.Timeouts.Create(ctx, createTimeout)
 	resp.Diagnostics.Append(d...)
-	ops, env := r.ops(ctx, &plan, "Creating Redis", &resp.Diagnostics)
-	spec := redisSpecFrom(ctx, &plan, env, &resp.Diagnostics)
-	if ops == nil || resp.Diagnostics.HasError() {
+	ec, env, err := r.elastiCache(ctx, &plan)
+	if err != nil {
+		addFailure(&resp.Diagnostics, "Creating Redis", "creating", &plan, err)
 		return
 	}
-	if err := ops.create(ctx, spec, timeout); err != nil {
-		resp.Diagnostics.AddError("Creating Redis", err.Error())
+	s := specFrom(ctx, &plan, env, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	if err := ops.read(ctx, &plan, r.meta); err != nil {
-		resp.Diagnostics.AddError("Reading Redis after create", err.Error())
+	if err := ec.create(ctx, s, timeout); err != nil {
+		addFailure(&resp.Diagnostics, "Creating Redis", "creating", &plan, err)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if r.readBack(ctx, ec, env, &plan, "Reading Redis after create", &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
 }
 
 func (r *redisResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state redisModel
+	var state model
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ops := r.client(ctx, state.Environment.ValueString(), "Reading Redis", &resp.Diagnostics)
-	if ops == nil {
+	ec, env, err := r.elastiCache(ctx, &state)
+	if err != nil {
+		addFailure(&resp.Diagnostics, "Reading Redis", "reading", &state, err)
 		return
 	}
-	err := ops.read(ctx, &state, r.meta)
-	if isRedisGone(err) {
+	found, err := ec.find(ctx, state.Name.ValueString())
+	if awserr.IsNotFound(err) {
+		resp.Diagnostics.AddWarning("Redis no longer exists",
+			fmt.Sprintf("%s %s no longer exists; removing it from the state so the next plan recreates it", typeName, state.id()))
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Reading Redis", err.Error())
+		addFailure(&resp.Diagnostics, "Reading Redis", "reading", &state, err)
+		return
+	}
+	flatten(ctx, found, &state, env, r.meta, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *redisResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state redisModel
+	var plan, state model
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, redisUpdateTimeout)
+	timeout, d := plan.Timeouts.Update(ctx, updateTimeout)
 	resp.Diagnostics.Append(d...)
-	ops, env := r.ops(ctx, &plan, "Updating Redis", &resp.Diagnostics)
-	want := redisSpecFrom(ctx, &plan, env, &resp.Diagnostics)
-	have := redisSpecFrom(ctx, &state, env, &resp.Diagnostics)
-	if ops == nil || resp.Diagnostics.HasError() {
+	ec, env, err := r.elastiCache(ctx, &plan)
+	if err != nil {
+		addFailure(&resp.Diagnostics, "Updating Redis", "updating", &plan, err)
 		return
 	}
-	if err := ops.update(ctx, have, want, timeout); err != nil {
-		resp.Diagnostics.AddError("Updating Redis", err.Error())
+	want := specFrom(ctx, &plan, env, &resp.Diagnostics)
+	have := specFrom(ctx, &state, env, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	if err := ops.read(ctx, &plan, r.meta); err != nil {
-		resp.Diagnostics.AddError("Reading Redis after update", err.Error())
+	if err := ec.update(ctx, have, want, timeout); err != nil {
+		addFailure(&resp.Diagnostics, "Updating Redis", "updating", &plan, err)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if r.readBack(ctx, ec, env, &plan, "Reading Redis after update", &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
 }
 
+// Delete removes the three parts; those already gone count as deleted.
 func (r *redisResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state redisModel
+	var state model
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, redisDeleteTimeout)
+	timeout, d := state.Timeouts.Delete(ctx, deleteTimeout)
 	resp.Diagnostics.Append(d...)
-	ops := r.client(ctx, state.Environment.ValueString(), "Deleting Redis", &resp.Diagnostics)
-	if ops == nil {
-		return
+	ec, _, err := r.elastiCache(ctx, &state)
+	if err == nil {
+		err = ec.deleteAll(ctx, state.Name.ValueString(), state.ParameterGroupName.ValueString(), timeout)
 	}
-	if err := ops.deleteAll(ctx, state.Name.ValueString(), state.ParameterGroupName.ValueString(), timeout); err != nil {
-		resp.Diagnostics.AddError("Deleting Redis", err.Error())
+	if err != nil {
+		addFailure(&resp.Diagnostics, "Deleting Redis", "deleting", &state, err)
 	}
 }
 
 func (r *redisResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	r.meta.ImportTarget(ctx, req, resp, redisName.Valid, "prod/orders-cache")
+	r.meta.ImportTarget(ctx, req, resp, nameRule.Valid, "prod/orders-cache")
 }
 
-// client returns the ElastiCache operations in env's account, or nil after
-// reporting why under the given summary.
-func (r *redisResource) client(ctx context.Context, env, summary string, diags *diag.Diagnostics) *redisOps {
-	client, err := r.meta.Sessions.ElastiCache(ctx, env)
-	if err != nil {
-		diags.AddError(summary, err.Error())
-		return nil
-	}
-	return &redisOps{client: client}
-}
-
-// ops returns the operations in m's account and the environment m is in.
-func (r *redisResource) ops(ctx context.Context, m *redisModel, summary string, diags *diag.Diagnostics) (*redisOps, standards.Environment) {
+// elastiCache returns the ElastiCache calls in the account of m's
+// environment, and the environment.
+func (r *redisResource) elastiCache(ctx context.Context, m *model) (*elastiCache, standards.Environment, error) {
 	env, err := r.meta.Standards.Environment(m.Environment.ValueString())
 	if err != nil {
-		diags.AddError(summary, err.Error())
-		return nil, env
+		return nil, env, err
 	}
-	return r.client(ctx, env.Name, summary, diags), env
+	client, err := r.meta.Sessions.ElastiCache(ctx, env.Name)
+	if err != nil {
+		return nil, env, err
+	}
+	return &elastiCache{client: client}, env, nil
+}
+
+// readBack refreshes m from what a create or an update made, reporting a
+// failure under summary; false when it failed.
+func (r *redisResource) readBack(ctx context.Context, ec *elastiCache, env standards.Environment, m *model, summary string, diags *diag.Diagnostics) bool {
+	found, err := ec.find(ctx, m.Name.ValueString())
+	if err != nil {
+		addFailure(diags, summary, "reading", m, err)
+		return false
+	}
+	flatten(ctx, found, m, env, r.meta, diags)
+	return !diags.HasError()
+}
+
+// addFailure reports err under summary, worded as every resource words a
+// failed action.
+func addFailure(diags *diag.Diagnostics, summary, action string, m *model, err error) {
+	diags.AddError(summary, steps.Failure(action, typeName, m.id(), err))
 }
