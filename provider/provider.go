@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/albbinding"
 	"github.com/paved-road/paved/provider/standards"
 )
 
@@ -276,7 +277,7 @@ func (p *pavedProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewAccessRoleResource,
 		NewRedisResource,
 		NewEKSClusterPairResource,
-		NewALBTargetBindingResource,
+		albbinding.NewResource,
 	}
 }
 

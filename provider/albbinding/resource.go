@@ -1,4 +1,6 @@
-package provider
+// Package albbinding is paved_alb_target_binding: an ALB listener rule that
+// forwards to one target group per side of an EKS cluster pair, by weight.
+package albbinding
 
 import (
 	"context"
@@ -58,9 +60,9 @@ var bindingName = validate.NameRule{
 // maxConditionValues is ELBv2's limit on condition values per rule.
 const maxConditionValues = 5
 
-// NewALBTargetBindingResource routes a pre-provisioned ALB listener to the
+// NewResource is paved_alb_target_binding, which routes a pre-provisioned ALB listener to the
 // sides of an EKS cluster pair by weight.
-func NewALBTargetBindingResource() resource.Resource { return &albTargetBindingResource{} }
+func NewResource() resource.Resource { return &albTargetBindingResource{} }
 
 type albTargetBindingResource struct{ meta *accounts.Meta }
 

@@ -1,4 +1,4 @@
-package provider
+package albbinding_test
 
 import (
 	"context"
@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/paved-road/paved/internal/emulator"
+	"github.com/paved-road/paved/provider/acctest"
 )
 
 const albAddr = "paved_alb_target_binding.test"
@@ -39,9 +40,9 @@ type albFixture struct {
 func newALBFixture(t *testing.T, name string) albFixture {
 	t.Helper()
 	ctx := context.Background()
-	cfg := accountConfig(t, devAccount)
-	cfg.Region = envRegion[devAccount]
-	vpcs := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(testEmulator.URL) })
+	cfg := acctest.AccountConfig(t, acctest.DevAccount)
+	cfg.Region = acctest.Region[acctest.DevAccount]
+	vpcs := ec2.NewFromConfig(cfg)
 	vpc, err := vpcs.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.20.0.0/16")})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func newALBFixture(t *testing.T, name string) albFixture {
 	}
 	f.securityGroup = aws.ToString(sg.GroupId)
 
-	lbs := albTestClient(t, devAccount)
+	lbs := albTestClient(t, acctest.DevAccount)
 	lb, err := lbs.CreateLoadBalancer(ctx, &elasticloadbalancingv2.CreateLoadBalancerInput{
 		Name: aws.String(name), Subnets: subnets, SecurityGroups: []string{f.securityGroup},
 		Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, Type: elbtypes.LoadBalancerTypeEnumApplication,
@@ -95,7 +96,7 @@ func newALBFixture(t *testing.T, name string) albFixture {
 		"vpc_id: vpc-0a1b2c3d", "vpc_id: "+f.vpcID,
 		"subnet_ids: [subnet-0a1b2c3d, subnet-1a2b3c4d]", "subnet_ids: ["+strings.Join(subnets, ", ")+"]",
 		"security_group_ids: [sg-0a1b2c3d]", "security_group_ids: ["+f.securityGroup+"]",
-	).Replace(testStandards)
+	).Replace(acctest.Standards)
 	if !strings.Contains(doc, f.vpcID) {
 		t.Fatal("the test standards no longer have the dev VPC this fixture replaces")
 	}
@@ -109,7 +110,7 @@ func newALBFixture(t *testing.T, name string) albFixture {
 // provider is the provider block on the fixture's standards, with ELBv2
 // calls sent to elbv2URL, the emulator unless a test puts a proxy there.
 func (f albFixture) provider(elbv2URL string) string {
-	return testProviderBlock(f.standardsFile, map[string]string{"elbv2": elbv2URL}, "")
+	return acctest.ProviderBlockOn(f.standardsFile, map[string]string{"elbv2": elbv2URL}, "")
 }
 
 // pairLiteral is the cluster pair's binding object written out, as tests
@@ -148,9 +149,9 @@ func (f albFixture) bindingConfig(provider, name string, overrides map[string]st
 
 func albTestClient(t *testing.T, account string) *elasticloadbalancingv2.Client {
 	t.Helper()
-	cfg := accountConfig(t, account)
-	cfg.Region = envRegion[account]
-	return elasticloadbalancingv2.NewFromConfig(cfg, func(o *elasticloadbalancingv2.Options) { o.BaseEndpoint = aws.String(testEmulator.URL) })
+	cfg := acctest.AccountConfig(t, account)
+	cfg.Region = acctest.Region[account]
+	return elasticloadbalancingv2.NewFromConfig(cfg)
 }
 
 // targetGroupsNamed returns, by name, an account's target groups whose
@@ -176,7 +177,7 @@ func targetGroupsNamed(t *testing.T, account, prefix string) map[string]elbtypes
 // rules returns the listener's rules other than the default one.
 func (f albFixture) rules(t *testing.T) []elbtypes.Rule {
 	t.Helper()
-	out, err := albTestClient(t, devAccount).DescribeRules(context.Background(), &elasticloadbalancingv2.DescribeRulesInput{ListenerArn: aws.String(f.listenerARN)})
+	out, err := albTestClient(t, acctest.DevAccount).DescribeRules(context.Background(), &elasticloadbalancingv2.DescribeRulesInput{ListenerArn: aws.String(f.listenerARN)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func forwardBySide(rule elbtypes.Rule, name string) map[string]int32 {
 
 func albTags(t *testing.T, arn string) map[string]string {
 	t.Helper()
-	out, err := albTestClient(t, devAccount).DescribeTags(context.Background(), &elasticloadbalancingv2.DescribeTagsInput{ResourceArns: []string{arn}})
+	out, err := albTestClient(t, acctest.DevAccount).DescribeTags(context.Background(), &elasticloadbalancingv2.DescribeTagsInput{ResourceArns: []string{arn}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ type bindingWant struct {
 func (f albFixture) expectBinding(t *testing.T, name string, want bindingWant) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		attrs := s.RootModule().Resources[albAddr].Primary.Attributes
-		groups := targetGroupsNamed(t, devAccount, name+"-")
+		groups := targetGroupsNamed(t, acctest.DevAccount, name+"-")
 		if len(groups) != len(want.weights) {
 			return fmt.Errorf("target groups %v, want one per side of %v", convert.SortedKeys(groups), want.weights)
 		}
@@ -336,7 +337,7 @@ func sameARNs(seen map[string]string) resource.TestCheckFunc {
 // noBindingParts checks that neither environment holds a target group of
 // the binding, and that the listener has no rule but the default.
 func (f albFixture) noBindingParts(t *testing.T, name string) error {
-	for _, account := range []string{devAccount, prodAccount} {
+	for _, account := range []string{acctest.DevAccount, acctest.ProdAccount} {
 		if groups := targetGroupsNamed(t, account, name+"-"); len(groups) > 0 {
 			return fmt.Errorf("account %s still holds target groups %v", account, convert.SortedKeys(groups))
 		}
@@ -353,7 +354,7 @@ func (f albFixture) noBindingParts(t *testing.T, name string) error {
 // After each step it reads the account from the emulator and checks that
 // the rule and target groups kept their ARNs.
 func TestAccALBTargetBinding_blueGreen(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	const name = "acc-bg"
 	f := newALBFixture(t, name)
 	config := func(overrides map[string]string) string { return f.bindingConfig(f.provider(""), name, overrides) }
@@ -362,11 +363,11 @@ func TestAccALBTargetBinding_blueGreen(t *testing.T) {
 	update := func(changed ...string) resource.ConfigPlanChecks {
 		return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 			plancheck.ExpectResourceAction(albAddr, plancheck.ResourceActionUpdate),
-			expectChanged(albAddr, changed...),
+			acctest.ExpectChanged(albAddr, changed...),
 		}}
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		CheckDestroy:             func(*terraform.State) error { return f.noBindingParts(t, name) },
 		Steps: []resource.TestStep{
 			{
@@ -394,7 +395,7 @@ func TestAccALBTargetBinding_blueGreen(t *testing.T) {
 						if err := check(reflect.DeepEqual(conditions, []string{"shop.example.com", "/api/*"}), "conditions %v", conditions); err != nil {
 							return err
 						}
-						g := targetGroupsNamed(t, devAccount, name+"-blue")[name+"-blue"]
+						g := targetGroupsNamed(t, acctest.DevAccount, name+"-blue")[name+"-blue"]
 						if err := check(aws.ToString(g.HealthCheckPath) == "/healthz" && aws.ToString(g.Matcher.HttpCode) == "200",
 							"health check %s %s", aws.ToString(g.HealthCheckPath), aws.ToString(g.Matcher.HttpCode)); err != nil {
 							return err
@@ -469,7 +470,7 @@ func TestAccALBTargetBinding_blueGreen(t *testing.T) {
 						if tags := albTags(t, aws.ToString(rule.RuleArn)); tags["tier"] != "gold" || tags["paved:service"] != "shop-v2/web" {
 							return fmt.Errorf("rule tags %v", tags)
 						}
-						for n, g := range targetGroupsNamed(t, devAccount, name+"-") {
+						for n, g := range targetGroupsNamed(t, acctest.DevAccount, name+"-") {
 							if tags := albTags(t, aws.ToString(g.TargetGroupArn)); tags["tier"] != "gold" {
 								return fmt.Errorf("tags of %s: %v", n, tags)
 							}
@@ -516,23 +517,23 @@ func TestAccALBTargetBinding_blueGreen(t *testing.T) {
 // expects the plan to show it and the apply to repair it, then deletes the
 // rule and expects the binding to be recreated.
 func TestAccALBTargetBinding_drift(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	const name = "acc-drift"
 	f := newALBFixture(t, name)
 	config := f.bindingConfig(f.provider(""), name, map[string]string{
 		"cluster_pair": pairLiteral("blue", "blue", "green"), "weights": `{ blue = 90, green = 10 }`, "path_patterns": `["/api/*"]`,
 	})
 	want := bindingWant{weights: map[string]int32{"blue": 90, "green": 10}, namespace: "shop", live: "blue"}
-	client := func() *elasticloadbalancingv2.Client { return albTestClient(t, devAccount) }
+	client := func() *elasticloadbalancingv2.Client { return albTestClient(t, acctest.DevAccount) }
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		CheckDestroy:             func(*terraform.State) error { return f.noBindingParts(t, name) },
 		Steps: []resource.TestStep{
 			{Config: config, Check: f.expectBinding(t, name, want)},
 			{
 				PreConfig: func() {
 					rule := f.rules(t)[0]
-					groups := targetGroupsNamed(t, devAccount, name+"-")
+					groups := targetGroupsNamed(t, acctest.DevAccount, name+"-")
 					if _, err := client().ModifyRule(context.Background(), &elasticloadbalancingv2.ModifyRuleInput{
 						RuleArn: rule.RuleArn,
 						Conditions: []elbtypes.RuleCondition{
@@ -554,7 +555,7 @@ func TestAccALBTargetBinding_drift(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(albAddr, plancheck.ResourceActionUpdate),
-					expectChanged(albAddr, "weights", "path_patterns"),
+					acctest.ExpectChanged(albAddr, "weights", "path_patterns"),
 				}},
 			},
 			{Config: config, Check: f.expectBinding(t, name, want)},
@@ -579,10 +580,10 @@ func TestAccALBTargetBinding_drift(t *testing.T) {
 // TestAccALBTargetBinding_badInput expects each mistake to stop terraform
 // plan with a diagnostic naming the attribute, before anything is created.
 func TestAccALBTargetBinding_badInput(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	const name = "acc-bad"
 	f := newALBFixture(t, name)
-	taken, err := albTestClient(t, devAccount).CreateRule(context.Background(), &elasticloadbalancingv2.CreateRuleInput{
+	taken, err := albTestClient(t, acctest.DevAccount).CreateRule(context.Background(), &elasticloadbalancingv2.CreateRuleInput{
 		ListenerArn: aws.String(f.listenerARN), Priority: aws.Int32(5),
 		Conditions: []elbtypes.RuleCondition{{Field: aws.String("path-pattern"), PathPatternConfig: &elbtypes.PathPatternConditionConfig{Values: []string{"/taken"}}}},
 		Actions: []elbtypes.Action{{
@@ -629,7 +630,7 @@ func TestAccALBTargetBinding_badInput(t *testing.T) {
 			[]string{"priority = 50001", "must be between 1 and 50000"}},
 		{"listener missing", "", map[string]string{"listener_arn": fmt.Sprintf("%q", missingListener)},
 			[]string{"Listener not found", "listener_arn = ", "there is no listener " + missingListener + ` in environment "dev"`}},
-		{"listener outside the environment's VPC", providerBlock(""), nil,
+		{"listener outside the environment's VPC", acctest.ProviderBlock(""), nil,
 			[]string{"Listener in another VPC", "listener_arn = ", "in " + f.vpcID + `, but environment "dev" has VPC vpc-0a1b2c3d`}},
 		{"too many conditions", "", map[string]string{"path_patterns": `["/a", "/b", "/c", "/d", "/e"]`},
 			[]string{"Too many conditions", "path_patterns = ", "host_headers and path_patterns have 6 values together; ELBv2 allows 5 per rule"}},
@@ -656,31 +657,21 @@ resource "terraform_data" "pair" {
 `
 			}
 			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps:                    []resource.TestStep{{Config: config, PlanOnly: true, ExpectError: diagnosticPattern(tc.want...)}},
+				ProtoV6ProviderFactories: acctest.ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: config, PlanOnly: true, ExpectError: acctest.DiagnosticPattern(tc.want...)}},
 			})
-			if groups := targetGroupsNamed(t, devAccount, name+"-"); len(groups) > 0 {
+			if groups := targetGroupsNamed(t, acctest.DevAccount, name+"-"); len(groups) > 0 {
 				t.Fatalf("plan created target groups %v", convert.SortedKeys(groups))
 			}
 		})
 	}
 }
 
-// diagnosticPattern matches texts in order as Terraform prints them,
-// where any space may have become a line break.
-func diagnosticPattern(texts ...string) *regexp.Regexp {
-	parts := make([]string, len(texts))
-	for i, text := range texts {
-		parts[i] = strings.ReplaceAll(regexp.QuoteMeta(text), " ", `\s+`)
-	}
-	return regexp.MustCompile(strings.Join(parts, `[\s\S]*`))
-}
-
 // TestAccALBTargetBinding_failedStep fails a step of create or update at the
 // wire and expects an error naming the step, with what the step's
 // operation had created removed again.
 func TestAccALBTargetBinding_failedStep(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	injected := emulator.Failure{Status: 400, Code: "InvalidParameterValue", Message: "injected failure", Times: 1}
 	t.Run("create rule", func(t *testing.T) {
 		const name = "acc-fail-rule"
@@ -688,7 +679,7 @@ func TestAccALBTargetBinding_failedStep(t *testing.T) {
 		proxy := albProxy(t)
 		proxy.Fail("CreateRule", injected)
 		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			ProtoV6ProviderFactories: acctest.ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config: f.bindingConfig(f.provider(proxy.URL), name, map[string]string{
 					"cluster_pair": pairLiteral("blue", "blue", "green"), "weights": `{ blue = 100 }`,
@@ -711,7 +702,7 @@ func TestAccALBTargetBinding_failedStep(t *testing.T) {
 			}
 		})
 		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			ProtoV6ProviderFactories: acctest.ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config: f.bindingConfig(f.provider(proxy.URL), name, map[string]string{
 					"cluster_pair": pairLiteral("blue", "blue", "green"), "weights": `{ blue = 100 }`,
@@ -732,7 +723,7 @@ func TestAccALBTargetBinding_failedStep(t *testing.T) {
 			"cluster_pair": pairLiteral("blue", "blue", "green"), "weights": `{ blue = 100, green = 0 }`,
 		})
 		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			ProtoV6ProviderFactories: acctest.ProviderFactories,
 			CheckDestroy:             func(*terraform.State) error { return f.noBindingParts(t, name) },
 			Steps: []resource.TestStep{
 				{Config: blue},
@@ -759,10 +750,18 @@ func TestAccALBTargetBinding_failedStep(t *testing.T) {
 // albProxy starts a failure-injecting proxy in front of the emulator.
 func albProxy(t *testing.T) *emulator.Proxy {
 	t.Helper()
-	proxy, err := emulator.NewProxy(testEmulator.URL)
+	proxy, err := emulator.NewProxy(acctest.EmulatorURL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = proxy.Close() })
 	return proxy
+}
+
+// check is cond, or an error saying what was found instead.
+func check(cond bool, format string, args ...any) error {
+	if !cond {
+		return fmt.Errorf(format, args...)
+	}
+	return nil
 }
