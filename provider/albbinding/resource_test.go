@@ -3,350 +3,29 @@ package albbinding_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"reflect"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/paved-road/paved/provider/convert"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"go.yaml.in/yaml/v3"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/paved-road/paved/internal/emulator"
 	"github.com/paved-road/paved/provider/acctest"
+	"github.com/paved-road/paved/provider/albbinding"
+	"github.com/paved-road/paved/provider/convert"
 )
-
-const albAddr = "paved_alb_target_binding.test"
-
-// albFixture is the pre-provisioned load balancer a binding needs, made in
-// the dev account with clients independent of the provider: a VPC with two
-// subnets (moto, like AWS, wants real subnets for an ALB), a security
-// group, an internet-facing ALB and an HTTP listener; and a standards file
-// whose dev environment is that VPC.
-type albFixture struct {
-	vpcID, securityGroup, listenerARN string
-	standardsFile                     string
-}
-
-func newALBFixture(t *testing.T, name string) albFixture {
-	t.Helper()
-	ctx := context.Background()
-	cfg := acctest.AccountConfig(t, acctest.DevAccount)
-	cfg.Region = acctest.Region[acctest.DevAccount]
-	vpcs := ec2.NewFromConfig(cfg)
-	vpc, err := vpcs.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.20.0.0/16")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := albFixture{vpcID: aws.ToString(vpc.Vpc.VpcId)}
-	var subnets []string
-	for i, zone := range []string{"eu-west-1a", "eu-west-1b"} {
-		s, err := vpcs.CreateSubnet(ctx, &ec2.CreateSubnetInput{
-			VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(zone), CidrBlock: aws.String(fmt.Sprintf("10.20.%d.0/24", i)),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		subnets = append(subnets, aws.ToString(s.Subnet.SubnetId))
-	}
-	sg, err := vpcs.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
-		GroupName: aws.String(name + "-alb"), Description: aws.String("test load balancer"), VpcId: vpc.Vpc.VpcId,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.securityGroup = aws.ToString(sg.GroupId)
-
-	lbs := albTestClient(t, acctest.DevAccount)
-	lb, err := lbs.CreateLoadBalancer(ctx, &elasticloadbalancingv2.CreateLoadBalancerInput{
-		Name: aws.String(name), Subnets: subnets, SecurityGroups: []string{f.securityGroup},
-		Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, Type: elbtypes.LoadBalancerTypeEnumApplication,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lbARN := lb.LoadBalancers[0].LoadBalancerArn
-	t.Cleanup(func() {
-		if _, err := lbs.DeleteLoadBalancer(context.Background(), &elasticloadbalancingv2.DeleteLoadBalancerInput{LoadBalancerArn: lbARN}); err != nil {
-			t.Error(err)
-		}
-	})
-	listener, err := lbs.CreateListener(ctx, &elasticloadbalancingv2.CreateListenerInput{
-		LoadBalancerArn: lbARN, Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
-		DefaultActions: []elbtypes.Action{{
-			Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: aws.String("404")},
-		}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.listenerARN = aws.ToString(listener.Listeners[0].ListenerArn)
-
-	// The package's standards with the dev environment moved into this VPC.
-	doc := strings.NewReplacer(
-		"vpc_id: vpc-0a1b2c3d", "vpc_id: "+f.vpcID,
-		"subnet_ids: [subnet-0a1b2c3d, subnet-1a2b3c4d]", "subnet_ids: ["+strings.Join(subnets, ", ")+"]",
-		"security_group_ids: [sg-0a1b2c3d]", "security_group_ids: ["+f.securityGroup+"]",
-	).Replace(acctest.Standards)
-	if !strings.Contains(doc, f.vpcID) {
-		t.Fatal("the test standards no longer have the dev VPC this fixture replaces")
-	}
-	f.standardsFile = filepath.Join(t.TempDir(), "standards.yaml")
-	if err := os.WriteFile(f.standardsFile, []byte(doc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-// provider is the provider block on the fixture's standards, with ELBv2
-// calls sent to elbv2URL, the emulator unless a test puts a proxy there.
-func (f albFixture) provider(elbv2URL string) string {
-	return acctest.ProviderBlockOn(f.standardsFile, map[string]string{"elbv2": elbv2URL}, "")
-}
-
-// pairLiteral is the cluster pair's binding object written out, as tests
-// pass it while paved_eks_cluster_pair is not in the configuration.
-func pairLiteral(live string, sides ...string) string {
-	return fmt.Sprintf(`{ id = "dev/shop", environment = "dev", name = "shop", live = %q, sides = ["%s"] }`, live, strings.Join(sides, `", "`))
-}
-
-// bindingConfig is a binding named name on the fixture's listener, blue only
-// at weight 100, with attributes overridden or (with "") removed.
-func (f albFixture) bindingConfig(provider, name string, overrides map[string]string) string {
-	attrs := map[string]string{
-		"environment":  `"dev"`,
-		"name":         fmt.Sprintf("%q", name),
-		"listener_arn": fmt.Sprintf("%q", f.listenerARN),
-		"cluster_pair": pairLiteral("blue", "blue"),
-		"service":      `{ namespace = "shop", name = "web", port = 8080 }`,
-		"host_headers": `["shop.example.com"]`,
-		"priority":     "10",
-		"weights":      `{ blue = 100 }`,
-	}
-	for k, v := range overrides {
-		attrs[k] = v
-	}
-	var b strings.Builder
-	b.WriteString(provider)
-	b.WriteString("\nresource \"paved_alb_target_binding\" \"test\" {\n")
-	for _, k := range convert.SortedKeys(attrs) {
-		if attrs[k] != "" {
-			fmt.Fprintf(&b, "  %s = %s\n", k, attrs[k])
-		}
-	}
-	b.WriteString("}\n")
-	return b.String()
-}
-
-func albTestClient(t *testing.T, account string) *elasticloadbalancingv2.Client {
-	t.Helper()
-	cfg := acctest.AccountConfig(t, account)
-	cfg.Region = acctest.Region[account]
-	return elasticloadbalancingv2.NewFromConfig(cfg)
-}
-
-// targetGroupsNamed returns, by name, an account's target groups whose
-// names start with prefix.
-func targetGroupsNamed(t *testing.T, account, prefix string) map[string]elbtypes.TargetGroup {
-	t.Helper()
-	out := map[string]elbtypes.TargetGroup{}
-	pages := elasticloadbalancingv2.NewDescribeTargetGroupsPaginator(albTestClient(t, account), &elasticloadbalancingv2.DescribeTargetGroupsInput{})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, g := range page.TargetGroups {
-			if name := aws.ToString(g.TargetGroupName); strings.HasPrefix(name, prefix) {
-				out[name] = g
-			}
-		}
-	}
-	return out
-}
-
-// rules returns the listener's rules other than the default one.
-func (f albFixture) rules(t *testing.T) []elbtypes.Rule {
-	t.Helper()
-	out, err := albTestClient(t, acctest.DevAccount).DescribeRules(context.Background(), &elasticloadbalancingv2.DescribeRulesInput{ListenerArn: aws.String(f.listenerARN)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rules []elbtypes.Rule
-	for _, r := range out.Rules {
-		if !aws.ToBool(r.IsDefault) {
-			rules = append(rules, r)
-		}
-	}
-	return rules
-}
-
-// forwardBySide returns a rule's forward weights by side, the side being
-// what follows `<name>-` in the target group's name.
-func forwardBySide(rule elbtypes.Rule, name string) map[string]int32 {
-	out := map[string]int32{}
-	for _, a := range rule.Actions {
-		if a.ForwardConfig == nil {
-			continue
-		}
-		for _, g := range a.ForwardConfig.TargetGroups {
-			tgName := strings.Split(aws.ToString(g.TargetGroupArn), "/")[1] // arn:…:targetgroup/<name>/<id>
-			out[strings.TrimPrefix(tgName, name+"-")] = aws.ToInt32(g.Weight)
-		}
-	}
-	return out
-}
-
-func albTags(t *testing.T, arn string) map[string]string {
-	t.Helper()
-	out, err := albTestClient(t, acctest.DevAccount).DescribeTags(context.Background(), &elasticloadbalancingv2.DescribeTagsInput{ResourceArns: []string{arn}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tags := map[string]string{}
-	for _, d := range out.TagDescriptions {
-		for _, tag := range d.Tags {
-			tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-		}
-	}
-	return tags
-}
-
-// tgbManifest is what a test reads of a TargetGroupBinding, with
-// Kubernetes' field names, independent of the provider's types.
-type tgbManifest struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Metadata   struct {
-		Name      string `yaml:"name"`
-		Namespace string `yaml:"namespace"`
-	} `yaml:"metadata"`
-	Spec struct {
-		ServiceRef struct {
-			Name string `yaml:"name"`
-			Port int    `yaml:"port"`
-		} `yaml:"serviceRef"`
-		TargetGroupARN string `yaml:"targetGroupARN"`
-		TargetType     string `yaml:"targetType"`
-		Networking     struct {
-			Ingress []struct {
-				From []struct {
-					SecurityGroup struct {
-						GroupID string `yaml:"groupID"`
-					} `yaml:"securityGroup"`
-				} `yaml:"from"`
-				Ports []struct {
-					Protocol string `yaml:"protocol"`
-					Port     int    `yaml:"port"`
-				} `yaml:"ports"`
-			} `yaml:"ingress"`
-		} `yaml:"networking"`
-	} `yaml:"spec"`
-}
-
-// bindingWant is what a binding should amount to in the emulator.
-type bindingWant struct {
-	weights   map[string]int32 // by side; also the sides that must have a target group
-	namespace string
-	live      string
-}
-
-// expectBinding checks from the emulator that the dev account holds exactly
-// one target group per side, in the fixture's VPC on the service port, and
-// one rule on the listener forwarding by the weights; that state names
-// them; and that each side's manifest parses and binds the service to the
-// side's target group.
-func (f albFixture) expectBinding(t *testing.T, name string, want bindingWant) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		attrs := s.RootModule().Resources[albAddr].Primary.Attributes
-		groups := targetGroupsNamed(t, acctest.DevAccount, name+"-")
-		if len(groups) != len(want.weights) {
-			return fmt.Errorf("target groups %v, want one per side of %v", convert.SortedKeys(groups), want.weights)
-		}
-		for side := range want.weights {
-			g, ok := groups[name+"-"+side]
-			if !ok {
-				return fmt.Errorf("no target group %s-%s; have %v", name, side, convert.SortedKeys(groups))
-			}
-			arn := aws.ToString(g.TargetGroupArn)
-			if aws.ToString(g.VpcId) != f.vpcID || aws.ToInt32(g.Port) != 8080 || g.TargetType != elbtypes.TargetTypeEnumIp ||
-				g.Protocol != elbtypes.ProtocolEnumHttp {
-				return fmt.Errorf("target group %s: vpc %s port %d type %s protocol %s", arn, aws.ToString(g.VpcId), aws.ToInt32(g.Port), g.TargetType, g.Protocol)
-			}
-			if got := attrs["target_group_arns."+side]; got != arn {
-				return fmt.Errorf("state target_group_arns.%s = %s, emulator has %s", side, got, arn)
-			}
-			var m tgbManifest
-			if err := yaml.Unmarshal([]byte(attrs["manifests."+side]), &m); err != nil {
-				return fmt.Errorf("manifest of %s: %w\n%s", side, err, attrs["manifests."+side])
-			}
-			if m.APIVersion != "elbv2.k8s.aws/v1beta1" || m.Kind != "TargetGroupBinding" || m.Metadata.Name != name+"-"+side ||
-				m.Metadata.Namespace != want.namespace || m.Spec.TargetGroupARN != arn || m.Spec.TargetType != "ip" ||
-				m.Spec.ServiceRef.Name != "web" || m.Spec.ServiceRef.Port != 8080 || len(m.Spec.Networking.Ingress) != 1 ||
-				len(m.Spec.Networking.Ingress[0].From) != 1 || m.Spec.Networking.Ingress[0].From[0].SecurityGroup.GroupID != f.securityGroup ||
-				len(m.Spec.Networking.Ingress[0].Ports) != 1 || m.Spec.Networking.Ingress[0].Ports[0].Port != 8080 {
-				return fmt.Errorf("manifest of %s: %+v", side, m)
-			}
-		}
-		if n := attrs["manifests.%"]; n != fmt.Sprint(len(want.weights)) {
-			return fmt.Errorf("%s manifests, want %d", n, len(want.weights))
-		}
-		rules := f.rules(t)
-		if len(rules) != 1 {
-			return fmt.Errorf("listener has %d rules besides the default, want 1", len(rules))
-		}
-		if got := aws.ToString(rules[0].RuleArn); attrs["rule_arn"] != got {
-			return fmt.Errorf("state rule_arn %s, emulator has %s", attrs["rule_arn"], got)
-		}
-		if got := forwardBySide(rules[0], name); !reflect.DeepEqual(got, want.weights) {
-			return fmt.Errorf("rule forwards %v, want %v", got, want.weights)
-		}
-		if w := want.weights[want.live]; w == 0 {
-			return fmt.Errorf("the live side %s has weight %d", want.live, w)
-		}
-		return nil
-	}
-}
-
-// sameARNs checks that the rule and each target group keep the ARN they
-// had when first seen.
-func sameARNs(seen map[string]string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		for k, v := range s.RootModule().Resources[albAddr].Primary.Attributes {
-			if k != "rule_arn" && !strings.HasPrefix(k, "target_group_arns.") || k == "target_group_arns.%" {
-				continue
-			}
-			if before, ok := seen[k]; ok && before != v {
-				return fmt.Errorf("%s changed from %s to %s", k, before, v)
-			}
-			seen[k] = v
-		}
-		return nil
-	}
-}
-
-// noBindingParts checks that neither environment holds a target group of
-// the binding, and that the listener has no rule but the default.
-func (f albFixture) noBindingParts(t *testing.T, name string) error {
-	for _, account := range []string{acctest.DevAccount, acctest.ProdAccount} {
-		if groups := targetGroupsNamed(t, account, name+"-"); len(groups) > 0 {
-			return fmt.Errorf("account %s still holds target groups %v", account, convert.SortedKeys(groups))
-		}
-	}
-	if rules := f.rules(t); len(rules) > 0 {
-		return fmt.Errorf("the listener still has rule %s", aws.ToString(rules[0].RuleArn))
-	}
-	return nil
-}
 
 // TestAccALBTargetBinding_blueGreen walks a blue/green shift with the pair
 // written out: blue only at 100; add green at 0; 90/10; flip live to green
@@ -359,12 +38,38 @@ func TestAccALBTargetBinding_blueGreen(t *testing.T) {
 	f := newALBFixture(t, name)
 	config := func(overrides map[string]string) string { return f.bindingConfig(f.provider(""), name, overrides) }
 	both := pairLiteral("blue", "blue", "green")
-	arns := map[string]string{}
 	update := func(changed ...string) resource.ConfigPlanChecks {
 		return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 			plancheck.ExpectResourceAction(albAddr, plancheck.ResourceActionUpdate),
 			acctest.ExpectChanged(albAddr, changed...),
 		}}
+	}
+	// The rule and each side's target group keep the ARN they had when
+	// first seen, for as long as the side stays.
+	ruleARN := statecheck.CompareValue(compare.ValuesSame())
+	blueARN, greenARN := statecheck.CompareValue(compare.ValuesSame()), statecheck.CompareValue(compare.ValuesSame())
+	groupARN := map[string]func(string, tfjsonpath.Path) statecheck.StateCheck{"blue": blueARN.AddStateValue, "green": greenARN.AddStateValue}
+	sameARNs := func(sides ...string) []statecheck.StateCheck {
+		checks := []statecheck.StateCheck{ruleARN.AddStateValue(albAddr, tfjsonpath.New("rule_arn"))}
+		for _, side := range sides {
+			checks = append(checks, groupARN[side](albAddr, tfjsonpath.New("target_group_arns").AtMapKey(side)))
+		}
+		return checks
+	}
+	tags := func(live, service string, extra map[string]string) map[string]string {
+		want := map[string]string{
+			"environment": "dev", "managed-by": "paved", "cost-center": "platform", "paved:binding": name,
+			"paved:cluster-pair": "dev/shop", "paved:live": live, "paved:service": service,
+		}
+		maps.Copy(want, extra)
+		return want
+	}
+	changed := map[string]string{
+		"cluster_pair": pairLiteral("green", "blue", "green"), "weights": `{ blue = 0, green = 100 }`,
+		"priority": "20", "path_patterns": `["/api/*", "/v2/*"]`, "host_headers": "",
+		"health_check": `{ path = "/ready", interval_seconds = 15 }`,
+		"service":      `{ namespace = "shop-v2", name = "web", port = 8080 }`,
+		"tags":         `{ tier = "gold" }`,
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
@@ -374,61 +79,28 @@ func TestAccALBTargetBinding_blueGreen(t *testing.T) {
 				Config: config(map[string]string{"path_patterns": `["/api/*"]`}),
 				Check: resource.ComposeTestCheckFunc(
 					f.expectBinding(t, name, bindingWant{weights: map[string]int32{"blue": 100}, namespace: "shop", live: "blue"}),
-					sameARNs(arns),
-					resource.TestCheckResourceAttr(albAddr, "id", "dev/"+name),
-					resource.TestCheckResourceAttr(albAddr, "vpc_id", f.vpcID),
-					resource.TestCheckResourceAttr(albAddr, "health_check.path", "/healthz"),
-					func(s *terraform.State) error {
-						rule := f.rules(t)[0]
-						if err := check(aws.ToString(rule.Priority) == "10", "priority %s", aws.ToString(rule.Priority)); err != nil {
-							return err
-						}
-						var conditions []string
-						for _, c := range rule.Conditions {
-							switch aws.ToString(c.Field) {
-							case "host-header":
-								conditions = append(conditions, c.HostHeaderConfig.Values...)
-							case "path-pattern":
-								conditions = append(conditions, c.PathPatternConfig.Values...)
-							}
-						}
-						if err := check(reflect.DeepEqual(conditions, []string{"shop.example.com", "/api/*"}), "conditions %v", conditions); err != nil {
-							return err
-						}
-						g := targetGroupsNamed(t, acctest.DevAccount, name+"-blue")[name+"-blue"]
-						if err := check(aws.ToString(g.HealthCheckPath) == "/healthz" && aws.ToString(g.Matcher.HttpCode) == "200",
-							"health check %s %s", aws.ToString(g.HealthCheckPath), aws.ToString(g.Matcher.HttpCode)); err != nil {
-							return err
-						}
-						want := map[string]string{
-							"environment": "dev", "managed-by": "paved", "cost-center": "platform", "paved:binding": name,
-							"paved:cluster-pair": "dev/shop", "paved:live": "blue", "paved:service": "shop/web",
-						}
-						for _, arn := range []string{aws.ToString(rule.RuleArn), aws.ToString(g.TargetGroupArn)} {
-							if got := albTags(t, arn); !reflect.DeepEqual(got, want) {
-								return fmt.Errorf("tags of %s = %v, want %v", arn, got, want)
-							}
-						}
-						return nil
-					},
+					f.expectRule(t, "10", map[string][]string{"host-header": {"shop.example.com"}, "path-pattern": {"/api/*"}}),
+					expectHealthCheck(t, name, wantHealth{path: "/healthz", matcher: "200", interval: 30, timeout: 5}),
+					f.expectTags(t, name, tags("blue", "shop/web", nil)),
+				),
+				ConfigStateChecks: append(sameARNs("blue"),
+					statecheck.ExpectKnownValue(albAddr, tfjsonpath.New("id"), knownvalue.StringExact("dev/"+name)),
+					statecheck.ExpectKnownValue(albAddr, tfjsonpath.New("vpc_id"), knownvalue.StringExact(f.vpcID)),
+					statecheck.ExpectKnownValue(albAddr, tfjsonpath.New("health_check").AtMapKey("path"), knownvalue.StringExact("/healthz")),
 				),
 			},
 			{
 				// The pair gains green: a second target group, at weight 0.
-				Config:           config(map[string]string{"path_patterns": `["/api/*"]`, "cluster_pair": both, "weights": `{ blue = 100, green = 0 }`}),
-				ConfigPlanChecks: update("cluster_pair", "weights"), // the new side's ARN and manifest are unknown
-				Check: resource.ComposeTestCheckFunc(
-					f.expectBinding(t, name, bindingWant{weights: map[string]int32{"blue": 100, "green": 0}, namespace: "shop", live: "blue"}),
-					sameARNs(arns),
-				),
+				Config:            config(map[string]string{"path_patterns": `["/api/*"]`, "cluster_pair": both, "weights": `{ blue = 100, green = 0 }`}),
+				ConfigPlanChecks:  update("cluster_pair", "weights"), // the new side's ARN and manifest are unknown
+				Check:             f.expectBinding(t, name, bindingWant{weights: map[string]int32{"blue": 100, "green": 0}, namespace: "shop", live: "blue"}),
+				ConfigStateChecks: sameARNs("blue", "green"),
 			},
 			{
-				Config:           config(map[string]string{"path_patterns": `["/api/*"]`, "cluster_pair": both, "weights": `{ blue = 90, green = 10 }`}),
-				ConfigPlanChecks: update("weights"),
-				Check: resource.ComposeTestCheckFunc(
-					f.expectBinding(t, name, bindingWant{weights: map[string]int32{"blue": 90, "green": 10}, namespace: "shop", live: "blue"}),
-					sameARNs(arns),
-				),
+				Config:            config(map[string]string{"path_patterns": `["/api/*"]`, "cluster_pair": both, "weights": `{ blue = 90, green = 10 }`}),
+				ConfigPlanChecks:  update("weights"),
+				Check:             f.expectBinding(t, name, bindingWant{weights: map[string]int32{"blue": 90, "green": 10}, namespace: "shop", live: "blue"}),
+				ConfigStateChecks: sameARNs("blue", "green"),
 			},
 			{
 				// Flip live to green, then take blue to 0.
@@ -438,49 +110,21 @@ func TestAccALBTargetBinding_blueGreen(t *testing.T) {
 				ConfigPlanChecks: update("cluster_pair", "weights", "tags_all"),
 				Check: resource.ComposeTestCheckFunc(
 					f.expectBinding(t, name, bindingWant{weights: map[string]int32{"blue": 0, "green": 100}, namespace: "shop", live: "green"}),
-					sameARNs(arns),
-					func(*terraform.State) error {
-						tags := albTags(t, aws.ToString(f.rules(t)[0].RuleArn))
-						return check(tags["paved:live"] == "green", "rule tags %v", tags)
-					},
+					f.expectTags(t, name, tags("green", "shop/web", nil)),
 				),
+				ConfigStateChecks: sameARNs("blue", "green"),
 			},
 			{
 				// Priority, conditions, health check and namespace, in place.
-				Config: config(map[string]string{
-					"cluster_pair": pairLiteral("green", "blue", "green"), "weights": `{ blue = 0, green = 100 }`,
-					"priority": "20", "path_patterns": `["/api/*", "/v2/*"]`, "host_headers": "",
-					"health_check": `{ path = "/ready", interval_seconds = 15 }`,
-					"service":      `{ namespace = "shop-v2", name = "web", port = 8080 }`,
-					"tags":         `{ tier = "gold" }`,
-				}),
+				Config:           config(changed),
 				ConfigPlanChecks: update("priority", "host_headers", "path_patterns", "health_check", "service", "manifests", "tags", "tags_all"),
 				Check: resource.ComposeTestCheckFunc(
 					f.expectBinding(t, name, bindingWant{weights: map[string]int32{"blue": 0, "green": 100}, namespace: "shop-v2", live: "green"}),
-					sameARNs(arns),
-					func(*terraform.State) error {
-						rule := f.rules(t)[0]
-						if err := check(aws.ToString(rule.Priority) == "20", "priority %s", aws.ToString(rule.Priority)); err != nil {
-							return err
-						}
-						if err := check(len(rule.Conditions) == 1 && reflect.DeepEqual(rule.Conditions[0].PathPatternConfig.Values, []string{"/api/*", "/v2/*"}),
-							"conditions %+v", rule.Conditions); err != nil {
-							return err
-						}
-						if tags := albTags(t, aws.ToString(rule.RuleArn)); tags["tier"] != "gold" || tags["paved:service"] != "shop-v2/web" {
-							return fmt.Errorf("rule tags %v", tags)
-						}
-						for n, g := range targetGroupsNamed(t, acctest.DevAccount, name+"-") {
-							if tags := albTags(t, aws.ToString(g.TargetGroupArn)); tags["tier"] != "gold" {
-								return fmt.Errorf("tags of %s: %v", n, tags)
-							}
-							if aws.ToString(g.HealthCheckPath) != "/ready" || aws.ToInt32(g.HealthCheckIntervalSeconds) != 15 || aws.ToInt32(g.HealthCheckTimeoutSeconds) != 5 {
-								return fmt.Errorf("health check of %s: %s every %ds", n, aws.ToString(g.HealthCheckPath), aws.ToInt32(g.HealthCheckIntervalSeconds))
-							}
-						}
-						return nil
-					},
+					f.expectRule(t, "20", map[string][]string{"path-pattern": {"/api/*", "/v2/*"}}),
+					expectHealthCheck(t, name, wantHealth{path: "/ready", matcher: "200", interval: 15, timeout: 5}),
+					f.expectTags(t, name, tags("green", "shop-v2/web", map[string]string{"tier": "gold"})),
 				),
+				ConfigStateChecks: sameARNs("blue", "green"),
 			},
 			{
 				ResourceName:      albAddr,
@@ -490,18 +134,12 @@ func TestAccALBTargetBinding_blueGreen(t *testing.T) {
 			},
 			{
 				// The pair drops blue: its target group goes, after the rule stopped using it.
-				Config: config(map[string]string{
+				Config: config(with(changed, map[string]string{
 					"cluster_pair": pairLiteral("green", "green"), "weights": `{ green = 100 }`,
-					"priority": "20", "path_patterns": `["/api/*", "/v2/*"]`, "host_headers": "",
-					"health_check": `{ path = "/ready", interval_seconds = 15 }`,
-					"service":      `{ namespace = "shop-v2", name = "web", port = 8080 }`,
-					"tags":         `{ tier = "gold" }`,
-				}),
-				ConfigPlanChecks: update("cluster_pair", "weights", "target_group_arns", "manifests"),
-				Check: resource.ComposeTestCheckFunc(
-					f.expectBinding(t, name, bindingWant{weights: map[string]int32{"green": 100}, namespace: "shop-v2", live: "green"}),
-					sameARNs(arns),
-				),
+				})),
+				ConfigPlanChecks:  update("cluster_pair", "weights", "target_group_arns", "manifests"),
+				Check:             f.expectBinding(t, name, bindingWant{weights: map[string]int32{"green": 100}, namespace: "shop-v2", live: "green"}),
+				ConfigStateChecks: sameARNs("green"),
 			},
 			{
 				ResourceName:      albAddr,
@@ -513,9 +151,16 @@ func TestAccALBTargetBinding_blueGreen(t *testing.T) {
 	})
 }
 
+// with is base with the overrides.
+func with(base, overrides map[string]string) map[string]string {
+	out := maps.Clone(base)
+	maps.Copy(out, overrides)
+	return out
+}
+
 // TestAccALBTargetBinding_drift changes the rule behind Terraform's back,
 // expects the plan to show it and the apply to repair it, then deletes the
-// rule and expects the binding to be recreated.
+// rule and expects the binding to leave the state and be created again.
 func TestAccALBTargetBinding_drift(t *testing.T) {
 	acctest.PreCheck(t)
 	const name = "acc-drift"
@@ -568,11 +213,21 @@ func TestAccALBTargetBinding_drift(t *testing.T) {
 				Config:             config,
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
+				// Read drops the binding from the state, so the plan creates it
+				// again.
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(albAddr, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectResourceAction(albAddr, plancheck.ResourceActionCreate),
 				}},
 			},
-			{Config: config, Check: f.expectBinding(t, name, want)},
+			{
+				// The apply restores it, in place of the target groups the
+				// rule left behind.
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(albAddr, plancheck.ResourceActionCreate),
+				}},
+				Check: f.expectBinding(t, name, want),
+			},
 		},
 	})
 }
@@ -684,7 +339,7 @@ func TestAccALBTargetBinding_failedStep(t *testing.T) {
 				Config: f.bindingConfig(f.provider(proxy.URL), name, map[string]string{
 					"cluster_pair": pairLiteral("blue", "blue", "green"), "weights": `{ blue = 100 }`,
 				}),
-				ExpectError: regexp.MustCompile(`step "create listener rule" failed[\s\S]*InvalidParameterValue[\s\S]*injected\s+failure[\s\S]*removed\s+again`),
+				ExpectError: acctest.DiagnosticPattern("creating paved_alb_target_binding dev/"+name+":", `step "create listener rule" failed`, "InvalidParameterValue", "injected failure", "removed again"),
 			}},
 		})
 		if err := f.noBindingParts(t, name); err != nil {
@@ -707,7 +362,7 @@ func TestAccALBTargetBinding_failedStep(t *testing.T) {
 				Config: f.bindingConfig(f.provider(proxy.URL), name, map[string]string{
 					"cluster_pair": pairLiteral("blue", "blue", "green"), "weights": `{ blue = 100 }`,
 				}),
-				ExpectError: regexp.MustCompile(`step "create target group acc-fail-tg-green" failed[\s\S]*injected\s+failure[\s\S]*removed\s+again`),
+				ExpectError: acctest.DiagnosticPattern("creating paved_alb_target_binding dev/"+name+":", `step "create target group acc-fail-tg-green" failed`, "injected failure", "removed again"),
 			}},
 		})
 		if err := f.noBindingParts(t, name); err != nil {
@@ -730,7 +385,7 @@ func TestAccALBTargetBinding_failedStep(t *testing.T) {
 				{
 					PreConfig:   func() { proxy.Fail("ModifyRule", injected) },
 					Config:      both,
-					ExpectError: regexp.MustCompile(`step "modify listener rule" failed[\s\S]*injected\s+failure[\s\S]*removed\s+again`),
+					ExpectError: acctest.DiagnosticPattern("updating paved_alb_target_binding dev/"+name+":", `step "modify listener rule" failed`, "injected failure", "removed again"),
 				},
 				{
 					// Green's target group was removed again and blue still serves;
@@ -747,21 +402,25 @@ func TestAccALBTargetBinding_failedStep(t *testing.T) {
 	})
 }
 
-// albProxy starts a failure-injecting proxy in front of the emulator.
-func albProxy(t *testing.T) *emulator.Proxy {
-	t.Helper()
-	proxy, err := emulator.NewProxy(acctest.EmulatorURL())
-	if err != nil {
-		t.Fatal(err)
+// TestNameRule: a hyphenated name at the limit is accepted, at import too,
+// and one a character longer is refused on name, with its length.
+func TestNameRule(t *testing.T) {
+	const limit = 26
+	why := "the target groups are named <name>-blue and <name>-green, and ELBv2 limits target group names to 32 characters"
+	rule := albbinding.BindingName
+	at, over := acctest.Hyphenated(limit), acctest.Hyphenated(limit+1)
+	if diags := rule.Check(path.Root("name"), at); diags.HasError() || !rule.Valid(at) {
+		t.Errorf("%d characters refused: %v", limit, diags)
 	}
-	t.Cleanup(func() { _ = proxy.Close() })
-	return proxy
-}
-
-// check is cond, or an error saying what was found instead.
-func check(cond bool, format string, args ...any) error {
-	if !cond {
-		return fmt.Errorf(format, args...)
+	diags := rule.Check(path.Root("name"), over)
+	want := fmt.Sprintf("name %q has %d characters, at most %d fit: %s", over, limit+1, limit, why)
+	if len(diags) != 1 || diags[0].Summary() != "Name too long" || diags[0].Detail() != want {
+		t.Fatalf("%d characters: %v, want one error %q", limit+1, diags, want)
 	}
-	return nil
+	if at := diags[0].(diag.DiagnosticWithPath).Path(); !at.Equal(path.Root("name")) {
+		t.Errorf("error at %s, want name", at)
+	}
+	if rule.Valid(over) {
+		t.Errorf("import of a %d-character name accepted", limit+1)
+	}
 }
