@@ -30,6 +30,7 @@ import (
 
 	"github.com/paved-road/paved/provider/accounts"
 	"github.com/paved-road/paved/provider/redis"
+	"github.com/paved-road/paved/provider/albbinding"
 	"github.com/paved-road/paved/provider/standards"
 )
 
@@ -279,7 +280,7 @@ func (p *pavedProvider) Resources(_ context.Context) []func() resource.Resource 
 		accessrole.NewResource,
 		redis.NewResource,
 		NewEKSClusterPairResource,
-		NewALBTargetBindingResource,
+		albbinding.NewResource,
 	}
 }
 

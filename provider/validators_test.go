@@ -43,8 +43,6 @@ func TestNameRules(t *testing.T) {
 	}{
 		{"paved_eks_cluster_pair", eksPairName, 50,
 			"the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters"},
-		{"paved_alb_target_binding", bindingName, 26,
-			"the target groups are named <name>-blue and <name>-green, and ELBv2 limits target group names to 32 characters"},
 	} {
 		t.Run(tc.resource, func(t *testing.T) {
 			at, over := hyphenated(tc.max), hyphenated(tc.max+1)

@@ -1,21 +1,12 @@
-package provider
+// Package albbinding is paved_alb_target_binding: an ALB listener rule that
+// forwards to one target group per side of an EKS cluster pair, by weight.
+package albbinding
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
-	"slices"
-	"strconv"
 
-	"github.com/paved-road/paved/provider/bluegreen"
-
-	"github.com/paved-road/paved/provider/accounts"
-	"github.com/paved-road/paved/provider/convert"
-	"github.com/paved-road/paved/provider/tags"
-	"github.com/paved-road/paved/provider/validate"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
@@ -35,15 +26,20 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/paved-road/paved/provider/standards"
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/bluegreen"
+	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/steps"
+	"github.com/paved-road/paved/provider/validate"
 )
 
 var (
-	_ resource.ResourceWithConfigure        = (*albTargetBindingResource)(nil)
-	_ resource.ResourceWithConfigValidators = (*albTargetBindingResource)(nil)
-	_ resource.ResourceWithValidateConfig   = (*albTargetBindingResource)(nil)
-	_ resource.ResourceWithModifyPlan       = (*albTargetBindingResource)(nil)
-	_ resource.ResourceWithImportState      = (*albTargetBindingResource)(nil)
+	_ resource.ResourceWithConfigure        = (*bindingResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*bindingResource)(nil)
+	_ resource.ResourceWithValidateConfig   = (*bindingResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*bindingResource)(nil)
+	_ resource.ResourceWithImportState      = (*bindingResource)(nil)
 )
 
 // bindingName keeps `<name>-green` within ELBv2's 32-character limit on
@@ -58,13 +54,15 @@ var bindingName = validate.NameRule{
 // maxConditionValues is ELBv2's limit on condition values per rule.
 const maxConditionValues = 5
 
-// NewALBTargetBindingResource routes a pre-provisioned ALB listener to the
-// sides of an EKS cluster pair by weight.
-func NewALBTargetBindingResource() resource.Resource { return &albTargetBindingResource{} }
+const typeName = "paved_alb_target_binding"
 
-type albTargetBindingResource struct{ meta *accounts.Meta }
+// NewResource is paved_alb_target_binding, which routes a pre-provisioned
+// ALB listener to the sides of an EKS cluster pair by weight.
+func NewResource() resource.Resource { return &bindingResource{} }
 
-type albTargetBindingModel struct {
+type bindingResource struct{ meta *accounts.Meta }
+
+type bindingModel struct {
 	ID              types.String `tfsdk:"id"`
 	Environment     types.String `tfsdk:"environment"`
 	Name            types.String `tfsdk:"name"`
@@ -119,11 +117,11 @@ var (
 	httpCodesPattern   = regexp.MustCompile(`^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$`)
 )
 
-func (r *albTargetBindingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+func (r *bindingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_alb_target_binding"
 }
 
-func (r *albTargetBindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *bindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	side := stringvalidator.OneOf(bluegreen.Sides...)
@@ -296,11 +294,11 @@ func (r *albTargetBindingResource) Schema(_ context.Context, _ resource.SchemaRe
 	}
 }
 
-func (r *albTargetBindingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+func (r *bindingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.meta = accounts.MetaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-func (r *albTargetBindingResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+func (r *bindingResource) ConfigValidators(context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
 		resourcevalidator.AtLeastOneOf(path.MatchRoot("host_headers"), path.MatchRoot("path_patterns")),
 	}
@@ -310,8 +308,8 @@ func (r *albTargetBindingResource) ConfigValidators(context.Context) []resource.
 // OpenTofu call it again while planning (and applying) with the
 // configuration evaluated, so a cluster pair taken from another resource,
 // unknown at `terraform validate`, is checked as soon as it is known.
-func (r *albTargetBindingResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var config albTargetBindingModel
+func (r *bindingResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config bindingModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -319,98 +317,19 @@ func (r *albTargetBindingResource) ValidateConfig(ctx context.Context, req resou
 	checkBinding(ctx, &config, &resp.Diagnostics)
 }
 
-// checkBinding enforces the rules between attributes, skipping what is not
-// known yet: the pair's environment and live side, and weights that only
-// name sides of the pair, are not all zero and give the live side traffic.
-func checkBinding(ctx context.Context, m *albTargetBindingModel, diags *diag.Diagnostics) {
-	hosts, hostsKnown := convert.Strings(m.HostHeaders)
-	paths, pathsKnown := convert.Strings(m.PathPatterns)
-	if hostsKnown && pathsKnown && len(hosts)+len(paths) > maxConditionValues {
-		diags.AddAttributeError(path.Root("path_patterns"), "Too many conditions",
-			fmt.Sprintf("host_headers and path_patterns have %d values together; ELBv2 allows %d per rule", len(hosts)+len(paths), maxConditionValues))
-	}
-	if hc, ok := convert.ObjectAs[healthCheckModel](ctx, m.HealthCheck); ok && !hc.TimeoutSeconds.IsUnknown() && !hc.IntervalSeconds.IsUnknown() {
-		// In ValidateConfig an omitted field is still null: its default applies.
-		timeout, interval := int64(defaultHealthCheck.Timeout), int64(defaultHealthCheck.Interval)
-		if !hc.TimeoutSeconds.IsNull() {
-			timeout = hc.TimeoutSeconds.ValueInt64()
-		}
-		if !hc.IntervalSeconds.IsNull() {
-			interval = hc.IntervalSeconds.ValueInt64()
-		}
-		if timeout >= interval {
-			diags.AddAttributeError(path.Root("health_check"), "Health check timeout too long",
-				fmt.Sprintf("health_check.timeout_seconds (%d) must be less than health_check.interval_seconds (%d)", timeout, interval))
-		}
-	}
-
-	pair, ok := convert.ObjectAs[bluegreen.Binding](ctx, m.ClusterPair)
-	if !ok {
-		return
-	}
-	// Terraform cannot point into an object written inline, so errors on
-	// the pair's fields name the whole attribute.
-	pairPath := path.Root("cluster_pair")
-	if !pair.Environment.IsUnknown() && !m.Environment.IsUnknown() && !pair.Environment.Equal(m.Environment) {
-		diags.AddAttributeError(pairPath, "Cluster pair in another environment",
-			fmt.Sprintf("cluster_pair.environment: the pair %s is in environment %q but the binding is in %q: the target groups must be in the pair's account and VPC",
-				pair.ID.ValueString(), pair.Environment.ValueString(), m.Environment.ValueString()))
-	}
-	sides, ok := convert.Strings(pair.Sides)
-	if !ok {
-		return
-	}
-	live := pair.Live.ValueString()
-	if !pair.Live.IsUnknown() && !slices.Contains(sides, live) {
-		diags.AddAttributeError(pairPath, "Live side absent",
-			fmt.Sprintf("cluster_pair.live %q is not one of the pair's sides %v", live, sides))
-		return
-	}
-	if m.Weights.IsUnknown() || m.Weights.IsNull() {
-		return
-	}
-	weights := m.Weights.Elements()
-	allKnown, anyTraffic := true, false
-	for _, s := range convert.SortedKeys(weights) {
-		if !slices.Contains(sides, s) {
-			diags.AddAttributeError(path.Root("weights").AtMapKey(s), "Weight for a side the pair does not have",
-				fmt.Sprintf("%q is not a side of the cluster pair %s; its sides are %v", s, pair.ID.ValueString(), sides))
-		}
-		w, _ := weights[s].(types.Int64)
-		allKnown = allKnown && !w.IsUnknown()
-		anyTraffic = anyTraffic || w.ValueInt64() > 0
-	}
-	if allKnown && !anyTraffic {
-		diags.AddAttributeError(path.Root("weights"), "All weights zero",
-			"at least one side needs a weight above 0, or the rule would forward no traffic")
-		return
-	}
-	if pair.Live.IsUnknown() {
-		return
-	}
-	switch w, ok := weights[live].(types.Int64); {
-	case !ok:
-		diags.AddAttributeError(path.Root("weights"), "No weight for the live side",
-			fmt.Sprintf("the live side %q needs a weight above 0, so that traffic always reaches it; to stop serving from it, flip live first", live))
-	case !w.IsUnknown() && w.ValueInt64() == 0:
-		diags.AddAttributeError(path.Root("weights").AtMapKey(live), "Live side without traffic",
-			fmt.Sprintf("the live side %q has weight 0; it needs a weight above 0, so that traffic always reaches it; to stop serving from it, flip live first", live))
-	}
-}
-
 // ModifyPlan runs the checks that need the standards or ELBv2: the
 // environment, the listener (that it exists, in the environment's VPC) and
 // the priority (not taken by another rule). It plans the outputs it can
 // already know: the ARNs of target groups that stay, and their manifests.
-func (r *albTargetBindingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+func (r *bindingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.meta == nil {
 		return
 	}
-	var plan albTargetBindingModel
+	var plan bindingModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	var state *albTargetBindingModel
+	var state *bindingModel
 	if !req.State.Raw.IsNull() {
-		state = &albTargetBindingModel{}
+		state = &bindingModel{}
 		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
 	}
 	if resp.Diagnostics.HasError() {
@@ -433,11 +352,6 @@ func (r *albTargetBindingResource) ModifyPlan(ctx context.Context, req resource.
 		if !plan.VPCID.Equal(state.VPCID) {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("vpc_id"))
 		}
-		// The rule was deleted outside Terraform: rebuild the binding whole.
-		if state.RuleARN.IsNull() {
-			plan.RuleARN = types.StringUnknown()
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("rule_arn"))
-		}
 	}
 	securityGroups, known := r.checkListener(ctx, env, &plan, state, &resp.Diagnostics)
 	plan.TargetGroupARNs, plan.Manifests = plannedOutputs(ctx, &plan, state, securityGroups, known, &resp.Diagnostics)
@@ -447,163 +361,65 @@ func (r *albTargetBindingResource) ModifyPlan(ctx context.Context, req resource.
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-// checkListener looks at the listener at plan time: that it exists in the
-// environment's account and VPC, and that no other rule on it has the
-// priority. It returns the load balancer's security groups for the
-// manifests, and whether they are known.
-func (r *albTargetBindingResource) checkListener(ctx context.Context, env standards.Environment, plan, state *albTargetBindingModel, diags *diag.Diagnostics) ([]string, bool) {
-	if plan.ListenerARN.IsUnknown() {
-		return nil, false
-	}
-	ops := r.client(ctx, env.Name, "Planning ALB target binding", diags)
-	if ops == nil {
-		return nil, false
-	}
-	listener := plan.ListenerARN.ValueString()
-	lb, err := ops.loadBalancerOf(ctx, listener)
-	if errors.Is(err, errListenerNotFound) {
-		diags.AddAttributeError(path.Root("listener_arn"), "Listener not found",
-			fmt.Sprintf("there is no listener %s in environment %q (account %s, region %s); the listener must exist before the binding",
-				listener, env.Name, env.AccountID, env.Region))
-		return nil, false
-	}
-	if err != nil {
-		diags.AddError("Planning ALB target binding", err.Error())
-		return nil, false
-	}
-	if vpc := lb.vpcID; vpc != env.VPCID {
-		diags.AddAttributeError(path.Root("listener_arn"), "Listener in another VPC",
-			fmt.Sprintf("listener %s belongs to load balancer %s in %s, but environment %q has VPC %s in the standards; "+
-				"the target groups must be in the load balancer's VPC", listener, lb.arn, vpc, env.Name, env.VPCID))
-	}
-	if plan.Priority.IsUnknown() {
-		return lb.securityGroups, true
-	}
-	rules, err := ops.listenerRules(ctx, listener)
-	if err != nil {
-		diags.AddError("Planning ALB target binding", err.Error())
-		return nil, false
-	}
-	own := ""
-	if state != nil {
-		own = state.RuleARN.ValueString()
-	}
-	priority := strconv.FormatInt(plan.Priority.ValueInt64(), 10)
-	for _, rule := range rules {
-		if arn := aws.ToString(rule.RuleArn); aws.ToString(rule.Priority) == priority && arn != own {
-			diags.AddAttributeError(path.Root("priority"), "Priority taken",
-				fmt.Sprintf("priority %s is already taken on listener %s by rule %s; choose a free priority", priority, listener, arn))
-		}
-	}
-	return lb.securityGroups, true
-}
-
-// plannedOutputs plans target_group_arns and manifests: one entry per side
-// of the pair, known for target groups that stay, unknown for new ones.
-func plannedOutputs(ctx context.Context, plan, state *albTargetBindingModel, securityGroups []string, sgKnown bool, diags *diag.Diagnostics) (types.Map, types.Map) {
-	unknown := types.MapUnknown(types.StringType)
-	pair, ok := convert.ObjectAs[bluegreen.Binding](ctx, plan.ClusterPair)
-	if !ok {
-		return unknown, unknown
-	}
-	sides, ok := convert.Strings(pair.Sides)
-	if !ok {
-		return unknown, unknown
-	}
-	have := map[string]string{}
-	if state != nil {
-		have = convert.StringMap(state.TargetGroupARNs)
-	}
-	svc, svcKnown := convert.ObjectAs[serviceModel](ctx, plan.Service)
-	svcKnown = svcKnown && !svc.Namespace.IsUnknown() && !svc.Name.IsUnknown() && !svc.Port.IsUnknown()
-	arns, manifests := map[string]attr.Value{}, map[string]attr.Value{}
-	for _, side := range sides {
-		arns[side], manifests[side] = types.StringUnknown(), types.StringUnknown()
-		arn, ok := have[side]
-		if !ok {
-			continue
-		}
-		arns[side] = types.StringValue(arn)
-		if svcKnown && sgKnown && !plan.Name.IsUnknown() {
-			text, err := targetGroupBindingManifest(plan.Name.ValueString(), side, serviceOf(svc), arn, securityGroups)
-			if err != nil {
-				diags.AddError("Planning the TargetGroupBinding manifest", err.Error())
-				continue
-			}
-			manifests[side] = types.StringValue(text)
-		}
-	}
-	a, d := types.MapValue(types.StringType, arns)
-	diags.Append(d...)
-	m, d := types.MapValue(types.StringType, manifests)
-	diags.Append(d...)
-	return a, m
-}
-
-// bindingStandardTags are the tags paved sets on the rule and the target
-// groups; false while any of them is unknown.
-func bindingStandardTags(ctx context.Context, m *albTargetBindingModel) (map[string]string, bool) {
-	pair, ok := convert.ObjectAs[bluegreen.Binding](ctx, m.ClusterPair)
-	if !ok || pair.ID.IsUnknown() || pair.Live.IsUnknown() {
-		return nil, false
-	}
-	svc, ok := convert.ObjectAs[serviceModel](ctx, m.Service)
-	if !ok || svc.Namespace.IsUnknown() || svc.Name.IsUnknown() || m.Name.IsUnknown() || m.Environment.IsUnknown() {
-		return nil, false
-	}
-	return map[string]string{
-		"environment":        m.Environment.ValueString(),
-		"managed-by":         tags.ManagedBy,
-		"paved:binding":      m.Name.ValueString(),
-		"paved:cluster-pair": pair.ID.ValueString(),
-		"paved:live":         pair.Live.ValueString(),
-		"paved:service":      svc.Namespace.ValueString() + "/" + svc.Name.ValueString(),
-	}, true
-}
-
-func (r *albTargetBindingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan albTargetBindingModel
+func (r *bindingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan bindingModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	spec := bindingSpecFrom(ctx, &plan, &resp.Diagnostics)
-	ops := r.client(ctx, plan.Environment.ValueString(), "Creating ALB target binding", &resp.Diagnostics)
-	if ops == nil || resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	ruleARN, err := ops.create(ctx, spec)
+	id := plan.ID.ValueString()
+	var ruleARN string
+	o, err := r.client(ctx, plan.Environment.ValueString())
+	if err == nil {
+		ruleARN, err = o.create(ctx, spec)
+	}
 	if err != nil {
-		resp.Diagnostics.AddError("Creating ALB target binding", err.Error())
+		failed(&resp.Diagnostics, "Creating ALB target binding", "creating", id, err)
 		return
 	}
 	plan.RuleARN = types.StringValue(ruleARN)
-	if err := ops.read(ctx, &plan, r.meta); err != nil {
-		resp.Diagnostics.AddError("Reading ALB target binding after create", err.Error())
+	if err := r.refresh(ctx, o, &plan, &resp.Diagnostics); err != nil {
+		failed(&resp.Diagnostics, "Reading ALB target binding after create", "creating", id, err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func (r *albTargetBindingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state albTargetBindingModel
+// Read refreshes the binding; on import, when it has only its id so far,
+// it finds the rest. A binding whose rule is gone leaves the state.
+func (r *bindingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state bindingModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ops := r.client(ctx, state.Environment.ValueString(), "Reading ALB target binding", &resp.Diagnostics)
-	if ops == nil {
+	id, action := state.ID.ValueString(), "reading"
+	if state.ListenerARN.IsNull() {
+		action = "importing"
+	}
+	o, err := r.client(ctx, state.Environment.ValueString())
+	if err == nil {
+		err = r.refresh(ctx, o, &state, &resp.Diagnostics)
+	}
+	if awserr.IsNotFound(err) {
+		resp.Diagnostics.AddWarning("ALB target binding no longer exists",
+			fmt.Sprintf("%s %s no longer exists (%v); removing it from the state so the next plan recreates it", typeName, id, err))
+		resp.State.RemoveResource(ctx)
 		return
 	}
-	if err := ops.read(ctx, &state, r.meta); err != nil {
-		resp.Diagnostics.AddError("Reading ALB target binding", err.Error())
+	if err != nil {
+		failed(&resp.Diagnostics, "Reading ALB target binding", action, id, err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-func (r *albTargetBindingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state albTargetBindingModel
+func (r *bindingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state bindingModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -611,47 +427,71 @@ func (r *albTargetBindingResource) Update(ctx context.Context, req resource.Upda
 	}
 	want := bindingSpecFrom(ctx, &plan, &resp.Diagnostics)
 	have := bindingSpecFrom(ctx, &state, &resp.Diagnostics)
-	ops := r.client(ctx, plan.Environment.ValueString(), "Updating ALB target binding", &resp.Diagnostics)
-	if ops == nil || resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	if err := ops.update(ctx, have, want); err != nil {
-		resp.Diagnostics.AddError("Updating ALB target binding", err.Error())
+	id := state.ID.ValueString()
+	o, err := r.client(ctx, plan.Environment.ValueString())
+	if err == nil {
+		err = o.update(ctx, have, want)
+	}
+	if err != nil {
+		failed(&resp.Diagnostics, "Updating ALB target binding", "updating", id, err)
 		return
 	}
-	if err := ops.read(ctx, &plan, r.meta); err != nil {
-		resp.Diagnostics.AddError("Reading ALB target binding after update", err.Error())
+	if err := r.refresh(ctx, o, &plan, &resp.Diagnostics); err != nil {
+		failed(&resp.Diagnostics, "Reading ALB target binding after update", "updating", id, err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func (r *albTargetBindingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state albTargetBindingModel
+func (r *bindingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state bindingModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ops := r.client(ctx, state.Environment.ValueString(), "Deleting ALB target binding", &resp.Diagnostics)
-	if ops == nil {
-		return
+	id := state.ID.ValueString()
+	o, err := r.client(ctx, state.Environment.ValueString())
+	if err == nil {
+		err = o.deleteAll(ctx, state.Name.ValueString(), state.RuleARN.ValueString(), convert.StringMap(state.TargetGroupARNs))
 	}
-	if err := ops.deleteAll(ctx, state.RuleARN.ValueString(), convert.StringMap(state.TargetGroupARNs)); err != nil {
-		resp.Diagnostics.AddError("Deleting ALB target binding", err.Error())
+	if err != nil {
+		failed(&resp.Diagnostics, "Deleting ALB target binding", "deleting", id, err)
 	}
 }
 
-func (r *albTargetBindingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+func (r *bindingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	r.meta.ImportTarget(ctx, req, resp, bindingName.Valid, "dev/shop")
 }
 
-// client returns the ELBv2 operations in env's account, or nil after
-// reporting why under the given summary.
-func (r *albTargetBindingResource) client(ctx context.Context, env, summary string, diags *diag.Diagnostics) *albBindingOps {
+// client returns the ELBv2 operations in env's account.
+func (r *bindingResource) client(ctx context.Context, env string) (*ops, error) {
 	client, err := r.meta.Sessions.ELBv2(ctx, env)
 	if err != nil {
-		diags.AddError(summary, err.Error())
-		return nil
+		return nil, err
 	}
-	return &albBindingOps{client: client}
+	return &ops{client: client}, nil
+}
+
+// refresh reads m back from ELBv2; a binding that is gone is
+// awserr.NotFound.
+func (r *bindingResource) refresh(ctx context.Context, o *ops, m *bindingModel, diags *diag.Diagnostics) error {
+	env, err := r.meta.Standards.Environment(m.Environment.ValueString())
+	if err != nil {
+		return err
+	}
+	importing := m.ListenerARN.IsNull()
+	b, err := o.find(ctx, env, m.Name.ValueString(), m.RuleARN.ValueString(), m.ListenerARN.ValueString())
+	if err != nil {
+		return err
+	}
+	return flatten(ctx, m, b, env, r.meta, importing, diags)
+}
+
+// failed reports that action on the binding id failed, in the wording
+// every paved resource uses.
+func failed(diags *diag.Diagnostics, summary, action, id string, err error) {
+	diags.AddError(summary, steps.Failure(action, typeName, id, err))
 }

@@ -1,4 +1,4 @@
-package provider
+package albbinding
 
 import "testing"
 

@@ -1,4 +1,4 @@
-package provider
+package albbinding
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func TestCheckBindingPartialHealthCheck(t *testing.T) {
 		{"both set and consistent", hc(types.Int64Value(10), types.Int64Value(5)), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := albTargetBindingModel{HealthCheck: tc.check}
+			m := bindingModel{HealthCheck: tc.check}
 			var diags diag.Diagnostics
 			checkBinding(context.Background(), &m, &diags)
 			got := false

@@ -1,4 +1,4 @@
-package provider
+package albbinding_test
 
 import (
 	"fmt"
@@ -13,6 +13,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/paved-road/paved/provider/acctest"
+)
+
+const (
+	eksPairAddr = "paved_eks_cluster_pair.test"
+	// eksLiveTag is the tag paved_eks_cluster_pair puts the live side in.
+	eksLiveTag = "paved:live"
 )
 
 // blueGreenStep is what one apply of the upgrade should leave in the
@@ -53,7 +61,7 @@ type blueGreenStep struct {
 // flip; in step 8 blue's target group goes and the others stay. No step
 // replaces a cluster it keeps.
 func TestAccBlueGreenUpgrade(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	const name = "bg-shop"
 	f := newALBFixture(t, name)
 	config := func(live, weights string, sides ...string) string {
@@ -106,18 +114,18 @@ resource "paved_alb_target_binding" "test" {
 	weightsOnly := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction(eksPairAddr, plancheck.ResourceActionNoop),
 		plancheck.ExpectResourceAction(albAddr, plancheck.ResourceActionUpdate),
-		expectChanged(albAddr, "weights"),
+		acctest.ExpectChanged(albAddr, "weights"),
 	}}
 	both := []string{"blue", "green"}
 	versions := map[string]string{"blue": "1.29", "green": "1.30"}
 
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
 			if err := f.noBindingParts(t, name); err != nil {
 				return err
 			}
-			return noEKSPartsAnywhere(t, name)
+			return acctest.NoEKSPartsAnywhere(t, name)
 		},
 		Steps: []resource.TestStep{
 			{
@@ -149,14 +157,14 @@ resource "paved_alb_target_binding" "test" {
 				// live side must keep traffic.
 				Config:   config("blue", `{ blue = 0, green = 100 }`, both...),
 				PlanOnly: true,
-				ExpectError: diagnosticPattern("Live side without traffic", `the live side "blue" has weight 0`,
+				ExpectError: acctest.DiagnosticPattern("Live side without traffic", `the live side "blue" has weight 0`,
 					`flip live first`),
 			},
 			{
 				// 4. Removing the live side: refused, with a message to flip live first.
 				Config:      config("blue", `{ green = 100 }`, "green"),
 				PlanOnly:    true,
-				ExpectError: diagnosticPattern("Change to the live side", "blue is the live side and removing blue would delete", "cluster "+name+"-blue", `Set live = "green" first`),
+				ExpectError: acctest.DiagnosticPattern("Change to the live side", "blue is the live side and removing blue would delete", "cluster "+name+"-blue", `Set live = "green" first`),
 			},
 			{
 				// Nothing the refused plans proposed reached the account.
@@ -171,8 +179,8 @@ resource "paved_alb_target_binding" "test" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(eksPairAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectResourceAction(albAddr, plancheck.ResourceActionUpdate),
-					expectChanged(eksPairAddr, "live", "tags_all", "binding"),
-					expectChanged(albAddr, "cluster_pair", "weights", "tags_all"),
+					acctest.ExpectChanged(eksPairAddr, "live", "tags_all", "binding"),
+					acctest.ExpectChanged(albAddr, "cluster_pair", "weights", "tags_all"),
 				}},
 				Check: expect(blueGreenStep{versions: versions, live: "green", weights: map[string]int32{"blue": 10, "green": 90}}),
 			},
@@ -186,7 +194,7 @@ resource "paved_alb_target_binding" "test" {
 				// 7. Green is live now: removing it is refused.
 				Config:      config("green", `{ blue = 100 }`, "blue"),
 				PlanOnly:    true,
-				ExpectError: diagnosticPattern("Change to the live side", "green is the live side and removing green would delete", `Set live = "blue" first`),
+				ExpectError: acctest.DiagnosticPattern("Change to the live side", "green is the live side and removing green would delete", `Set live = "blue" first`),
 			},
 			{
 				// 8. Drop blue: its cluster, node group and roles go, then its
@@ -199,7 +207,7 @@ resource "paved_alb_target_binding" "test" {
 				Check: resource.ComposeTestCheckFunc(
 					expect(blueGreenStep{versions: map[string]string{"green": "1.30"}, live: "green", weights: map[string]int32{"green": 100}}),
 					func(*terraform.State) error {
-						roles, err := roleNames(t, devAccount, name+"-blue")
+						roles, err := acctest.RoleNames(t, acctest.DevAccount, name+"-blue")
 						if err != nil {
 							return err
 						}
@@ -220,24 +228,24 @@ resource "paved_alb_target_binding" "test" {
 // new one of the same name, so that no step replaces a cluster it keeps.
 func checkBlueGreen(t *testing.T, f albFixture, name string, want blueGreenStep, arns map[string]string, clusterIDs *map[string]string) error {
 	t.Helper()
-	dev := listEKSParts(t, devAccount, name+"-")
+	dev := acctest.ListEKSParts(t, acctest.DevAccount, name+"-")
 	var wantNames []string
 	for _, side := range slices.Sorted(maps.Keys(want.versions)) {
 		wantNames = append(wantNames, name+"-"+side)
 	}
-	if got := dev.names(); !reflect.DeepEqual(got, wantNames) {
+	if got := dev.Names(); !reflect.DeepEqual(got, wantNames) {
 		return fmt.Errorf("clusters %v, want %v", got, wantNames)
 	}
 	ids := map[string]string{}
 	for side, version := range want.versions {
-		c := dev.clusters[name+"-"+side]
+		c := dev.Clusters[name+"-"+side]
 		if got := aws.ToString(c.Version); got != version {
 			return fmt.Errorf("cluster %s runs %s, want %s", aws.ToString(c.Name), got, version)
 		}
 		if got := c.Tags[eksLiveTag]; got != want.live {
 			return fmt.Errorf("cluster %s tagged %s = %q, want %q", aws.ToString(c.Name), eksLiveTag, got, want.live)
 		}
-		ng, ok := dev.nodeGroups[name+"-"+side+"-nodes"]
+		ng, ok := dev.NodeGroups[name+"-"+side+"-nodes"]
 		if !ok || aws.ToString(ng.Version) != version {
 			return fmt.Errorf("node group of %s: %v, want one at %s", aws.ToString(c.Name), aws.ToString(ng.Version), version)
 		}
@@ -254,7 +262,7 @@ func checkBlueGreen(t *testing.T, f albFixture, name string, want blueGreenStep,
 	}
 	rule := rules[0]
 	weights := forwardBySide(rule, name)
-	live, ok := dev.clusters[name+"-"+want.live]
+	live, ok := dev.Clusters[name+"-"+want.live]
 	if !ok || live.Status != ekstypes.ClusterStatusActive || weights[want.live] <= 0 {
 		return fmt.Errorf("live side %s: cluster present %t (%s), weight %d", want.live, ok, live.Status, weights[want.live])
 	}
@@ -263,7 +271,7 @@ func checkBlueGreen(t *testing.T, f albFixture, name string, want blueGreenStep,
 	}
 
 	seen := map[string]string{"rule": aws.ToString(rule.RuleArn)}
-	for n, g := range targetGroupsNamed(t, devAccount, name+"-") {
+	for n, g := range targetGroupsNamed(t, acctest.DevAccount, name+"-") {
 		seen[strings.TrimPrefix(n, name+"-")] = aws.ToString(g.TargetGroupArn)
 	}
 	for k, arn := range seen {

@@ -1,12 +1,12 @@
-package provider
+package albbinding
 
 import (
 	"bytes"
 	"fmt"
 
-	"github.com/paved-road/paved/provider/tags"
-
 	"go.yaml.in/yaml/v3"
+
+	"github.com/paved-road/paved/provider/tags"
 )
 
 // k8sService is the Kubernetes service a binding sends traffic to.
