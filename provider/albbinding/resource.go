@@ -278,7 +278,7 @@ func (r *bindingResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			},
 			"rule_arn": schema.StringAttribute{
 				Computed: true, PlanModifiers: keep,
-				Description: "ARN of the listener rule. A rule deleted outside Terraform makes the next plan replace the binding.",
+				Description: "ARN of the listener rule. A rule deleted outside Terraform removes the binding from the state, and the next plan creates it again.",
 			},
 			"target_group_arns": schema.MapAttribute{
 				Computed: true, ElementType: types.StringType,
