@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/ekspair"
 	"github.com/paved-road/paved/provider/standards"
 )
 
@@ -275,7 +276,7 @@ func (p *pavedProvider) Resources(_ context.Context) []func() resource.Resource 
 	return []func() resource.Resource{
 		NewAccessRoleResource,
 		NewRedisResource,
-		NewEKSClusterPairResource,
+		ekspair.NewResource,
 		NewALBTargetBindingResource,
 	}
 }

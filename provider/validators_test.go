@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paved-road/paved/provider/bluegreen"
-
 	"github.com/paved-road/paved/provider/validate"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -42,8 +40,6 @@ func TestNameRules(t *testing.T) {
 		why      string
 	}{
 		{"paved_redis", redisName, 40, "it is the replication group id, which ElastiCache limits to 40 characters"},
-		{"paved_eks_cluster_pair", eksPairName, 50,
-			"the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters"},
 		{"paved_alb_target_binding", bindingName, 26,
 			"the target groups are named <name>-blue and <name>-green, and ELBv2 limits target group names to 32 characters"},
 	} {
@@ -75,30 +71,5 @@ func TestNameRuleCharacters(t *testing.T) {
 		if len(diags) != 1 || !strings.Contains(diags[0].Detail(), validate.LowercaseChars) {
 			t.Errorf("%q: %v, want one error saying it %s", name, diags, validate.LowercaseChars)
 		}
-	}
-}
-
-// TestEKSPairNameLimit: at the limit, every name a pair derives fits its
-// AWS limit, and one character more breaks the cluster role's.
-func TestEKSPairNameLimit(t *testing.T) {
-	n := eksNames{pair: hyphenated(eksPairName.Max)}
-	for _, side := range bluegreen.Sides {
-		for _, name := range []struct {
-			what  string
-			value string
-			limit int
-		}{
-			{"cluster", n.cluster(side), 100},
-			{"node group", n.nodeGroup(side), 63},
-			{"cluster role", n.clusterRole(side), 64},
-			{"node role", n.nodeRole(side), 64},
-		} {
-			if len(name.value) > name.limit {
-				t.Errorf("%s %s has %d characters, AWS allows %d", name.what, name.value, len(name.value), name.limit)
-			}
-		}
-	}
-	if over := (eksNames{pair: hyphenated(eksPairName.Max + 1)}).clusterRole("green"); len(over) <= 64 {
-		t.Errorf("the limit is not tight: %s has %d characters", over, len(over))
 	}
 }
