@@ -29,8 +29,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/paved-road/paved/provider/accounts"
-	"github.com/paved-road/paved/provider/redis"
 	"github.com/paved-road/paved/provider/albbinding"
+	"github.com/paved-road/paved/provider/ekspair"
+	"github.com/paved-road/paved/provider/redis"
 	"github.com/paved-road/paved/provider/standards"
 )
 
@@ -279,7 +280,7 @@ func (p *pavedProvider) Resources(_ context.Context) []func() resource.Resource 
 	return []func() resource.Resource{
 		accessrole.NewResource,
 		redis.NewResource,
-		NewEKSClusterPairResource,
+		ekspair.NewResource,
 		albbinding.NewResource,
 	}
 }

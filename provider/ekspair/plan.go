@@ -1,4 +1,4 @@
-package provider
+package ekspair
 
 import (
 	"context"
@@ -6,15 +6,70 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/paved-road/paved/provider/bluegreen"
-
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
+	"github.com/paved-road/paved/provider/bluegreen"
 	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/tags"
 )
+
+// planTags plans tags_all: the standard tags over default_tags and tags,
+// and paved:live on the clusters.
+func (r *pairResource) planTags(ctx context.Context, plan *pairModel, diags *diag.Diagnostics) {
+	if _, ok := plan.Tags.Elements()[liveTag]; ok {
+		diags.AddAttributeError(path.Root("tags").AtMapKey(liveTag), "Reserved tag",
+			fmt.Sprintf("tag %q is set by paved from `live` and cannot be set in tags", liveTag))
+	}
+	if plan.Team.IsUnknown() || plan.Service.IsUnknown() || plan.Live.IsUnknown() {
+		plan.TagsAll = types.MapUnknown(types.StringType)
+		return
+	}
+	tags, ok := r.meta.Tags(ctx, plan.Tags, standardTags(plan), diags)
+	if !ok {
+		plan.TagsAll = tags
+		return
+	}
+	all := tags.Elements()
+	all[liveTag] = plan.Live
+	plan.TagsAll = types.MapValueMust(types.StringType, all)
+}
+
+func standardTags(m *pairModel) map[string]string {
+	return map[string]string{
+		"team":        m.Team.ValueString(),
+		"service":     m.Service.ValueString(),
+		"environment": m.Environment.ValueString(),
+		"managed-by":  tags.ManagedBy,
+	}
+}
+
+// bindingOf derives the binding from the pair, each field known as soon
+// as what it depends on is.
+func bindingOf(ctx context.Context, m *pairModel, diags *diag.Diagnostics) types.Object {
+	b := bluegreen.Binding{
+		ID: types.StringUnknown(), Environment: m.Environment, Name: m.Name, Live: m.Live,
+		Sides: types.ListUnknown(types.StringType),
+	}
+	if !m.Environment.IsUnknown() && !m.Name.IsUnknown() {
+		b.ID = types.StringValue(m.id())
+	}
+	if !m.Blue.IsUnknown() && !m.Green.IsUnknown() {
+		present := []attr.Value{}
+		for _, side := range bluegreen.Sides {
+			if !m.sideObject(side).IsNull() {
+				present = append(present, types.StringValue(side))
+			}
+		}
+		b.Sides = types.ListValueMust(types.StringType, present)
+	}
+	obj, d := types.ObjectValueFrom(ctx, bluegreen.BindingType.AttrTypes, b)
+	diags.Append(d...)
+	return obj
+}
 
 // sideAction is what an apply does to one side's cluster.
 type sideAction int
@@ -57,8 +112,8 @@ func (c sideChange) destructive() bool {
 
 // sideModels is one side as the framework holds it, its node group parsed.
 type sideModels struct {
-	side eksSideModel
-	ng   *eksNodeGroupModel // nil without a node group
+	side sideModel
+	ng   *nodeGroupModel // nil without a node group
 }
 
 // parseSide reads a side attribute; nil when the side is absent.
@@ -69,7 +124,7 @@ func parseSide(ctx context.Context, obj types.Object, diags *diag.Diagnostics) *
 	var s sideModels
 	diags.Append(obj.As(ctx, &s.side, basetypes.ObjectAsOptions{})...)
 	if !s.side.NodeGroup.IsNull() && !s.side.NodeGroup.IsUnknown() {
-		s.ng = &eksNodeGroupModel{}
+		s.ng = &nodeGroupModel{}
 		diags.Append(s.side.NodeGroup.As(ctx, s.ng, basetypes.ObjectAsOptions{})...)
 	}
 	return &s
@@ -78,13 +133,13 @@ func parseSide(ctx context.Context, obj types.Object, diags *diag.Diagnostics) *
 // object turns the side back into its attribute value.
 func (s *sideModels) object(ctx context.Context, diags *diag.Diagnostics) types.Object {
 	if s.ng != nil {
-		ng, d := types.ObjectValueFrom(ctx, eksNodeGroupType.AttrTypes, s.ng)
+		ng, d := types.ObjectValueFrom(ctx, nodeGroupType.AttrTypes, s.ng)
 		diags.Append(d...)
 		s.side.NodeGroup = ng
 	} else {
-		s.side.NodeGroup = types.ObjectNull(eksNodeGroupType.AttrTypes)
+		s.side.NodeGroup = types.ObjectNull(nodeGroupType.AttrTypes)
 	}
-	obj, d := types.ObjectValueFrom(ctx, eksSideType.AttrTypes, s.side)
+	obj, d := types.ObjectValueFrom(ctx, sideType.AttrTypes, s.side)
 	diags.Append(d...)
 	return obj
 }
@@ -142,7 +197,7 @@ func shown(v types.String) string {
 }
 
 // diffPair compares every side of the state (nil when creating) with the plan.
-func diffPair(ctx context.Context, state, plan *eksPairModel, diags *diag.Diagnostics) []sideChange {
+func diffPair(ctx context.Context, state, plan *pairModel, diags *diag.Diagnostics) []sideChange {
 	changes := make([]sideChange, 0, len(bluegreen.Sides))
 	for _, side := range bluegreen.Sides {
 		var st *sideModels
@@ -155,13 +210,13 @@ func diffPair(ctx context.Context, state, plan *eksPairModel, diags *diag.Diagno
 }
 
 // pairPlanner fills in, at plan time, what apply will set on each side.
-type pairPlanner struct{ names eksNames }
+type pairPlanner struct{ names pairNames }
 
 // planSide plans one side's computed values: names and ARNs are known in
 // advance; endpoint, certificate and issuer are kept from the state unless
 // the cluster is new. It also checks what the schema cannot: node group
 // sizes against each other and one architecture across instance types.
-func (p pairPlanner) planSide(ctx context.Context, side string, plan, config, state *eksPairModel, diags *diag.Diagnostics) sideChange {
+func (p pairPlanner) planSide(ctx context.Context, side string, plan, config, state *pairModel, diags *diag.Diagnostics) sideChange {
 	var st *sideModels
 	if state != nil {
 		st = parseSide(ctx, *state.sideObject(side), diags)
@@ -192,7 +247,7 @@ func (p pairPlanner) planSide(ctx context.Context, side string, plan, config, st
 
 // checkNodeGroup refuses sizes EKS would refuse, and instance types of two
 // architectures, which no one AMI runs.
-func checkNodeGroup(ctx context.Context, side string, ng *eksNodeGroupModel, diags *diag.Diagnostics) {
+func checkNodeGroup(ctx context.Context, side string, ng *nodeGroupModel, diags *diag.Diagnostics) {
 	at := path.Root(side).AtName("node_group")
 	minSize, maxSize, desired := ng.MinSize, ng.MaxSize, ng.DesiredSize
 	if !minSize.IsUnknown() && !maxSize.IsUnknown() && minSize.ValueInt64() > maxSize.ValueInt64() {
@@ -210,7 +265,7 @@ func checkNodeGroup(ctx context.Context, side string, ng *eksNodeGroupModel, dia
 	if !known {
 		return
 	}
-	if _, err := eksAMIType(instanceTypes); err != nil {
+	if _, err := amiTypeFor(instanceTypes); err != nil {
 		diags.AddAttributeError(at.AtName("instance_types"), "Mixed architectures", fmt.Sprintf("%s: %s", at.AtName("instance_types"), err))
 	}
 }
@@ -220,9 +275,9 @@ func checkNodeGroup(ctx context.Context, side string, ng *eksNodeGroupModel, dia
 // Graviton, a1.
 var gravitonFamily = regexp.MustCompile(`^([a-z]+\d+g|a1$)`)
 
-// eksAMIType picks the Amazon Linux 2023 node AMI for the architecture of
+// amiTypeFor picks the Amazon Linux 2023 node AMI for the architecture of
 // the instance types; EKS stops publishing Amazon Linux 2 AMIs at 1.33.
-func eksAMIType(instanceTypes []string) (string, error) {
+func amiTypeFor(instanceTypes []string) (string, error) {
 	var arm, x86 []string
 	for _, t := range instanceTypes {
 		family, _, _ := strings.Cut(t, ".")
@@ -251,7 +306,7 @@ func eksAMIType(instanceTypes []string) (string, error) {
 //     go in the same apply.
 //
 // live must also name a side that is present.
-func checkLive(changes []sideChange, state, plan *eksPairModel, diags *diag.Diagnostics) {
+func checkLive(changes []sideChange, state, plan *pairModel, diags *diag.Diagnostics) {
 	if plan.Live.IsUnknown() || plan.Live.IsNull() {
 		return
 	}
@@ -345,7 +400,7 @@ func otherSide(side string) string {
 
 // warnChanges says in the plan what happens to each side beyond an update
 // in place, since Terraform shows the whole pair as updated in place.
-func warnChanges(changes []sideChange, names eksNames, live types.String, diags *diag.Diagnostics) {
+func warnChanges(changes []sideChange, names pairNames, live types.String, diags *diag.Diagnostics) {
 	serving := ""
 	if !live.IsUnknown() && !live.IsNull() {
 		serving = fmt.Sprintf("; %s keeps serving", live.ValueString())

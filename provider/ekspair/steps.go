@@ -1,4 +1,4 @@
-package provider
+package ekspair
 
 import (
 	"context"
@@ -10,17 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paved-road/paved/provider/bluegreen"
-
-	"github.com/paved-road/paved/provider/iamrole"
-
-	"github.com/paved-road/paved/provider/accounts"
-	"github.com/paved-road/paved/provider/awserr"
-	"github.com/paved-road/paved/provider/convert"
-	"github.com/paved-road/paved/provider/steps"
-	"github.com/paved-road/paved/provider/tags"
-	"github.com/paved-road/paved/provider/timeouts"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -29,37 +18,46 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/bluegreen"
+	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/iamrole"
+	"github.com/paved-road/paved/provider/steps"
+	"github.com/paved-road/paved/provider/tags"
 )
 
-// eksLiveTag on both clusters names the live side: AWS has no other record
-// of it, and import reads it back from there.
-const eksLiveTag = "paved:live"
+// pairOps runs the EKS and IAM calls of a pair in one account.
+type pairOps struct {
+	eks   *eks.Client
+	iam   *iam.Client
+	names pairNames
+}
 
 // The managed policies of the roles paved creates, as the EKS user guide lists them.
 var (
-	eksClusterPolicies = []string{"arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"}
-	eksNodePolicies    = []string{
+	clusterPolicies = []string{"arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"}
+	nodePolicies    = []string{
 		"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
 		"arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
 		"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 	}
 )
 
-// eksPairSpec is a pair in EKS's terms: what apply builds and compares.
-type eksPairSpec struct {
-	sides map[string]*eksSideSpec // by side; absent sides are missing
-	tags  map[string]string       // tags_all: the clusters' tags, paved:live included
+// pairSpec is a pair in EKS's terms: what apply builds and compares.
+type pairSpec struct {
+	sides map[string]*sideSpec // by side; absent sides are missing
+	tags  map[string]string    // tags_all: the clusters' tags, paved:live included
 }
 
 // partTags are the tags of node groups and roles: the clusters' without paved:live.
-func (s eksPairSpec) partTags() map[string]string {
+func (s pairSpec) partTags() map[string]string {
 	out := maps.Clone(s.tags)
-	delete(out, eksLiveTag)
+	delete(out, liveTag)
 	return out
 }
 
-type eksSideSpec struct {
+type sideSpec struct {
 	side      string
 	cluster   string
 	version   string
@@ -67,10 +65,10 @@ type eksSideSpec struct {
 	private   bool
 	roleARN   string
 	ownRole   string // the cluster role paved creates, or "" when role_arn names another
-	nodeGroup *eksNodeGroupSpec
+	nodeGroup *nodeGroupSpec
 }
 
-type eksNodeGroupSpec struct {
+type nodeGroupSpec struct {
 	name          string
 	role          string // the node role paved creates
 	instanceTypes []string
@@ -82,14 +80,14 @@ type eksNodeGroupSpec struct {
 }
 
 // spec reads the pair model into Go values; every value is known by apply.
-func (o *eksPairOps) spec(ctx context.Context, m *eksPairModel, diags *diag.Diagnostics) eksPairSpec {
-	s := eksPairSpec{sides: map[string]*eksSideSpec{}, tags: convert.StringMap(m.TagsAll)}
+func (o *pairOps) spec(ctx context.Context, m *pairModel, diags *diag.Diagnostics) (pairSpec, error) {
+	s := pairSpec{sides: map[string]*sideSpec{}, tags: convert.StringMap(m.TagsAll)}
 	for _, side := range bluegreen.Sides {
 		sm := parseSide(ctx, *m.sideObject(side), diags)
 		if sm == nil {
 			continue
 		}
-		ss := &eksSideSpec{
+		ss := &sideSpec{
 			side:    side,
 			cluster: o.names.cluster(side),
 			version: sm.side.Version.ValueString(),
@@ -101,7 +99,7 @@ func (o *eksPairOps) spec(ctx context.Context, m *eksPairModel, diags *diag.Diag
 			ss.ownRole = role
 		}
 		if sm.ng != nil {
-			ng := &eksNodeGroupSpec{
+			ng := &nodeGroupSpec{
 				name:        o.names.nodeGroup(side),
 				role:        o.names.nodeRole(side),
 				minSize:     int32(sm.ng.MinSize.ValueInt64()),
@@ -110,30 +108,23 @@ func (o *eksPairOps) spec(ctx context.Context, m *eksPairModel, diags *diag.Diag
 				labels:      convert.StringMap(sm.ng.Labels),
 			}
 			diags.Append(sm.ng.InstanceTypes.ElementsAs(ctx, &ng.instanceTypes, false)...)
-			amiType, err := eksAMIType(ng.instanceTypes)
+			amiType, err := amiTypeFor(ng.instanceTypes)
 			if err != nil {
-				diags.AddError("Node group of "+side, err.Error())
+				return s, fmt.Errorf("node group of %s: %w", side, err)
 			}
 			ng.amiType = amiType
 			ss.nodeGroup = ng
 		}
 		s.sides[side] = ss
 	}
-	return s
-}
-
-// eksPairOps runs the EKS and IAM calls of a pair in one account.
-type eksPairOps struct {
-	eks   *eks.Client
-	iam   *iam.Client
-	names eksNames
+	return s, nil
 }
 
 // apply carries out the side changes in order, within timeout in all: sides that stay or arrive
 // first, so that the live tag has moved and the new side runs before a
 // side is replaced or removed. If a step fails, what this apply created is
 // removed again, newest first (see rollback); what it deleted stays deleted.
-func (o *eksPairOps) apply(ctx context.Context, changes []sideChange, have, want eksPairSpec, timeout time.Duration) error {
+func (o *pairOps) apply(ctx context.Context, changes []sideChange, have, want pairSpec, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var undo []func(context.Context) error
@@ -171,13 +162,13 @@ func boolOrder(b bool) int {
 
 // createSteps builds one side: its roles unless they exist, the cluster,
 // then the node group, each waited for.
-func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []steps.Step {
+func (o *pairOps) createSteps(s *sideSpec, clusterTags, partTags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []steps.Step {
 	var todo []steps.Step
 	if s.ownRole != "" {
-		todo = append(todo, o.roleStep(s.ownRole, "eks.amazonaws.com", []string{"sts:AssumeRole", "sts:TagSession"}, eksClusterPolicies, partTags, undo))
+		todo = append(todo, o.roleStep(s.ownRole, "eks.amazonaws.com", []string{"sts:AssumeRole", "sts:TagSession"}, clusterPolicies, partTags, undo))
 	}
 	if s.nodeGroup != nil {
-		todo = append(todo, o.roleStep(s.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, eksNodePolicies, partTags, undo))
+		todo = append(todo, o.roleStep(s.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, nodePolicies, partTags, undo))
 	}
 	todo = append(todo,
 		steps.Step{Name: "create cluster " + s.cluster, Run: func(ctx context.Context) error {
@@ -208,7 +199,7 @@ func (o *eksPairOps) createSteps(s *eksSideSpec, clusterTags, partTags map[strin
 	return todo
 }
 
-func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []steps.Step {
+func (o *pairOps) nodeGroupSteps(s *sideSpec, tags map[string]string, undo *[]func(context.Context) error, timeout time.Duration) []steps.Step {
 	ng := s.nodeGroup
 	return []steps.Step{
 		{Name: "create node group " + ng.name, Run: func(ctx context.Context) error {
@@ -232,10 +223,7 @@ func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo
 			return err
 		}},
 		{Name: "wait for node group " + ng.name + " to become active", Run: func(ctx context.Context) error {
-			w := eks.NewNodegroupActiveWaiter(o.eks, func(w *eks.NodegroupActiveWaiterOptions) {
-				w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
-			})
-			return w.Wait(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(s.cluster), NodegroupName: aws.String(ng.name)}, timeout)
+			return o.waitNodegroupActive(ctx, s.cluster, ng.name, timeout)
 		}},
 	}
 }
@@ -243,11 +231,11 @@ func (o *eksPairOps) nodeGroupSteps(s *eksSideSpec, tags map[string]string, undo
 // roleStep creates a role paved owns, or adopts one paved created before
 // (a side created again after its cluster vanished finds its roles), and
 // attaches its managed policies. Only a role this step created is undone.
-func (o *eksPairOps) roleStep(name, service string, actions, policies []string, roleTags map[string]string, undo *[]func(context.Context) error) steps.Step {
+func (o *pairOps) roleStep(name, service string, actions, policies []string, roleTags map[string]string, undo *[]func(context.Context) error) steps.Step {
 	return steps.Step{Name: "create role " + name, Run: func(ctx context.Context) error {
-		out, err := o.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		role, err := o.findRole(ctx, name)
 		switch {
-		case awserr.Is(err, "NoSuchEntity"):
+		case awserr.IsNotFound(err):
 			if _, err := o.iam.CreateRole(ctx, &iam.CreateRoleInput{
 				RoleName:                 aws.String(name),
 				AssumeRolePolicyDocument: aws.String(serviceTrustPolicy(service, actions...)),
@@ -259,7 +247,7 @@ func (o *eksPairOps) roleStep(name, service string, actions, policies []string, 
 			*undo = append(*undo, func(ctx context.Context) error { return iamrole.Delete(ctx, o.iam, name) })
 		case err != nil:
 			return err
-		case !pavedOwned(out.Role.Tags):
+		case !pavedOwned(role.Tags):
 			return fmt.Errorf("role %s exists and paved did not create it (no managed-by=%s tag); remove it, or set role_arn", name, tags.ManagedBy)
 		}
 		for _, p := range policies {
@@ -274,12 +262,10 @@ func (o *eksPairOps) roleStep(name, service string, actions, policies []string, 
 // deleteSteps take down a side, in dependency order: node group, cluster,
 // then the roles paved created that the side's next form (w, nil when the
 // side goes) does not use.
-func (o *eksPairOps) deleteSteps(h, w *eksSideSpec, timeout time.Duration) []steps.Step {
+func (o *pairOps) deleteSteps(h, w *sideSpec, timeout time.Duration) []steps.Step {
 	var todo []steps.Step
 	if h.nodeGroup != nil {
-		todo = append(todo, steps.Step{Name: "delete node group " + h.nodeGroup.name, Run: func(ctx context.Context) error {
-			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
-		}})
+		todo = append(todo, o.deleteNodegroupStep(h, timeout))
 	}
 	todo = append(todo, steps.Step{Name: "delete cluster " + h.cluster, Run: func(ctx context.Context) error {
 		return o.deleteCluster(ctx, h.cluster, timeout)
@@ -293,18 +279,24 @@ func (o *eksPairOps) deleteSteps(h, w *eksSideSpec, timeout time.Duration) []ste
 	return todo
 }
 
+func (o *pairOps) deleteNodegroupStep(h *sideSpec, timeout time.Duration) steps.Step {
+	return steps.Step{Name: "delete node group " + h.nodeGroup.name, Run: func(ctx context.Context) error {
+		return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
+	}}
+}
+
 // deleteRoleStep deletes a role if paved created it: the name alone could
 // be a role someone made by hand, so the managed-by tag must say paved.
-func (o *eksPairOps) deleteRoleStep(name string) steps.Step {
+func (o *pairOps) deleteRoleStep(name string) steps.Step {
 	return steps.Step{Name: "delete role " + name, Run: func(ctx context.Context) error {
-		out, err := o.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-		if awserr.Is(err, "NoSuchEntity") {
+		role, err := o.findRole(ctx, name)
+		if awserr.IsNotFound(err) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if !pavedOwned(out.Role.Tags) {
+		if !pavedOwned(role.Tags) {
 			return nil
 		}
 		return iamrole.Delete(ctx, o.iam, name)
@@ -313,7 +305,7 @@ func (o *eksPairOps) deleteRoleStep(name string) steps.Step {
 
 // updateSteps change a kept side in place: endpoint access, node group,
 // tags. Each is skipped when it has nothing to do.
-func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eksPairSpec, undo *[]func(context.Context) error, timeout time.Duration) []steps.Step {
+func (o *pairOps) updateSteps(c sideChange, h, w *sideSpec, have, want pairSpec, undo *[]func(context.Context) error, timeout time.Duration) []steps.Step {
 	var todo []steps.Step
 	if h.public != w.public || h.private != w.private {
 		todo = append(todo, steps.Step{Name: "update endpoint access of cluster " + w.cluster, Run: func(ctx context.Context) error {
@@ -331,17 +323,13 @@ func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eks
 	}
 	switch c.nodeGroup {
 	case nodeGroupCreate:
-		todo = append(todo, o.roleStep(w.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, eksNodePolicies, want.partTags(), undo))
+		todo = append(todo, o.roleStep(w.nodeGroup.role, "ec2.amazonaws.com", []string{"sts:AssumeRole"}, nodePolicies, want.partTags(), undo))
 		todo = append(todo, o.nodeGroupSteps(w, want.partTags(), undo, timeout)...)
 	case nodeGroupReplace:
-		todo = append(todo, steps.Step{Name: "delete node group " + h.nodeGroup.name, Run: func(ctx context.Context) error {
-			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
-		}})
+		todo = append(todo, o.deleteNodegroupStep(h, timeout))
 		todo = append(todo, o.nodeGroupSteps(w, want.partTags(), undo, timeout)...)
 	case nodeGroupRemove:
-		todo = append(todo, steps.Step{Name: "delete node group " + h.nodeGroup.name, Run: func(ctx context.Context) error {
-			return o.deleteNodegroup(ctx, h.cluster, h.nodeGroup.name, timeout)
-		}}, o.deleteRoleStep(h.nodeGroup.role))
+		todo = append(todo, o.deleteNodegroupStep(h, timeout), o.deleteRoleStep(h.nodeGroup.role))
 	case nodeGroupKeep:
 		if step, ok := o.nodeGroupConfigStep(w, h.nodeGroup, w.nodeGroup, timeout); ok {
 			todo = append(todo, step)
@@ -356,7 +344,7 @@ func (o *eksPairOps) updateSteps(c sideChange, h, w *eksSideSpec, have, want eks
 }
 
 // nodeGroupConfigStep changes sizes and labels in place, if they changed.
-func (o *eksPairOps) nodeGroupConfigStep(s *eksSideSpec, h, w *eksNodeGroupSpec, timeout time.Duration) (steps.Step, bool) {
+func (o *pairOps) nodeGroupConfigStep(s *sideSpec, h, w *nodeGroupSpec, timeout time.Duration) (steps.Step, bool) {
 	in := &eks.UpdateNodegroupConfigInput{ClusterName: aws.String(s.cluster), NodegroupName: aws.String(w.name)}
 	changed := false
 	if h.minSize != w.minSize || h.maxSize != w.maxSize || h.desiredSize != w.desiredSize {
@@ -373,10 +361,7 @@ func (o *eksPairOps) nodeGroupConfigStep(s *eksSideSpec, h, w *eksNodeGroupSpec,
 		if _, err := o.eks.UpdateNodegroupConfig(ctx, in); err != nil {
 			return err
 		}
-		w := eks.NewNodegroupActiveWaiter(o.eks, func(w *eks.NodegroupActiveWaiterOptions) {
-			w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
-		})
-		return w.Wait(ctx, &eks.DescribeNodegroupInput{ClusterName: in.ClusterName, NodegroupName: in.NodegroupName}, timeout)
+		return o.waitNodegroupActive(ctx, s.cluster, w.name, timeout)
 	}}, changed
 }
 
@@ -384,12 +369,12 @@ func (o *eksPairOps) nodeGroupConfigStep(s *eksSideSpec, h, w *eksNodeGroupSpec,
 // what it carries, so drift on either cluster is repaired; node group and
 // roles follow the change of tags_all, and do not carry paved:live, so a
 // flip of live retags the clusters alone.
-func (o *eksPairOps) retag(ctx context.Context, h, w *eksSideSpec, have, want eksPairSpec) error {
-	out, err := o.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(w.cluster)})
+func (o *pairOps) retag(ctx context.Context, h, w *sideSpec, have, want pairSpec) error {
+	cluster, err := o.findCluster(ctx, w.cluster)
 	if err != nil {
-		return fmt.Errorf("DescribeCluster %s: %w", w.cluster, err)
+		return err
 	}
-	if err := o.retagResource(ctx, out.Cluster.Arn, out.Cluster.Tags, want.tags); err != nil {
+	if err := o.retagResource(ctx, cluster.Arn, cluster.Tags, want.tags); err != nil {
 		return err
 	}
 	set, remove := tags.Diff(have.partTags(), want.partTags())
@@ -397,11 +382,11 @@ func (o *eksPairOps) retag(ctx context.Context, h, w *eksSideSpec, have, want ek
 		return nil
 	}
 	if h.nodeGroup != nil && w.nodeGroup != nil {
-		ng, err := o.eks.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(w.cluster), NodegroupName: aws.String(w.nodeGroup.name)})
+		ng, err := o.findNodegroup(ctx, w.cluster, w.nodeGroup.name)
 		if err != nil {
-			return fmt.Errorf("DescribeNodegroup %s: %w", w.nodeGroup.name, err)
+			return err
 		}
-		if err := o.retagResource(ctx, ng.Nodegroup.NodegroupArn, ng.Nodegroup.Tags, want.partTags()); err != nil {
+		if err := o.retagResource(ctx, ng.NodegroupArn, ng.Tags, want.partTags()); err != nil {
 			return err
 		}
 	}
@@ -420,7 +405,7 @@ func (o *eksPairOps) retag(ctx context.Context, h, w *eksSideSpec, have, want ek
 	return nil
 }
 
-func (o *eksPairOps) retagResource(ctx context.Context, arn *string, have, want map[string]string) error {
+func (o *pairOps) retagResource(ctx context.Context, arn *string, have, want map[string]string) error {
 	return tags.Retag(ctx, have, want, tags.Calls{
 		Untag: func(ctx context.Context, keys []string) error {
 			_, err := o.eks.UntagResource(ctx, &eks.UntagResourceInput{ResourceArn: arn, TagKeys: keys})
@@ -435,7 +420,7 @@ func (o *eksPairOps) retagResource(ctx context.Context, arn *string, have, want 
 
 // deleteAll takes down every side. A side that fails does not stop the
 // other; the errors are reported together and a retried destroy resumes.
-func (o *eksPairOps) deleteAll(ctx context.Context, have eksPairSpec, timeout time.Duration) error {
+func (o *pairOps) deleteAll(ctx context.Context, have pairSpec, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var errs []error
@@ -451,16 +436,9 @@ func (o *eksPairOps) deleteAll(ctx context.Context, have eksPairSpec, timeout ti
 	return errors.Join(errs...)
 }
 
-func (o *eksPairOps) waitClusterActive(ctx context.Context, name string, timeout time.Duration) error {
-	w := eks.NewClusterActiveWaiter(o.eks, func(w *eks.ClusterActiveWaiterOptions) {
-		w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
-	})
-	return w.Wait(ctx, &eks.DescribeClusterInput{Name: aws.String(name)}, timeout)
-}
-
 // deleteCluster deletes a cluster and waits until it is gone; one already
 // gone is no error.
-func (o *eksPairOps) deleteCluster(ctx context.Context, name string, timeout time.Duration) error {
+func (o *pairOps) deleteCluster(ctx context.Context, name string, timeout time.Duration) error {
 	_, err := o.eks.DeleteCluster(ctx, &eks.DeleteClusterInput{Name: aws.String(name)})
 	if awserr.Is(err, "ResourceNotFoundException") {
 		return nil
@@ -468,16 +446,13 @@ func (o *eksPairOps) deleteCluster(ctx context.Context, name string, timeout tim
 	if err != nil {
 		return fmt.Errorf("DeleteCluster %s: %w", name, err)
 	}
-	w := eks.NewClusterDeletedWaiter(o.eks, func(w *eks.ClusterDeletedWaiterOptions) {
-		w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
-	})
-	if err := w.Wait(ctx, &eks.DescribeClusterInput{Name: aws.String(name)}, timeout); err != nil {
+	if err := o.waitClusterDeleted(ctx, name, timeout); err != nil {
 		return fmt.Errorf("waiting for cluster %s to be deleted: %w", name, err)
 	}
 	return nil
 }
 
-func (o *eksPairOps) deleteNodegroup(ctx context.Context, cluster, name string, timeout time.Duration) error {
+func (o *pairOps) deleteNodegroup(ctx context.Context, cluster, name string, timeout time.Duration) error {
 	_, err := o.eks.DeleteNodegroup(ctx, &eks.DeleteNodegroupInput{ClusterName: aws.String(cluster), NodegroupName: aws.String(name)})
 	if awserr.Is(err, "ResourceNotFoundException") {
 		return nil
@@ -485,167 +460,10 @@ func (o *eksPairOps) deleteNodegroup(ctx context.Context, cluster, name string, 
 	if err != nil {
 		return fmt.Errorf("DeleteNodegroup %s: %w", name, err)
 	}
-	w := eks.NewNodegroupDeletedWaiter(o.eks, func(w *eks.NodegroupDeletedWaiterOptions) {
-		w.MinDelay, w.MaxDelay = timeouts.PollMin, timeouts.PollMax
-	})
-	if err := w.Wait(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(cluster), NodegroupName: aws.String(name)}, timeout); err != nil {
+	if err := o.waitNodegroupDeleted(ctx, cluster, name, timeout); err != nil {
 		return fmt.Errorf("waiting for node group %s to be deleted: %w", name, err)
 	}
 	return nil
-}
-
-// read refreshes m from EKS: for each side it holds (on import: each side
-// whose cluster exists) the cluster and its node group. It reports false
-// when no cluster of the pair exists.
-func (o *eksPairOps) read(ctx context.Context, m *eksPairModel, meta *accounts.Meta) (bool, error) {
-	importing := m.Blue.IsNull() && m.Green.IsNull() // an import has only the id so far
-	var diags diag.Diagnostics
-	var seen []map[string]string // each cluster's tags
-	found := map[string]bool{}
-	for _, side := range bluegreen.Sides {
-		obj := m.sideObject(side)
-		sm := parseSide(ctx, *obj, &diags)
-		if sm == nil {
-			if !importing {
-				continue
-			}
-			sm = &sideModels{}
-		}
-		name := o.names.cluster(side)
-		out, err := o.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
-		gone := awserr.Is(err, "ResourceNotFoundException") || (err == nil && out.Cluster.Status == ekstypes.ClusterStatusDeleting)
-		if err != nil && !gone {
-			return false, fmt.Errorf("DescribeCluster %s: %w", name, err)
-		}
-		if gone {
-			if !importing {
-				markGone(sm)
-				*obj = sm.object(ctx, &diags)
-			}
-			continue
-		}
-		found[side] = true
-		c := out.Cluster
-		seen = append(seen, c.Tags)
-		sm.side.Version = types.StringValue(aws.ToString(c.Version))
-		sm.side.RoleARN = types.StringValue(aws.ToString(c.RoleArn))
-		sm.side.ClusterName = types.StringValue(aws.ToString(c.Name))
-		sm.side.ARN = types.StringValue(aws.ToString(c.Arn))
-		sm.side.Endpoint = types.StringValue(aws.ToString(c.Endpoint))
-		sm.side.CertificateAuthority = types.StringNull()
-		if c.CertificateAuthority != nil {
-			sm.side.CertificateAuthority = types.StringValue(aws.ToString(c.CertificateAuthority.Data))
-		}
-		sm.side.OIDCIssuer = types.StringNull()
-		if c.Identity != nil && c.Identity.Oidc != nil {
-			sm.side.OIDCIssuer = types.StringValue(aws.ToString(c.Identity.Oidc.Issuer))
-		}
-		if v := c.ResourcesVpcConfig; v != nil {
-			sm.side.EndpointPublicAccess = types.BoolValue(v.EndpointPublicAccess)
-			sm.side.EndpointPrivateAccess = types.BoolValue(v.EndpointPrivateAccess)
-		}
-		if importing || sm.ng != nil {
-			if err := o.readNodeGroup(ctx, side, sm, importing, &diags); err != nil {
-				return false, err
-			}
-		}
-		*obj = sm.object(ctx, &diags)
-	}
-	if len(found) == 0 {
-		return false, nil
-	}
-
-	prior := convert.StringMap(m.TagsAll)
-	tags := observed(prior, seen, importing)
-	m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, tags)
-	own := maps.Clone(tags)
-	delete(own, eksLiveTag)
-	if importing {
-		m.Team, m.Service = types.StringValue(own["team"]), types.StringValue(own["service"])
-		m.Live = importedLive(tags[eksLiveTag], found)
-	}
-	if own := meta.OwnTags(m.Tags, own, eksStandardTags(m), importing); len(own) > 0 || !m.Tags.IsNull() {
-		m.Tags, _ = types.MapValueFrom(ctx, types.StringType, own)
-	}
-	m.ID = types.StringValue(m.Environment.ValueString() + "/" + m.Name.ValueString())
-	m.Binding = eksBinding(ctx, m)
-	if diags.HasError() {
-		return false, fmt.Errorf("converting pair %s: %v", o.names.pair, diags)
-	}
-	return true, nil
-}
-
-// readNodeGroup refreshes a side's node group. One that is gone keeps its
-// configuration and loses node_group_name, so the plan creates it again.
-func (o *eksPairOps) readNodeGroup(ctx context.Context, side string, sm *sideModels, importing bool, diags *diag.Diagnostics) error {
-	name := o.names.nodeGroup(side)
-	out, err := o.eks.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(o.names.cluster(side)), NodegroupName: aws.String(name)})
-	if awserr.Is(err, "ResourceNotFoundException") || (err == nil && out.Nodegroup.Status == ekstypes.NodegroupStatusDeleting) {
-		sm.side.NodeGroupName = types.StringNull()
-		if importing {
-			sm.ng = nil
-		}
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("DescribeNodegroup %s: %w", name, err)
-	}
-	ng := out.Nodegroup
-	if sm.ng == nil {
-		sm.ng = &eksNodeGroupModel{Labels: types.MapNull(types.StringType)}
-	}
-	sm.side.NodeGroupName = types.StringValue(name)
-	var d diag.Diagnostics
-	sm.ng.InstanceTypes, d = types.ListValueFrom(ctx, types.StringType, ng.InstanceTypes)
-	diags.Append(d...)
-	if sc := ng.ScalingConfig; sc != nil {
-		sm.ng.MinSize = types.Int64Value(int64(aws.ToInt32(sc.MinSize)))
-		sm.ng.MaxSize = types.Int64Value(int64(aws.ToInt32(sc.MaxSize)))
-		sm.ng.DesiredSize = types.Int64Value(int64(aws.ToInt32(sc.DesiredSize)))
-	}
-	if len(ng.Labels) > 0 || !sm.ng.Labels.IsNull() {
-		sm.ng.Labels, d = types.MapValueFrom(ctx, types.StringType, ng.Labels)
-		diags.Append(d...)
-	}
-	return nil
-}
-
-// markGone clears what a side's cluster reported, keeping its configuration.
-func markGone(sm *sideModels) {
-	for _, v := range []*types.String{
-		&sm.side.ClusterName, &sm.side.ARN, &sm.side.Endpoint, &sm.side.CertificateAuthority, &sm.side.OIDCIssuer, &sm.side.NodeGroupName,
-	} {
-		*v = types.StringNull()
-	}
-}
-
-// observed picks, of the tags each cluster reports, the first set that
-// differs from what the state held, so drift on either cluster shows; on
-// import, the first cluster's.
-func observed(prior map[string]string, seen []map[string]string, importing bool) map[string]string {
-	if importing {
-		return seen[0]
-	}
-	for _, tags := range seen {
-		if !maps.Equal(tags, prior) {
-			return tags
-		}
-	}
-	return prior
-}
-
-// importedLive reads live from the paved:live tag or, for a pair with one
-// side, that side; otherwise it stays null and the configuration decides.
-func importedLive(tag string, found map[string]bool) types.String {
-	if found[tag] {
-		return types.StringValue(tag)
-	}
-	if len(found) == 1 {
-		for side := range found {
-			return types.StringValue(side)
-		}
-	}
-	return types.StringNull()
 }
 
 // serviceTrustPolicy lets an AWS service assume a role, with the given actions only.
@@ -684,11 +502,10 @@ func retryIAMPropagation(o *eks.Options) {
 }
 
 func isIAMPropagation(err error) aws.Ternary {
-	var ipe *ekstypes.InvalidParameterException
-	if !errors.As(err, &ipe) {
+	if !awserr.Is(err, "InvalidParameterException") {
 		return aws.UnknownTernary
 	}
-	msg := ipe.ErrorMessage()
+	msg := err.Error()
 	for _, s := range []string{"could not be assumed", "does not exist", "doesn't have the Amazon EKS Managed Policies"} {
 		if strings.Contains(msg, s) {
 			return aws.TrueTernary

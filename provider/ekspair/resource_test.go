@@ -1,4 +1,4 @@
-package provider
+package ekspair_test
 
 import (
 	"context"
@@ -12,10 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/paved-road/paved/provider/iamrole"
-
-	"github.com/paved-road/paved/provider/convert"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
@@ -23,26 +19,52 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/paved-road/paved/internal/emulator"
+	"github.com/paved-road/paved/provider/acctest"
+	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/iamrole"
 )
 
-const eksPairAddr = "paved_eks_cluster_pair.test"
+func TestMain(m *testing.M) { acctest.Main(m) }
 
-// accountEKS returns an EKS client in the account's region, independent of
-// the provider.
-func accountEKS(t *testing.T, account string) *eks.Client {
-	t.Helper()
-	cfg := accountConfig(t, account)
-	cfg.Region = envRegion[account]
-	return eks.NewFromConfig(cfg, func(o *eks.Options) { o.BaseEndpoint = aws.String(testEmulator.URL) })
+const (
+	pairAddr = "paved_eks_cluster_pair.test"
+	liveTag  = "paved:live"
+)
+
+// expect is a state check of the pair's attribute at p.
+func expect(p tfjsonpath.Path, v knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(pairAddr, p, v)
 }
 
-func eksPairConfig(provider, body string) string {
+// attr is the path of an attribute, and of keys within it.
+func attr(name string, keys ...string) tfjsonpath.Path {
+	p := tfjsonpath.New(name)
+	for _, k := range keys {
+		p = p.AtMapKey(k)
+	}
+	return p
+}
+
+// list is a list of exactly these strings.
+func list(values ...string) knownvalue.Check {
+	checks := make([]knownvalue.Check, len(values))
+	for i, v := range values {
+		checks[i] = knownvalue.StringExact(v)
+	}
+	return knownvalue.ListExact(checks)
+}
+
+// nonEmpty is a set string, as TestCheckResourceAttrSet checked it.
+var nonEmpty = knownvalue.StringRegexp(regexp.MustCompile(`.`))
+
+func pairConfig(provider, body string) string {
 	if provider == "" {
-		provider = providerBlock("")
+		provider = acctest.ProviderBlock("")
 	}
 	return provider + `
 resource "paved_eks_cluster_pair" "test" {
@@ -51,65 +73,16 @@ resource "paved_eks_cluster_pair" "test" {
 `
 }
 
-// eksParts is what one account holds of a pair, read with the API.
-type eksParts struct {
-	clusters   map[string]ekstypes.Cluster
-	nodeGroups map[string]ekstypes.Nodegroup // by node group name
-}
-
-func listEKSParts(t *testing.T, account, prefix string) eksParts {
-	t.Helper()
-	client := accountEKS(t, account)
-	ctx := context.Background()
-	parts := eksParts{clusters: map[string]ekstypes.Cluster{}, nodeGroups: map[string]ekstypes.Nodegroup{}}
-	names, err := client.ListClusters(ctx, &eks.ListClustersInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range names.Clusters {
-		if !strings.HasPrefix(name, prefix) {
-			continue
-		}
-		c, err := client.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		parts.clusters[name] = *c.Cluster
-		groups, err := client.ListNodegroups(ctx, &eks.ListNodegroupsInput{ClusterName: aws.String(name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, g := range groups.Nodegroups {
-			ng, err := client.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(name), NodegroupName: aws.String(g)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			parts.nodeGroups[g] = *ng.Nodegroup
-		}
-	}
-	return parts
-}
-
-func (p eksParts) names() []string {
-	return slices.Sorted(func(yield func(string) bool) {
-		for n := range p.clusters {
-			if !yield(n) {
-				return
-			}
-		}
-	})
-}
-
-// noEKSPartsAnywhere checks that no environment account holds a cluster
-// (and so a node group) whose name starts with prefix, and no account a
-// role whose name does.
-func noEKSPartsAnywhere(t *testing.T, prefix string) error {
-	for _, account := range []string{devAccount, prodAccount} {
-		if p := listEKSParts(t, account, prefix); len(p.clusters) > 0 {
-			return fmt.Errorf("account %s still holds clusters %v", account, p.names())
-		}
-	}
-	return noRolesAnywhere(t, prefix)
+// arcadePair is a pair of the games team's arcade service in env, with
+// the rest of its attributes.
+func arcadePair(env, name, live, rest string) string {
+	return pairConfig("", fmt.Sprintf(`
+  environment = %q
+  name        = %q
+  team        = "games"
+  service     = "arcade"
+  live        = %q
+%s`, env, name, live, rest))
 }
 
 // eksRole is a role in an account as IAM reports it.
@@ -121,7 +94,7 @@ type eksRole struct {
 
 func readRole(t *testing.T, account, name string) (eksRole, error) {
 	t.Helper()
-	client := accountIAM(t, account)
+	client := acctest.AccountIAM(t, account)
 	ctx := context.Background()
 	out, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	if err != nil {
@@ -176,6 +149,14 @@ func checkRole(t *testing.T, account, name, service string, actions, policies []
 	return nil
 }
 
+// check is nil when cond holds, and otherwise the error format describes.
+func check(cond bool, format string, args ...any) error {
+	if cond {
+		return nil
+	}
+	return fmt.Errorf(format, args...)
+}
+
 func withTag(tags map[string]string, k, v string) map[string]string {
 	out := map[string]string{k: v}
 	for key, val := range tags {
@@ -189,8 +170,8 @@ func withTag(tags map[string]string, k, v string) map[string]string {
 // drop blue, then imports the pair and destroys it, reading the account
 // back from the emulator after each step.
 func TestAccEKSClusterPair_lifecycle(t *testing.T) {
-	testAccPreCheck(t)
-	const name = "eks-life"
+	acctest.PreCheck(t)
+	const name = lifecycleName
 	side := func(s, version string) string {
 		return fmt.Sprintf(`
   %s = {
@@ -199,7 +180,7 @@ func TestAccEKSClusterPair_lifecycle(t *testing.T) {
   }`, s, version)
 	}
 	config := func(live string, sides ...string) string {
-		return eksPairConfig("", fmt.Sprintf(`
+		return pairConfig("", fmt.Sprintf(`
   environment = "dev"
   name        = %q
   team        = "payments"
@@ -207,204 +188,75 @@ func TestAccEKSClusterPair_lifecycle(t *testing.T) {
   live        = %q
 %s`, name, live, strings.Join(sides, "\n")))
 	}
-	standard := map[string]string{
-		"team": "payments", "service": "shop", "environment": "dev", "managed-by": "paved", "cost-center": "platform",
-	}
-	clusterPolicy := []string{"arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"}
-	nodePolicies := []string{
-		"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-		"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-		"arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-	}
-	roleARN := func(role string) string { return fmt.Sprintf("arn:aws:iam::%s:role/%s", devAccount, role) }
-
-	// checkSide checks one side's cluster, node group and roles in the account.
-	checkSide := func(parts eksParts, s, version, live string) error {
-		cluster := name + "-" + s
-		c, ok := parts.clusters[cluster]
-		if !ok {
-			return fmt.Errorf("cluster %s not in dev", cluster)
-		}
-		v := c.ResourcesVpcConfig
-		if aws.ToString(c.Version) != version || aws.ToString(c.RoleArn) != roleARN(cluster+"-cluster") ||
-			!reflect.DeepEqual(v.SubnetIds, []string{"subnet-0a1b2c3d", "subnet-1a2b3c4d"}) ||
-			!reflect.DeepEqual(v.SecurityGroupIds, []string{"sg-0a1b2c3d"}) ||
-			v.EndpointPublicAccess || !v.EndpointPrivateAccess {
-			return fmt.Errorf("cluster %s: version %s, role %s, vpc config %+v", cluster,
-				aws.ToString(c.Version), aws.ToString(c.RoleArn), *v)
-		}
-		if want := withTag(standard, "paved:live", live); !reflect.DeepEqual(c.Tags, want) {
-			return fmt.Errorf("cluster %s tags %v, want %v", cluster, c.Tags, want)
-		}
-		ng, ok := parts.nodeGroups[cluster+"-nodes"]
-		if !ok {
-			return fmt.Errorf("node group %s-nodes not in dev", cluster)
-		}
-		sc := ng.ScalingConfig
-		if aws.ToInt32(sc.MinSize) != 1 || aws.ToInt32(sc.MaxSize) != 3 || aws.ToInt32(sc.DesiredSize) != 2 ||
-			!reflect.DeepEqual(ng.InstanceTypes, []string{"m7g.large"}) || ng.AmiType != ekstypes.AMITypesAl2023Arm64Standard ||
-			aws.ToString(ng.NodeRole) != roleARN(cluster+"-node") || aws.ToString(ng.Version) != version ||
-			!reflect.DeepEqual(ng.Labels, map[string]string{"pool": "general"}) ||
-			!reflect.DeepEqual(ng.Subnets, []string{"subnet-0a1b2c3d", "subnet-1a2b3c4d"}) ||
-			!reflect.DeepEqual(ng.Tags, standard) {
-			return fmt.Errorf("node group %s: %+v", aws.ToString(ng.NodegroupName), ng)
-		}
-		if err := checkRole(t, devAccount, cluster+"-cluster", "eks.amazonaws.com",
-			[]string{"sts:AssumeRole", "sts:TagSession"}, clusterPolicy, standard); err != nil {
-			return err
-		}
-		return checkRole(t, devAccount, cluster+"-node", "ec2.amazonaws.com", []string{"sts:AssumeRole"}, nodePolicies, standard)
-	}
-	// identity is what tells one cluster from another of the same name: the
-	// emulator, like EKS, gives each new cluster its own certificate.
-	identity := func(parts eksParts, s string) string {
-		c := parts.clusters[name+"-"+s]
-		return aws.ToString(c.CertificateAuthority.Data) + "@" + aws.ToTime(c.CreatedAt).String()
-	}
-	nodeGroupARN := func(parts eksParts, s string) string {
-		return aws.ToString(parts.nodeGroups[name+"-"+s+"-nodes"].NodegroupArn)
-	}
-	var blueID, greenID, greenNodeGroup string
+	l := &lifecycle{t: t}
 	update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-		plancheck.ExpectResourceAction(eksPairAddr, plancheck.ResourceActionUpdate),
+		plancheck.ExpectResourceAction(pairAddr, plancheck.ResourceActionUpdate),
 	}}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             func(*terraform.State) error { return noEKSPartsAnywhere(t, name) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             func(*terraform.State) error { return acctest.NoEKSPartsAnywhere(t, name) },
 		Steps: []resource.TestStep{
 			{
 				Config: config("blue", side("blue", "1.29")),
-				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr(eksPairAddr, "id", "dev/"+name),
-					resource.TestCheckResourceAttr(eksPairAddr, "blue.cluster_name", name+"-blue"),
-					resource.TestCheckResourceAttr(eksPairAddr, "blue.arn", "arn:aws:eks:eu-west-1:"+devAccount+":cluster/"+name+"-blue"),
-					resource.TestCheckResourceAttr(eksPairAddr, "blue.role_arn", roleARN(name+"-blue-cluster")),
-					resource.TestCheckResourceAttr(eksPairAddr, "blue.node_group_name", name+"-blue-nodes"),
-					resource.TestCheckResourceAttr(eksPairAddr, "blue.node_group.instance_types.0", "m7g.large"),
-					resource.TestCheckResourceAttrSet(eksPairAddr, "blue.endpoint"),
-					resource.TestCheckResourceAttrSet(eksPairAddr, "blue.certificate_authority"),
-					resource.TestCheckResourceAttrSet(eksPairAddr, "blue.oidc_issuer"),
-					resource.TestCheckNoResourceAttr(eksPairAddr, "green.cluster_name"),
-					resource.TestCheckResourceAttr(eksPairAddr, "binding.id", "dev/"+name),
-					resource.TestCheckResourceAttr(eksPairAddr, "binding.live", "blue"),
-					resource.TestCheckResourceAttr(eksPairAddr, "binding.sides.#", "1"),
-					resource.TestCheckResourceAttr(eksPairAddr, "binding.sides.0", "blue"),
-					resource.TestCheckResourceAttr(eksPairAddr, "tags_all.paved:live", "blue"),
-					func(*terraform.State) error {
-						if prod := listEKSParts(t, prodAccount, name); len(prod.clusters) > 0 {
-							return fmt.Errorf("prod holds %v", prod.names())
-						}
-						dev := listEKSParts(t, devAccount, name)
-						if got := dev.names(); !reflect.DeepEqual(got, []string{name + "-blue"}) {
-							return fmt.Errorf("clusters %v, want blue only", got)
-						}
-						blueID = identity(dev, "blue")
-						return checkSide(dev, "blue", "1.29", "blue")
-					},
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expect(attr("id"), knownvalue.StringExact("dev/"+name)),
+					expect(attr("blue", "cluster_name"), knownvalue.StringExact(name+"-blue")),
+					expect(attr("blue", "arn"), knownvalue.StringExact("arn:aws:eks:eu-west-1:"+acctest.DevAccount+":cluster/"+name+"-blue")),
+					expect(attr("blue", "role_arn"), knownvalue.StringExact(devRoleARN(name+"-blue-cluster"))),
+					expect(attr("blue", "node_group_name"), knownvalue.StringExact(name+"-blue-nodes")),
+					expect(attr("blue", "node_group", "instance_types"), list("m7g.large")),
+					expect(attr("blue", "endpoint"), nonEmpty),
+					expect(attr("blue", "certificate_authority"), nonEmpty),
+					expect(attr("blue", "oidc_issuer"), nonEmpty),
+					expect(attr("green"), knownvalue.Null()),
+					expect(attr("binding", "id"), knownvalue.StringExact("dev/"+name)),
+					expect(attr("binding", "live"), knownvalue.StringExact("blue")),
+					expect(attr("binding", "sides"), list("blue")),
+					expect(attr("tags_all", liveTag), knownvalue.StringExact("blue")),
+				},
+				Check: l.blueOnly,
 			},
 			{
 				// Add green: blue is untouched, and the binding knows both sides at plan time.
 				Config: config("blue", side("blue", "1.29"), side("green", "1.29")),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(eksPairAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(eksPairAddr, tfjsonpath.New("binding"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					plancheck.ExpectResourceAction(pairAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(pairAddr, tfjsonpath.New("binding"), knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"id": knownvalue.StringExact("dev/" + name), "environment": knownvalue.StringExact("dev"),
 						"name": knownvalue.StringExact(name), "live": knownvalue.StringExact("blue"),
-						"sides": knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("blue"), knownvalue.StringExact("green")}),
+						"sides": list("blue", "green"),
 					})),
-					plancheck.ExpectKnownValue(eksPairAddr, tfjsonpath.New("green").AtMapKey("arn"),
-						knownvalue.StringExact("arn:aws:eks:eu-west-1:"+devAccount+":cluster/"+name+"-green")),
-					plancheck.ExpectUnknownValue(eksPairAddr, tfjsonpath.New("green").AtMapKey("endpoint")),
-					plancheck.ExpectKnownValue(eksPairAddr, tfjsonpath.New("blue").AtMapKey("endpoint"), knownvalue.NotNull()),
+					plancheck.ExpectKnownValue(pairAddr, tfjsonpath.New("green").AtMapKey("arn"),
+						knownvalue.StringExact("arn:aws:eks:eu-west-1:"+acctest.DevAccount+":cluster/"+name+"-green")),
+					plancheck.ExpectUnknownValue(pairAddr, tfjsonpath.New("green").AtMapKey("endpoint")),
+					plancheck.ExpectKnownValue(pairAddr, tfjsonpath.New("blue").AtMapKey("endpoint"), knownvalue.NotNull()),
 				}},
-				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr(eksPairAddr, "binding.sides.#", "2"),
-					resource.TestCheckResourceAttr(eksPairAddr, "binding.sides.1", "green"),
-					func(*terraform.State) error {
-						dev := listEKSParts(t, devAccount, name)
-						if got := dev.names(); !reflect.DeepEqual(got, []string{name + "-blue", name + "-green"}) {
-							return fmt.Errorf("clusters %v, want blue and green", got)
-						}
-						if got := identity(dev, "blue"); got != blueID {
-							return fmt.Errorf("blue changed: %s, was %s", got, blueID)
-						}
-						greenID, greenNodeGroup = identity(dev, "green"), nodeGroupARN(dev, "green")
-						if err := checkSide(dev, "blue", "1.29", "blue"); err != nil {
-							return err
-						}
-						return checkSide(dev, "green", "1.29", "blue")
-					},
-				),
+				ConfigStateChecks: []statecheck.StateCheck{expect(attr("binding", "sides"), list("blue", "green"))},
+				Check:             l.greenAdded,
 			},
 			{
 				// Upgrade green: a new green cluster, blue untouched.
-				Config:           config("blue", side("blue", "1.29"), side("green", "1.30")),
-				ConfigPlanChecks: update,
-				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr(eksPairAddr, "green.version", "1.30"),
-					func(*terraform.State) error {
-						dev := listEKSParts(t, devAccount, name)
-						if got := identity(dev, "blue"); got != blueID {
-							return fmt.Errorf("blue changed: %s, was %s", got, blueID)
-						}
-						if identity(dev, "green") == greenID || nodeGroupARN(dev, "green") == greenNodeGroup {
-							return fmt.Errorf("green cluster or node group was not replaced")
-						}
-						greenID = identity(dev, "green")
-						if err := checkSide(dev, "blue", "1.29", "blue"); err != nil {
-							return err
-						}
-						return checkSide(dev, "green", "1.30", "blue")
-					},
-				),
+				Config:            config("blue", side("blue", "1.29"), side("green", "1.30")),
+				ConfigPlanChecks:  update,
+				ConfigStateChecks: []statecheck.StateCheck{expect(attr("green", "version"), knownvalue.StringExact("1.30"))},
+				Check:             l.greenUpgraded,
 			},
 			{
 				// Flip live: both clusters retagged, neither replaced.
-				Config:           config("green", side("blue", "1.29"), side("green", "1.30")),
-				ConfigPlanChecks: update,
-				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr(eksPairAddr, "binding.live", "green"),
-					func(*terraform.State) error {
-						dev := listEKSParts(t, devAccount, name)
-						if identity(dev, "blue") != blueID || identity(dev, "green") != greenID {
-							return fmt.Errorf("a cluster was replaced by flipping live")
-						}
-						if err := checkSide(dev, "blue", "1.29", "green"); err != nil {
-							return err
-						}
-						return checkSide(dev, "green", "1.30", "green")
-					},
-				),
+				Config:            config("green", side("blue", "1.29"), side("green", "1.30")),
+				ConfigPlanChecks:  update,
+				ConfigStateChecks: []statecheck.StateCheck{expect(attr("binding", "live"), knownvalue.StringExact("green"))},
+				Check:             l.liveFlipped,
 			},
 			{
 				// Drop blue: its cluster, node group and roles go; green stays.
-				Config:           config("green", side("green", "1.30")),
-				ConfigPlanChecks: update,
-				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr(eksPairAddr, "binding.sides.#", "1"),
-					resource.TestCheckResourceAttr(eksPairAddr, "binding.sides.0", "green"),
-					func(*terraform.State) error {
-						dev := listEKSParts(t, devAccount, name)
-						if got := dev.names(); !reflect.DeepEqual(got, []string{name + "-green"}) {
-							return fmt.Errorf("clusters %v, want green only", got)
-						}
-						if identity(dev, "green") != greenID {
-							return fmt.Errorf("green was replaced by dropping blue")
-						}
-						roles, err := roleNames(t, devAccount, name+"-blue")
-						if err != nil {
-							return err
-						}
-						if len(roles) > 0 {
-							return fmt.Errorf("roles of blue left: %v", roles)
-						}
-						return checkSide(dev, "green", "1.30", "green")
-					},
-				),
+				Config:            config("green", side("green", "1.30")),
+				ConfigPlanChecks:  update,
+				ConfigStateChecks: []statecheck.StateCheck{expect(attr("binding", "sides"), list("green"))},
+				Check:             l.blueDropped,
 			},
 			{
-				ResourceName:            eksPairAddr,
+				ResourceName:            pairAddr,
 				ImportState:             true,
 				ImportStateId:           "dev/" + name,
 				ImportStateVerify:       true,
@@ -414,49 +266,193 @@ func TestAccEKSClusterPair_lifecycle(t *testing.T) {
 	})
 }
 
+// lifecycleName is the pair of TestAccEKSClusterPair_lifecycle.
+const lifecycleName = "eks-life"
+
+// lifecycle checks each apply of TestAccEKSClusterPair_lifecycle against
+// the accounts, remembering which cluster and node group each side had.
+type lifecycle struct {
+	t              *testing.T
+	blue, green    string // the sides' cluster identities
+	greenNodeGroup string // the ARN of green's node group
+}
+
+func (l *lifecycle) blueOnly(*terraform.State) error {
+	if prod := acctest.ListEKSParts(l.t, acctest.ProdAccount, lifecycleName); len(prod.Clusters) > 0 {
+		return fmt.Errorf("prod holds %v", prod.Names())
+	}
+	dev := l.dev()
+	if got := dev.Names(); !reflect.DeepEqual(got, []string{lifecycleName + "-blue"}) {
+		return fmt.Errorf("clusters %v, want blue only", got)
+	}
+	l.blue = identity(dev, lifecycleName+"-blue")
+	return l.side(dev, "blue", "1.29", "blue")
+}
+
+func (l *lifecycle) greenAdded(*terraform.State) error {
+	dev := l.dev()
+	if got := dev.Names(); !reflect.DeepEqual(got, []string{lifecycleName + "-blue", lifecycleName + "-green"}) {
+		return fmt.Errorf("clusters %v, want blue and green", got)
+	}
+	if got := identity(dev, lifecycleName+"-blue"); got != l.blue {
+		return fmt.Errorf("blue changed: %s, was %s", got, l.blue)
+	}
+	l.green, l.greenNodeGroup = identity(dev, lifecycleName+"-green"), l.nodeGroupARN(dev, "green")
+	if err := l.side(dev, "blue", "1.29", "blue"); err != nil {
+		return err
+	}
+	return l.side(dev, "green", "1.29", "blue")
+}
+
+func (l *lifecycle) greenUpgraded(*terraform.State) error {
+	dev := l.dev()
+	if got := identity(dev, lifecycleName+"-blue"); got != l.blue {
+		return fmt.Errorf("blue changed: %s, was %s", got, l.blue)
+	}
+	if identity(dev, lifecycleName+"-green") == l.green || l.nodeGroupARN(dev, "green") == l.greenNodeGroup {
+		return fmt.Errorf("green cluster or node group was not replaced")
+	}
+	l.green = identity(dev, lifecycleName+"-green")
+	if err := l.side(dev, "blue", "1.29", "blue"); err != nil {
+		return err
+	}
+	return l.side(dev, "green", "1.30", "blue")
+}
+
+func (l *lifecycle) liveFlipped(*terraform.State) error {
+	dev := l.dev()
+	if identity(dev, lifecycleName+"-blue") != l.blue || identity(dev, lifecycleName+"-green") != l.green {
+		return fmt.Errorf("a cluster was replaced by flipping live")
+	}
+	if err := l.side(dev, "blue", "1.29", "green"); err != nil {
+		return err
+	}
+	return l.side(dev, "green", "1.30", "green")
+}
+
+func (l *lifecycle) blueDropped(*terraform.State) error {
+	dev := l.dev()
+	if got := dev.Names(); !reflect.DeepEqual(got, []string{lifecycleName + "-green"}) {
+		return fmt.Errorf("clusters %v, want green only", got)
+	}
+	if identity(dev, lifecycleName+"-green") != l.green {
+		return fmt.Errorf("green was replaced by dropping blue")
+	}
+	roles, err := acctest.RoleNames(l.t, acctest.DevAccount, lifecycleName+"-blue")
+	if err != nil {
+		return err
+	}
+	if len(roles) > 0 {
+		return fmt.Errorf("roles of blue left: %v", roles)
+	}
+	return l.side(dev, "green", "1.30", "green")
+}
+
+func (l *lifecycle) dev() acctest.EKSParts {
+	return acctest.ListEKSParts(l.t, acctest.DevAccount, lifecycleName)
+}
+
+func (l *lifecycle) nodeGroupARN(parts acctest.EKSParts, s string) string {
+	return aws.ToString(parts.NodeGroups[lifecycleName+"-"+s+"-nodes"].NodegroupArn)
+}
+
+// side checks one side's cluster, node group and roles in the account.
+func (l *lifecycle) side(parts acctest.EKSParts, s, version, live string) error {
+	standard := map[string]string{
+		"team": "payments", "service": "shop", "environment": "dev", "managed-by": "paved", "cost-center": "platform",
+	}
+	cluster := lifecycleName + "-" + s
+	c, ok := parts.Clusters[cluster]
+	if !ok {
+		return fmt.Errorf("cluster %s not in dev", cluster)
+	}
+	v := c.ResourcesVpcConfig
+	if aws.ToString(c.Version) != version || aws.ToString(c.RoleArn) != devRoleARN(cluster+"-cluster") ||
+		!reflect.DeepEqual(v.SubnetIds, []string{"subnet-0a1b2c3d", "subnet-1a2b3c4d"}) ||
+		!reflect.DeepEqual(v.SecurityGroupIds, []string{"sg-0a1b2c3d"}) ||
+		v.EndpointPublicAccess || !v.EndpointPrivateAccess {
+		return fmt.Errorf("cluster %s: version %s, role %s, vpc config %+v", cluster,
+			aws.ToString(c.Version), aws.ToString(c.RoleArn), *v)
+	}
+	if want := withTag(standard, liveTag, live); !reflect.DeepEqual(c.Tags, want) {
+		return fmt.Errorf("cluster %s tags %v, want %v", cluster, c.Tags, want)
+	}
+	ng, ok := parts.NodeGroups[cluster+"-nodes"]
+	if !ok {
+		return fmt.Errorf("node group %s-nodes not in dev", cluster)
+	}
+	sc := ng.ScalingConfig
+	if aws.ToInt32(sc.MinSize) != 1 || aws.ToInt32(sc.MaxSize) != 3 || aws.ToInt32(sc.DesiredSize) != 2 ||
+		!reflect.DeepEqual(ng.InstanceTypes, []string{"m7g.large"}) || ng.AmiType != ekstypes.AMITypesAl2023Arm64Standard ||
+		aws.ToString(ng.NodeRole) != devRoleARN(cluster+"-node") || aws.ToString(ng.Version) != version ||
+		!reflect.DeepEqual(ng.Labels, map[string]string{"pool": "general"}) ||
+		!reflect.DeepEqual(ng.Subnets, []string{"subnet-0a1b2c3d", "subnet-1a2b3c4d"}) ||
+		!reflect.DeepEqual(ng.Tags, standard) {
+		return fmt.Errorf("node group %s: %+v", aws.ToString(ng.NodegroupName), ng)
+	}
+	if err := checkRole(l.t, acctest.DevAccount, cluster+"-cluster", "eks.amazonaws.com",
+		[]string{"sts:AssumeRole", "sts:TagSession"}, clusterPolicies, standard); err != nil {
+		return err
+	}
+	return checkRole(l.t, acctest.DevAccount, cluster+"-node", "ec2.amazonaws.com", []string{"sts:AssumeRole"}, nodePolicies, standard)
+}
+
+// identity is what tells one cluster from another of the same name: the
+// emulator, like EKS, gives each new cluster its own certificate.
+func identity(parts acctest.EKSParts, cluster string) string {
+	c := parts.Clusters[cluster]
+	return aws.ToString(c.CertificateAuthority.Data) + "@" + aws.ToTime(c.CreatedAt).String()
+}
+
+// The managed policies of the roles paved creates, sorted.
+var (
+	clusterPolicies = []string{"arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"}
+	nodePolicies    = []string{
+		"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+		"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+		"arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+	}
+)
+
+func devRoleARN(role string) string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/%s", acctest.DevAccount, role)
+}
+
 // TestAccEKSClusterPair_liveGuard expects every plan that would take the
 // live side away to be refused before anything changes, the upgrade's last
 // pull request, flip live and drop the old side, to pass, and removing the
 // side then left to be refused with advice that does not need the other.
 func TestAccEKSClusterPair_liveGuard(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	const name = "eks-guard"
-	config := func(live, sides string) string {
-		return eksPairConfig("", fmt.Sprintf(`
-  environment = "prod"
-  name        = %q
-  team        = "games"
-  service     = "arcade"
-  live        = %q
-%s`, name, live, sides))
-	}
+	config := func(live, sides string) string { return arcadePair("prod", name, live, sides) }
 	both := `
   blue  = { version = "1.29" }
   green = { version = "1.29" }`
 	var blueCA string
 	unchanged := func(*terraform.State) error {
-		prod := listEKSParts(t, prodAccount, name)
-		if got := prod.names(); !reflect.DeepEqual(got, []string{name + "-blue", name + "-green"}) {
+		prod := acctest.ListEKSParts(t, acctest.ProdAccount, name)
+		if got := prod.Names(); !reflect.DeepEqual(got, []string{name + "-blue", name + "-green"}) {
 			return fmt.Errorf("clusters %v", got)
 		}
-		for _, c := range prod.clusters {
+		for _, c := range prod.Clusters {
 			if aws.ToString(c.Version) != "1.29" || c.Tags["paved:live"] != "blue" {
 				return fmt.Errorf("cluster %s changed: %s %v", aws.ToString(c.Name), aws.ToString(c.Version), c.Tags)
 			}
 		}
-		if got := aws.ToString(prod.clusters[name+"-blue"].CertificateAuthority.Data); got != blueCA {
+		if got := aws.ToString(prod.Clusters[name+"-blue"].CertificateAuthority.Data); got != blueCA {
 			return fmt.Errorf("blue was replaced")
 		}
 		return nil
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             func(*terraform.State) error { return noEKSPartsAnywhere(t, name) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             func(*terraform.State) error { return acctest.NoEKSPartsAnywhere(t, name) },
 		Steps: []resource.TestStep{
 			{
 				Config: config("blue", both),
 				Check: func(*terraform.State) error {
-					blueCA = aws.ToString(listEKSParts(t, prodAccount, name).clusters[name+"-blue"].CertificateAuthority.Data)
+					blueCA = aws.ToString(acctest.ListEKSParts(t, acctest.ProdAccount, name).Clusters[name+"-blue"].CertificateAuthority.Data)
 					return nil
 				},
 			},
@@ -482,7 +478,7 @@ func TestAccEKSClusterPair_liveGuard(t *testing.T) {
 			},
 			{
 				// Changing the role of the live side replaces it too.
-				Config: config("blue", `  blue  = { version = "1.29", role_arn = "arn:aws:iam::`+prodAccount+`:role/byo" }`+"\n"+
+				Config: config("blue", `  blue  = { version = "1.29", role_arn = "arn:aws:iam::`+acctest.ProdAccount+`:role/byo" }`+"\n"+
 					`  green = { version = "1.29" }`),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)Change to the live side.*replace its cluster\s+\(blue\.role_arn`),
@@ -497,19 +493,19 @@ func TestAccEKSClusterPair_liveGuard(t *testing.T) {
 				Config: strings.Replace(config("blue", both), `live`, `tags = { tier = "gold" }
   live`, 1),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(eksPairAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(pairAddr, plancheck.ResourceActionUpdate),
 				}},
 				Check: func(s *terraform.State) error {
 					if err := unchanged(s); err != nil {
 						return err
 					}
-					for _, c := range listEKSParts(t, prodAccount, name).clusters {
+					for _, c := range acctest.ListEKSParts(t, acctest.ProdAccount, name).Clusters {
 						if c.Tags["tier"] != "gold" {
 							return fmt.Errorf("cluster %s tags %v", aws.ToString(c.Name), c.Tags)
 						}
 					}
 					for _, role := range []string{name + "-blue-cluster", name + "-green-cluster"} {
-						r, err := readRole(t, prodAccount, role)
+						r, err := readRole(t, acctest.ProdAccount, role)
 						if err != nil {
 							return err
 						}
@@ -524,11 +520,11 @@ func TestAccEKSClusterPair_liveGuard(t *testing.T) {
 				// The upgrade's last pull request: flip live and drop blue together.
 				Config: config("green", `  green = { version = "1.29" }`),
 				Check: func(*terraform.State) error {
-					prod := listEKSParts(t, prodAccount, name)
-					if got := prod.names(); !reflect.DeepEqual(got, []string{name + "-green"}) {
+					prod := acctest.ListEKSParts(t, acctest.ProdAccount, name)
+					if got := prod.Names(); !reflect.DeepEqual(got, []string{name + "-green"}) {
 						return fmt.Errorf("clusters %v, want green only", got)
 					}
-					if got := prod.clusters[name+"-green"].Tags["paved:live"]; got != "green" {
+					if got := prod.Clusters[name+"-green"].Tags["paved:live"]; got != "green" {
 						return fmt.Errorf("green's paved:live tag %q", got)
 					}
 					return nil
@@ -539,7 +535,7 @@ func TestAccEKSClusterPair_liveGuard(t *testing.T) {
 				// the advice is to add blue first, or to delete the pair.
 				Config:   config("green", ""),
 				PlanOnly: true,
-				ExpectError: diagnosticPattern("Change to the live side",
+				ExpectError: acctest.DiagnosticPattern("Change to the live side",
 					"green is the live side and removing green would delete cluster eks-guard-green. "+
 						`The pair has no blue side to take over: add blue, then set live = "blue" once it serves, `+
 						"each in a separate apply, then remove green. "+
@@ -553,29 +549,23 @@ func TestAccEKSClusterPair_liveGuard(t *testing.T) {
 // behind Terraform's back, and expects the plan to show both and apply to
 // repair them.
 func TestAccEKSClusterPair_drift(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	const name = "eks-drift"
-	config := eksPairConfig("", fmt.Sprintf(`
-  environment = "dev"
-  name        = %q
-  team        = "games"
-  service     = "arcade"
-  live        = "blue"
-  tags        = { tier = "gold" }
+	config := arcadePair("dev", name, "blue", `  tags        = { tier = "gold" }
   blue        = { version = "1.31" }
   green = {
     version    = "1.32"
     node_group = { instance_types = ["m7i.large"] }
-  }`, name))
-	blueARN := fmt.Sprintf("arn:aws:eks:eu-west-1:%s:cluster/%s-blue", devAccount, name)
+  }`)
+	blueARN := fmt.Sprintf("arn:aws:eks:eu-west-1:%s:cluster/%s-blue", acctest.DevAccount, name)
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             func(*terraform.State) error { return noEKSPartsAnywhere(t, name) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             func(*terraform.State) error { return acctest.NoEKSPartsAnywhere(t, name) },
 		Steps: []resource.TestStep{
 			{Config: config},
 			{
 				PreConfig: func() {
-					client := accountEKS(t, devAccount)
+					client := acctest.AccountEKS(t, acctest.DevAccount)
 					ctx := context.Background()
 					if _, err := client.DeleteNodegroup(ctx, &eks.DeleteNodegroupInput{
 						ClusterName: aws.String(name + "-green"), NodegroupName: aws.String(name + "-green-nodes"),
@@ -593,21 +583,67 @@ func TestAccEKSClusterPair_drift(t *testing.T) {
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					expectChanged(eksPairAddr, "green", "tags", "tags_all"),
+					acctest.ExpectChanged(pairAddr, "green", "tags", "tags_all"),
 				}},
 			},
 			{
 				Config: config,
 				Check: func(*terraform.State) error {
-					dev := listEKSParts(t, devAccount, name)
-					green, ok := dev.clusters[name+"-green"]
+					dev := acctest.ListEKSParts(t, acctest.DevAccount, name)
+					green, ok := dev.Clusters[name+"-green"]
 					if !ok || aws.ToString(green.Version) != "1.32" {
-						return fmt.Errorf("green not created again: %v", dev.names())
+						return fmt.Errorf("green not created again: %v", dev.Names())
 					}
-					if ng, ok := dev.nodeGroups[name+"-green-nodes"]; !ok || ng.AmiType != ekstypes.AMITypesAl2023X8664Standard {
+					if ng, ok := dev.NodeGroups[name+"-green-nodes"]; !ok || ng.AmiType != ekstypes.AMITypesAl2023X8664Standard {
 						return fmt.Errorf("green's node group not created again: %+v", ng)
 					}
-					return check(dev.clusters[name+"-blue"].Tags["tier"] == "gold", "blue's tag not repaired: %v", dev.clusters[name+"-blue"].Tags)
+					return check(dev.Clusters[name+"-blue"].Tags["tier"] == "gold", "blue's tag not repaired: %v", dev.Clusters[name+"-blue"].Tags)
+				},
+			},
+		},
+	})
+}
+
+// TestAccEKSClusterPair_gone deletes the only cluster of a pair behind
+// Terraform's back, and expects the refresh to drop the pair from the state,
+// the plan to create it again and apply to do so, adopting the cluster role
+// paved had created for it.
+func TestAccEKSClusterPair_gone(t *testing.T) {
+	acctest.PreCheck(t)
+	const name = "eks-gone"
+	config := arcadePair("dev", name, "blue", `  blue        = { version = "1.31" }`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             func(*terraform.State) error { return acctest.NoEKSPartsAnywhere(t, name) },
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					client := acctest.AccountEKS(t, acctest.DevAccount)
+					if _, err := client.DeleteCluster(context.Background(), &eks.DeleteClusterInput{Name: aws.String(name + "-blue")}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(pairAddr, plancheck.ResourceActionCreate),
+				}},
+			},
+			{
+				Config:            config,
+				ConfigStateChecks: []statecheck.StateCheck{expect(attr("blue", "cluster_name"), knownvalue.StringExact(name+"-blue"))},
+				Check: func(*terraform.State) error {
+					dev := acctest.ListEKSParts(t, acctest.DevAccount, name)
+					if got := dev.Names(); !reflect.DeepEqual(got, []string{name + "-blue"}) {
+						return fmt.Errorf("clusters %v, want blue created again", got)
+					}
+					roles, err := acctest.RoleNames(t, acctest.DevAccount, name)
+					if err != nil {
+						return err
+					}
+					return check(reflect.DeepEqual(roles, []string{name + "-blue-cluster"}), "roles %v, want blue's cluster role", roles)
 				},
 			},
 		},
@@ -618,17 +654,11 @@ func TestAccEKSClusterPair_drift(t *testing.T) {
 // new cluster: endpoint access, node group sizes and labels; then replaces
 // and removes a node group, which is refused while its side is live.
 func TestAccEKSClusterPair_inPlace(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	const name = "eks-inplace"
 	config := func(live, blueNodes, greenExtra string) string {
-		return eksPairConfig("", fmt.Sprintf(`
-  environment = "dev"
-  name        = %q
-  team        = "games"
-  service     = "arcade"
-  live        = %q
-  blue        = { version = "1.31"%s }
-  green       = { version = "1.31"%s }`, name, live, blueNodes, greenExtra))
+		return arcadePair("dev", name, live, fmt.Sprintf(`  blue        = { version = "1.31"%s }
+  green       = { version = "1.31"%s }`, blueNodes, greenExtra))
 	}
 	const (
 		nodes       = `, node_group = { instance_types = ["m7i.large"] }`
@@ -637,48 +667,48 @@ func TestAccEKSClusterPair_inPlace(t *testing.T) {
 	)
 	var clusters map[string]string // name -> certificate: a new cluster gets a new one
 	var nodeGroupARN string
-	sameClusters := func(dev eksParts) error {
+	sameClusters := func(dev acctest.EKSParts) error {
 		for n, ca := range clusters {
-			if got := aws.ToString(dev.clusters[n].CertificateAuthority.Data); got != ca {
+			if got := aws.ToString(dev.Clusters[n].CertificateAuthority.Data); got != ca {
 				return fmt.Errorf("cluster %s was replaced", n)
 			}
 		}
 		return nil
 	}
-	blueNodes := func(dev eksParts) (ekstypes.Nodegroup, bool) {
-		ng, ok := dev.nodeGroups[name+"-blue-nodes"]
+	blueNodes := func(dev acctest.EKSParts) (ekstypes.Nodegroup, bool) {
+		ng, ok := dev.NodeGroups[name+"-blue-nodes"]
 		return ng, ok
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             func(*terraform.State) error { return noEKSPartsAnywhere(t, name) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             func(*terraform.State) error { return acctest.NoEKSPartsAnywhere(t, name) },
 		Steps: []resource.TestStep{
 			{
 				Config: config("blue", nodes, ""),
 				Check: func(*terraform.State) error {
-					dev := listEKSParts(t, devAccount, name)
+					dev := acctest.ListEKSParts(t, acctest.DevAccount, name)
 					clusters = map[string]string{}
-					for n, c := range dev.clusters {
+					for n, c := range dev.Clusters {
 						clusters[n] = aws.ToString(c.CertificateAuthority.Data)
 					}
 					ng, ok := blueNodes(dev)
 					nodeGroupARN = aws.ToString(ng.NodegroupArn)
 					return check(ok && ng.AmiType == ekstypes.AMITypesAl2023X8664Standard && len(clusters) == 2,
-						"clusters %v, node group %+v", dev.names(), ng)
+						"clusters %v, node group %+v", dev.Names(), ng)
 				},
 			},
 			{
 				Config: config("blue", scaledNodes, `, endpoint_public_access = true`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(eksPairAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(eksPairAddr, tfjsonpath.New("green").AtMapKey("endpoint"), knownvalue.NotNull()),
+					plancheck.ExpectResourceAction(pairAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(pairAddr, tfjsonpath.New("green").AtMapKey("endpoint"), knownvalue.NotNull()),
 				}},
 				Check: func(*terraform.State) error {
-					dev := listEKSParts(t, devAccount, name)
+					dev := acctest.ListEKSParts(t, acctest.DevAccount, name)
 					if err := sameClusters(dev); err != nil {
 						return err
 					}
-					if v := dev.clusters[name+"-green"].ResourcesVpcConfig; !v.EndpointPublicAccess || !v.EndpointPrivateAccess {
+					if v := dev.Clusters[name+"-green"].ResourcesVpcConfig; !v.EndpointPublicAccess || !v.EndpointPrivateAccess {
 						return fmt.Errorf("green endpoint access %+v", *v)
 					}
 					ng, _ := blueNodes(dev)
@@ -707,7 +737,7 @@ func TestAccEKSClusterPair_inPlace(t *testing.T) {
 				// With live on green, blue's node group may be replaced.
 				Config: config("green", otherNodes, `, endpoint_public_access = true`),
 				Check: func(*terraform.State) error {
-					dev := listEKSParts(t, devAccount, name)
+					dev := acctest.ListEKSParts(t, acctest.DevAccount, name)
 					if err := sameClusters(dev); err != nil {
 						return err
 					}
@@ -720,14 +750,14 @@ func TestAccEKSClusterPair_inPlace(t *testing.T) {
 				// and removed, with its role; the cluster stays.
 				Config: config("green", "", `, endpoint_public_access = true`),
 				Check: func(*terraform.State) error {
-					dev := listEKSParts(t, devAccount, name)
+					dev := acctest.ListEKSParts(t, acctest.DevAccount, name)
 					if err := sameClusters(dev); err != nil {
 						return err
 					}
 					if ng, ok := blueNodes(dev); ok {
 						return fmt.Errorf("node group left: %+v", ng)
 					}
-					roles, err := roleNames(t, devAccount, name+"-blue")
+					roles, err := acctest.RoleNames(t, acctest.DevAccount, name+"-blue")
 					if err != nil {
 						return err
 					}
@@ -742,7 +772,7 @@ func TestAccEKSClusterPair_inPlace(t *testing.T) {
 // expects an error naming the step and nothing left in the account: not
 // the side that was already built, not the roles.
 func TestAccEKSClusterPair_failedStep(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	cases := []struct {
 		name, action, step string
 		nth                int32 // the call of action that fails
@@ -752,7 +782,7 @@ func TestAccEKSClusterPair_failedStep(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			proxy, err := emulator.NewProxy(testEmulator.URL)
+			proxy, err := emulator.NewProxy(acctest.EmulatorURL())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -765,9 +795,9 @@ func TestAccEKSClusterPair_failedStep(t *testing.T) {
 			})
 			name := "eks-fail-" + map[string]string{"node group": "ng", "second cluster": "cl"}[tc.name]
 			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ProtoV6ProviderFactories: acctest.ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config: eksPairConfig(testProviderBlock(testStandardsFile, map[string]string{"eks": proxy.URL}, ""), fmt.Sprintf(`
+					Config: pairConfig(acctest.ProviderBlockOn(acctest.StandardsFile(), map[string]string{"eks": proxy.URL}, ""), fmt.Sprintf(`
   environment = "dev"
   name        = %q
   team        = "payments"
@@ -775,13 +805,14 @@ func TestAccEKSClusterPair_failedStep(t *testing.T) {
   live        = "blue"
   blue        = { version = "1.33", node_group = {} }
   green       = { version = "1.33" }`, name)),
-					ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)step\s+"%s"\s+failed.*removed\s+again`, strings.ReplaceAll(tc.step, " ", `\s+`))),
+					ExpectError: acctest.DiagnosticPattern("Creating EKS cluster pair",
+						fmt.Sprintf(`creating paved_eks_cluster_pair dev/%s: step %q failed`, name, tc.step), "removed again"),
 				}},
 			})
 			if calls.Load() < tc.nth {
 				t.Fatalf("the provider called %s %d times through the proxy", tc.action, calls.Load())
 			}
-			if err := noEKSPartsAnywhere(t, name); err != nil {
+			if err := acctest.NoEKSPartsAnywhere(t, name); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -792,9 +823,9 @@ func TestAccEKSClusterPair_failedStep(t *testing.T) {
 // hyphens, the longest whose cluster role <name>-green-cluster fits IAM's
 // 64, and refuses one of 51 at plan time.
 func TestAccEKSClusterPair_nameLimit(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	config := func(name string) string {
-		return eksPairConfig("", fmt.Sprintf(`
+		return pairConfig("", fmt.Sprintf(`
   environment = "dev"
   name        = %q
   team        = "payments"
@@ -803,20 +834,20 @@ func TestAccEKSClusterPair_nameLimit(t *testing.T) {
   blue        = { version = "1.30" }
   green       = { version = "1.30" }`, name))
 	}
-	at, over := hyphenated(50), hyphenated(51)
+	at, over := acctest.Hyphenated(50), acctest.Hyphenated(51)
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: config(at), PlanOnly: true, ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue(eksPairAddr, tfjsonpath.New("green").AtMapKey("role_arn"),
-						knownvalue.StringExact("arn:aws:iam::"+devAccount+":role/"+at+"-green-cluster")),
+					plancheck.ExpectKnownValue(pairAddr, tfjsonpath.New("green").AtMapKey("role_arn"),
+						knownvalue.StringExact("arn:aws:iam::"+acctest.DevAccount+":role/"+at+"-green-cluster")),
 				}},
 			},
 			{
 				Config: config(over), PlanOnly: true,
-				ExpectError: diagnosticPattern("Name too long", "name = ", fmt.Sprintf("name %q has 51 characters, at most 50 fit: "+
+				ExpectError: acctest.DiagnosticPattern("Name too long", "name = ", fmt.Sprintf("name %q has 51 characters, at most 50 fit: "+
 					"the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters", over)),
 			},
 		},
@@ -826,7 +857,7 @@ func TestAccEKSClusterPair_nameLimit(t *testing.T) {
 // TestAccEKSClusterPair_badInput expects each mistake to stop terraform
 // plan with a diagnostic naming the attribute, before anything is created.
 func TestAccEKSClusterPair_badInput(t *testing.T) {
-	testAccPreCheck(t)
+	acctest.PreCheck(t)
 	body := func(overrides map[string]string) string {
 		attrs := map[string]string{
 			"environment": `"dev"`, "name": `"eks-bad"`, "team": `"payments"`, "service": `"shop"`,
@@ -841,7 +872,7 @@ func TestAccEKSClusterPair_badInput(t *testing.T) {
 				fmt.Fprintf(&b, "  %s = %s\n", k, attrs[k])
 			}
 		}
-		return eksPairConfig("", b.String())
+		return pairConfig("", b.String())
 	}
 	cases := []struct {
 		name      string
@@ -866,14 +897,14 @@ func TestAccEKSClusterPair_badInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ProtoV6ProviderFactories: acctest.ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:      body(tc.overrides),
 					PlanOnly:    true,
 					ExpectError: regexp.MustCompile(tc.want),
 				}},
 			})
-			if err := noEKSPartsAnywhere(t, "eks-bad"); err != nil {
+			if err := acctest.NoEKSPartsAnywhere(t, "eks-bad"); err != nil {
 				t.Fatal(err)
 			}
 		})

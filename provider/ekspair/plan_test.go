@@ -1,15 +1,12 @@
-package provider
+package ekspair
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/paved-road/paved/provider/bluegreen"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	fwtimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -17,9 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	fwtimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-
 	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/bluegreen"
 	"github.com/paved-road/paved/provider/standards"
 )
 
@@ -44,12 +40,12 @@ func sideValue(t *testing.T, stage, side, version string) types.Object {
 		return types.BoolValue(v)
 	}
 	cluster := "shop-" + side
-	return types.ObjectValueMust(eksSideType.AttrTypes, map[string]attr.Value{
+	return types.ObjectValueMust(sideType.AttrTypes, map[string]attr.Value{
 		"version":                 types.StringValue(version),
 		"endpoint_public_access":  flag(false),
 		"endpoint_private_access": flag(true),
 		"role_arn":                str("arn:aws:iam::222222222222:role/" + cluster + "-cluster"),
-		"node_group":              types.ObjectNull(eksNodeGroupType.AttrTypes),
+		"node_group":              types.ObjectNull(nodeGroupType.AttrTypes),
 		"cluster_name":            str(cluster),
 		"arn":                     str("arn:aws:eks:eu-west-1:222222222222:cluster/" + cluster),
 		"endpoint":                str("https://" + cluster + ".example"),
@@ -60,15 +56,15 @@ func sideValue(t *testing.T, stage, side, version string) types.Object {
 }
 
 // pairValue builds a pair at a stage; sides maps side to version.
-func pairValue(t *testing.T, s *eksClusterPairResource, stage, live string, sides map[string]string) *eksPairModel {
+func pairValue(t *testing.T, s *pairResource, stage, live string, sides map[string]string) *pairModel {
 	t.Helper()
-	m := &eksPairModel{
+	m := &pairModel{
 		ID: types.StringValue("dev/shop"), Environment: types.StringValue("dev"), Name: types.StringValue("shop"),
 		Team: types.StringValue("payments"), Service: types.StringValue("shop"), Live: types.StringValue(live),
-		Blue: types.ObjectNull(eksSideType.AttrTypes), Green: types.ObjectNull(eksSideType.AttrTypes),
+		Blue: types.ObjectNull(sideType.AttrTypes), Green: types.ObjectNull(sideType.AttrTypes),
 		Tags: types.MapNull(types.StringType), TagsAll: types.MapUnknown(types.StringType),
 		Binding:  types.ObjectUnknown(bluegreen.BindingType.AttrTypes),
-		Timeouts: fwtimeouts.Value{Object: types.ObjectNull(eksTimeoutsType(t))},
+		Timeouts: fwtimeouts.Value{Object: types.ObjectNull(timeoutsType(t))},
 	}
 	for side, version := range sides {
 		*m.sideObject(side) = sideValue(t, stage, side, version)
@@ -79,23 +75,26 @@ func pairValue(t *testing.T, s *eksClusterPairResource, stage, live string, side
 	case "state":
 		var d diag.Diagnostics
 		s.planTags(context.Background(), m, &d)
-		m.Binding = eksBinding(context.Background(), m)
+		m.Binding = bindingOf(context.Background(), m, &d)
+		if d.HasError() {
+			t.Fatal(d)
+		}
 	}
 	return m
 }
 
-func eksTimeoutsType(t *testing.T) map[string]attr.Type {
+func timeoutsType(t *testing.T) map[string]attr.Type {
 	t.Helper()
-	return eksTimeouts(context.Background()).GetType().(fwtimeouts.Type).AttrTypes
+	return timeoutsAttribute(context.Background()).GetType().(fwtimeouts.Type).AttrTypes
 }
 
 // modifyPlan runs ModifyPlan as the framework would and returns the plan.
-func modifyPlan(t *testing.T, r *eksClusterPairResource, state, config, proposed *eksPairModel) (*eksPairModel, diag.Diagnostics) {
+func modifyPlan(t *testing.T, r *pairResource, state, config, proposed *pairModel) (*pairModel, diag.Diagnostics) {
 	t.Helper()
 	ctx := context.Background()
 	var sr resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sr)
-	set := func(m *eksPairModel) tfsdk.State {
+	set := func(m *pairModel) tfsdk.State {
 		st := tfsdk.State{Schema: sr.Schema}
 		if m != nil {
 			if d := st.Set(ctx, m); d.HasError() {
@@ -114,18 +113,21 @@ func modifyPlan(t *testing.T, r *eksClusterPairResource, state, config, proposed
 	}
 	resp := resource.ModifyPlanResponse{Plan: req.Plan}
 	r.ModifyPlan(ctx, req, &resp)
-	var out eksPairModel
+	var out pairModel
 	resp.Diagnostics.Append(resp.Plan.Get(ctx, &out)...)
 	return &out, resp.Diagnostics
 }
 
-func testPairResource(t *testing.T) *eksClusterPairResource {
+// testPairResource plans on the standards package's example document,
+// whose dev account and region are the acceptance tests' too.
+func testPairResource(t *testing.T) *pairResource {
 	t.Helper()
-	doc, err := standards.Parse("standards.yaml", []byte(testStandards))
+	doc, err := standards.Load("../standards/testdata/valid.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &eksClusterPairResource{meta: &accounts.Meta{Standards: doc, DefaultTags: map[string]string{"cost-center": "platform"}}}
+	defaults := map[string]string{"cost-center": "platform", "owner": "platform"} // its required tags
+	return &pairResource{meta: &accounts.Meta{Standards: doc, DefaultTags: defaults}}
 }
 
 func TestEKSPairPlan_createKnowsBinding(t *testing.T) {
@@ -142,7 +144,7 @@ func TestEKSPairPlan_createKnowsBinding(t *testing.T) {
 	if blue.side.RoleARN.ValueString() != "arn:aws:iam::222222222222:role/shop-blue-cluster" || !blue.side.Endpoint.IsUnknown() {
 		t.Errorf("blue planned as %+v", blue.side)
 	}
-	if got := plan.TagsAll.Elements()[eksLiveTag]; got != types.StringValue("blue") {
+	if got := plan.TagsAll.Elements()[liveTag]; got != types.StringValue("blue") {
 		t.Errorf("paved:live planned as %v", got)
 	}
 }
@@ -237,44 +239,62 @@ func TestEKSAMIType(t *testing.T) {
 		{[]string{"m7i.large", "c7a.xlarge", "g5.xlarge", "m6in.large", "t3.medium"}, "AL2023_x86_64_STANDARD", false},
 		{[]string{"m7g.large", "m7i.large"}, "", true},
 	} {
-		got, err := eksAMIType(tc.types)
+		got, err := amiTypeFor(tc.types)
 		if got != tc.want || (err != nil) != tc.wantErr {
-			t.Errorf("eksAMIType(%v) = %q, %v", tc.types, got, err)
+			t.Errorf("amiTypeFor(%v) = %q, %v", tc.types, got, err)
 		}
 	}
 }
 
-func TestIsIAMPropagation(t *testing.T) {
-	for _, tc := range []struct {
-		err  error
-		want aws.Ternary
-	}{
-		{&ekstypes.InvalidParameterException{Message: aws.String("Role with arn: arn:aws:iam::1:role/x, could not be assumed because it does not exist or the trusted entity is not correct")}, aws.TrueTernary},
-		{&ekstypes.InvalidParameterException{Message: aws.String("unsupported Kubernetes version 1.27")}, aws.UnknownTernary},
-		{errors.New("could not be assumed"), aws.UnknownTernary},
-	} {
-		if got := isIAMPropagation(tc.err); got != tc.want {
-			t.Errorf("isIAMPropagation(%v) = %v, want %v", tc.err, got, tc.want)
-		}
+// hyphenated is a valid name of n characters, every other one a hyphen, as
+// acctest.Hyphenated, which tests inside the package cannot import.
+func hyphenated(n int) string {
+	return strings.Repeat("a-", n)[:n-1] + "z"
+}
+
+// TestNameRule: a hyphenated name at the limit is accepted, at import too,
+// and one a character longer is refused on name, with its length.
+func TestNameRule(t *testing.T) {
+	const limit = 50
+	at, over := hyphenated(limit), hyphenated(limit+1)
+	if diags := pairName.Check(path.Root("name"), at); diags.HasError() || !pairName.Valid(at) {
+		t.Errorf("%d characters refused: %v", limit, diags)
+	}
+	diags := pairName.Check(path.Root("name"), over)
+	want := fmt.Sprintf("name %q has %d characters, at most %d fit: %s", over, limit+1, limit,
+		"the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters")
+	if len(diags) != 1 || diags[0].Summary() != "Name too long" || diags[0].Detail() != want {
+		t.Fatalf("%d characters: %v, want one error %q", limit+1, diags, want)
+	}
+	if at := diags[0].(diag.DiagnosticWithPath).Path(); !at.Equal(path.Root("name")) {
+		t.Errorf("error at %s, want name", at)
+	}
+	if pairName.Valid(over) {
+		t.Errorf("import of a %d-character name accepted", limit+1)
 	}
 }
 
-func TestObservedTags(t *testing.T) {
-	prior := map[string]string{"team": "a", eksLiveTag: "blue"}
-	drifted := map[string]string{"team": "b", eksLiveTag: "blue"}
-	if got := observed(prior, []map[string]string{prior, drifted}, false); got["team"] != "b" {
-		t.Errorf("drift on the second cluster not seen: %v", got)
+// TestEKSPairNameLimit: at the limit, every name a pair derives fits its
+// AWS limit, and one character more breaks the cluster role's.
+func TestEKSPairNameLimit(t *testing.T) {
+	n := pairNames{pair: hyphenated(pairName.Max)}
+	for _, side := range bluegreen.Sides {
+		for _, name := range []struct {
+			what  string
+			value string
+			limit int
+		}{
+			{"cluster", n.cluster(side), 100},
+			{"node group", n.nodeGroup(side), 63},
+			{"cluster role", n.clusterRole(side), 64},
+			{"node role", n.nodeRole(side), 64},
+		} {
+			if len(name.value) > name.limit {
+				t.Errorf("%s %s has %d characters, AWS allows %d", name.what, name.value, len(name.value), name.limit)
+			}
+		}
 	}
-	if got := observed(prior, []map[string]string{prior, prior}, false); got["team"] != "a" {
-		t.Errorf("no drift, got %v", got)
-	}
-	if got := importedLive("green", map[string]bool{"blue": true, "green": true}); got.ValueString() != "green" {
-		t.Errorf("live from tag: %v", got)
-	}
-	if got := importedLive("", map[string]bool{"green": true}); got.ValueString() != "green" {
-		t.Errorf("live from the one side: %v", got)
-	}
-	if got := importedLive("", map[string]bool{"blue": true, "green": true}); !got.IsNull() {
-		t.Errorf("live without a tag: %v", got)
+	if over := (pairNames{pair: hyphenated(pairName.Max + 1)}).clusterRole("green"); len(over) <= 64 {
+		t.Errorf("the limit is not tight: %s has %d characters", over, len(over))
 	}
 }

@@ -1,4 +1,7 @@
-package provider
+// Package ekspair is paved_eks_cluster_pair: a blue/green pair of EKS
+// clusters, each side with its own IAM roles and optional managed node
+// group, upgraded by replacing a side rather than upgrading it in place.
+package ekspair
 
 import (
 	"context"
@@ -6,12 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/paved-road/paved/provider/bluegreen"
-
-	"github.com/paved-road/paved/provider/accounts"
-	"github.com/paved-road/paved/provider/tags"
-	"github.com/paved-road/paved/provider/validate"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -29,46 +26,57 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/paved-road/paved/provider/timeouts"
-
+	"github.com/paved-road/paved/provider/accounts"
+	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/bluegreen"
 	"github.com/paved-road/paved/provider/standards"
+	"github.com/paved-road/paved/provider/steps"
+	"github.com/paved-road/paved/provider/timeouts"
+	"github.com/paved-road/paved/provider/validate"
 )
 
+// typeName is the resource type, as diagnostics name it.
+const typeName = "paved_eks_cluster_pair"
+
+// liveTag on both clusters names the live side: AWS has no other record
+// of it, and import reads it back from there.
+const liveTag = "paved:live"
+
 var (
-	_ resource.ResourceWithConfigure   = (*eksClusterPairResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*eksClusterPairResource)(nil)
-	_ resource.ResourceWithImportState = (*eksClusterPairResource)(nil)
+	_ resource.ResourceWithConfigure   = (*pairResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*pairResource)(nil)
+	_ resource.ResourceWithImportState = (*pairResource)(nil)
 )
 
 // Default waits, overridable with the timeouts block. An EKS cluster takes
 // 10-15 minutes to create and about 10 to delete, a node group about 5 each
 // way; an update may replace one side, which is both.
 const (
-	eksCreateTimeout = 60 * time.Minute
-	eksUpdateTimeout = 90 * time.Minute
-	eksDeleteTimeout = 60 * time.Minute
+	createTimeout = 60 * time.Minute
+	updateTimeout = 90 * time.Minute
+	deleteTimeout = 60 * time.Minute
 )
 
-// eksVersions are the Kubernetes minor versions a side may run: those EKS
-// offers in standard or extended support.
-var eksVersions = []string{"1.28", "1.29", "1.30", "1.31", "1.32", "1.33"}
+// kubernetesVersions are the Kubernetes minor versions a side may run:
+// those EKS offers in standard or extended support.
+var kubernetesVersions = []string{"1.28", "1.29", "1.30", "1.31", "1.32", "1.33"}
 
-// eksPairName is the rule of pair names. Of the names derived from one
-// (see eksNames), the cluster role `<name>-green-cluster` meets its limit
+// pairName is the rule of pair names. Of the names derived from one
+// (see pairNames), the cluster role `<name>-green-cluster` meets its limit
 // first: IAM allows 64 characters for a role name, while EKS allows 100 for
 // a cluster (`<name>-green`) and 63 for a node group (`<name>-green-nodes`).
-var eksPairName = validate.NameRule{
+var pairName = validate.NameRule{
 	Pattern: validate.LowercaseName, Chars: validate.LowercaseChars, Max: 64 - len("-green-cluster"),
 	Why: "the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters",
 }
 
-// NewEKSClusterPairResource is a blue/green pair of EKS clusters, each side
-// with its own IAM roles and optional managed node group.
-func NewEKSClusterPairResource() resource.Resource { return &eksClusterPairResource{} }
+// NewResource is paved_eks_cluster_pair: a blue/green pair of EKS
+// clusters, each side with its own IAM roles and optional managed node group.
+func NewResource() resource.Resource { return &pairResource{} }
 
-type eksClusterPairResource struct{ meta *accounts.Meta }
+type pairResource struct{ meta *accounts.Meta }
 
-type eksPairModel struct {
+type pairModel struct {
 	ID          types.String   `tfsdk:"id"`
 	Environment types.String   `tfsdk:"environment"`
 	Name        types.String   `tfsdk:"name"`
@@ -83,7 +91,7 @@ type eksPairModel struct {
 	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 }
 
-type eksSideModel struct {
+type sideModel struct {
 	Version               types.String `tfsdk:"version"`
 	EndpointPublicAccess  types.Bool   `tfsdk:"endpoint_public_access"`
 	EndpointPrivateAccess types.Bool   `tfsdk:"endpoint_private_access"`
@@ -97,7 +105,7 @@ type eksSideModel struct {
 	NodeGroupName         types.String `tfsdk:"node_group_name"`
 }
 
-type eksNodeGroupModel struct {
+type nodeGroupModel struct {
 	InstanceTypes types.List  `tfsdk:"instance_types"`
 	MinSize       types.Int64 `tfsdk:"min_size"`
 	MaxSize       types.Int64 `tfsdk:"max_size"`
@@ -108,15 +116,15 @@ type eksNodeGroupModel struct {
 // The object types of the nested attributes, taken from the schema so the
 // two cannot disagree.
 var (
-	eksSideType      = eksSideAttribute("").GetType().(types.ObjectType)
-	eksNodeGroupType = eksNodeGroupAttribute().GetType().(types.ObjectType)
+	sideType      = sideAttribute("").GetType().(types.ObjectType)
+	nodeGroupType = nodeGroupAttribute().GetType().(types.ObjectType)
 )
 
-func (r *eksClusterPairResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+func (r *pairResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_eks_cluster_pair"
 }
 
-func (r *eksClusterPairResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *pairResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
 		Description: "A blue/green pair of EKS clusters in an environment account, for upgrading Kubernetes by " +
@@ -137,11 +145,11 @@ func (r *eksClusterPairResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"name": schema.StringAttribute{
 				Required: true, PlanModifiers: replace,
-				Validators: eksPairName.Validators(),
+				Validators: pairName.Validators(),
 				Description: fmt.Sprintf("Name of the pair, at most %d characters: lowercase letters, digits and single "+
 					"hyphens, starting with a letter. The clusters are `<name>-blue` and `<name>-green`; the longest name "+
 					"derived from it is the cluster role `<name>-green-cluster`, which IAM limits to 64 characters. "+
-					"Changing it replaces the pair.", eksPairName.Max),
+					"Changing it replaces the pair.", pairName.Max),
 			},
 			"team": schema.StringAttribute{Required: true, Description: "Owning team; one of the standards' `teams`. Tagged as `team`."},
 			"service": schema.StringAttribute{
@@ -154,8 +162,8 @@ func (r *eksClusterPairResource) Schema(ctx context.Context, _ resource.SchemaRe
 					"delete or replace the live side, or its node group; flip `live` to the other side first. Recorded " +
 					"on both clusters as the `paved:live` tag, from which import reads it.",
 			},
-			"blue":  eksSideAttribute("blue"),
-			"green": eksSideAttribute("green"),
+			"blue":  sideAttribute("blue"),
+			"green": sideAttribute("green"),
 			"tags": schema.MapAttribute{
 				Optional: true, ElementType: types.StringType,
 				Description: "Tags, on top of `default_tags`, on the clusters, node groups and the roles paved creates.",
@@ -167,13 +175,13 @@ func (r *eksClusterPairResource) Schema(ctx context.Context, _ resource.SchemaRe
 					"A tag changed outside Terraform on either cluster shows here in the plan.",
 			},
 			"binding":  bluegreen.BindingAttribute(),
-			"timeouts": eksTimeouts(ctx),
+			"timeouts": timeoutsAttribute(ctx),
 		},
 	}
 }
 
-// eksSideAttribute is the schema of one side; side only colours the descriptions.
-func eksSideAttribute(side string) schema.SingleNestedAttribute {
+// sideAttribute is the schema of one side; side only colours the descriptions.
+func sideAttribute(side string) schema.SingleNestedAttribute {
 	computed := func(what string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, Description: what}
 	}
@@ -185,8 +193,8 @@ func eksSideAttribute(side string) schema.SingleNestedAttribute {
 		Attributes: map[string]schema.Attribute{
 			"version": schema.StringAttribute{
 				Required:   true,
-				Validators: []validator.String{stringvalidator.OneOf(eksVersions...)},
-				Description: "Kubernetes minor version, one of " + strings.Join(eksVersions, ", ") + ". Changing it " +
+				Validators: []validator.String{stringvalidator.OneOf(kubernetesVersions...)},
+				Description: "Kubernetes minor version, one of " + strings.Join(kubernetesVersions, ", ") + ". Changing it " +
 					"replaces this side's cluster (EKS upgrades in place one way only; a pair upgrades by replacement).",
 			},
 			"endpoint_public_access": schema.BoolAttribute{
@@ -203,7 +211,7 @@ func eksSideAttribute(side string) schema.SingleNestedAttribute {
 				Description: "Cluster IAM role to use. When unset, paved creates `<name>-<side>-cluster`, trusting " +
 					"eks.amazonaws.com, with AmazonEKSClusterPolicy. Changing it replaces this side's cluster.",
 			},
-			"node_group":            eksNodeGroupAttribute(),
+			"node_group":            nodeGroupAttribute(),
 			"cluster_name":          computed("Name of the EKS cluster, `<name>-<side>`."),
 			"arn":                   computed("ARN of the EKS cluster."),
 			"endpoint":              computed("URL of the Kubernetes API server."),
@@ -214,7 +222,7 @@ func eksSideAttribute(side string) schema.SingleNestedAttribute {
 	}
 }
 
-func eksNodeGroupAttribute() schema.SingleNestedAttribute {
+func nodeGroupAttribute() schema.SingleNestedAttribute {
 	size := func(what string, least, def int64) schema.Int64Attribute {
 		return schema.Int64Attribute{
 			Optional: true, Computed: true, Default: int64default.StaticInt64(def),
@@ -251,8 +259,8 @@ func eksNodeGroupAttribute() schema.SingleNestedAttribute {
 	}
 }
 
-// eksTimeouts is the timeouts attribute, described for the docs.
-func eksTimeouts(ctx context.Context) schema.Attribute {
+// timeoutsAttribute is the timeouts attribute, described for the docs.
+func timeoutsAttribute(ctx context.Context) schema.Attribute {
 	return timeouts.Attribute(ctx, timeouts.Opts{
 		CreateDescription: "How long creating the sides may take in all, such as `90m`. Defaults to 60m.",
 		UpdateDescription: "How long an update may take in all, including replacing a side, such as `2h`. Defaults to 90m.",
@@ -260,7 +268,7 @@ func eksTimeouts(ctx context.Context) schema.Attribute {
 	}, "How long paved waits on EKS before giving up; an interrupted create removes what it made.")
 }
 
-func (r *eksClusterPairResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+func (r *pairResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.meta = accounts.MetaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
@@ -270,17 +278,17 @@ func (r *eksClusterPairResource) Configure(_ context.Context, req resource.Confi
 // check its weights against the sides at plan time. A side that is
 // replaced, deleted or created again gets a warning saying so; a change
 // that would delete or replace the live side is refused.
-func (r *eksClusterPairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+func (r *pairResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.meta == nil {
 		return // destroying the whole pair is allowed
 	}
-	var plan, config eksPairModel
+	var plan, config pairModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	plan.Binding = eksBinding(ctx, &plan)
+	plan.Binding = bindingOf(ctx, &plan, &resp.Diagnostics)
 	if plan.Environment.IsUnknown() {
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
@@ -296,9 +304,9 @@ func (r *eksClusterPairResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	r.planTags(ctx, &plan, &resp.Diagnostics)
 
-	var state *eksPairModel
+	var state *pairModel
 	if !req.State.Raw.IsNull() {
-		state = &eksPairModel{}
+		state = &pairModel{}
 		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
 		// A new environment or name replaces the whole pair: every side is new.
 		if !state.Environment.Equal(plan.Environment) || !state.Name.Equal(plan.Name) {
@@ -310,9 +318,9 @@ func (r *eksClusterPairResource) ModifyPlan(ctx context.Context, req resource.Mo
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	plan.ID = types.StringValue(plan.Environment.ValueString() + "/" + plan.Name.ValueString())
+	plan.ID = types.StringValue(plan.id())
 
-	p := pairPlanner{names: eksNames{pair: plan.Name.ValueString(), env: env}}
+	p := pairPlanner{names: pairNames{pair: plan.Name.ValueString(), env: env}}
 	changes := make([]sideChange, 0, len(bluegreen.Sides))
 	for _, side := range bluegreen.Sides {
 		planned := p.planSide(ctx, side, &plan, &config, state, &resp.Diagnostics)
@@ -329,108 +337,64 @@ func (r *eksClusterPairResource) ModifyPlan(ctx context.Context, req resource.Mo
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-// planTags plans tags_all: the standard tags over default_tags and tags,
-// and paved:live on the clusters.
-func (r *eksClusterPairResource) planTags(ctx context.Context, plan *eksPairModel, diags *diag.Diagnostics) {
-	if _, ok := plan.Tags.Elements()[eksLiveTag]; ok {
-		diags.AddAttributeError(path.Root("tags").AtMapKey(eksLiveTag), "Reserved tag",
-			fmt.Sprintf("tag %q is set by paved from `live` and cannot be set in tags", eksLiveTag))
-	}
-	if plan.Team.IsUnknown() || plan.Service.IsUnknown() || plan.Live.IsUnknown() {
-		plan.TagsAll = types.MapUnknown(types.StringType)
-		return
-	}
-	tags, ok := r.meta.Tags(ctx, plan.Tags, eksStandardTags(plan), diags)
-	if !ok {
-		plan.TagsAll = tags
-		return
-	}
-	all := tags.Elements()
-	all[eksLiveTag] = plan.Live
-	plan.TagsAll = types.MapValueMust(types.StringType, all)
-}
-
-func eksStandardTags(m *eksPairModel) map[string]string {
-	return map[string]string{
-		"team":        m.Team.ValueString(),
-		"service":     m.Service.ValueString(),
-		"environment": m.Environment.ValueString(),
-		"managed-by":  tags.ManagedBy,
-	}
-}
-
-// eksBinding derives the binding from the pair, each field known as soon
-// as what it depends on is.
-func eksBinding(ctx context.Context, m *eksPairModel) types.Object {
-	b := bluegreen.Binding{
-		ID: types.StringUnknown(), Environment: m.Environment, Name: m.Name, Live: m.Live,
-		Sides: types.ListUnknown(types.StringType),
-	}
-	if !m.Environment.IsUnknown() && !m.Name.IsUnknown() {
-		b.ID = types.StringValue(m.Environment.ValueString() + "/" + m.Name.ValueString())
-	}
-	if !m.Blue.IsUnknown() && !m.Green.IsUnknown() {
-		present := []attr.Value{}
-		for _, side := range bluegreen.Sides {
-			if !m.sideObject(side).IsNull() {
-				present = append(present, types.StringValue(side))
-			}
-		}
-		b.Sides = types.ListValueMust(types.StringType, present)
-	}
-	obj, _ := types.ObjectValueFrom(ctx, bluegreen.BindingType.AttrTypes, b) // strings and a list of strings always convert
-	return obj
-}
-
-func (r *eksClusterPairResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan eksPairModel
+func (r *pairResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan pairModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, eksCreateTimeout)
+	timeout, d := plan.Timeouts.Create(ctx, createTimeout)
 	resp.Diagnostics.Append(d...)
-	ops := r.ops(ctx, &plan, "Creating EKS cluster pair", &resp.Diagnostics)
+	const summary, action = "Creating EKS cluster pair", "creating"
+	ops := r.ops(ctx, &plan, summary, action, &resp.Diagnostics)
 	if ops == nil || resp.Diagnostics.HasError() {
 		return
 	}
 	changes := diffPair(ctx, nil, &plan, &resp.Diagnostics)
-	want := ops.spec(ctx, &plan, &resp.Diagnostics)
+	want, err := ops.spec(ctx, &plan, &resp.Diagnostics)
+	if err != nil {
+		report(&resp.Diagnostics, summary, action, &plan, err)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if err := ops.apply(ctx, changes, eksPairSpec{}, want, timeout); err != nil {
-		resp.Diagnostics.AddError("Creating EKS cluster pair", err.Error())
+	if err := ops.apply(ctx, changes, pairSpec{}, want, timeout); err != nil {
+		report(&resp.Diagnostics, summary, action, &plan, err)
 		return
 	}
-	if _, err := ops.read(ctx, &plan, r.meta); err != nil {
-		resp.Diagnostics.AddError("Reading EKS cluster pair after create", err.Error())
-		return
+	if r.readBack(ctx, ops, &plan, "Reading EKS cluster pair after create", &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // Read refreshes both sides. A side whose cluster is gone keeps its
 // configuration but loses its computed values, so the next plan shows it
 // created again; a node group that is gone likewise loses node_group_name.
 // Only when no cluster of the pair is left is the pair gone.
-func (r *eksClusterPairResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state eksPairModel
+func (r *pairResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state pairModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ops := r.ops(ctx, &state, "Reading EKS cluster pair", &resp.Diagnostics)
+	const summary, action = "Reading EKS cluster pair", "reading"
+	ops := r.ops(ctx, &state, summary, action, &resp.Diagnostics)
 	if ops == nil {
 		return
 	}
-	found, err := ops.read(ctx, &state, r.meta)
-	if err != nil {
-		resp.Diagnostics.AddError("Reading EKS cluster pair", err.Error())
+	found, err := ops.findPair(ctx, lookups(ctx, &state, &resp.Diagnostics))
+	if awserr.IsNotFound(err) {
+		resp.Diagnostics.AddWarning("EKS cluster pair gone", fmt.Sprintf(
+			"%s %s no longer exists; removing it from the state so the next plan recreates it", typeName, state.id()))
+		resp.State.RemoveResource(ctx)
 		return
 	}
-	if !found {
-		resp.State.RemoveResource(ctx)
+	if err != nil {
+		report(&resp.Diagnostics, summary, action, &state, err)
+		return
+	}
+	resp.Diagnostics.Append(flattenPair(ctx, &state, found, r.meta)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
@@ -439,114 +403,147 @@ func (r *eksClusterPairResource) Read(ctx context.Context, req resource.ReadRequ
 // Update applies the side changes ModifyPlan planned. If a step fails, what
 // this apply created is removed again and the state is what AWS then holds,
 // so the next plan shows what is left to do.
-func (r *eksClusterPairResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state eksPairModel
+func (r *pairResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state pairModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, eksUpdateTimeout)
+	timeout, d := plan.Timeouts.Update(ctx, updateTimeout)
 	resp.Diagnostics.Append(d...)
-	ops := r.ops(ctx, &plan, "Updating EKS cluster pair", &resp.Diagnostics)
+	const summary, action = "Updating EKS cluster pair", "updating"
+	ops := r.ops(ctx, &plan, summary, action, &resp.Diagnostics)
 	if ops == nil || resp.Diagnostics.HasError() {
 		return
 	}
 	changes := diffPair(ctx, &state, &plan, &resp.Diagnostics)
-	have, want := ops.spec(ctx, &state, &resp.Diagnostics), ops.spec(ctx, &plan, &resp.Diagnostics)
+	have, err := ops.spec(ctx, &state, &resp.Diagnostics)
+	if err != nil {
+		report(&resp.Diagnostics, summary, action, &plan, err)
+	}
+	want, err := ops.spec(ctx, &plan, &resp.Diagnostics)
+	if err != nil {
+		report(&resp.Diagnostics, summary, action, &plan, err)
+	}
 	// Values unknown at plan time are known now: check the live side again.
 	checkLive(changes, &state, &plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if err := ops.apply(ctx, changes, have, want, timeout); err != nil {
-		resp.Diagnostics.AddError("Updating EKS cluster pair", err.Error())
-		if _, readErr := ops.read(ctx, &state, r.meta); readErr != nil {
-			resp.Diagnostics.AddError("Reading EKS cluster pair after a failed update", readErr.Error())
-			return
+		report(&resp.Diagnostics, summary, action, &plan, err)
+		if r.readBack(ctx, ops, &state, "Reading EKS cluster pair after a failed update", &resp.Diagnostics) {
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 		}
-		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 		return
 	}
-	if _, err := ops.read(ctx, &plan, r.meta); err != nil {
-		resp.Diagnostics.AddError("Reading EKS cluster pair after update", err.Error())
-		return
+	if r.readBack(ctx, ops, &plan, "Reading EKS cluster pair after update", &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-func (r *eksClusterPairResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state eksPairModel
+// Delete takes down every side; what is already gone counts as deleted.
+func (r *pairResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state pairModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, eksDeleteTimeout)
+	timeout, d := state.Timeouts.Delete(ctx, deleteTimeout)
 	resp.Diagnostics.Append(d...)
-	ops := r.ops(ctx, &state, "Deleting EKS cluster pair", &resp.Diagnostics)
+	const summary, action = "Deleting EKS cluster pair", "deleting"
+	ops := r.ops(ctx, &state, summary, action, &resp.Diagnostics)
 	if ops == nil || resp.Diagnostics.HasError() {
 		return
 	}
-	have := ops.spec(ctx, &state, &resp.Diagnostics)
+	have, err := ops.spec(ctx, &state, &resp.Diagnostics)
+	if err != nil {
+		report(&resp.Diagnostics, summary, action, &state, err)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if err := ops.deleteAll(ctx, have, timeout); err != nil {
-		resp.Diagnostics.AddError("Deleting EKS cluster pair", err.Error())
+		report(&resp.Diagnostics, summary, action, &state, err)
 	}
 }
 
 // ImportState takes `<environment>/<name>`; Read then finds the sides by
 // their cluster names and `live` from the paved:live tag.
-func (r *eksClusterPairResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	r.meta.ImportTarget(ctx, req, resp, eksPairName.Valid, "prod/shop")
+func (r *pairResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	r.meta.ImportTarget(ctx, req, resp, pairName.Valid, "prod/shop")
+}
+
+// readBack refreshes m after an apply, and reports whether it could. Unlike
+// Read it keeps a pair of which no cluster is left, its sides marked gone,
+// so that the next plan creates them again: a failed update may have
+// removed everything it made.
+func (r *pairResource) readBack(ctx context.Context, ops *pairOps, m *pairModel, summary string, diags *diag.Diagnostics) bool {
+	found, err := ops.findPair(ctx, lookups(ctx, m, diags))
+	if err != nil && !awserr.IsNotFound(err) {
+		report(diags, summary, "reading", m, err)
+		return false
+	}
+	d := flattenPair(ctx, m, found, r.meta)
+	diags.Append(d...)
+	return !d.HasError()
 }
 
 // ops returns the EKS and IAM operations in m's environment, or nil after
-// reporting why under the given summary.
-func (r *eksClusterPairResource) ops(ctx context.Context, m *eksPairModel, summary string, diags *diag.Diagnostics) *eksPairOps {
+// reporting why.
+func (r *pairResource) ops(ctx context.Context, m *pairModel, summary, action string, diags *diag.Diagnostics) *pairOps {
 	env, err := r.meta.Standards.Environment(m.Environment.ValueString())
 	if err != nil {
-		diags.AddError(summary, err.Error())
+		report(diags, summary, action, m, err)
 		return nil
 	}
 	eksClient, err := r.meta.Sessions.EKS(ctx, env.Name)
 	if err != nil {
-		diags.AddError(summary, err.Error())
+		report(diags, summary, action, m, err)
 		return nil
 	}
 	iamClient, err := r.meta.Sessions.IAM(ctx, env.Name)
 	if err != nil {
-		diags.AddError(summary, err.Error())
+		report(diags, summary, action, m, err)
 		return nil
 	}
-	return &eksPairOps{eks: eksClient, iam: iamClient, names: eksNames{pair: m.Name.ValueString(), env: env}}
+	return &pairOps{eks: eksClient, iam: iamClient, names: pairNames{pair: m.Name.ValueString(), env: env}}
 }
 
+// report adds err under summary, worded as every paved resource words a
+// failed action: the action, the pair, then what failed.
+func report(diags *diag.Diagnostics, summary, action string, m *pairModel, err error) {
+	diags.AddError(summary, steps.Failure(action, typeName, m.id(), err))
+}
+
+// id is the pair's `<environment>/<name>`.
+func (m *pairModel) id() string { return m.Environment.ValueString() + "/" + m.Name.ValueString() }
+
 // sideObject returns the attribute of the named side.
-func (m *eksPairModel) sideObject(side string) *types.Object {
+func (m *pairModel) sideObject(side string) *types.Object {
 	if side == "blue" {
 		return &m.Blue
 	}
 	return &m.Green
 }
 
-// eksNames derives every name and ARN of a pair from its name and
+// pairNames derives every name and ARN of a pair from its name and
 // environment, so that plans know them before apply.
-type eksNames struct {
+type pairNames struct {
 	pair string
 	env  standards.Environment
 }
 
-func (n eksNames) cluster(side string) string   { return n.pair + "-" + side }
-func (n eksNames) nodeGroup(side string) string { return n.pair + "-" + side + "-nodes" }
-func (n eksNames) clusterRole(side string) string {
+func (n pairNames) cluster(side string) string   { return n.pair + "-" + side }
+func (n pairNames) nodeGroup(side string) string { return n.pair + "-" + side + "-nodes" }
+func (n pairNames) clusterRole(side string) string {
 	return n.pair + "-" + side + "-cluster"
 }
-func (n eksNames) nodeRole(side string) string { return n.pair + "-" + side + "-node" }
-func (n eksNames) roleARN(role string) string {
+func (n pairNames) nodeRole(side string) string { return n.pair + "-" + side + "-node" }
+func (n pairNames) roleARN(role string) string {
 	return fmt.Sprintf("arn:aws:iam::%s:role/%s", n.env.AccountID, role)
 }
-func (n eksNames) clusterARN(side string) string {
+func (n pairNames) clusterARN(side string) string {
 	return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", n.env.Region, n.env.AccountID, n.cluster(side))
 }
