@@ -11,6 +11,7 @@ import (
 
 	"github.com/paved-road/paved/provider/awserr"
 	"github.com/paved-road/paved/provider/iamrole"
+	"github.com/paved-road/paved/provider/pages"
 )
 
 // role is what IAM holds of an access role: every attribute paved writes,
@@ -46,19 +47,17 @@ func findRole(ctx context.Context, client *iam.Client, name string) (*role, erro
 }
 
 func findManagedPolicies(ctx context.Context, client *iam.Client, name string) ([]string, error) {
+	attached, err := pages.All(ctx, iam.NewListAttachedRolePoliciesPaginator(client, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)}),
+		func(p *iam.ListAttachedRolePoliciesOutput) []iamtypes.AttachedPolicy { return p.AttachedPolicies })
+	if awserr.Is(err, "NoSuchEntity") {
+		return nil, awserr.NotFound(err, "IAM role %s", name)
+	}
+	if err != nil {
+		return nil, awserr.Wrap("ListAttachedRolePolicies", err)
+	}
 	var arns []string
-	pages := iam.NewListAttachedRolePoliciesPaginator(client, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if awserr.Is(err, "NoSuchEntity") {
-			return nil, awserr.NotFound(err, "IAM role %s", name)
-		}
-		if err != nil {
-			return nil, awserr.Wrap("ListAttachedRolePolicies", err)
-		}
-		for _, p := range page.AttachedPolicies {
-			arns = append(arns, aws.ToString(p.PolicyArn))
-		}
+	for _, p := range attached {
+		arns = append(arns, aws.ToString(p.PolicyArn))
 	}
 	return arns, nil
 }

@@ -19,11 +19,13 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/paved-road/paved/internal/emulator"
 	"github.com/paved-road/paved/provider"
+	"github.com/paved-road/paved/provider/pages"
 )
 
 // Accounts of the test organization. The hub is where moto puts plain
@@ -113,7 +115,7 @@ environments:
     vpc_id: vpc-0a1b2c3d
     subnet_ids: [subnet-0a1b2c3d, subnet-1a2b3c4d]
     security_group_ids: [sg-0a1b2c3d]
-    redis:
+    redis: &redis
       node_type: cache.t4g.small
       replicas: 1
       multi_az: true
@@ -132,19 +134,7 @@ environments:
     vpc_id: vpc-1a2b3c4d
     subnet_ids: [subnet-2a2b3c4d, subnet-3a2b3c4d]
     security_group_ids: [sg-1a2b3c4d]
-    redis:
-      node_type: cache.t4g.small
-      replicas: 1
-      multi_az: true
-      snapshot_retention_days: 7
-      snapshot_window: "03:00-04:00"
-      maintenance_window: "sun:05:00-sun:06:00"
-      at_rest_encryption: true
-      transit_encryption: true
-      parameters:
-        redis7: { maxmemory-policy: allkeys-lru }
-        valkey7: { maxmemory-policy: allkeys-lru, activedefrag: "yes" }
-        valkey8: { maxmemory-policy: allkeys-lru, activedefrag: "yes" }
+    redis: *redis
 `
 
 // PreCheck starts each acceptance test. Like terraform-plugin-testing
@@ -280,20 +270,15 @@ func AccountIAM(t *testing.T, account string) *iam.Client {
 // RoleNames lists the roles in an account whose names start with prefix.
 func RoleNames(t *testing.T, account, prefix string) ([]string, error) {
 	t.Helper()
+	roles, err := pages.All(context.Background(), iam.NewListRolesPaginator(AccountIAM(t, account), &iam.ListRolesInput{}),
+		func(p *iam.ListRolesOutput) []iamtypes.Role { return p.Roles })
 	var names []string
-	pages := iam.NewListRolesPaginator(AccountIAM(t, account), &iam.ListRolesInput{})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(context.Background())
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range page.Roles {
-			if strings.HasPrefix(aws.ToString(r.RoleName), prefix) {
-				names = append(names, aws.ToString(r.RoleName))
-			}
+	for _, r := range roles {
+		if strings.HasPrefix(aws.ToString(r.RoleName), prefix) {
+			names = append(names, aws.ToString(r.RoleName))
 		}
 	}
-	return names, nil
+	return names, err
 }
 
 // NoRolesAnywhere checks that no account holds a role with the prefix.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paved-road/paved/provider/awserr"
 	"github.com/paved-road/paved/provider/bluegreen"
+	"github.com/paved-road/paved/provider/pages"
 	"github.com/paved-road/paved/provider/standards"
 )
 
@@ -88,14 +89,10 @@ func (o *ops) loadBalancerOf(ctx context.Context, listenerARN string) (loadBalan
 
 // listenerRules returns every rule of a listener, the default one included.
 func (o *ops) listenerRules(ctx context.Context, listenerARN string) ([]elbtypes.Rule, error) {
-	var rules []elbtypes.Rule
-	pages := elasticloadbalancingv2.NewDescribeRulesPaginator(o.client, &elasticloadbalancingv2.DescribeRulesInput{ListenerArn: aws.String(listenerARN)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("DescribeRules on listener %s: %w", listenerARN, err)
-		}
-		rules = append(rules, page.Rules...)
+	rules, err := pages.All(ctx, elasticloadbalancingv2.NewDescribeRulesPaginator(o.client, &elasticloadbalancingv2.DescribeRulesInput{ListenerArn: aws.String(listenerARN)}),
+		func(p *elasticloadbalancingv2.DescribeRulesOutput) []elbtypes.Rule { return p.Rules })
+	if err != nil {
+		return nil, fmt.Errorf("DescribeRules on listener %s: %w", listenerARN, err)
 	}
 	return rules, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/paved-road/paved/internal/emulator"
 	"github.com/paved-road/paved/provider/acctest"
 	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/pages"
 )
 
 const albAddr = "paved_alb_target_binding.test"
@@ -186,17 +187,17 @@ func albTestClient(t *testing.T, account string) *elasticloadbalancingv2.Client 
 // names start with prefix.
 func targetGroupsNamed(t *testing.T, account, prefix string) map[string]elbtypes.TargetGroup {
 	t.Helper()
+	groups, err := pages.All(context.Background(), elasticloadbalancingv2.NewDescribeTargetGroupsPaginator(albTestClient(t, account), &elasticloadbalancingv2.DescribeTargetGroupsInput{}),
+		func(p *elasticloadbalancingv2.DescribeTargetGroupsOutput) []elbtypes.TargetGroup {
+			return p.TargetGroups
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string]elbtypes.TargetGroup{}
-	pages := elasticloadbalancingv2.NewDescribeTargetGroupsPaginator(albTestClient(t, account), &elasticloadbalancingv2.DescribeTargetGroupsInput{})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, g := range page.TargetGroups {
-			if name := aws.ToString(g.TargetGroupName); strings.HasPrefix(name, prefix) {
-				out[name] = g
-			}
+	for _, g := range groups {
+		if name := aws.ToString(g.TargetGroupName); strings.HasPrefix(name, prefix) {
+			out[name] = g
 		}
 	}
 	return out

@@ -13,6 +13,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/paved-road/paved/provider/acctest"
+	"github.com/paved-road/paved/provider/pages"
 	"github.com/paved-road/paved/provider/tags"
 )
 
@@ -31,81 +32,86 @@ var sideName = regexp.MustCompile(`^[a-z0-9-]+-(blue|green)$`)
 // which each test's cleanup should have removed.
 func sweep(ctx context.Context, cfg aws.Config) ([]string, error) {
 	elb := elasticloadbalancingv2.NewFromConfig(cfg)
-	var removed []string
-	var lbs []elbtypes.LoadBalancer
-	lbPages := elasticloadbalancingv2.NewDescribeLoadBalancersPaginator(elb, &elasticloadbalancingv2.DescribeLoadBalancersInput{})
-	for lbPages.HasMorePages() {
-		page, err := lbPages.NextPage(ctx)
-		if err != nil {
-			return removed, err
+	lbs, err := pages.All(ctx, elasticloadbalancingv2.NewDescribeLoadBalancersPaginator(elb, &elasticloadbalancingv2.DescribeLoadBalancersInput{}),
+		func(p *elasticloadbalancingv2.DescribeLoadBalancersOutput) []elbtypes.LoadBalancer {
+			return p.LoadBalancers
+		})
+	if err != nil {
+		return nil, err
+	}
+	groups, err := pages.All(ctx, elasticloadbalancingv2.NewDescribeTargetGroupsPaginator(elb, &elasticloadbalancingv2.DescribeTargetGroupsInput{}),
+		func(p *elasticloadbalancingv2.DescribeTargetGroupsOutput) []elbtypes.TargetGroup {
+			return p.TargetGroups
+		})
+	if err != nil {
+		return nil, err
+	}
+	tagged := func(arn *string, want func(map[string]string) bool) func(context.Context) (bool, error) {
+		return func(ctx context.Context) (bool, error) {
+			set, err := elbTagsOf(ctx, elb, aws.ToString(arn))
+			return err == nil && want(set), err
 		}
-		lbs = append(lbs, page.LoadBalancers...)
+	}
+	pavedTag := func(set map[string]string) bool { return set["managed-by"] == tags.ManagedBy }
+	var found []acctest.Leftover
+	for _, lb := range lbs {
+		rules, err := rulesOf(ctx, elb, lb)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rules {
+			found = append(found, acctest.Leftover{What: "listener rule " + aws.ToString(r.RuleArn), Paved: tagged(r.RuleArn, pavedTag),
+				Remove: func(ctx context.Context) error {
+					_, err := elb.DeleteRule(ctx, &elasticloadbalancingv2.DeleteRuleInput{RuleArn: r.RuleArn})
+					return err
+				}})
+		}
+	}
+	for _, g := range groups {
+		named := sideName.MatchString(aws.ToString(g.TargetGroupName))
+		found = append(found, acctest.Leftover{What: "target group " + aws.ToString(g.TargetGroupName),
+			Paved: tagged(g.TargetGroupArn, func(set map[string]string) bool { return named || pavedTag(set) }),
+			Remove: func(ctx context.Context) error {
+				_, err := elb.DeleteTargetGroup(ctx, &elasticloadbalancingv2.DeleteTargetGroupInput{TargetGroupArn: g.TargetGroupArn})
+				return err
+			}})
 	}
 	for _, lb := range lbs {
-		listeners, err := elb.DescribeListeners(ctx, &elasticloadbalancingv2.DescribeListenersInput{LoadBalancerArn: lb.LoadBalancerArn})
-		if err != nil {
-			return removed, err
-		}
-		for _, l := range listeners.Listeners {
-			rules, err := elb.DescribeRules(ctx, &elasticloadbalancingv2.DescribeRulesInput{ListenerArn: l.ListenerArn})
-			if err != nil {
-				return removed, err
-			}
-			for _, r := range rules.Rules {
-				if aws.ToBool(r.IsDefault) {
-					continue
-				}
-				set, err := elbTagsOf(ctx, elb, aws.ToString(r.RuleArn))
-				if err != nil {
-					return removed, err
-				}
-				if set["managed-by"] != tags.ManagedBy {
-					continue
-				}
-				if _, err := elb.DeleteRule(ctx, &elasticloadbalancingv2.DeleteRuleInput{RuleArn: r.RuleArn}); err != nil {
-					return removed, err
-				}
-				removed = append(removed, "listener rule "+aws.ToString(r.RuleArn))
-			}
-		}
+		found = append(found, acctest.Leftover{What: "fixture load balancer " + aws.ToString(lb.LoadBalancerName),
+			Paved: tagged(lb.LoadBalancerArn, func(set map[string]string) bool { return set[fixtureTag] != "" }),
+			Remove: func(ctx context.Context) error {
+				_, err := elb.DeleteLoadBalancer(ctx, &elasticloadbalancingv2.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancerArn})
+				return err
+			}})
 	}
-
-	groupPages := elasticloadbalancingv2.NewDescribeTargetGroupsPaginator(elb, &elasticloadbalancingv2.DescribeTargetGroupsInput{})
-	for groupPages.HasMorePages() {
-		page, err := groupPages.NextPage(ctx)
-		if err != nil {
-			return removed, err
-		}
-		for _, g := range page.TargetGroups {
-			set, err := elbTagsOf(ctx, elb, aws.ToString(g.TargetGroupArn))
-			if err != nil {
-				return removed, err
-			}
-			if set["managed-by"] != tags.ManagedBy && !sideName.MatchString(aws.ToString(g.TargetGroupName)) {
-				continue
-			}
-			if _, err := elb.DeleteTargetGroup(ctx, &elasticloadbalancingv2.DeleteTargetGroupInput{TargetGroupArn: g.TargetGroupArn}); err != nil {
-				return removed, err
-			}
-			removed = append(removed, "target group "+aws.ToString(g.TargetGroupName))
-		}
-	}
-
-	for _, lb := range lbs {
-		set, err := elbTagsOf(ctx, elb, aws.ToString(lb.LoadBalancerArn))
-		if err != nil {
-			return removed, err
-		}
-		if set[fixtureTag] == "" {
-			continue
-		}
-		if _, err := elb.DeleteLoadBalancer(ctx, &elasticloadbalancingv2.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancerArn}); err != nil {
-			return removed, err
-		}
-		removed = append(removed, "fixture load balancer "+aws.ToString(lb.LoadBalancerName))
+	removed, err := acctest.RemovePaved(ctx, found)
+	if err != nil {
+		return removed, err
 	}
 	vpcs, err := sweepFixtureVPCs(ctx, ec2.NewFromConfig(cfg))
 	return append(removed, vpcs...), err
+}
+
+// rulesOf lists the rules of a load balancer's listeners, the default
+// ones, which go with their listener, left out.
+func rulesOf(ctx context.Context, elb *elasticloadbalancingv2.Client, lb elbtypes.LoadBalancer) ([]elbtypes.Rule, error) {
+	listeners, err := elb.DescribeListeners(ctx, &elasticloadbalancingv2.DescribeListenersInput{LoadBalancerArn: lb.LoadBalancerArn})
+	if err != nil {
+		return nil, err
+	}
+	var out []elbtypes.Rule
+	for _, l := range listeners.Listeners {
+		rules, err := elb.DescribeRules(ctx, &elasticloadbalancingv2.DescribeRulesInput{ListenerArn: l.ListenerArn})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rules.Rules {
+			if !aws.ToBool(r.IsDefault) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
 }
 
 // sweepFixtureVPCs removes the VPCs tagged fixtureTag, with their security

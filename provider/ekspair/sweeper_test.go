@@ -12,7 +12,7 @@ import (
 
 	"github.com/paved-road/paved/provider/acctest"
 	"github.com/paved-road/paved/provider/awserr"
-	"github.com/paved-road/paved/provider/iamrole"
+	"github.com/paved-road/paved/provider/pages"
 	"github.com/paved-road/paved/provider/tags"
 )
 
@@ -30,106 +30,60 @@ const sweepWait = 5 * time.Minute
 // clusters paved tagged as its own in the region, node groups first, and,
 // once per account since IAM is global, the pairs' roles paved tagged.
 func sweep(ctx context.Context, cfg aws.Config) ([]string, error) {
-	removed, err := sweepClusters(ctx, eks.NewFromConfig(cfg))
-	if err != nil || cfg.Region != "us-east-1" {
-		return removed, err
+	found, err := clusters(ctx, eks.NewFromConfig(cfg))
+	if err == nil && cfg.Region == "us-east-1" {
+		var roles []acctest.Leftover
+		roles, err = acctest.PavedRoles(ctx, iam.NewFromConfig(cfg), pairRole.MatchString)
+		found = append(found, roles...)
 	}
-	roles, err := sweepRoles(ctx, iam.NewFromConfig(cfg))
-	return append(removed, roles...), err
+	if err != nil {
+		return nil, err
+	}
+	return acctest.RemovePaved(ctx, found)
 }
 
-func sweepClusters(ctx context.Context, client *eks.Client) ([]string, error) {
-	var removed []string
-	clusters := eks.NewListClustersPaginator(client, &eks.ListClustersInput{})
-	for clusters.HasMorePages() {
-		page, err := clusters.NextPage(ctx)
-		if err != nil {
-			return removed, err
-		}
-		for _, name := range page.Clusters {
-			c, err := client.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
-			if awserr.Is(err, "ResourceNotFoundException") {
-				continue
-			}
-			if err != nil {
-				return removed, err
-			}
-			if c.Cluster.Tags["managed-by"] != tags.ManagedBy {
-				continue
-			}
-			groups, err := sweepNodeGroups(ctx, client, name)
-			removed = append(removed, groups...)
-			if err != nil {
-				return removed, err
-			}
-			if _, err := client.DeleteCluster(ctx, &eks.DeleteClusterInput{Name: aws.String(name)}); err != nil {
-				return removed, fmt.Errorf("DeleteCluster %s: %w", name, err)
-			}
-			if err := eks.NewClusterDeletedWaiter(client, func(o *eks.ClusterDeletedWaiterOptions) { o.MinDelay = time.Second }).Wait(ctx, &eks.DescribeClusterInput{Name: aws.String(name)}, sweepWait); err != nil {
-				return removed, err
-			}
-			removed = append(removed, "EKS cluster "+name)
-		}
+// clusters are the region's clusters paved tagged, each removed with its
+// node groups: EKS deletes no cluster that still has one.
+func clusters(ctx context.Context, client *eks.Client) ([]acctest.Leftover, error) {
+	names, err := pages.All(ctx, eks.NewListClustersPaginator(client, &eks.ListClustersInput{}),
+		func(p *eks.ListClustersOutput) []string { return p.Clusters })
+	if err != nil {
+		return nil, err
 	}
-	return removed, nil
+	var found []acctest.Leftover
+	for _, name := range names {
+		found = append(found, acctest.Leftover{
+			What: "EKS cluster " + name,
+			Paved: func(ctx context.Context) (bool, error) {
+				c, err := client.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
+				if awserr.Is(err, "ResourceNotFoundException") {
+					return false, nil
+				}
+				return err == nil && c.Cluster.Tags["managed-by"] == tags.ManagedBy, err
+			},
+			Remove: func(ctx context.Context) error { return deleteCluster(ctx, client, name) },
+		})
+	}
+	return found, nil
 }
 
-// sweepNodeGroups deletes every node group of a cluster paved made: EKS
-// deletes no cluster that still has one.
-func sweepNodeGroups(ctx context.Context, client *eks.Client, cluster string) ([]string, error) {
-	var removed []string
-	groups := eks.NewListNodegroupsPaginator(client, &eks.ListNodegroupsInput{ClusterName: aws.String(cluster)})
-	for groups.HasMorePages() {
-		page, err := groups.NextPage(ctx)
-		if err != nil {
-			return removed, err
+func deleteCluster(ctx context.Context, client *eks.Client, name string) error {
+	groups, err := pages.All(ctx, eks.NewListNodegroupsPaginator(client, &eks.ListNodegroupsInput{ClusterName: aws.String(name)}),
+		func(p *eks.ListNodegroupsOutput) []string { return p.Nodegroups })
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if _, err := client.DeleteNodegroup(ctx, &eks.DeleteNodegroupInput{ClusterName: aws.String(name), NodegroupName: aws.String(g)}); err != nil {
+			return fmt.Errorf("DeleteNodegroup %s: %w", g, err)
 		}
-		for _, name := range page.Nodegroups {
-			in := &eks.DeleteNodegroupInput{ClusterName: aws.String(cluster), NodegroupName: aws.String(name)}
-			if _, err := client.DeleteNodegroup(ctx, in); err != nil {
-				return removed, fmt.Errorf("DeleteNodegroup %s: %w", name, err)
-			}
-			wait := &eks.DescribeNodegroupInput{ClusterName: aws.String(cluster), NodegroupName: aws.String(name)}
-			if err := eks.NewNodegroupDeletedWaiter(client, func(o *eks.NodegroupDeletedWaiterOptions) { o.MinDelay = time.Second }).Wait(ctx, wait, sweepWait); err != nil {
-				return removed, err
-			}
-			removed = append(removed, "EKS node group "+cluster+"/"+name)
+		wait := &eks.DescribeNodegroupInput{ClusterName: aws.String(name), NodegroupName: aws.String(g)}
+		if err := eks.NewNodegroupDeletedWaiter(client, func(o *eks.NodegroupDeletedWaiterOptions) { o.MinDelay = time.Second }).Wait(ctx, wait, sweepWait); err != nil {
+			return err
 		}
 	}
-	return removed, nil
-}
-
-// sweepRoles deletes the roles named as a pair names them that paved
-// tagged as its own; never the inspector's role the tests sign in with.
-func sweepRoles(ctx context.Context, client *iam.Client) ([]string, error) {
-	var removed []string
-	roles := iam.NewListRolesPaginator(client, &iam.ListRolesInput{})
-	for roles.HasMorePages() {
-		page, err := roles.NextPage(ctx)
-		if err != nil {
-			return removed, err
-		}
-		for _, r := range page.Roles {
-			name := aws.ToString(r.RoleName)
-			if name == "test-inspector" || !pairRole.MatchString(name) {
-				continue
-			}
-			out, err := client.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: aws.String(name)})
-			if err != nil {
-				return removed, err
-			}
-			owned := false
-			for _, tag := range out.Tags {
-				owned = owned || (aws.ToString(tag.Key) == "managed-by" && aws.ToString(tag.Value) == tags.ManagedBy)
-			}
-			if !owned {
-				continue
-			}
-			if err := iamrole.Delete(ctx, client, name); err != nil {
-				return removed, err
-			}
-			removed = append(removed, "IAM role "+name)
-		}
+	if _, err := client.DeleteCluster(ctx, &eks.DeleteClusterInput{Name: aws.String(name)}); err != nil {
+		return fmt.Errorf("DeleteCluster %s: %w", name, err)
 	}
-	return removed, nil
+	return eks.NewClusterDeletedWaiter(client, func(o *eks.ClusterDeletedWaiterOptions) { o.MinDelay = time.Second }).Wait(ctx, &eks.DescribeClusterInput{Name: aws.String(name)}, sweepWait)
 }

@@ -12,6 +12,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/pages"
 	"github.com/paved-road/paved/provider/tags"
 )
 
@@ -32,31 +33,30 @@ func ApplyTags(ctx context.Context, client *iam.Client, name string, current, de
 // Delete removes everything IAM requires gone before DeleteRole,
 // including policies attached outside Terraform, so destroy leaves nothing.
 func Delete(ctx context.Context, client *iam.Client, name string) error {
-	attached := iam.NewListAttachedRolePoliciesPaginator(client, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for attached.HasMorePages() {
-		page, err := attached.NextPage(ctx)
-		if awserr.Is(err, "NoSuchEntity") {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("role %q, step ListAttachedRolePolicies: %w", name, err)
-		}
-		for _, p := range page.AttachedPolicies {
-			if _, err := client.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: p.PolicyArn}); err != nil && !awserr.Is(err, "NoSuchEntity") {
-				return fmt.Errorf("role %q, step DetachRolePolicy %s: %w", name, aws.ToString(p.PolicyArn), err)
-			}
+	attached, err := pages.All(ctx, iam.NewListAttachedRolePoliciesPaginator(client, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)}),
+		func(p *iam.ListAttachedRolePoliciesOutput) []iamtypes.AttachedPolicy { return p.AttachedPolicies })
+	if awserr.Is(err, "NoSuchEntity") {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("role %q, step ListAttachedRolePolicies: %w", name, err)
+	}
+	for _, p := range attached {
+		if _, err := client.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: p.PolicyArn}); err != nil && !awserr.Is(err, "NoSuchEntity") {
+			return fmt.Errorf("role %q, step DetachRolePolicy %s: %w", name, aws.ToString(p.PolicyArn), err)
 		}
 	}
-	inline := iam.NewListRolePoliciesPaginator(client, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	for inline.HasMorePages() {
-		page, err := inline.NextPage(ctx)
-		if err != nil && !awserr.Is(err, "NoSuchEntity") {
-			return fmt.Errorf("role %q, step ListRolePolicies: %w", name, err)
-		}
-		for _, p := range page.PolicyNames {
-			if _, err := client.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil && !awserr.Is(err, "NoSuchEntity") {
-				return fmt.Errorf("role %q, step DeleteRolePolicy %s: %w", name, p, err)
-			}
+	inline, err := pages.All(ctx, iam.NewListRolePoliciesPaginator(client, &iam.ListRolePoliciesInput{RoleName: aws.String(name)}),
+		func(p *iam.ListRolePoliciesOutput) []string { return p.PolicyNames })
+	if awserr.Is(err, "NoSuchEntity") {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("role %q, step ListRolePolicies: %w", name, err)
+	}
+	for _, p := range inline {
+		if _, err := client.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil && !awserr.Is(err, "NoSuchEntity") {
+			return fmt.Errorf("role %q, step DeleteRolePolicy %s: %w", name, p, err)
 		}
 	}
 	if _, err := client.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil && !awserr.Is(err, "NoSuchEntity") {

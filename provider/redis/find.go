@@ -9,6 +9,7 @@ import (
 	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
 
 	"github.com/paved-road/paved/provider/awserr"
+	"github.com/paved-road/paved/provider/pages"
 )
 
 // cache is what ElastiCache holds of a paved_redis.
@@ -106,20 +107,17 @@ func (ec *elastiCache) findParameters(ctx context.Context, group string) (map[st
 	if group == "" {
 		return params, nil
 	}
-	pages := elasticache.NewDescribeCacheParametersPaginator(ec.client, &elasticache.DescribeCacheParametersInput{
+	list, err := pages.All(ctx, elasticache.NewDescribeCacheParametersPaginator(ec.client, &elasticache.DescribeCacheParametersInput{
 		CacheParameterGroupName: aws.String(group), Source: aws.String("user"),
-	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if awserr.Is(err, "CacheParameterGroupNotFound") {
-			return nil, awserr.NotFound(err, "cache parameter group %s", group)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("DescribeCacheParameters %s: %w", group, err)
-		}
-		for _, p := range page.Parameters {
-			params[aws.ToString(p.ParameterName)] = aws.ToString(p.ParameterValue)
-		}
+	}), func(p *elasticache.DescribeCacheParametersOutput) []ectypes.Parameter { return p.Parameters })
+	if awserr.Is(err, "CacheParameterGroupNotFound") {
+		return nil, awserr.NotFound(err, "cache parameter group %s", group)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("DescribeCacheParameters %s: %w", group, err)
+	}
+	for _, p := range list {
+		params[aws.ToString(p.ParameterName)] = aws.ToString(p.ParameterValue)
 	}
 	return params, nil
 }

@@ -139,3 +139,9 @@ func SDK[T any](tags map[string]string, tag func(key, value *string) T) []T {
 	}
 	return out
 }
+
+// IsManagedBy reports whether a tag is the managed-by tag paved puts on
+// everything it creates.
+func IsManagedBy(key, value *string) bool {
+	return aws.ToString(key) == "managed-by" && aws.ToString(value) == ManagedBy
+}
