@@ -11,8 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -204,21 +202,13 @@ func TestAccALBTargetBinding_drift(t *testing.T) {
 				}},
 			},
 			{Config: config, Check: f.expectBinding(t, name, want)},
-			{
-				PreConfig: func() {
-					if _, err := client().DeleteRule(context.Background(), &elasticloadbalancingv2.DeleteRuleInput{RuleArn: f.rules(t)[0].RuleArn}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				// Read drops the binding from the state, so the plan creates it
-				// again.
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(albAddr, plancheck.ResourceActionCreate),
-				}},
-			},
+			// Read drops the binding from the state, so the plan creates it
+			// again.
+			acctest.GoneStep(config, albAddr, func() {
+				if _, err := client().DeleteRule(context.Background(), &elasticloadbalancingv2.DeleteRuleInput{RuleArn: f.rules(t)[0].RuleArn}); err != nil {
+					t.Fatal(err)
+				}
+			}),
 			{
 				// The apply restores it, in place of the target groups the
 				// rule left behind.
@@ -402,25 +392,7 @@ func TestAccALBTargetBinding_failedStep(t *testing.T) {
 	})
 }
 
-// TestNameRule: a hyphenated name at the limit is accepted, at import too,
-// and one a character longer is refused on name, with its length.
 func TestNameRule(t *testing.T) {
-	const limit = 26
-	why := "the target groups are named <name>-blue and <name>-green, and ELBv2 limits target group names to 32 characters"
-	rule := albbinding.BindingName
-	at, over := acctest.Hyphenated(limit), acctest.Hyphenated(limit+1)
-	if diags := rule.Check(path.Root("name"), at); diags.HasError() || !rule.Valid(at) {
-		t.Errorf("%d characters refused: %v", limit, diags)
-	}
-	diags := rule.Check(path.Root("name"), over)
-	want := fmt.Sprintf("name %q has %d characters, at most %d fit: %s", over, limit+1, limit, why)
-	if len(diags) != 1 || diags[0].Summary() != "Name too long" || diags[0].Detail() != want {
-		t.Fatalf("%d characters: %v, want one error %q", limit+1, diags, want)
-	}
-	if at := diags[0].(diag.DiagnosticWithPath).Path(); !at.Equal(path.Root("name")) {
-		t.Errorf("error at %s, want name", at)
-	}
-	if rule.Valid(over) {
-		t.Errorf("import of a %d-character name accepted", limit+1)
-	}
+	acctest.CheckNameRule(t, albbinding.BindingName, 26,
+		"the target groups are named <name>-blue and <name>-green, and ELBv2 limits target group names to 32 characters")
 }

@@ -2,7 +2,6 @@ package ekspair
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -250,28 +249,6 @@ func TestEKSAMIType(t *testing.T) {
 // acctest.Hyphenated, which tests inside the package cannot import.
 func hyphenated(n int) string {
 	return strings.Repeat("a-", n)[:n-1] + "z"
-}
-
-// TestNameRule: a hyphenated name at the limit is accepted, at import too,
-// and one a character longer is refused on name, with its length.
-func TestNameRule(t *testing.T) {
-	const limit = 50
-	at, over := hyphenated(limit), hyphenated(limit+1)
-	if diags := pairName.Check(path.Root("name"), at); diags.HasError() || !pairName.Valid(at) {
-		t.Errorf("%d characters refused: %v", limit, diags)
-	}
-	diags := pairName.Check(path.Root("name"), over)
-	want := fmt.Sprintf("name %q has %d characters, at most %d fit: %s", over, limit+1, limit,
-		"the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters")
-	if len(diags) != 1 || diags[0].Summary() != "Name too long" || diags[0].Detail() != want {
-		t.Fatalf("%d characters: %v, want one error %q", limit+1, diags, want)
-	}
-	if at := diags[0].(diag.DiagnosticWithPath).Path(); !at.Equal(path.Root("name")) {
-		t.Errorf("error at %s, want name", at)
-	}
-	if pairName.Valid(over) {
-		t.Errorf("import of a %d-character name accepted", limit+1)
-	}
 }
 
 // TestEKSPairNameLimit: at the limit, every name a pair derives fits its

@@ -26,6 +26,7 @@ import (
 	"github.com/paved-road/paved/internal/emulator"
 	"github.com/paved-road/paved/provider/acctest"
 	"github.com/paved-road/paved/provider/convert"
+	"github.com/paved-road/paved/provider/ekspair"
 	"github.com/paved-road/paved/provider/iamrole"
 )
 
@@ -617,20 +618,12 @@ func TestAccEKSClusterPair_gone(t *testing.T) {
 		CheckDestroy:             func(*terraform.State) error { return acctest.NoEKSPartsAnywhere(t, name) },
 		Steps: []resource.TestStep{
 			{Config: config},
-			{
-				PreConfig: func() {
-					client := acctest.AccountEKS(t, acctest.DevAccount)
-					if _, err := client.DeleteCluster(context.Background(), &eks.DeleteClusterInput{Name: aws.String(name + "-blue")}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(pairAddr, plancheck.ResourceActionCreate),
-				}},
-			},
+			acctest.GoneStep(config, pairAddr, func() {
+				client := acctest.AccountEKS(t, acctest.DevAccount)
+				if _, err := client.DeleteCluster(context.Background(), &eks.DeleteClusterInput{Name: aws.String(name + "-blue")}); err != nil {
+					t.Fatal(err)
+				}
+			}),
 			{
 				Config:            config,
 				ConfigStateChecks: []statecheck.StateCheck{expect(attr("blue", "cluster_name"), knownvalue.StringExact(name+"-blue"))},
@@ -845,11 +838,7 @@ func TestAccEKSClusterPair_nameLimit(t *testing.T) {
 						knownvalue.StringExact("arn:aws:iam::"+acctest.DevAccount+":role/"+at+"-green-cluster")),
 				}},
 			},
-			{
-				Config: config(over), PlanOnly: true,
-				ExpectError: acctest.DiagnosticPattern("Name too long", "name = ", fmt.Sprintf("name %q has 51 characters, at most 50 fit: "+
-					"the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters", over)),
-			},
+			acctest.TooLongStep(config(over), over, 50, pairNameWhy),
 		},
 	})
 }
@@ -909,4 +898,12 @@ func TestAccEKSClusterPair_badInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+const pairNameWhy = "the cluster role of a side is named <name>-<side>-cluster, and IAM limits role names to 64 characters"
+
+// TestNameRule: a hyphenated name at the limit is accepted, at import too,
+// and one a character longer is refused on name, with its length.
+func TestNameRule(t *testing.T) {
+	acctest.CheckNameRule(t, ekspair.NameRule, 50, pairNameWhy)
 }

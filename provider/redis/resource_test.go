@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -392,29 +391,23 @@ func TestAccRedis_deletedOutside(t *testing.T) {
 		CheckDestroy:             func(*terraform.State) error { return noCachePartsAnywhere(t, name) },
 		Steps: []resource.TestStep{
 			{Config: config},
-			{
-				PreConfig: func() {
-					ctx := context.Background()
-					client := accountElastiCache(t, acctest.DevAccount)
-					if err := deleteReplicationGroup(ctx, client, name); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := client.DeleteCacheParameterGroup(ctx, &elasticache.DeleteCacheParameterGroupInput{
-						CacheParameterGroupName: aws.String(name + "-redis7"),
-					}); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := client.DeleteCacheSubnetGroup(ctx, &elasticache.DeleteCacheSubnetGroupInput{
-						CacheSubnetGroupName: aws.String(name),
-					}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: config, PlanOnly: true, ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
-				}},
-			},
+			acctest.GoneStep(config, addr, func() {
+				ctx := context.Background()
+				client := accountElastiCache(t, acctest.DevAccount)
+				if err := deleteReplicationGroup(ctx, client, name); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := client.DeleteCacheParameterGroup(ctx, &elasticache.DeleteCacheParameterGroupInput{
+					CacheParameterGroupName: aws.String(name + "-redis7"),
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := client.DeleteCacheSubnetGroup(ctx, &elasticache.DeleteCacheSubnetGroupInput{
+					CacheSubnetGroupName: aws.String(name),
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}),
 		},
 	})
 }
@@ -505,36 +498,16 @@ func TestAccRedis_nameLimit(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config(at), PlanOnly: true, ExpectNonEmptyPlan: true},
-			{
-				Config: config(over), PlanOnly: true,
-				ExpectError: acctest.DiagnosticPattern("Name too long", "name = ",
-					fmt.Sprintf("name %q has 41 characters, at most 40 fit: it is the replication group id, which ElastiCache limits to 40 characters", over)),
-			},
+			acctest.TooLongStep(config(over), over, 40, redisNameWhy),
 		},
 	})
 }
 
-// TestNameRule: a hyphenated name at the limit is accepted, at import too,
-// and one a character longer is refused on name, with its length.
 func TestNameRule(t *testing.T) {
-	const limit = 40
-	why := "it is the replication group id, which ElastiCache limits to 40 characters"
-	at, over := acctest.Hyphenated(limit), acctest.Hyphenated(limit+1)
-	if diags := redis.NameRule.Check(path.Root("name"), at); diags.HasError() || !redis.NameRule.Valid(at) {
-		t.Errorf("%d characters refused: %v", limit, diags)
-	}
-	diags := redis.NameRule.Check(path.Root("name"), over)
-	want := fmt.Sprintf("name %q has %d characters, at most %d fit: %s", over, limit+1, limit, why)
-	if len(diags) != 1 || diags[0].Summary() != "Name too long" || diags[0].Detail() != want {
-		t.Fatalf("%d characters: %v, want one error %q", limit+1, diags, want)
-	}
-	if at := diags[0].(diag.DiagnosticWithPath).Path(); !at.Equal(path.Root("name")) {
-		t.Errorf("error at %s, want name", at)
-	}
-	if redis.NameRule.Valid(over) {
-		t.Errorf("import of a %d-character name accepted", limit+1)
-	}
+	acctest.CheckNameRule(t, redis.NameRule, 40, redisNameWhy)
 }
+
+const redisNameWhy = "it is the replication group id, which ElastiCache limits to 40 characters"
 
 // TestNameRuleCharacters: the characters are checked apart from the
 // length, with their own message.
