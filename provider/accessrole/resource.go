@@ -243,9 +243,7 @@ func (r *accessRoleResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	role, err := findRole(ctx, client, state.Name.ValueString())
 	if awserr.IsNotFound(err) {
-		resp.Diagnostics.AddWarning("Access role no longer exists",
-			fmt.Sprintf("%s %s no longer exists; removing it from the state so the next plan recreates it.", typeName, resourceID(&state)))
-		resp.State.RemoveResource(ctx)
+		steps.Gone(ctx, resp, typeName, resourceID(&state), err)
 		return
 	}
 	if err != nil {

@@ -406,9 +406,7 @@ func (r *bindingResource) Read(ctx context.Context, req resource.ReadRequest, re
 		err = r.refresh(ctx, o, &state, &resp.Diagnostics)
 	}
 	if awserr.IsNotFound(err) {
-		resp.Diagnostics.AddWarning("ALB target binding no longer exists",
-			fmt.Sprintf("%s %s no longer exists (%v); removing it from the state so the next plan recreates it", typeName, id, err))
-		resp.State.RemoveResource(ctx)
+		steps.Gone(ctx, resp, typeName, id, err)
 		return
 	}
 	if err != nil {

@@ -384,9 +384,7 @@ func (r *pairResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	}
 	found, err := ops.findPair(ctx, lookups(ctx, &state, &resp.Diagnostics))
 	if awserr.IsNotFound(err) {
-		resp.Diagnostics.AddWarning("EKS cluster pair gone", fmt.Sprintf(
-			"%s %s no longer exists; removing it from the state so the next plan recreates it", typeName, state.id()))
-		resp.State.RemoveResource(ctx)
+		steps.Gone(ctx, resp, typeName, state.id(), err)
 		return
 	}
 	if err != nil {

@@ -366,9 +366,7 @@ func (r *redisResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	found, err := ec.find(ctx, state.Name.ValueString())
 	if awserr.IsNotFound(err) {
-		resp.Diagnostics.AddWarning("Redis no longer exists",
-			fmt.Sprintf("%s %s no longer exists; removing it from the state so the next plan recreates it", typeName, state.id()))
-		resp.State.RemoveResource(ctx)
+		steps.Gone(ctx, resp, typeName, state.id(), err)
 		return
 	}
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
 // Step is one named AWS call or wait.
@@ -55,4 +57,13 @@ func Rollback(ctx context.Context, cause error, undo []func(context.Context) err
 // failed: …".
 func Failure(action, resourceType, id string, err error) string {
 	return fmt.Sprintf("%s %s %s: %v", action, resourceType, id, err)
+}
+
+// Gone is how every Read answers a resource deleted outside Terraform, as
+// find reported it in err: a warning, and the resource leaves the state,
+// so that the next plan creates it again.
+func Gone(ctx context.Context, resp *resource.ReadResponse, resourceType, id string, err error) {
+	resp.Diagnostics.AddWarning(resourceType+" no longer exists",
+		fmt.Sprintf("%s %s no longer exists (%v); removing it from the state so the next plan creates it again", resourceType, id, err))
+	resp.State.RemoveResource(ctx)
 }
