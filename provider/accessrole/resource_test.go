@@ -27,8 +27,6 @@ import (
 	"github.com/paved-road/paved/provider/iamrole"
 )
 
-func TestMain(m *testing.M) { acctest.Main(m) }
-
 const (
 	alice = "arn:aws:iam::123456789012:user/alice"
 	sre   = "arn:aws:iam::123456789012:role/sre"

@@ -3,12 +3,16 @@ package accessrole_test
 import (
 	"context"
 	"strings"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/paved-road/paved/provider/acctest"
 )
+
+// TestMain runs the package's tests against one emulator, then the sweeper.
+func TestMain(m *testing.M) { acctest.Main(m) }
 
 func init() { acctest.AddSweeper("paved_access_role", sweepRoles) }
 

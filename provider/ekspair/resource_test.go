@@ -30,8 +30,6 @@ import (
 	"github.com/paved-road/paved/provider/iamrole"
 )
 
-func TestMain(m *testing.M) { acctest.Main(m) }
-
 const (
 	pairAddr = "paved_eks_cluster_pair.test"
 	liveTag  = "paved:live"

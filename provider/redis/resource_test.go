@@ -28,8 +28,6 @@ import (
 	"github.com/paved-road/paved/provider/validate"
 )
 
-func TestMain(m *testing.M) { acctest.Main(m) }
-
 const addr = "paved_redis.test"
 
 // accountElastiCache returns an ElastiCache client in the account's region,

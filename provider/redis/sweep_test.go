@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,6 +15,9 @@ import (
 	"github.com/paved-road/paved/provider/pages"
 	"github.com/paved-road/paved/provider/tags"
 )
+
+// TestMain runs the package's tests against one emulator, then the sweeper.
+func TestMain(m *testing.M) { acctest.Main(m) }
 
 func init() { acctest.AddSweeper("redis", sweep) }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +16,9 @@ import (
 	"github.com/paved-road/paved/provider/pages"
 	"github.com/paved-road/paved/provider/tags"
 )
+
+// TestMain runs the package's tests against one emulator, then the sweeper.
+func TestMain(m *testing.M) { acctest.Main(m) }
 
 func init() { acctest.AddSweeper("paved_eks_cluster_pair", sweep) }
 

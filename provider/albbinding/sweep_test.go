@@ -17,6 +17,7 @@ import (
 	"github.com/paved-road/paved/provider/tags"
 )
 
+// TestMain runs the package's tests against one emulator, then the sweeper.
 func TestMain(m *testing.M) { acctest.Main(m) }
 
 func init() { acctest.AddSweeper("paved_alb_target_binding", sweep) }
