@@ -15,18 +15,18 @@ import (
 type command struct {
 	name   string
 	pick   func(botRun) sample
-	direct func(directRun) time.Duration // what the CLI needs for the same result
-	plain  string                        // that, in words
-	expect []string                      // the terraform processes by hand, one each per project
-	aim    float64                       // the highest bot / by hand ratio aimed at, from aimFrom projects
+	direct func(directRun) phaseTime // what the CLI needs for the same result
+	plain  string                    // that, in words
+	expect []string                  // the terraform processes by hand, one each per project
+	aim    float64                   // the highest bot / by hand ratio aimed at, from aimFrom projects
 }
 
 var commands = []command{
-	{"cold `paved plan`", func(r botRun) sample { return r.cold }, func(d directRun) time.Duration { return d.cold },
+	{"cold `paved plan`", func(r botRun) sample { return r.cold }, func(d directRun) phaseTime { return d.cold },
 		"`init` then `plan -out`, empty plugin cache", []string{"init", "plan"}, 1.0},
-	{"warm `paved plan`", func(r botRun) sample { return r.warm }, func(d directRun) time.Duration { return d.planOnly },
+	{"warm `paved plan`", func(r botRun) sample { return r.warm }, func(d directRun) phaseTime { return d.planOnly },
 		"`plan -out` alone", []string{"plan"}, 0.4},
-	{"`paved apply`", func(r botRun) sample { return r.apply }, func(d directRun) time.Duration { return d.apply },
+	{"`paved apply`", func(r botRun) sample { return r.apply }, func(d directRun) phaseTime { return d.apply },
 		"`apply` of the saved plans", []string{"apply"}, 0.6},
 }
 
@@ -83,7 +83,12 @@ func (r *results) markdown(o options, commandLine string) string {
 	p("Wall time of the bot at `--parallelism %d` divided by the time by hand for the same result. The aims hold from "+
 		"%d to %d projects. Other processes took %.0f%% of the machine's CPU time during the run (see above), and the "+
 		"largest sizes have fewer runs: read the ratios with that noise in mind.\n\n", o.parallelism, aimFrom, aimTo, 100*r.cpu.OthersShare())
-	p("| projects | command | by hand | time by hand | paved-bot | bot / by hand | aim |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+	p("*Floor here* is the lowest ratio any scheduler could reach on this machine running the same terraform processes "+
+		"as by hand with no cost of its own: the CPU time terraform and its providers used by hand (user and system, "+
+		"from `getrusage`) spread perfectly over the %d CPUs, divided by the time by hand. By hand, one process at a "+
+		"time, terraform already keeps more than one CPU busy (the *CPUs busy by hand* column).\n\n", runtime.NumCPU())
+	p("| projects | command | by hand | time by hand | CPUs busy by hand | paved-bot | bot / by hand | floor here | aim |\n" +
+		"| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, sz := range r.sizes {
 		for _, c := range commands {
 			ratios := sz.ratios(c)
@@ -91,9 +96,9 @@ func (r *results) markdown(o options, commandLine string) string {
 			if inAimRange(sz.projects) {
 				aim = fmt.Sprintf("≤ %.1f: %s", c.aim, verdict(summarize(ratios).median <= c.aim))
 			}
-			p("| %d | %s | %s | %s | %s | %s | %s |\n", sz.projects, c.name, c.plain,
-				seconds2(summarize(each(sz.direct, func(d directRun) float64 { return c.direct(d).Seconds() })).median),
-				seconds2(summarize(wallOf(sz.bot, c)).median), ratioStat(ratios), aim)
+			p("| %d | %s | %s | %s | %.2f | %s | %s | %.2f | %s |\n", sz.projects, c.name, c.plain,
+				seconds2(summarize(each(sz.direct, func(d directRun) float64 { return c.direct(d).wall.Seconds() })).median),
+				sz.busyByHand(c), seconds2(summarize(wallOf(sz.bot, c)).median), ratioStat(ratios), sz.floor(c), aim)
 		}
 	}
 	p("\n")
@@ -184,9 +189,25 @@ func (r *results) runsText() string {
 	return strings.Join(parts, ", ") + " projects"
 }
 
+// busyByHand is how many CPUs terraform kept busy by hand on average: its
+// CPU time over the wall time, median of the runs.
+func (sz size) busyByHand(c command) float64 {
+	return summarize(each(sz.direct, func(d directRun) float64 {
+		t := c.direct(d)
+		return t.cpu.Seconds() / t.wall.Seconds()
+	})).median
+}
+
+// floor is the lowest bot / by hand ratio this machine allows for the same
+// processes: by hand's CPU time spread over every CPU, over by hand's wall
+// time.
+func (sz size) floor(c command) float64 {
+	return sz.busyByHand(c) / float64(runtime.NumCPU())
+}
+
 // ratios are the bot's wall time over the time by hand, run by run.
 func (sz size) ratios(c command) []float64 {
-	return divide(wallOf(sz.bot, c), each(sz.direct, func(d directRun) float64 { return c.direct(d).Seconds() }))
+	return divide(wallOf(sz.bot, c), each(sz.direct, func(d directRun) float64 { return c.direct(d).wall.Seconds() }))
 }
 
 func wallOf(runs []botRun, c command) []float64 {
@@ -233,7 +254,7 @@ func (r *results) parallelNote(p func(string, ...any), o options) {
 		p("At %d projects the bot also ran with `--parallelism 1`, in the same runs:\n\n", sz.projects)
 		p("| command | by hand | `--parallelism 1` | bot / by hand | `--parallelism %d` | bot / by hand |\n| --- | --- | --- | --- | --- | --- |\n", o.parallelism)
 		for _, c := range commands {
-			direct := each(sz.direct, func(d directRun) float64 { return c.direct(d).Seconds() })
+			direct := each(sz.direct, func(d directRun) float64 { return c.direct(d).wall.Seconds() })
 			one, many := wallOf(sz.serial, c), wallOf(sz.bot, c)
 			p("| %s | %s | %s | %s | %s | %s |\n", c.name, seconds2(summarize(direct).median), seconds2(summarize(one).median),
 				ratioStat(divide(one, direct)), seconds2(summarize(many).median), ratioStat(divide(many, direct)))
@@ -506,6 +527,26 @@ func growingCallsText(sizes []size) string {
 	return "Made more often with more projects, " + strings.Join(parts, "; ") + "; every other call is made as often at every size."
 }
 
+// floorText says, for an aim below what this machine's CPUs allow at some
+// size, what they do allow.
+func (r *results) floorText(c command) string {
+	var parts []string
+	below := false
+	for _, sz := range r.sizes {
+		if !inAimRange(sz.projects) {
+			continue
+		}
+		f := sz.floor(c)
+		below = below || c.aim < f
+		parts = append(parts, fmt.Sprintf("%.2f at %d", f, sz.projects))
+	}
+	if !below {
+		return ""
+	}
+	return fmt.Sprintf(" The aim is below this machine's floor (by hand's CPU time over %d CPUs: %s): no scheduler of "+
+		"the same terraform processes can meet it here.", runtime.NumCPU(), strings.Join(parts, ", "))
+}
+
 func (r *results) aims(p func(string, ...any)) {
 	var missing []string
 	for _, n := range defaultProjects {
@@ -532,8 +573,8 @@ func (r *results) aims(p func(string, ...any)) {
 		if !seen {
 			v = "not measured"
 		}
-		p("- **%s at most %.1f× the time by hand, at every size from %d to %d projects**%s: %s. Bot / by hand (median): %s.\n",
-			c.name, c.aim, aimFrom, aimTo, scope, v, strings.Join(parts, ", "))
+		p("- **%s at most %.1f× the time by hand, at every size from %d to %d projects**%s: %s. Bot / by hand (median): %s.%s\n",
+			c.name, c.aim, aimFrom, aimTo, scope, v, strings.Join(parts, ", "), r.floorText(c))
 	}
 
 	var applyCounts []string

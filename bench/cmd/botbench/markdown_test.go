@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -32,8 +34,11 @@ func fakeRun(n int, cold, warm, apply float64, rss int64) botRun {
 
 func TestMarkdownSaysMetAndMissed(t *testing.T) {
 	direct := func(n float64) directRun {
-		return directRun{cold: time.Duration(n * float64(time.Second)), planOnly: time.Duration(n * float64(time.Second) / 2),
-			apply: time.Duration(n * float64(time.Second) / 2)}
+		sec := func(f float64) phaseTime {
+			wall := time.Duration(f * float64(time.Second))
+			return phaseTime{wall: wall, cpu: wall * 11 / 10}
+		}
+		return directRun{cold: sec(n), planOnly: sec(n / 2), apply: sec(n / 2)}
 	}
 	r := &results{
 		kit:     &kit{},
@@ -62,5 +67,14 @@ func TestMarkdownSaysMetAndMissed(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("the report lacks %q:\n%s", want, md)
 		}
+	}
+	// By hand used 1.1 CPUs: on n CPUs no scheduler gets below 1.1/n.
+	floor := 1.1 / float64(runtime.NumCPU())
+	if row := fmt.Sprintf("| 10 | warm `paved plan` | `plan -out` alone | 5.00 s | 1.10 | 1.00 s | 0.20 (0.20 – 0.20) | %.2f |", floor); !strings.Contains(md, row) {
+		t.Errorf("the report lacks the row %q:\n%s", row, md)
+	}
+	below := fmt.Sprintf("The aim is below this machine's floor (by hand's CPU time over %d CPUs: %.2f at 10)", runtime.NumCPU(), floor)
+	if strings.Contains(md, below) != (0.4 < floor) {
+		t.Errorf("the floor's sentence %q should be there exactly when 0.4 < %.2f:\n%s", below, floor, md)
 	}
 }
