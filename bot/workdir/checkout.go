@@ -43,6 +43,9 @@ func Checkout(ctx context.Context, g Git, dir, ref, wantSHA string) (string, err
 	if err := ensureRepo(ctx, g, dir); err != nil {
 		return "", err
 	}
+	if err := dropStaleLocks(filepath.Join(dir, ".git"), "index.lock", "HEAD.lock", "shallow.lock", "config.lock"); err != nil {
+		return "", fmt.Errorf("working copy: %w", err)
+	}
 	sha, _, err := g.fetch(ctx, dir, ref, "head")
 	if err != nil {
 		return "", err

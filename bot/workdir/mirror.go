@@ -50,8 +50,8 @@ func (g Git) fetch(ctx context.Context, dir, ref, purpose string) (sha, objects 
 	if err := g.ensureMirror(ctx); err != nil {
 		return "", "", err
 	}
-	if err := g.dropStaleLocks(); err != nil {
-		return "", "", err
+	if err := dropStaleLocks(g.Mirror, "shallow.lock", "config.lock"); err != nil {
+		return "", "", fmt.Errorf("mirror: %w", err)
 	}
 	if _, err := g.run(ctx, g.Mirror, "fetch", "--quiet", "--depth=1", "--no-tags", "--no-write-fetch-head", "--", g.CloneURL, "+"+ref+":"+keep); err != nil {
 		return "", "", fmt.Errorf("fetch %s: %w", ref, err)
@@ -142,14 +142,18 @@ func (g Git) borrow(dir string) error {
 	return nil
 }
 
-// dropStaleLocks removes the lock files a git killed mid-fetch left in the
-// mirror, which would fail every fetch after it. Only this process fetches
-// into its data dir's mirrors, and it holds the mirror's lock: any lock file
-// found now is a dead git's.
-func (g Git) dropStaleLocks() error {
-	stale := []string{filepath.Join(g.Mirror, "shallow.lock")}
-	keeps := filepath.Join(g.Mirror, filepath.FromSlash(keepRefs))
-	_ = filepath.WalkDir(keeps, func(p string, d fs.DirEntry, err error) error {
+// dropStaleLocks removes the lock files a git killed mid-command (a SIGKILL
+// of the bot, or a command's context cancelled) left in the git directory
+// gitDir: the files named, and any under refs/. They would fail every git
+// after it. The caller has the repository to itself (the mirror's lock, or
+// the pull request's turn for its working copy), and only this process uses
+// its data dir: any lock file found now is a dead git's.
+func dropStaleLocks(gitDir string, names ...string) error {
+	var stale []string
+	for _, n := range names {
+		stale = append(stale, filepath.Join(gitDir, n))
+	}
+	_ = filepath.WalkDir(filepath.Join(gitDir, "refs"), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".lock") {
 			stale = append(stale, p)
 		}
@@ -157,7 +161,7 @@ func (g Git) dropStaleLocks() error {
 	})
 	for _, f := range stale {
 		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("mirror: remove the stale %s: %w", filepath.Base(f), err)
+			return fmt.Errorf("remove the stale %s: %w", filepath.Base(f), err)
 		}
 	}
 	return nil

@@ -103,6 +103,20 @@ func TestMirrorFetchesABigRepositoryOnce(t *testing.T) {
 		t.Fatalf("checkout after a killed fetch: %s %v", got, err)
 	}
 
+	// A git killed in the working copy (a checkout or a clean under a
+	// SIGKILL) leaves its lock files there; the next checkout goes through.
+	for _, lock := range []string{filepath.Join(wc1, ".git", "index.lock"), filepath.Join(wc1, ".git", "HEAD.lock")} {
+		if err := os.WriteFile(lock, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := workdir.Checkout(ctx, g, wc1, "refs/pull/1/head", three); err != nil || got != three {
+		t.Fatalf("checkout after a killed checkout: %s %v", got, err)
+	}
+	if status := git(t, wc1, "status", "--porcelain"); status != "" {
+		t.Fatalf("git status in the working copy after a killed checkout: %s", status)
+	}
+
 	// A working copy removed is no longer kept: its refs go at the next fetch.
 	if err := os.RemoveAll(filepath.Join(work, "2")); err != nil {
 		t.Fatal(err)
