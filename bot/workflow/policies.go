@@ -32,7 +32,8 @@ func (c policyCheck) blocks() bool { return !c.OK() && c.ApprovedBy == "" }
 // checkPolicies evaluates the policy sets the server's rule names against
 // a project's plan, one after another: each is bounded by the policy
 // timeout, and a set that cannot be evaluated is a verdict that blocks.
-func (b *Bot) checkPolicies(ctx context.Context, p pull, pr repocfg.Project, sets []string, planJSON []byte) []policyCheck {
+// A plan whose JSON could not be read (planErr) fails every set.
+func (b *Bot) checkPolicies(ctx context.Context, p pull, pr repocfg.Project, sets []string, planJSON []byte, planErr error) []policyCheck {
 	in := planpolicy.Input{Plan: planJSON, Project: planpolicy.Project{
 		Repo: p.repo, Name: pr.Name, Dir: pr.Dir, Workspace: pr.Workspace, Team: pr.Team,
 	}}
@@ -42,6 +43,10 @@ func (b *Bot) checkPolicies(ctx context.Context, p pull, pr repocfg.Project, set
 	}
 	checks := make([]policyCheck, len(sets))
 	for i, name := range sets {
+		if planErr != nil {
+			checks[i].Result = planpolicy.Result{Set: name, Error: fmt.Sprintf("the plan of project %s was not checked: %v", pr.Name, planErr)}
+			continue
+		}
 		set, ok := b.policySet(name)
 		if !ok {
 			checks[i].Result = planpolicy.Result{Set: name, Error: "this paved-bot has no policy set of that name loaded"}
