@@ -112,6 +112,9 @@ type Job struct {
 	Output io.Writer
 	// ShowJSON asks Plan for the plan as `terraform show -json` prints it, for policy checks.
 	ShowJSON bool
+	// ShowJSONLimit bounds the bytes of that JSON read into memory (DefaultShowJSONLimit when
+	// 0): a pull request can make its plan as large as it likes.
+	ShowJSONLimit int64
 	// NoStateLock plans without taking the state lock (-lock=false): a drift check only reads,
 	// and must never make an apply that holds or wants the lock fail.
 	NoStateLock bool
@@ -133,7 +136,16 @@ type PlanResult struct {
 	// PlanJSON is `terraform show -json` of the plan, when Job.ShowJSON asked for it and the plan
 	// has changes.
 	PlanJSON []byte
+	// PlanJSONError says why PlanJSON is missing though asked for (it exceeded
+	// Job.ShowJSONLimit); the plan itself is saved, and policy checks must treat it as an error.
+	PlanJSONError error
 }
+
+// DefaultShowJSONLimit is the largest plan JSON a policy check reads by default.
+const DefaultShowJSONLimit = 64 << 20
+
+// ErrPlanJSONTooLarge is a plan whose `terraform show -json` exceeds Job.ShowJSONLimit.
+var ErrPlanJSONTooLarge = errors.New("plan JSON too large")
 
 // ApplyResult is what an apply printed: on failure, what the failed terraform process printed,
 // its output, then the end of its errors.
@@ -196,7 +208,11 @@ func (s *session) plan(ctx context.Context) (PlanResult, error) {
 	res.Add, res.Change, res.Destroy = countChanges(res.Output)
 	res.PlanSHA256 = sha256Hex(p.file)
 	if s.job.ShowJSON && res.Changes {
-		if res.PlanJSON, err = s.showJSON(ctx, p.file); err != nil {
+		res.PlanJSON, err = s.showJSON(ctx, p.file)
+		switch {
+		case errors.Is(err, ErrPlanJSONTooLarge):
+			res.PlanJSON, res.PlanJSONError = nil, err
+		case err != nil:
 			return PlanResult{}, err
 		}
 	}
@@ -211,7 +227,12 @@ func (s *session) plan(ctx context.Context) (PlanResult, error) {
 func (s *session) showJSON(ctx context.Context, plan []byte) ([]byte, error) {
 	live := s.job.Output
 	s.job.Output = nil
-	defer func() { s.job.Output = live }()
+	limit := s.job.ShowJSONLimit
+	if limit <= 0 {
+		limit = DefaultShowJSONLimit
+	}
+	s.stdoutLimit = limit
+	defer func() { s.job.Output, s.stdoutLimit = live, 0 }()
 	s.r.cacheMu.RLock()
 	defer s.r.cacheMu.RUnlock()
 	out, err := s.run(ctx, "show", false, func(scratch string) error {
@@ -222,6 +243,12 @@ func (s *session) showJSON(ctx context.Context, plan []byte) ([]byte, error) {
 		_, err := s.tf.ShowPlanFile(ctx, copied)
 		return err
 	})
+	if s.stdoutOver {
+		// Only the limit is named: the process was stopped by its full pipe, and its error says
+		// nothing more useful.
+		return nil, fmt.Errorf("%w: `%s show -json` printed more than %s, the limit on what a policy check reads",
+			ErrPlanJSONTooLarge, s.tool, sizeOf(limit))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -292,6 +319,10 @@ type session struct {
 	label string
 	tf    *tfexec.Terraform
 	env   map[string]string // each process gets a copy, with its sandbox spec
+	// stdoutLimit, when positive, bounds what run keeps of a process's output; stdoutOver says
+	// the last run's output went past it, and was cut.
+	stdoutLimit int64
+	stdoutOver  bool
 	// wc is the working copy (the project dir without Root) and dir the project dir in it: the
 	// runner's own reads and writes go through wc, so that a symlink planted by code in a sandbox
 	// cannot lead them outside it.
@@ -610,11 +641,16 @@ func (s *session) run(ctx context.Context, op string, cacheWritable bool, step f
 	}
 	var stdout bytes.Buffer
 	var stderr tailBuffer
-	if s.job.Output != nil {
-		s.tf.SetStdout(io.MultiWriter(&stdout, s.job.Output))
-	} else {
-		s.tf.SetStdout(&stdout)
+	var out io.Writer = &stdout
+	s.stdoutOver = false
+	if s.stdoutLimit > 0 {
+		// First in line, so that terraform-exec's own copy of the output stops at the limit too.
+		out = &limitWriter{w: &stdout, left: s.stdoutLimit, over: &s.stdoutOver}
 	}
+	if s.job.Output != nil {
+		out = io.MultiWriter(out, s.job.Output)
+	}
+	s.tf.SetStdout(out)
 	s.tf.SetStderr(&stderr)
 
 	start := time.Now()
@@ -945,4 +981,32 @@ func writeFileAtomic(path string, content []byte) error {
 		return fmt.Errorf("write plan file: %w", err)
 	}
 	return nil
+}
+
+// limitWriter passes on at most left bytes, then fails every write: os/exec then closes the
+// pipe, and the process writing to it stops, rather than its output filling memory.
+type limitWriter struct {
+	w    io.Writer
+	left int64
+	over *bool
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) > l.left {
+		*l.over = true
+		return 0, ErrPlanJSONTooLarge
+	}
+	l.left -= int64(len(p))
+	return l.w.Write(p)
+}
+
+// sizeOf is a byte count as people read it: "64 MiB", "512 KiB", "100 bytes".
+func sizeOf(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

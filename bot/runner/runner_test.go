@@ -576,6 +576,31 @@ func TestPlanShowJSON(t *testing.T) {
 	})
 }
 
+// TestPlanShowJSONOverItsLimit checks that a plan whose JSON exceeds the limit is still planned
+// and saved, with an error naming the limit instead of the JSON, and that nothing past the limit
+// is kept.
+func TestPlanShowJSONOverItsLimit(t *testing.T) {
+	forEachCLI(t, func(t *testing.T, c cli) {
+		p := newProject(t, c, map[string]string{"main.tf": mainTF})
+		p.job.ShowJSON, p.job.ShowJSONLimit = true, 1024
+		res := p.plan(command.PlanOptions{})
+		if !res.Changes || res.PlanSHA256 == "" {
+			t.Fatalf("a plan over the JSON limit: Changes=%v, sha %q; want it planned", res.Changes, res.PlanSHA256)
+		}
+		if res.PlanJSON != nil || !errors.Is(res.PlanJSONError, runner.ErrPlanJSONTooLarge) || !strings.Contains(res.PlanJSONError.Error(), "more than 1 KiB") {
+			t.Fatalf("a plan over the JSON limit: %d bytes of JSON, error %v; want none and one naming 1 KiB", len(res.PlanJSON), res.PlanJSONError)
+		}
+		if _, err := os.Stat(p.job.PlanFile); err != nil {
+			t.Fatalf("the plan file of a plan over the JSON limit: %v", err)
+		}
+		// The same plan under the default limit has its JSON.
+		p.job.ShowJSONLimit = 0
+		if res := p.plan(command.PlanOptions{}); res.PlanJSONError != nil || len(res.PlanJSON) <= 1024 {
+			t.Fatalf("under the default limit: %d bytes, error %v", len(res.PlanJSON), res.PlanJSONError)
+		}
+	})
+}
+
 // TestTerraformRunsOnlyWhatAPersonWould counts the processes a project's plans start: the first
 // plan inits and plans, a plan after it only plans, and `show -json` adds one show; the version is
 // asked once, not by every plan or show. A second working copy, as of another pull request, inits

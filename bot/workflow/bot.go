@@ -105,6 +105,9 @@ type Bot struct {
 	// (DefaultPolicyTimeout).
 	Policies      *planpolicy.Policies
 	PolicyTimeout time.Duration
+	// PolicyMaxPlanJSON bounds the bytes of a plan's JSON read for its policy checks
+	// (runner.DefaultShowJSONLimit when 0); a larger plan is a policy error.
+	PolicyMaxPlanJSON int64
 	// Repositories lists the repositories the bot can see, and Allowed
 	// says whether it serves one ("host/owner/name"): drift checks find
 	// what to check through them. DriftParallelism is how many

@@ -493,7 +493,7 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 	rj := runner.Job{
 		Root: job.root, Dir: filepath.Join(job.root, filepath.FromSlash(pr.Dir)), Workspace: pr.Workspace,
 		Tool: tool, ToolVersion: version, Binary: binary, Options: job.opts, PlanFile: planFile,
-		ShowJSON: len(sets) > 0,
+		ShowJSON: len(sets) > 0, ShowJSONLimit: b.PolicyMaxPlanJSON,
 	}
 	if err := mkdirFor(planFile); err != nil {
 		return fail(err)
@@ -517,7 +517,7 @@ func (b *Bot) planProject(ctx context.Context, log *slog.Logger, p pull, pr repo
 		return res, out.TerraformTime
 	}
 	res.Status = render.Planned
-	checks := b.checkPolicies(ctx, p, pr, sets, out.PlanJSON)
+	checks := b.checkPolicies(ctx, p, pr, sets, out.PlanJSON, out.PlanJSONError)
 	res.Policies = renderPolicies(checks)
 	sp := savedPlan{
 		Project: pr.Name, Dir: pr.Dir, Workspace: pr.Workspace,

@@ -24,7 +24,13 @@ type policyCheck struct {
 	planpolicy.Result
 	ApprovedBy string    `json:"approved_by,omitempty"`
 	ApprovedAt time.Time `json:"approved_at,omitzero"`
+	// ApprovedJob is the command that approved it: run again after a
+	// restart, that command answers with the approval it saved.
+	ApprovedJob string `json:"approved_job,omitempty"`
 }
+
+// approvedBy says whether job j approved the failure.
+func (c policyCheck) approvedBy(j *job) bool { return c.ApprovedBy != "" && c.ApprovedJob == j.id }
 
 // blocks says whether the verdict stops an apply.
 func (c policyCheck) blocks() bool { return !c.OK() && c.ApprovedBy == "" }
@@ -32,7 +38,8 @@ func (c policyCheck) blocks() bool { return !c.OK() && c.ApprovedBy == "" }
 // checkPolicies evaluates the policy sets the server's rule names against
 // a project's plan, one after another: each is bounded by the policy
 // timeout, and a set that cannot be evaluated is a verdict that blocks.
-func (b *Bot) checkPolicies(ctx context.Context, p pull, pr repocfg.Project, sets []string, planJSON []byte) []policyCheck {
+// A plan whose JSON could not be read (planErr) fails every set.
+func (b *Bot) checkPolicies(ctx context.Context, p pull, pr repocfg.Project, sets []string, planJSON []byte, planErr error) []policyCheck {
 	in := planpolicy.Input{Plan: planJSON, Project: planpolicy.Project{
 		Repo: p.repo, Name: pr.Name, Dir: pr.Dir, Workspace: pr.Workspace, Team: pr.Team,
 	}}
@@ -42,6 +49,10 @@ func (b *Bot) checkPolicies(ctx context.Context, p pull, pr repocfg.Project, set
 	}
 	checks := make([]policyCheck, len(sets))
 	for i, name := range sets {
+		if planErr != nil {
+			checks[i].Result = planpolicy.Result{Set: name, Error: fmt.Sprintf("the plan of project %s was not checked: %v", pr.Name, planErr)}
+			continue
+		}
 		set, ok := b.policySet(name)
 		if !ok {
 			checks[i].Result = planpolicy.Result{Set: name, Error: "this paved-bot has no policy set of that name loaded"}
@@ -182,8 +193,10 @@ func (b *Bot) approvePolicies(ctx context.Context, log *slog.Logger, p pull, j *
 		reply(err.Error())
 		return
 	}
+	// A plan this command approved before the bot was stopped counts: run
+	// again, the command answers as it would have.
 	plans = slices.DeleteFunc(plans, func(sp savedPlan) bool {
-		return !slices.ContainsFunc(sp.Policies, policyCheck.blocks)
+		return !slices.ContainsFunc(sp.Policies, func(c policyCheck) bool { return c.blocks() || c.approvedBy(j) })
 	})
 	switch {
 	case len(plans) == 0:
@@ -199,12 +212,19 @@ func (b *Bot) approvePolicies(ctx context.Context, log *slog.Logger, p pull, j *
 	}
 	a := &applied{b: b, p: p, pr: pr, user: j.User}
 	var rows []string
-	var approved []savedPlan
+	// approved are the plans this run approves; kept those it approved
+	// before a restart, saved already.
+	var approved, kept []savedPlan
 	now := time.Now().UTC()
 	for _, sp := range plans {
-		changed := false
+		changed, resumed := false, false
 		for i := range sp.Policies {
 			c := &sp.Policies[i]
+			if c.approvedBy(j) {
+				resumed = true
+				rows = append(rows, fmt.Sprintf("| %s | %s | %s | approved |", sp.Project, sp.Workspace, c.Set))
+				continue
+			}
 			if !c.blocks() {
 				continue
 			}
@@ -212,13 +232,15 @@ func (b *Bot) approvePolicies(ctx context.Context, log *slog.Logger, p pull, j *
 			if err != nil {
 				what = "not approved: " + err.Error()
 			} else if what == "" {
-				c.ApprovedBy, c.ApprovedAt, changed = j.User, now, true
+				c.ApprovedBy, c.ApprovedAt, c.ApprovedJob, changed = j.User, now, j.id, true
 				what = "approved"
 			}
 			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |", sp.Project, sp.Workspace, c.Set, what))
 		}
 		if changed {
 			approved = append(approved, sp)
+		} else if resumed {
+			kept = append(kept, sp)
 		}
 	}
 	for _, sp := range approved {
@@ -227,6 +249,7 @@ func (b *Bot) approvePolicies(ctx context.Context, log *slog.Logger, p pull, j *
 			return
 		}
 	}
+	approved = append(approved, kept...)
 	b.auditApprovals(j, approved)
 	msg := fmt.Sprintf("%s at %.7s\n\n| Project | Workspace | Policy set | Result |\n| --- | --- | --- | --- |\n%s",
 		login(j.User), pr.HeadSHA, strings.Join(rows, "\n"))

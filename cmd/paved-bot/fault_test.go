@@ -446,3 +446,52 @@ func TestAccBotGracefulRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestAccBotPolicyApprovalSurvivesSIGKILL kills the bot as it sets
+// paved/policy, before it replies, once in the policy-blocked plan and once
+// after it saved an owner's `paved approve-policies`: started again, the
+// plan is planned again and approving it works, and an approval it saved
+// is answered as given (not "nothing to approve"); paved/policy ends
+// success and the plan can be applied.
+func TestAccBotPolicyApprovalSurvivesSIGKILL(t *testing.T) {
+	toolFlag, version, tool := terraformBinary(t)
+	bin := buildBot(t)
+	config := writePolicyConfig(t, "", map[string]string{"versions": versionPolicy})
+	for _, during := range []string{"plan", "approval"} {
+		t.Run(during, func(t *testing.T) {
+			f := newFaultWorld(t, bin, "--"+toolFlag, version+"="+tool, "--config", config)
+			var killed, armed atomic.Bool
+			armed.Store(during == "plan")
+			f.fake.OnCall(func(c githubfake.Call) {
+				if armed.Load() && c.Method == http.MethodPost && strings.Contains(c.Path, "/statuses/") &&
+					strings.Contains(string(c.Body), "paved/policy") && killed.CompareAndSwap(false, true) {
+					f.stop(syscall.SIGKILL)
+				}
+			})
+			restart := func() {
+				if killed.Load() && f.down() {
+					f.start()
+				}
+			}
+			head := f.openPR(1, "alice", map[string]string{"p1/main.tf": project("p1", "forbidden")})
+			mustContain(t, "plan", f.awaitReply(1, "paved autoplan at", restart), "policy failed: versions")
+
+			before := len(f.fake.Comments("acme", "infra", 1))
+			armed.Store(true)
+			payload, _ := f.fake.IssueCommentEvent("acme", "infra", 1, "carol", "paved approve-policies")
+			f.deliver("issue_comment", payload)
+			answer := f.awaitReplyAfter(1, before, restart)
+			if !killed.Load() {
+				t.Fatalf("the bot was never killed during the %s", during)
+			}
+			mustContain(t, "the approval", answer, "| p1 | default | versions | approved |", "may now be applied")
+			if s := lastStatus(f.env, head, "paved/policy"); s.State != "success" || !strings.Contains(s.Description, "approved by carol") {
+				t.Fatalf("paved/policy after the approval: %+v", s)
+			}
+			before = len(f.fake.Comments("acme", "infra", 1))
+			payload, _ = f.fake.IssueCommentEvent("acme", "infra", 1, "maintainer", "paved apply")
+			f.deliver("issue_comment", payload)
+			mustContain(t, "apply after the approval", f.awaitReplyAfter(1, before, restart), "| p1 | p1 | default | applied `+1 ~0 -0`")
+		})
+	}
+}

@@ -374,3 +374,23 @@ func TestAccBotRunsAConftestExampleUnchanged(t *testing.T) {
 	}
 	mustContain(t, "apply", e.say(1, "maintainer", "paved apply")[0], "| app | app | default | applied")
 }
+
+// TestAccBotPolicyPlanTooLarge checks that a plan whose JSON exceeds
+// --policy-max-plan-bytes is a policy error naming the project and the
+// limit, which blocks its apply, and that the bot carries on.
+func TestAccBotPolicyPlanTooLarge(t *testing.T) {
+	config := writePolicyConfig(t, "", map[string]string{"versions": versionPolicy})
+	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n"}, "--config", config, "--policy-max-plan-bytes", "4096")
+	fleet := backend("app") + "\nresource \"terraform_data\" \"node\" {\n  count = 50\n  input = { name = \"node-${count.index}\" }\n}\n"
+	sha := e.openPR(1, "alice", map[string]string{"app/main.tf": fleet})
+	plan := strings.Join(e.replies(1, 0), "\n")
+	mustContain(t, "plan over the JSON limit", plan, "`+50 ~0 -0`, policy failed: versions", "could not be checked",
+		"the plan of project app was not checked", "more than 4 KiB, the limit on what a policy check reads")
+	if s := lastStatus(e, sha, "paved/policy"); s.State != "failure" {
+		t.Fatalf("paved/policy: %+v", s)
+	}
+	mustContain(t, "apply", e.say(1, "maintainer", "paved apply")[0], "refused: failed policy set versions")
+	if tags := e.deployTags(); len(tags) != 0 {
+		t.Fatalf("a plan that could not be checked was applied: %v", tags)
+	}
+}

@@ -67,6 +67,7 @@ type serveConfig struct {
 	policy           *policy.Policy       // the config file's repos rules
 	policies         *planpolicy.Policies // and the policy sets they name
 	policyTimeout    time.Duration
+	policyMaxPlan    int64
 	driftParallelism int
 	web              webConfig // the operator page's flags (web.go)
 }
@@ -93,6 +94,7 @@ func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.timeout, "timeout", time.Hour, "longest a command may run")
 	fs.IntVar(&c.driftParallelism, "drift-parallelism", workflow.DefaultDriftParallelism, "repositories drift checks plan at once, over all replicas (each plans one project at a time)")
 	fs.DurationVar(&c.policyTimeout, "policy-timeout", workflow.DefaultPolicyTimeout, "longest one policy set may take to check one project's plan; a set that takes longer blocks the apply as a policy error")
+	fs.Int64Var(&c.policyMaxPlan, "policy-max-plan-bytes", runner.DefaultShowJSONLimit, "largest plan JSON (`terraform show -json`) a policy check reads, in bytes; a larger plan blocks the apply as a policy error")
 	fs.Int64Var(&c.maxBody, "max-body", webhook.MaxBody, "largest webhook body accepted, in bytes")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -152,6 +154,9 @@ func (c *serveConfig) check() (runner.Tools, githubapi.Auth, error) {
 	}
 	if c.driftParallelism < 1 || c.driftParallelism > 64 {
 		bad("drift-parallelism", "%d: want 1 to 64", c.driftParallelism)
+	}
+	if c.policyMaxPlan < 1 {
+		bad("policy-max-plan-bytes", "%d: want a positive number of bytes such as 67108864 (64 MiB)", c.policyMaxPlan)
 	}
 	if c.policyTimeout <= 0 {
 		bad("policy-timeout", "%s: want a positive duration such as 10s", c.policyTimeout)
@@ -381,9 +386,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Policy:      c.policy,
 		Policies:    c.policies,
 
-		PolicyTimeout: c.policyTimeout,
-		Repositories:  clients.Repositories,
-		Allowed:       func(repo string) bool { return webhook.Allowed(c.allowlist, repo) },
+		PolicyTimeout:     c.policyTimeout,
+		PolicyMaxPlanJSON: c.policyMaxPlan,
+		Repositories:      clients.Repositories,
+		Allowed:           func(repo string) bool { return webhook.Allowed(c.allowlist, repo) },
 
 		DriftParallelism: c.driftParallelism,
 		CheckRuns:        auth.AppID != 0,
