@@ -638,10 +638,10 @@ func mkdirFor(file string) error {
 // operator page, or the job's id when the page is off.
 func (b *Bot) jobLog(p pull) string {
 	if p.job == nil {
-		return "the bot's job log"
+		return "the paved-bot job log"
 	}
 	if b.WebURL != "" {
 		return b.WebURL + "/repos/" + p.repo + "/jobs/" + url.PathEscape(p.job.id)
 	}
-	return "the bot's job log, job " + p.job.id
+	return "the job log of paved-bot job " + p.job.id
 }
