@@ -1,7 +1,8 @@
 // Package render turns the results of one bot command into the markdown
 // comments posted on the pull request: a summary table first, then each
-// project's terraform output in a collapsible diff block, split across
-// comments so that none exceeds GitHub's size limit, with secrets masked.
+// project's terraform output in a collapsible diff block, with secrets
+// masked: split across comments so that none exceeds GitHub's size limit
+// ([Comments]), or cut to fit one comment ([Comment]).
 package render
 
 import (

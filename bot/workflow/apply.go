@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -140,7 +141,9 @@ func (b *Bot) apply(ctx context.Context, log *slog.Logger, p pull, j *job, onMer
 	if onMerge {
 		title = fmt.Sprintf("### paved apply on merge at %.7s", pr.HeadSHA)
 	}
-	b.reply(log, p, render.Comments(title, results, footer), state, desc)
+	// One comment whatever the number of projects, so apply's GitHub calls
+	// stay constant; what is cut is in the job log.
+	b.reply(log, p, []string{render.Comment(title, results, footer, b.jobLog(p))}, state, desc)
 	<-pending
 	b.statusWith(log, p, pr.HeadSHA, applyStatus, state, desc, reportOf(results, footer))
 	log.Info("apply finished", "projects", len(plans), "seconds", time.Since(started).Seconds(), "terraform_seconds", tfTime.Seconds(), "state", state)
@@ -629,4 +632,16 @@ func mkdirFor(file string) error {
 		return fmt.Errorf("create %s: %w", filepath.Dir(file), err)
 	}
 	return nil
+}
+
+// jobLog says where a command's full output is: its job page on the
+// operator page, or the job's id when the page is off.
+func (b *Bot) jobLog(p pull) string {
+	if p.job == nil {
+		return "the paved-bot job log"
+	}
+	if b.WebURL != "" {
+		return b.WebURL + "/repos/" + p.repo + "/jobs/" + url.PathEscape(p.job.id)
+	}
+	return "the job log of paved-bot job " + p.job.id
 }

@@ -118,6 +118,9 @@ type Bot struct {
 	// CheckRuns reports commands as check runs rather than commit
 	// statuses: GitHub lets only a GitHub App write them.
 	CheckRuns bool
+	// WebURL is the operator page's address (no trailing slash), where an
+	// apply reply points for output it cut; "" when the page is off.
+	WebURL string
 	// TagKey signs and verifies deploy tags.
 	TagKey []byte
 	// Secrets are values no reply may show in any encoding: the bot's own

@@ -391,7 +391,7 @@ func TestAccBotAsGitHubApp(t *testing.T) {
 	}
 }
 
-func TestAccBotLongPlanSplitAndMasked(t *testing.T) {
+func TestAccBotLongPlanSplitApplyOneAndMasked(t *testing.T) {
 	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: fleet\n    dir: fleet\n"})
 	// 500 resources make a plan of well over 65,536 characters; one of them
 	// carries what looks like an AWS key pair.
@@ -427,6 +427,20 @@ resource "terraform_data" "leaky" {
 	}
 	for _, n := range []string{"node-0", "node-250", "node-499"} {
 		mustContain(t, "complete plan", joined, `"`+n+`"`)
+	}
+
+	// Apply answers in one comment however long its log: cut to its tail,
+	// pointing at the job log.
+	applied := e.say(1, "alice", "paved apply")
+	if len(applied) != 1 {
+		t.Fatalf("apply replied in %d comments, want 1", len(applied))
+	}
+	if len(applied[0]) > 65536 {
+		t.Fatalf("the apply reply has %d characters", len(applied[0]))
+	}
+	mustContain(t, "long apply", applied[0], "applied `+501 ~0 -0`", "Apply complete! Resources: 501 added", "lines cut; full output: the job log of paved-bot job ")
+	if strings.Contains(applied[0], "AKIAIOSFODNN7EXAMPLE") || strings.Contains(applied[0], "wJalrXUtnFEMI") {
+		t.Fatal("a credential reached the pull request")
 	}
 }
 

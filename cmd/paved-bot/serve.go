@@ -394,6 +394,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		DriftParallelism: c.driftParallelism,
 		CheckRuns:        auth.AppID != 0,
 		TagKey:           tagKey,
+		WebURL:           c.webURL(),
 		Secrets:          c.secrets(auth),
 		Log:              log,
 		Owner:            replicaName(c.port),

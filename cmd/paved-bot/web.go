@@ -64,6 +64,14 @@ func (w *webConfig) check() []error {
 	return problems
 }
 
+// webURL is the operator page's address, "" when the page is off.
+func (c *serveConfig) webURL() string {
+	if c.web.clientID == "" {
+		return ""
+	}
+	return strings.TrimSuffix(c.web.url, "/")
+}
+
 // gitHubWebURL is where viewers log in: github.com's web host for
 // github.com, the server itself for GitHub Enterprise Server.
 func (w *webConfig) gitHubWebURL(hostname string) string {

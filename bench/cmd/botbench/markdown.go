@@ -503,7 +503,7 @@ func growthList(sizes []size, pick func(botRun) sample, growing []string) []stri
 		text := fmt.Sprintf("`%s` %s at %s projects", e, strings.Join(n, ", "), sizeList(sizes))
 		switch {
 		case strings.HasSuffix(e, "/issues/{number}/comments"):
-			text += ": the reply, split into more comments once it outgrows GitHub's limit of 65,536 characters a comment (`render.MaxComment`)"
+			text += ": the plan reply, split into more comments once it outgrows GitHub's limit of 65,536 characters a comment (`render.MaxComment`); apply's reply is one comment, its outputs cut to fit"
 		case strings.HasSuffix(e, "/pulls/{number}/files"):
 			text += ": the pull request's changed files, listed 100 a page (2 files per project here)"
 		}
