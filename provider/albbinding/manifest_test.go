@@ -5,12 +5,8 @@ import "testing"
 func TestTargetGroupBindingManifest(t *testing.T) {
 	arn := "arn:aws:elasticloadbalancing:eu-west-1:222222222222:targetgroup/shop-green/0123456789abcdef"
 	svc := k8sService{namespace: "shop", name: "web", port: 8080}
-	cases := []struct {
-		name           string
-		securityGroups []string
-		want           string
-	}{
-		{"with security groups", []string{"sg-0a1b2c3d", "sg-1a2b3c4d"}, `apiVersion: elbv2.k8s.aws/v1beta1
+	// Security groups only add the networking section to the same binding.
+	withoutNetworking := `apiVersion: elbv2.k8s.aws/v1beta1
 kind: TargetGroupBinding
 metadata:
   name: shop-green
@@ -23,7 +19,13 @@ spec:
     port: 8080
   targetGroupARN: ` + arn + `
   targetType: ip
-  networking:
+`
+	cases := []struct {
+		name           string
+		securityGroups []string
+		want           string
+	}{
+		{"with security groups", []string{"sg-0a1b2c3d", "sg-1a2b3c4d"}, withoutNetworking + `  networking:
     ingress:
       - from:
           - securityGroup:
@@ -34,20 +36,7 @@ spec:
           - protocol: TCP
             port: 8080
 `},
-		{"without security groups", nil, `apiVersion: elbv2.k8s.aws/v1beta1
-kind: TargetGroupBinding
-metadata:
-  name: shop-green
-  namespace: shop
-  labels:
-    app.kubernetes.io/managed-by: paved
-spec:
-  serviceRef:
-    name: web
-    port: 8080
-  targetGroupARN: ` + arn + `
-  targetType: ip
-`},
+		{"without security groups", nil, withoutNetworking},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
