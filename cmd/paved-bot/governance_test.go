@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paved-road/paved/bot/audit"
 	"github.com/paved-road/paved/internal/githubfake"
 )
 
@@ -108,6 +109,17 @@ func TestAccBotPolicyChecks(t *testing.T) {
 	if s := lastStatus(e, sha, "paved/policy"); s.State != "success" || !strings.Contains(s.Description, "approved by carol") {
 		t.Fatalf("paved/policy after the approval: %+v", s)
 	}
+	// The audit trail names who approved which set on which project, and the plan approved.
+	var approvals []audit.Entry
+	for _, en := range auditEntries(e) {
+		if en.Command == "approve-policies" && en.User == "carol" {
+			approvals = append(approvals, en)
+		}
+	}
+	if len(approvals) != 1 || approvals[0].Outcome != "approved" || approvals[0].Project != "app" || approvals[0].Workspace != "default" ||
+		!strings.Contains(approvals[0].Detail, "approved the failure of policy set versions at "+sha[:7]) || len(approvals[0].PlanSHA256) != 64 || approvals[0].PR != 1 {
+		t.Fatalf("audit entries of carol's approve-policies: %+v", approvals)
+	}
 	mustContain(t, "approving again", e.say(1, "carol", "paved approve-policies")[0], "nothing to approve")
 	applied := e.say(1, "maintainer", "paved apply")[0]
 	mustContain(t, "apply after the approval", applied, "| app | app | default | applied `+1 ~0 -0`, tagged `paved/app/default/")
@@ -136,6 +148,21 @@ func TestAccBotPolicyChecks(t *testing.T) {
 	if s := lastStatus(e, newHead, "paved/policy"); s.State != "failure" {
 		t.Fatalf("paved/policy of the new head: %+v", s)
 	}
+}
+
+// auditEntries is `paved-bot audit --json` of acme/infra, read through the
+// running bot's socket and so from whichever store it runs on.
+func auditEntries(e *env) []audit.Entry {
+	e.t.Helper()
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"audit", "--data-dir", e.data, "--json", "--repo", "acme/infra"}, &out, &errOut); code != 0 {
+		e.t.Fatalf("paved-bot audit: exit %d: %s", code, errOut.String())
+	}
+	var entries []audit.Entry
+	if err := json.Unmarshal([]byte(out.String()), &entries); err != nil {
+		e.t.Fatalf("audit --json: %v\n%s", err, out.String())
+	}
+	return entries
 }
 
 // TestAccBotPolicyTimeout checks that a policy that runs too long is a
