@@ -10,7 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/paved-road/paved/bot/audit"
 	"github.com/paved-road/paved/internal/githubfake"
 )
 
@@ -108,6 +110,17 @@ func TestAccBotPolicyChecks(t *testing.T) {
 	if s := lastStatus(e, sha, "paved/policy"); s.State != "success" || !strings.Contains(s.Description, "approved by carol") {
 		t.Fatalf("paved/policy after the approval: %+v", s)
 	}
+	// The audit trail names who approved which set on which project, and the plan approved.
+	var approvals []audit.Entry
+	for _, en := range auditEntries(e) {
+		if en.Command == "approve-policies" && en.User == "carol" {
+			approvals = append(approvals, en)
+		}
+	}
+	if len(approvals) != 1 || approvals[0].Outcome != "approved" || approvals[0].Project != "app" || approvals[0].Workspace != "default" ||
+		!strings.Contains(approvals[0].Detail, "approved the failure of policy set versions at "+sha[:7]) || len(approvals[0].PlanSHA256) != 64 || approvals[0].PR != 1 {
+		t.Fatalf("audit entries of carol's approve-policies: %+v", approvals)
+	}
 	mustContain(t, "approving again", e.say(1, "carol", "paved approve-policies")[0], "nothing to approve")
 	applied := e.say(1, "maintainer", "paved apply")[0]
 	mustContain(t, "apply after the approval", applied, "| app | app | default | applied `+1 ~0 -0`, tagged `paved/app/default/")
@@ -136,6 +149,21 @@ func TestAccBotPolicyChecks(t *testing.T) {
 	if s := lastStatus(e, newHead, "paved/policy"); s.State != "failure" {
 		t.Fatalf("paved/policy of the new head: %+v", s)
 	}
+}
+
+// auditEntries is `paved-bot audit --json` of acme/infra, read through the
+// running bot's socket and so from whichever store it runs on.
+func auditEntries(e *env) []audit.Entry {
+	e.t.Helper()
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"audit", "--data-dir", e.data, "--json", "--repo", "acme/infra"}, &out, &errOut); code != 0 {
+		e.t.Fatalf("paved-bot audit: exit %d: %s", code, errOut.String())
+	}
+	var entries []audit.Entry
+	if err := json.Unmarshal([]byte(out.String()), &entries); err != nil {
+		e.t.Fatalf("audit --json: %v\n%s", err, out.String())
+	}
+	return entries
 }
 
 // TestAccBotPolicyTimeout checks that a policy that runs too long is a
@@ -173,11 +201,18 @@ func driftIssues(e *env) []githubfake.Issue {
 }
 
 // TestAccBotDriftDetection changes what a deployed project reads outside
-// Terraform and checks that a drift check opens one issue for it, updates
-// it while the drift lasts, reports a failed check as such and closes the
-// issue once the drift is gone.
+// Terraform and checks that the scheduled drift check opens one issue for
+// it, that scheduled and manual checks update it while the drift lasts,
+// that a failed check is reported as such and that the issue closes once
+// the drift is gone.
 func TestAccBotDriftDetection(t *testing.T) {
-	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n  - name: web\n    dir: web\n"})
+	// A schedule due at every look the bot takes (every 20 s), so that drift
+	// is found with nobody running `paved-bot drift`.
+	config := filepath.Join(t.TempDir(), "server.yaml")
+	if err := os.WriteFile(config, []byte("repos:\n  - match: github.com/acme/*\n    drift_schedule: \"@every 2s\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, map[string]string{"paved.yaml": "version: 1\nprojects:\n  - name: app\n    dir: app\n  - name: web\n    dir: web\n"}, "--config", config)
 	size := filepath.Join(e.state, "app-size")
 	setSize := func(v string) {
 		if err := os.WriteFile(size, []byte(v+"\n"), 0o644); err != nil {
@@ -200,8 +235,26 @@ func TestAccBotDriftDetection(t *testing.T) {
 		t.Fatalf("issues with nothing drifted: %+v", is)
 	}
 
-	// Changed outside Terraform: one issue, with the summary.
+	// Changed outside Terraform: the schedule finds it and opens one issue,
+	// which later scheduled checks update rather than open another.
 	setSize("large")
+	waitIssues := func(what string, cond func([]githubfake.Issue) bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for is := driftIssues(e); !cond(is); is = driftIssues(e) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no scheduled drift check %s within 60 s: issues %+v", what, is)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+	waitIssues("opened an issue", func(is []githubfake.Issue) bool { return len(is) > 0 })
+	waitIssues("updated the issue", func(is []githubfake.Issue) bool { return len(is) != 1 || is[0].Updates > 0 })
+	if is := driftIssues(e); len(is) != 1 || is[0].State != "open" || !strings.Contains(is[0].Body, "+0 ~1 -0") {
+		t.Fatalf("after scheduled checks: %+v", is)
+	}
+
+	// A check by hand finds the same issue.
 	code, out = e.driftCheck()
 	mustContain(t, "drift check after the change", out, "drifted: Terraform would change +0 ~1 -0 to match main", "in sync with main")
 	issues := driftIssues(e)
@@ -220,7 +273,7 @@ func TestAccBotDriftDetection(t *testing.T) {
 		t.Fatalf("second check: exit %d\n%s", code, out)
 	}
 	issues = driftIssues(e)
-	if len(issues) != 1 || issues[0].Number != first.Number || issues[0].Updates < 1 {
+	if len(issues) != 1 || issues[0].Number != first.Number || issues[0].Updates <= first.Updates {
 		t.Fatalf("after a second check: %+v (first %+v)", issues, first)
 	}
 
