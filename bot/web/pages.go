@@ -145,7 +145,7 @@ func (h *Handler) commandRows(cmds []workflow.CommandView, keep func(repo string
 		if c.Running {
 			state = "RUNNING"
 		}
-		out = append(out, commandRow{CommandView: c, State: state, Ago: ago(now, c.Accepted), Log: "/repos/" + c.Repo + "/jobs/" + url.PathEscape(c.ID)})
+		out = append(out, commandRow{CommandView: c, State: state, Ago: ago(now, c.Accepted), Log: jobURL(c.Repo, c.ID)})
 	}
 	return out
 }
@@ -302,7 +302,7 @@ func jobURL(repo, id string) string {
 	if id == "" {
 		return ""
 	}
-	return "/repos/" + repo + "/jobs/" + url.PathEscape(id)
+	return workflow.JobPath(repo, id)
 }
 
 // deployRow is a deploy as the history table shows it.

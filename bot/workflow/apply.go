@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -641,7 +640,7 @@ func (b *Bot) jobLog(p pull) string {
 		return "the paved-bot job log"
 	}
 	if b.WebURL != "" {
-		return b.WebURL + "/repos/" + p.repo + "/jobs/" + url.PathEscape(p.job.id)
+		return b.WebURL + JobPath(p.repo, p.job.id)
 	}
 	return "the job log of paved-bot job " + p.job.id
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -61,6 +62,13 @@ func (b *Bot) Commands() ([]CommandView, error) {
 			Accepted: j.Accepted, Running: c.Owner != "" && c.Expires.After(now), Replica: c.Owner})
 	}
 	return out, nil
+}
+
+// JobPath is where the operator page serves a command's log, relative to
+// the page's address: the page links to it, and an apply reply points at it
+// for the output it cut.
+func JobPath(repo, id string) string {
+	return "/repos/" + repo + "/jobs/" + url.PathEscape(id)
 }
 
 // JobLog is a command's log, masked as its replies are, and whether the
