@@ -477,6 +477,7 @@ resource "terraform_data" "env" {
 }
 `})
 	p.runner.Env = []string{"PAVED_OPERATOR_SETTING=from-runner-env"}
+	p.runner.GOGC, p.runner.MemoryLimit = 400, 768<<20
 	p.apply(p.plan(command.PlanOptions{}))
 
 	b, err := os.ReadFile(filepath.Join(p.dir, "env.txt"))
@@ -487,7 +488,7 @@ resource "terraform_data" "env" {
 	for _, want := range []string{
 		"TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_PLUGIN_CACHE_DIR=" + p.runner.PluginCache,
 		"AWS_REGION=eu-west-1", "PAVED_OPERATOR_SETTING=from-runner-env", "PATH=",
-		"TF_CLI_CONFIG_FILE=" + os.DevNull,
+		"TF_CLI_CONFIG_FILE=" + os.DevNull, "GOGC=400\n", "GOMEMLIMIT=805306368\n",
 	} {
 		if !strings.Contains(env, want) {
 			t.Errorf("terraform's environment lacks %s", want)

@@ -48,6 +48,9 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		"unknown default":     {append([]string{"--webhook-secret", "s", "--default-tool", "tofu@9.9.9"}, good...), []string{"--default-tool", "tofu@9.9.9"}},
 		"bad port":            {append([]string{"--webhook-secret", "s", "--port", "70000"}, good...), []string{"--port", "70000"}},
 		"bad parallelism":     {append([]string{"--webhook-secret", "s", "--parallelism", "0"}, good...), []string{"--parallelism", "want 1 to 64"}},
+		"GOGC off":            {append([]string{"--webhook-secret", "s", "--terraform-gogc", "-1"}, good...), []string{"--terraform-gogc (PAVED_TERRAFORM_GOGC): -1: want 25 to 1000"}},
+		"GOGC too high":       {append([]string{"--webhook-secret", "s", "--terraform-gogc", "5000"}, good...), []string{"--terraform-gogc", "5000: want 25 to 1000"}},
+		"GOGC not a number":   {append([]string{"--webhook-secret", "s", "--terraform-gogc", "lots"}, good...), []string{"-terraform-gogc", "lots"}},
 		"unknown flag":        {[]string{"--webhok-secret", "s"}, []string{"flag provided but not defined: -webhok-secret"}},
 		"bad github api url":  {append([]string{"--webhook-secret", "s", "--github-api-url", "ftp://x"}, good...), []string{"ftp://x"}},
 		"positional argument": {append([]string{"--webhook-secret", "s", "now"}, good...), []string{"no arguments"}},
@@ -131,7 +134,7 @@ func TestExampleServerConfigReads(t *testing.T) {
 		infra.DriftSpec != "0 6 * * 1-5" || c.policyTimeout != 10*time.Second {
 		t.Fatalf("policy sets, drift schedule or policy timeout not read: %+v, %+v", rules.policies, infra)
 	}
-	if c.workers != 8 || c.lease != 30*time.Second || c.auditKeep != 365*24*time.Hour || c.metricsBind != "127.0.0.1:9100" ||
+	if c.workers != 8 || c.terraformGOGC != 400 || c.lease != 30*time.Second || c.auditKeep != 365*24*time.Hour || c.metricsBind != "127.0.0.1:9100" ||
 		c.web.clientID == "" || c.web.url != "https://paved-bot.acme.example" {
 		t.Fatalf("replica, audit, metrics or page keys not read: %+v", c)
 	}

@@ -40,6 +40,7 @@ type serveConfig struct {
 	dataDir          string
 	allowlist        listFlag
 	parallelism      int
+	terraformGOGC    int
 	ghHostname       string
 	ghAPIURL         string
 	ghAppID          int64
@@ -81,6 +82,7 @@ func serveFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.dataDir, "data-dir", "paved-data", "directory for working copies, plans, locks and the plugin cache")
 	fs.Var(&c.allowlist, "repo-allowlist", "repositories to serve, as globs over host/owner/name (e.g. github.com/acme/*); repeatable or comma-separated")
 	fs.IntVar(&c.parallelism, "parallelism", 4, "projects planned or applied at once per command")
+	fs.IntVar(&c.terraformGOGC, "terraform-gogc", runner.DefaultGOGC, "GOGC of terraform and its providers: a higher value spends less CPU on garbage collection for more memory, within a soft limit of the bot's memory shared among the processes of --parallelism projects; 100 is Go's default, and sets no limit")
 	fs.StringVar(&c.ghHostname, "github-hostname", "github.com", "GitHub host; a GitHub Enterprise Server host uses https://HOST/api/v3")
 	fs.StringVar(&c.ghAPIURL, "github-api-url", "", "override the API base URL derived from --github-hostname")
 	fs.Int64Var(&c.ghAppID, "github-app-id", 0, "GitHub App id (with --github-app-key-file)")
@@ -166,6 +168,9 @@ func (c *serveConfig) check() (runner.Tools, githubapi.Auth, error) {
 	}
 	if c.parallelism < 1 || c.parallelism > 64 {
 		bad("parallelism", "%d: want 1 to 64", c.parallelism)
+	}
+	if c.terraformGOGC < 25 || c.terraformGOGC > 1000 {
+		bad("terraform-gogc", "%d: want 25 to 1000 (100 is Go's default)", c.terraformGOGC)
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		bad("log-format", "%q: want text or json", c.logFormat)
@@ -376,6 +381,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Store:  db,
 		Runner: &runner.Runner{
 			PluginCache: c.pluginCache, Sandbox: sb, ScratchDir: scratch,
+			GOGC: c.terraformGOGC, MemoryLimit: c.terraformMemoryLimit(),
 		},
 		Tools:       tools,
 		DataDir:     c.dataDir,

@@ -4,10 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/paved-road/paved/bench/proc"
+	"github.com/paved-road/paved/bot/runner"
 )
 
 // directRun is the baseline: the same projects run with the terraform CLI by
@@ -16,6 +19,9 @@ type directRun struct {
 	cold     phaseTime // init then plan -out, empty plugin cache, no .terraform: the bot's cold plan
 	planOnly phaseTime // plan -out alone, everything in place: the bot's warm re-plan
 	apply    phaseTime // apply of the saved plans
+	// gogc is plan -out alone again with the GOGC paved-bot runs terraform with, when measured:
+	// how much of the bot's lead that setting makes.
+	gogc phaseTime
 }
 
 // phaseTime is one phase by hand: its wall time, and the CPU time terraform
@@ -35,7 +41,7 @@ func childrenCPU() time.Duration {
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
-func runDirect(ctx context.Context, k *kit, dir string, projects int) (directRun, error) {
+func runDirect(ctx context.Context, k *kit, dir string, projects int, withGOGC bool) (directRun, error) {
 	state, cache := filepath.Join(dir, "state"), filepath.Join(dir, "plugin-cache")
 	for _, d := range []string{state, cache} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -54,7 +60,7 @@ func runDirect(ctx context.Context, k *kit, dir string, projects int) (directRun
 		planCmd = []string{"plan", "-input=false", "-no-color", "-out=tfplan"}
 		apply   = []string{"apply", "-input=false", "-no-color", "tfplan"}
 	)
-	phase := func(steps ...[]string) (phaseTime, error) {
+	phase := func(env []string, steps ...[]string) (phaseTime, error) {
 		start, cpu := time.Now(), childrenCPU()
 		for i := 1; i <= projects; i++ {
 			for _, args := range steps {
@@ -67,12 +73,18 @@ func runDirect(ctx context.Context, k *kit, dir string, projects int) (directRun
 	}
 	var r directRun
 	var err error
-	if r.cold, err = phase(initCmd, planCmd); err != nil {
+	if r.cold, err = phase(env, initCmd, planCmd); err != nil {
 		return r, err
 	}
-	if r.planOnly, err = phase(planCmd); err != nil {
+	if r.planOnly, err = phase(env, planCmd); err != nil {
 		return r, err
 	}
-	r.apply, err = phase(apply)
+	if withGOGC {
+		// The plans it writes are those it replaces: the state is the same.
+		if r.gogc, err = phase(append(slices.Clone(env), "GOGC="+strconv.Itoa(runner.DefaultGOGC)), planCmd); err != nil {
+			return r, err
+		}
+	}
+	r.apply, err = phase(env, apply)
 	return r, err
 }

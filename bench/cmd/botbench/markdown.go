@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paved-road/paved/bench/report"
+	"github.com/paved-road/paved/bot/runner"
 )
 
 // command is one of the three commands of a run.
@@ -84,7 +85,7 @@ func (r *results) markdown(o options, commandLine string) string {
 		"%d to %d projects. Other processes took %.0f%% of the machine's CPU time during the run (see above), and the "+
 		"largest sizes have fewer runs: read the ratios with that noise in mind.\n\n", o.parallelism, aimFrom, aimTo, 100*r.cpu.OthersShare())
 	p("*Floor here* is the lowest ratio any scheduler could reach on this machine running the same terraform processes "+
-		"as by hand with no cost of its own: the CPU time terraform and its providers used by hand (user and system, "+
+		"as by hand, at Go's default GOGC, with no cost of its own: the CPU time terraform and its providers used by hand (user and system, "+
 		"from `getrusage`) spread perfectly over the %d CPUs, divided by the time by hand. By hand, one process at a "+
 		"time, terraform already keeps more than one CPU busy (the *CPUs busy by hand* column).\n\n", runtime.NumCPU())
 	p("| projects | command | by hand | time by hand | CPUs busy by hand | paved-bot | bot / by hand | floor here | aim |\n" +
@@ -102,6 +103,13 @@ func (r *results) markdown(o options, commandLine string) string {
 		}
 	}
 	p("\n")
+	if g, ok := r.gogc(); ok {
+		p("The bot runs terraform and its providers with `GOGC=%d` (`--terraform-gogc`, its default; Go's is 100), which "+
+			"the floor leaves out: by hand, in the same runs at %d projects, `terraform plan -out` alone used %s of CPU "+
+			"time at Go's default and %s at `GOGC=%d`: %s of it (median, and the range over the runs). At that GOGC the "+
+			"floor is about %.2f of what it is above.\n\n", runner.DefaultGOGC, g.projects, seconds2(g.atDefault), seconds2(g.atBot),
+			runner.DefaultGOGC, ratioStat(g.shares), g.share)
+	}
 
 	p("### Where the bot's time goes\n\n")
 	p("Within the wall time: while a terraform process ran; else while git ran; else while a call to the GitHub " +
@@ -527,10 +535,39 @@ func growingCallsText(sizes []size) string {
 	return "Made more often with more projects, " + strings.Join(parts, "; ") + "; every other call is made as often at every size."
 }
 
+// gogcRun is terraform's CPU time by hand for plan -out alone at Go's
+// default GOGC and at the bot's, at the one size where both were measured.
+type gogcRun struct {
+	projects         int
+	atDefault, atBot float64 // seconds, medians
+	share            float64 // median of atBot / atDefault, run by run
+	shares           []float64
+}
+
+func (r *results) gogc() (gogcRun, bool) {
+	for _, sz := range r.sizes {
+		var g gogcRun
+		for _, d := range sz.direct {
+			if d.gogc.wall > 0 {
+				g.shares = append(g.shares, d.gogc.cpu.Seconds()/d.planOnly.cpu.Seconds())
+			}
+		}
+		if len(g.shares) == 0 {
+			continue
+		}
+		g.projects, g.share = sz.projects, summarize(g.shares).median
+		g.atDefault = summarize(each(sz.direct, func(d directRun) float64 { return d.planOnly.cpu.Seconds() })).median
+		g.atBot = summarize(each(sz.direct, func(d directRun) float64 { return d.gogc.cpu.Seconds() })).median
+		return g, true
+	}
+	return gogcRun{}, false
+}
+
 // floorText says, for an aim below what this machine's CPUs allow at some
 // size, what they do allow.
 func (r *results) floorText(c command) string {
-	var parts []string
+	g, tuned := r.gogc()
+	var parts, lowered []string
 	below := false
 	for _, sz := range r.sizes {
 		if !inAimRange(sz.projects) {
@@ -539,12 +576,18 @@ func (r *results) floorText(c command) string {
 		f := sz.floor(c)
 		below = below || c.aim < f
 		parts = append(parts, fmt.Sprintf("%.2f at %d", f, sz.projects))
+		lowered = append(lowered, fmt.Sprintf("%.2f at %d", f*g.share, sz.projects))
 	}
 	if !below {
 		return ""
 	}
-	return fmt.Sprintf(" The aim is below this machine's floor (by hand's CPU time over %d CPUs: %s): no scheduler of "+
-		"the same terraform processes can meet it here.", runtime.NumCPU(), strings.Join(parts, ", "))
+	text := fmt.Sprintf(" The aim is below this machine's floor (by hand's CPU time over %d CPUs: %s): no scheduler of "+
+		"the same terraform processes can meet it here", runtime.NumCPU(), strings.Join(parts, ", "))
+	if tuned {
+		text += fmt.Sprintf("; the bot's `GOGC=%d`, at which `plan -out` by hand took %.2f× the CPU time, lowers it to "+
+			"about %s", runner.DefaultGOGC, g.share, strings.Join(lowered, ", "))
+	}
+	return text + "."
 }
 
 func (r *results) aims(p func(string, ...any)) {
@@ -588,8 +631,12 @@ func (r *results) aims(p func(string, ...any)) {
 	for _, e := range constant {
 		same = append(same, fmt.Sprintf("`%s` ×%d", e, count(first, e)))
 	}
+	calls := verdict(len(growing) == 0)
+	if len(r.sizes) == 1 {
+		calls = "not measured (one size only)"
+	}
 	p("- **`paved apply`'s GitHub calls constant in the number of projects**: %s. Calls: %s. Constant: %s. ",
-		verdict(len(growing) == 0 && len(r.sizes) > 1), strings.Join(applyCounts, ", "), strings.Join(same, ", "))
+		calls, strings.Join(applyCounts, ", "), strings.Join(same, ", "))
 	if len(growing) > 0 {
 		p("Growing: %s. ", strings.Join(growthList(r.sizes, pick, growing), "; "))
 	}

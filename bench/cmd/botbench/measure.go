@@ -48,7 +48,7 @@ func measure(ctx context.Context, k *kit, o options) (*results, error) {
 		for run := 1; run <= o.runs[i]; run++ {
 			dir := filepath.Join(k.Scratch, fmt.Sprintf("n%d-run%d", n, run))
 			prog.Progress("%d projects, run %d/%d: terraform by hand", n, run, o.runs[i])
-			d, err := runDirect(ctx, k, filepath.Join(dir, "direct"), n)
+			d, err := runDirect(ctx, k, filepath.Join(dir, "direct"), n, n == o.serial)
 			if err != nil {
 				return nil, fmt.Errorf("terraform by hand, %d projects, run %d: %w", n, run, err)
 			}
