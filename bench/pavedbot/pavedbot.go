@@ -7,16 +7,25 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/paved-road/paved/bench/proc"
+	"github.com/paved-road/paved/bot/sandbox"
 )
 
-// Build builds ./cmd/paved-bot of the module at root into out.
+// Build builds ./cmd/paved-bot of the module at root into out, with its
+// sandbox launcher paved-sandbox beside it, as a release installs them.
 func Build(ctx context.Context, root, out string) error {
-	_, err := proc.Output(ctx, root, nil, "go", "build", "-o", out, "./cmd/paved-bot")
+	if _, err := proc.Output(ctx, root, nil, "go", "build", "-o", out, "./cmd/paved-bot"); err != nil {
+		return err
+	}
+	_, err := proc.Output(ctx, root, nil, "go", "build", "-o", Launcher(out), "./cmd/paved-sandbox")
 	return err
 }
+
+// Launcher is where Build puts the sandbox launcher of the paved-bot at bin.
+func Launcher(bin string) string { return filepath.Join(filepath.Dir(bin), sandbox.LauncherName) }
 
 // DescribeCommit names the commit the working tree at root is at, marked
 // when the tree differs from it; "unknown" outside git. Only reads git's

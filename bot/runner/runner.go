@@ -439,16 +439,22 @@ func (s *session) close() {
 func (s *session) path(name string) string { return filepath.Join(s.dir, name) }
 
 // confine prepares the session's sandbox and returns what terraform-exec runs instead of the
-// binary: this program, which becomes the launcher when its environment holds a spec.
+// binary: the sandbox's launcher, by default this program, which becomes the launcher when its
+// environment holds a spec.
 func (s *session) confine() (string, error) {
 	j := s.job
-	exe, err := os.Executable()
-	if err == nil {
-		exe, err = filepath.EvalSymlinks(exe)
+	exe := s.r.Sandbox.Launcher
+	if exe == "" {
+		self, err := os.Executable()
+		if err == nil {
+			self, err = filepath.EvalSymlinks(self)
+		}
+		if err != nil {
+			return "", fmt.Errorf("locate the launcher: %w", err)
+		}
+		exe = self
 	}
-	if err != nil {
-		return "", fmt.Errorf("locate the launcher: %w", err)
-	}
+	var err error
 	if s.program, err = filepath.EvalSymlinks(j.Binary); err != nil {
 		return "", fmt.Errorf("resolve %s binary: %w", s.tool, err)
 	}

@@ -4,14 +4,16 @@
 // secrets, not its GitHub App key, not its data dir with other pull requests' working copies,
 // plans and database, and of /etc only what name resolution and TLS need.
 //
-// terraform-exec runs one executable with no prefix arguments, so the bot runs itself: the runner
-// gives terraform-exec the bot's own executable as the terraform binary and describes the sandbox
-// in the environment variable PAVED_SANDBOX_SPEC. This package's init sees that variable, removes
-// it from the environment and replaces the process (syscall.Exec) with bwrap running the real
-// binary with the arguments terraform-exec gave; asked exactly `version -json` with a spec that
-// carries the answer (Spec.VersionJSON), it prints that and starts nothing. Without the variable
-// init does nothing. Every binary that imports the runner imports this package, test binaries
-// included, so each of them can be the launcher.
+// terraform-exec runs one executable with no prefix arguments, so the bot runs a launcher: the
+// runner gives terraform-exec the launcher as the terraform binary and describes the sandbox in
+// the environment variable PAVED_SANDBOX_SPEC. The launcher is paved-sandbox (cmd/paved-sandbox)
+// when it lies beside paved-bot, a program of this package alone that starts in a few
+// milliseconds, else the bot's own executable, which is one too. This package's init sees that
+// variable, removes it from the environment and runs bwrap with the real binary and the
+// arguments terraform-exec gave, staying between the bot and bwrap (launch.go); asked exactly
+// `version -json` with a spec that carries the answer (Spec.VersionJSON), it prints that and
+// starts nothing. Without the variable init does nothing. Every binary that imports the runner
+// imports this package, test binaries included, so each of them can be the launcher.
 //
 // Lifetime: on Linux terraform-exec starts its child with Pdeathsig=SIGKILL in a process group of
 // its own, and exec keeps both, so bwrap is killed when the bot dies, and --die-with-parent and the
@@ -50,6 +52,9 @@ type Bind struct {
 // --unsafe-no-sandbox).
 type Config struct {
 	Bwrap string // absolute path of bwrap
+	// Launcher is what terraform-exec runs in front of each process, resolved (UseLauncher); ""
+	// for the running executable.
+	Launcher string
 	// Binds are the operator's extra binds (a shared state dir, credentials, a provider mirror),
 	// for every process.
 	Binds []Bind
@@ -89,6 +94,36 @@ func Find() (*Config, error) {
 			path, err, strings.TrimSpace(string(out)))
 	}
 	return &Config{Bwrap: path}, nil
+}
+
+// LauncherName is the file name of the small launcher, which paved-bot uses when it lies beside it.
+const LauncherName = "paved-sandbox"
+
+// UseLauncher makes the program at path the launcher, once it has shown that it reads this
+// package's specs: given one that carries the answer to `version -json`, it must print exactly
+// that answer. A launcher of another release fails here rather than at every plan.
+func (c *Config) UseLauncher(path string) error {
+	resolvedPath, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("sandbox launcher: %w", err)
+	}
+	probe := fmt.Sprintf(`{"paved_sandbox_probe":%d}`, time.Now().UnixNano())
+	spec, err := Spec{Bwrap: c.Bwrap, Program: resolvedPath, Dir: "/", VersionJSON: probe}.Encode()
+	if err != nil {
+		return fmt.Errorf("sandbox launcher: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, resolvedPath, versionArgs...)
+	cmd.Env = []string{SpecEnv + "=" + spec}
+	out, err := cmd.Output()
+	if err != nil || string(out) != probe {
+		out = out[:min(len(out), 200)]
+		return fmt.Errorf("%s is not a sandbox launcher of this paved-bot: given a spec that holds the answer to %q it printed %q (%v); "+
+			"install the %s of paved-bot's own release beside it, or remove it", path, strings.Join(versionArgs, " "), out, err, LauncherName)
+	}
+	c.Launcher = resolvedPath
+	return nil
 }
 
 // Spec is one confined process, as the runner hands it to the launcher in SpecEnv.

@@ -177,15 +177,17 @@ func TestLauncherAnswersVersionJSON(t *testing.T) {
 // launcher runs the test binary as the launcher of spec, with the job environment env.
 func launcher(t *testing.T, spec sandbox.Spec, env []string, args ...string) *exec.Cmd {
 	t.Helper()
+	return launcherAt(t, testBinary(t), spec, env, args...)
+}
+
+// launcherAt runs program as the launcher of spec, with the job environment env.
+func launcherAt(t *testing.T, program string, spec sandbox.Spec, env []string, args ...string) *exec.Cmd {
+	t.Helper()
 	encoded, err := spec.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(self, args...)
+	cmd := exec.Command(program, args...)
 	cmd.Env = append(slices.Clone(env), sandbox.SpecEnv+"="+encoded)
 	cmd.Dir = spec.Dir
 	// As terraform-exec starts terraform on Linux.
@@ -200,7 +202,51 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-func TestLaunchedProcessSeesOnlyItsBinds(t *testing.T) {
+// buildPavedSandbox builds cmd/paved-sandbox, the launcher a release installs beside paved-bot.
+func buildPavedSandbox(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), sandbox.LauncherName)
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/paved-road/paved/cmd/paved-sandbox").CombinedOutput(); err != nil {
+		t.Fatalf("go build paved-sandbox: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestPavedSandbox: the small launcher passes UseLauncher's check, and confines a process as the
+// test binary does (TestLaunchedProcessSeesOnlyItsBinds); on its own it does nothing and says
+// what it is. Programs that are not a launcher of this package are refused, naming them.
+func TestPavedSandbox(t *testing.T) {
+	c := *config(t)
+	bin := buildPavedSandbox(t)
+	if err := c.UseLauncher(bin); err != nil || c.Launcher != bin {
+		t.Fatalf("UseLauncher(%s): %v, Launcher %q", bin, err, c.Launcher)
+	}
+	t.Run("confines", func(t *testing.T) { testSeesOnlyItsBinds(t, bin) })
+
+	out, err := exec.Command(bin, "plan").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "paved-sandbox is paved-bot's sandbox launcher") {
+		t.Errorf("paved-sandbox without a spec: %v, printed %q; want exit 2 saying what it is", err, out)
+	}
+
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other")
+	writeFile(t, other, "#!/bin/sh\necho '{\"terraform_version\":\"1.8.5\"}'\n")
+	if err := os.Chmod(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{other, "/bin/true", filepath.Join(dir, "missing")} {
+		refused := *config(t)
+		err := refused.UseLauncher(path)
+		if err == nil || !strings.Contains(err.Error(), path) || refused.Launcher != "" {
+			t.Errorf("UseLauncher(%s): %v, Launcher %q; want an error naming it and no launcher", path, err, refused.Launcher)
+		}
+	}
+}
+
+func TestLaunchedProcessSeesOnlyItsBinds(t *testing.T) { testSeesOnlyItsBinds(t, testBinary(t)) }
+
+func testSeesOnlyItsBinds(t *testing.T, program string) {
 	c := config(t)
 	shell, err := filepath.EvalSymlinks("/bin/sh")
 	if err != nil {
@@ -233,7 +279,7 @@ func TestLaunchedProcessSeesOnlyItsBinds(t *testing.T) {
 		Bwrap: c.Bwrap, Program: shell, Dir: work, Status: status,
 		Binds: []sandbox.Bind{{Path: work, Writable: true}, {Path: readOnly}},
 	}
-	cmd := launcher(t, spec, []string{
+	cmd := launcherAt(t, program, spec, []string{
 		"PATH=/usr/bin:/bin", "HOME=" + hidden, "TMPDIR=" + hidden, "TF_CLI_CONFIG_FILE=" + cliConfig,
 		fmt.Sprintf("PARENT=%d", os.Getpid()), "HIDDEN=" + hidden, "RO=" + readOnly, "WORK=" + work,
 	}, "-c", script)

@@ -1,17 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/paved-road/paved/internal/loopback"
 	"github.com/paved-road/paved/internal/redisserver"
 )
 
@@ -253,6 +257,68 @@ func TestServeRefusesBadPoliciesAndSchedules(t *testing.T) {
 				if !strings.Contains(stderr.String(), w) {
 					t.Fatalf("want %q in:\n%s", w, stderr.String())
 				}
+			}
+		})
+	}
+}
+
+// TestServeRunsThePavedSandboxBesideIt: the built paved-bot finds the paved-sandbox a release
+// puts beside it and says so at start, and refuses to start beside one that is not a launcher of
+// its own (another release's, or another program), naming it.
+func TestServeRunsThePavedSandboxBesideIt(t *testing.T) {
+	if _, err := exec.LookPath("bwrap"); err != nil && os.Getenv("TF_ACC") == "" {
+		t.Skip("bwrap is not installed")
+	}
+	bin := buildBot(t)
+	port, err := loopback.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"serve", "--data-dir", t.TempDir(), "--webhook-secret", "s", "--github-token", "t",
+		"--repo-allowlist", "github.com/acme/*", "--terraform", "1.8.5=/bin/true", "--bind", "127.0.0.1", "--port", strconv.Itoa(port)}
+
+	cmd := exec.Command(bin, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	var seen []string
+	for lines.Scan() {
+		seen = append(seen, lines.Text())
+		if strings.Contains(lines.Text(), "terraform runs sandboxed") {
+			break
+		}
+	}
+	if want := "launcher=" + filepath.Join(filepath.Dir(bin), "paved-sandbox"); len(seen) == 0 || !strings.Contains(seen[len(seen)-1], want) {
+		t.Fatalf("paved-bot beside paved-sandbox did not say %q at start:\n%s", want, strings.Join(seen, "\n"))
+	}
+
+	for name, launcher := range map[string]string{
+		"another program":  "#!/bin/sh\necho '{\"terraform_version\":\"1.8.5\"}'\n",
+		"a broken program": "#!/bin/sh\nexit 1\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			copied := filepath.Join(dir, "paved-bot")
+			b, err := os.ReadFile(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(copied, b, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "paved-sandbox"), []byte(launcher), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(copied, args...).CombinedOutput()
+			want := filepath.Join(dir, "paved-sandbox") + " is not a sandbox launcher of this paved-bot"
+			if err == nil || !strings.Contains(string(out), want) {
+				t.Fatalf("paved-bot beside %s: %v, want it to refuse to start saying %q:\n%s", name, err, want, out)
 			}
 		})
 	}

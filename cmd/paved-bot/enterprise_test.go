@@ -43,10 +43,7 @@ func TestAccBotEnterpriseServerWithPrivateCA(t *testing.T) {
 	}
 	host := strings.TrimPrefix(ghes.URL, "https://")
 
-	bin := filepath.Join(base, "paved-bot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBot(t)
 	port, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)

@@ -8,14 +8,15 @@ import (
 	"testing"
 )
 
-// buildBot builds the paved-bot binary once per test.
+// buildBot builds the paved-bot binary once per test, with paved-sandbox beside it as a release
+// installs them, and returns paved-bot's path.
 func buildBot(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "paved-bot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	dir := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", dir+string(filepath.Separator), ".", "../paved-sandbox").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return bin
+	return filepath.Join(dir, "paved-bot")
 }
 
 // botProcess is a paved-bot that a test runs as a process of its own, so

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -251,7 +252,28 @@ func (c *serveConfig) sandboxConfig(log *slog.Logger) (*sandbox.Config, error) {
 		b, _ := parseBind(v)
 		sb.Binds = append(sb.Binds, b)
 	}
+	// The release puts the small launcher beside paved-bot; without it paved-bot is its own,
+	// slower to start.
+	self, err := os.Executable()
+	if err == nil {
+		self, err = filepath.EvalSymlinks(self)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("locate paved-bot: %w", err)
+	}
+	if launcher := filepath.Join(filepath.Dir(self), sandbox.LauncherName); fileExists(launcher) {
+		if err := sb.UseLauncher(launcher); err != nil {
+			return nil, err
+		}
+	}
+	log.Info("terraform runs sandboxed", "bwrap", sb.Bwrap, "launcher", cmp.Or(sb.Launcher, self))
 	return sb, nil
+}
+
+// fileExists says whether path names something, whatever it is.
+func fileExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // secrets are the values no reply may show: the bot's credentials and the

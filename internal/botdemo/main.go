@@ -79,8 +79,9 @@ func (d *demo) start(terraform string) func() {
 	d.fake.AddRepo("acme", "infra", d.origin)
 	gh := httptest.NewServer(d.fake)
 
+	// paved-bot and, beside it as a release installs it, its sandbox launcher.
 	bin := filepath.Join(d.work, "paved-bot")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/paved-bot")
+	build := exec.Command("go", "build", "-o", d.work+string(filepath.Separator), "./cmd/paved-bot", "./cmd/paved-sandbox")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	must(build.Run())
 	out, err := exec.Command(terraform, "version").Output()

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paved-road/paved/bench/pavedbot"
 	"github.com/paved-road/paved/bench/proc"
+	"github.com/paved-road/paved/bot/sandbox"
 )
 
 // providerVersion is the version the projects require; the mirror holds this
@@ -29,6 +31,8 @@ type kit struct {
 	cliConfig    string // TF_CLI_CONFIG_FILE: install providers from the mirror only
 	lockFile     string // the projects' .terraform.lock.hcl
 	tracerCost   time.Duration
+	launcher     runCost   // a start of paved-sandbox
+	selfLauncher runCost   // a start of paved-bot as its own launcher
 	launches     *launches // starts of the bot's binary, as its sandbox launcher
 }
 
@@ -51,10 +55,14 @@ func (k *kit) setUp(ctx context.Context) error {
 
 	prog.Progress("building paved-bot, the provider and the process tracers in %s", k.Scratch)
 	k.Binary = filepath.Join(k.Scratch, "paved-bot")
-	if err := k.goBuild(ctx, k.Binary, "./cmd/paved-bot"); err != nil {
+	if err := pavedbot.Build(ctx, k.Root, k.Binary); err != nil {
 		return err
 	}
-	if k.launches, err = watchLaunches(k.Binary); err != nil {
+	// Before the watch starts: these starts are no command's.
+	if k.launcher, k.selfLauncher, err = k.measureLaunchers(ctx); err != nil {
+		return err
+	}
+	if k.launches, err = watchLaunches(pavedbot.Launcher(k.Binary)); err != nil {
 		prog.Progress("the launcher's starts go uncounted: %v", err)
 	}
 	mirror := filepath.Join(k.Scratch, "mirror")
@@ -133,27 +141,54 @@ func (k *kit) makeLockFile(ctx context.Context) error {
 // directly. The stand-in's own start falls outside the interval it records,
 // so this much per process is counted as the bot's overhead.
 func (k *kit) measureTracer(ctx context.Context, realGit string) (time.Duration, error) {
-	const n = 21
-	timeIt := func(bin string) ([]time.Duration, error) {
-		var d []time.Duration
-		for range n {
-			start := time.Now()
-			if err := exec.CommandContext(ctx, bin, "--version").Run(); err != nil {
-				return nil, fmt.Errorf("%s --version: %w", bin, err)
-			}
-			d = append(d, time.Since(start))
-		}
-		slices.Sort(d)
-		return d, nil
-	}
-	direct, err := timeIt(realGit)
+	direct, err := medianRun(ctx, nil, realGit, "--version")
 	if err != nil {
 		return 0, err
 	}
-	traced, err := timeIt(filepath.Join(k.bin, "git"))
+	traced, err := medianRun(ctx, nil, filepath.Join(k.bin, "git"), "--version")
 	if err != nil {
 		return 0, err
 	}
 	// The calibration's own lines are outside every measured window.
-	return max(0, traced[n/2]-direct[n/2]), nil
+	return max(0, traced.wall-direct.wall), nil
+}
+
+// measureLaunchers is what starting a launcher costs, paved-sandbox and
+// paved-bot's own binary (the launcher when paved-sandbox is missing), each
+// answering `terraform version -json` from a spec, which starts nothing else.
+func (k *kit) measureLaunchers(ctx context.Context) (small, self runCost, err error) {
+	spec, err := sandbox.Spec{Bwrap: "/usr/bin/bwrap", Program: k.Terraform, Dir: "/", VersionJSON: `{"terraform_version":"0.0.0"}`}.Encode()
+	if err != nil {
+		return small, self, err
+	}
+	env := []string{sandbox.SpecEnv + "=" + spec}
+	if small, err = medianRun(ctx, env, pavedbot.Launcher(k.Binary), "version", "-json"); err != nil {
+		return small, self, err
+	}
+	self, err = medianRun(ctx, env, k.Binary, "version", "-json")
+	return small, self, err
+}
+
+// runCost is the median wall time and CPU time (user and system) of one
+// run of a program.
+type runCost struct{ wall, cpu time.Duration }
+
+// medianRun runs bin 21 times with the environment env and returns the
+// median costs.
+func medianRun(ctx context.Context, env []string, bin string, args ...string) (runCost, error) {
+	const n = 21
+	var walls, cpus []time.Duration
+	for range n {
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = env
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return runCost{}, fmt.Errorf("%s %s: %w", bin, strings.Join(args, " "), err)
+		}
+		walls = append(walls, time.Since(start))
+		cpus = append(cpus, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+	}
+	slices.Sort(walls)
+	slices.Sort(cpus)
+	return runCost{walls[n/2], cpus[n/2]}, nil
 }

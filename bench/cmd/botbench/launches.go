@@ -12,14 +12,16 @@ import (
 )
 
 // launches sees every execution of a program through fanotify's
-// FAN_OPEN_EXEC on its file. botbench watches the paved-bot binary, which
-// the bot executes only as its sandbox launcher (bot/sandbox): once in front
+// FAN_OPEN_EXEC on its file. botbench watches paved-sandbox, installed beside
+// paved-bot as a release does, which the bot executes as its sandbox
+// launcher (bot/sandbox): once in front
 // of every sandboxed terraform process, and once for each `terraform version
 // -json` that terraform-exec asks and the launcher answers from the sandbox
 // spec without starting a sandbox. The stand-ins run inside the sandbox, so
 // those answers are in no trace but this one. (inotify's IN_OPEN would not
 // do: a package the bot links, protobuf's detrand, opens the binary to read
-// it at start-up, in some processes and not others.)
+// it at start-up, in some processes and not others: paved-bot, when it was
+// its own launcher.)
 type launches struct {
 	f    *os.File
 	done chan struct{}

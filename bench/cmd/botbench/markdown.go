@@ -75,10 +75,14 @@ func (r *results) markdown(o options, commandLine string) string {
 		"init` then `terraform plan -out` with an empty plugin cache (against the cold plan), `terraform plan -out` alone " +
 		"(against the warm re-plan) and `terraform apply` of the saved plans (against the apply).\n\n")
 	p("The bot's terraform and git are stand-ins (`bench/cmd/botbench/proctrace`) that run the real binaries and record "+
-		"each process; every start of the paved-bot binary, which the bot runs as its sandbox launcher, is seen through "+
+		"each process; every start of `paved-sandbox`, the sandbox launcher the bot runs from beside it, is seen through "+
 		"fanotify (`FAN_OPEN_EXEC`) on the binary. *Terraform running* is the wall time during which at least one terraform process ran. "+
 		"The stand-in adds %.1f ms to each process it starts (measured at the start of the run), which the bot's figures "+
-		"carry and the baseline does not.\n\n", float64(r.kit.tracerCost.Microseconds())/1000)
+		"carry and the baseline does not. The launcher in front of each sandboxed process, `paved-sandbox`, takes %s of "+
+		"wall time and %s of CPU time to start (answering `version -json` from a spec, median of 21); `paved-bot`'s own "+
+		"binary, the launcher when `paved-sandbox` is not installed beside it, takes %s and %s.\n\n",
+		float64(r.kit.tracerCost.Microseconds())/1000, ms(r.kit.launcher.wall), ms(r.kit.launcher.cpu),
+		ms(r.kit.selfLauncher.wall), ms(r.kit.selfLauncher.cpu))
 
 	p("### Against terraform by hand\n\n")
 	p("Wall time of the bot at `--parallelism %d` divided by the time by hand for the same result. The aims hold from "+
@@ -135,7 +139,7 @@ func (r *results) markdown(o options, commandLine string) string {
 	p("### Processes the bot started\n\n")
 	p("Every process a command started, from its webhook until the bot was idle again, by name and subcommand, in the "+
 		"first run at each size (`--parallelism %d`). By hand the same result takes `init` and `plan` per project (cold), "+
-		"`plan` alone (warm) and `apply` (apply). The launcher rows count starts of the paved-bot binary: one in front of "+
+		"`plan` alone (warm) and `apply` (apply). The launcher rows count starts of `paved-sandbox`: one in front of "+
 		"every sandboxed terraform process, and those that answered terraform-exec's `terraform version -json` from "+
 		"the sandbox spec without starting a sandbox (launcher starts minus sandboxed terraform processes).\n\n", o.parallelism)
 	r.processTable(p)
@@ -273,7 +277,7 @@ func (r *results) parallelNote(p func(string, ...any), o options) {
 
 // launcherRow and answerRow name the rows of the launcher's starts.
 const (
-	launcherRow = "paved-bot, as the sandbox launcher"
+	launcherRow = "`paved-sandbox`, the sandbox launcher"
 	answerRow   = "of which answering `terraform version -json` from the spec"
 )
 
@@ -697,3 +701,5 @@ func ratioStat(values []float64) string {
 }
 
 func seconds2(s float64) string { return fmt.Sprintf("%.2f s", s) }
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
