@@ -139,28 +139,35 @@ func OpenFiles(pid int) int {
 // CPU is the CPU time of a process and of the children it waited for, from
 // /proc/<pid>/stat.
 func CPU(pid int) (time.Duration, bool) {
+	own, children, ok := CPUTimes(pid)
+	return own + children, ok
+}
+
+// CPUTimes is the CPU time (user and system) of a process itself and that of
+// the children it waited for, theirs included, from /proc/<pid>/stat.
+func CPUTimes(pid int) (own, children time.Duration, ok bool) {
 	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	// The command name, in parentheses, may hold spaces: fields count
 	// from after its closing parenthesis, which is field 2.
 	i := bytes.LastIndexByte(raw, ')')
 	if i < 0 {
-		return 0, false
+		return 0, 0, false
 	}
 	f := strings.Fields(string(raw[i+1:]))
 	// utime, stime, cutime, cstime are fields 14 to 17: 11 to 14 here.
 	if len(f) < 15 {
-		return 0, false
+		return 0, 0, false
 	}
-	var ticks int64
-	for _, s := range f[11:15] {
+	var ticks [4]int64
+	for j, s := range f[11:15] {
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return 0, false
+			return 0, 0, false
 		}
-		ticks += v
+		ticks[j] = v
 	}
-	return Ticks(ticks), true
+	return Ticks(ticks[0] + ticks[1]), Ticks(ticks[2] + ticks[3]), true
 }

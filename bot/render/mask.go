@@ -14,34 +14,41 @@ const masked = "***"
 
 // A maskRule rewrites one kind of credential. The replacement keeps
 // whatever the rule's leading group matched (a key, a scheme, a user) so the
-// reader still sees what was hidden.
+// reader still sees what was hidden. Every match holds one of the rule's
+// needles, lower-cased: text of ASCII alone that holds none of them is not
+// searched (terraform's output, masked line by line as it comes, mostly has
+// no credential in it).
 type maskRule struct {
-	re   *regexp.Regexp
-	repl string
+	re      *regexp.Regexp
+	repl    string
+	needles []string
 }
 
 // quotedValue is a double-quoted string that may contain escaped quotes.
 const quotedValue = `"(?:[^"\\\n]|\\.)+"`
+
+// keyWords name a value that is a credential.
+var keyWords = []string{"password", "passwd", "secret", "token"}
 
 // maskRules run in order: whole PEM blocks first, so that no later rule
 // leaves a partial key behind; then rules that keep a prefix; then bare
 // tokens.
 var maskRules = []maskRule{
 	// A private key, including one whose END line was cut off.
-	{regexp.MustCompile(`(?s)-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|.*)`), masked},
-	{regexp.MustCompile(`(?i)(authorization"?\s*[:=]\s*"?(?:bearer|basic|token)\s+)[^\s"',;]+`), "${1}" + masked},
+	{regexp.MustCompile(`(?s)-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|.*)`), masked, []string{"private key-----"}},
+	{regexp.MustCompile(`(?i)(authorization"?\s*[:=]\s*"?(?:bearer|basic|token)\s+)[^\s"',;]+`), "${1}" + masked, []string{"authorization"}},
 	// scheme://user:password@host
-	{regexp.MustCompile(`(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@`), "${1}" + masked + "@"},
-	{regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b`), masked},
-	{regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{20,}\b`), masked},
-	{regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`), masked},
-	{regexp.MustCompile(`(?i)((?:aws_)?secret_access_key|secretaccesskey)("?\s*[:=]\s*"?)[A-Za-z0-9/+=]{16,}`), "${1}${2}" + masked},
+	{regexp.MustCompile(`(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@`), "${1}" + masked + "@", []string{"://"}},
+	{regexp.MustCompile(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b`), masked, []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}},
+	{regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{20,}\b`), masked, []string{"github_pat_"}},
+	{regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`), masked, []string{"akia", "asia"}},
+	{regexp.MustCompile(`(?i)((?:aws_)?secret_access_key|secretaccesskey)("?\s*[:=]\s*"?)[A-Za-z0-9/+=]{16,}`), "${1}${2}" + masked, []string{"secret_access_key", "secretaccesskey"}},
 	// password = "x", "client_secret": "x", api_token: "x"
-	{regexp.MustCompile(`(?i)("?[\w.-]*(?:password|passwd|secret|token)[\w.-]*"?\s*[:=]\s*)` + quotedValue), `${1}"` + masked + `"`},
+	{regexp.MustCompile(`(?i)("?[\w.-]*(?:password|passwd|secret|token)[\w.-]*"?\s*[:=]\s*)` + quotedValue), `${1}"` + masked + `"`, keyWords},
 	// The new value of a changed secret in a plan: password = "***" -> "x"
-	{regexp.MustCompile(`("\*\*\*"\s*->\s*)` + quotedValue), `${1}"` + masked + `"`},
+	{regexp.MustCompile(`("\*\*\*"\s*->\s*)` + quotedValue), `${1}"` + masked + `"`, []string{`"***"`}},
 	// Environment style, unquoted: DB_PASSWORD=hunter2
-	{regexp.MustCompile(`\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN)[A-Z0-9_]*=)[^\s"'][^\s]*`), "${1}" + masked},
+	{regexp.MustCompile(`\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN)[A-Z0-9_]*=)[^\s"'][^\s]*`), "${1}" + masked, keyWords},
 }
 
 // Mask replaces secrets in s with "***": each of the given literal secrets
@@ -65,10 +72,26 @@ func Mask(s string, secrets ...string) string {
 	for _, secret := range literals {
 		s = strings.ReplaceAll(s, secret, masked)
 	}
+	// Beyond ASCII, case folding reaches letters lower-casing does not
+	// (ſ matches s in (?i)secret): every rule then searches.
+	lower, ascii := strings.ToLower(s), isASCII(s)
 	for _, rule := range maskRules {
+		if ascii && !slices.ContainsFunc(rule.needles, func(n string) bool { return strings.Contains(lower, n) }) {
+			continue
+		}
 		s = rule.re.ReplaceAllString(s, rule.repl)
+		lower = strings.ToLower(s)
 	}
 	return s
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // minEncoded is the shortest secret whose encodings are masked: shorter

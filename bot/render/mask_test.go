@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -16,6 +17,10 @@ func TestMask(t *testing.T) {
 		{name: "literal secret", in: "token abc123XYZ used", secrets: []string{"abc123XYZ"}, want: "token *** used"},
 		{name: "longer literal masked whole", in: "key=abcdef", secrets: []string{"abc", "abcdef"}, want: "key=***"},
 		{name: "empty literal ignored", in: "nothing here", secrets: []string{""}, want: "nothing here"},
+		// Case folding beyond ASCII: the long s and the Kelvin sign match s and k in (?i) rules.
+		{name: "key named with a long s", in: "db_\u017fecret = \"hunter2hunter2\"", want: "db_\u017fecret = \"***\""},
+		{name: "key named with a Kelvin sign", in: "api_to\u212aen: \"hunter2hunter2\"", want: "api_to\u212aen: \"***\""},
+		{name: "a masked value then changed", in: `password = "old" -> "new"`, want: `password = "***" -> "***"`},
 
 		{name: "aws access key id", in: "key AKIAIOSFODNN7EXAMPLE in use", want: "key *** in use"},
 		{name: "aws session key id", in: `"AccessKeyId": "ASIAY34FZKBOKMUTVV7A"`, want: `"AccessKeyId": "***"`},
@@ -94,5 +99,19 @@ func TestMaskEncodedSecrets(t *testing.T) {
 	// Short secrets are masked only as written, so that common words survive.
 	if got := Mask("c2hvcnQ= short", "short"); got != "c2hvcnQ= ***" {
 		t.Errorf("short secret: %q", got)
+	}
+}
+
+// BenchmarkMaskPlanOutput masks a plan's output with no credential in it, as
+// terraform prints it, which is what the live log masks line by line.
+func BenchmarkMaskPlanOutput(b *testing.B) {
+	var out strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&out, "  # terraform_data.service[%d] will be created\n  + resource \"terraform_data\" \"service\" {\n      + id     = (known after apply)\n      + input  = {\n          + name    = \"p01-service-%d\"\n          + network = \"10.1.0.0/16\"\n        }\n    }\n", i, i)
+	}
+	text := out.String()
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Mask(text, "ghs_installationtoken000000000000000000000")
 	}
 }

@@ -76,8 +76,8 @@ type Runner struct {
 	execs   map[execKey]*tfexec.Terraform
 }
 
-// DefaultGOGC is the GOGC paved-bot serve runs terraform with unless told: by hand, a plan or
-// an apply of a small project took about a sixth less CPU time at 400 than at Go's 100 (docs/benchmarks.md).
+// DefaultGOGC is the GOGC paved-bot serve runs terraform with unless told: by hand, a plan of a
+// small project took 10 to 20% less CPU time at 400 than at Go's 100 (docs/benchmarks.md).
 const DefaultGOGC = 400
 
 // execKey names a handle: the binary it runs, through program (the sandbox's launcher or the

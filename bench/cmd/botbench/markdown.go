@@ -134,6 +134,7 @@ func (r *results) markdown(o options, commandLine string) string {
 		}
 	}
 	p("\n")
+	r.cpuTable(p)
 	r.parallelNote(p, o)
 
 	p("### Processes the bot started\n\n")
@@ -539,6 +540,28 @@ func growingCallsText(sizes []size) string {
 	return "Made more often with more projects, " + strings.Join(parts, "; ") + "; every other call is made as often at every size."
 }
 
+// cpuTable compares, per project, the CPU time terraform and its providers
+// took by hand with that of everything the bot ran and of the bot itself.
+func (r *results) cpuTable(p func(string, ...any)) {
+	p("CPU time per project (user and system): by hand, terraform and the providers it started (`getrusage`); for the "+
+		"bot, every process it started and waited for (terraform, providers, git, `paved-sandbox`, bwrap and the "+
+		"stand-ins, from `cutime` and `cstime` in `/proc/PID/stat`), and the `paved-bot serve` process itself, from the "+
+		"webhook until it was idle again. The bot's terraform ran at `GOGC=%d`. Medians.\n\n", runner.DefaultGOGC)
+	p("| projects | command | by hand | paved-bot's processes | paved-bot itself | bot's total / by hand |\n| --- | --- | --- | --- | --- | --- |\n")
+	for _, sz := range r.sizes {
+		n := float64(sz.projects)
+		for _, c := range commands {
+			byHand := each(sz.direct, func(d directRun) float64 { return c.direct(d).cpu.Seconds() / n })
+			children := each(sz.bot, func(run botRun) float64 { return c.pick(run).cpuChildren.Seconds() / n })
+			own := each(sz.bot, func(run botRun) float64 { return c.pick(run).cpuBot.Seconds() / n })
+			total := each(sz.bot, func(run botRun) float64 { return (c.pick(run).cpuChildren + c.pick(run).cpuBot).Seconds() / n })
+			p("| %d | %s | %s | %s | %s | %.2f |\n", sz.projects, c.name, msOf(summarize(byHand).median), msOf(summarize(children).median),
+				msOf(summarize(own).median), summarize(divide(total, byHand)).median)
+		}
+	}
+	p("\n")
+}
+
 // gogcRun is terraform's CPU time by hand for plan -out alone at Go's
 // default GOGC and at the bot's, at the one size where both were measured.
 type gogcRun struct {
@@ -701,5 +724,7 @@ func ratioStat(values []float64) string {
 }
 
 func seconds2(s float64) string { return fmt.Sprintf("%.2f s", s) }
+
+func msOf(seconds float64) string { return fmt.Sprintf("%.0f ms", seconds*1000) }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

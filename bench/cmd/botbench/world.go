@@ -154,6 +154,11 @@ type sample struct {
 	// fanotify).
 	started   []span
 	launchers int
+	// CPU time (user and system) from the webhook until the bot is idle
+	// again: the bot's process itself, and every process it started and
+	// waited for (terraform, providers, git, launchers, bwrap, the
+	// stand-ins).
+	cpuBot, cpuChildren time.Duration
 }
 
 // command comments body on the pull request and measures the command until
@@ -162,6 +167,10 @@ func (w *world) command(ctx context.Context, body, statusContext, finished strin
 	callsBefore := len(w.fake.Calls())
 	payload, _ := w.fake.IssueCommentEvent(owner, repoName, prNumber, author, body)
 	w.wire.drain()
+	ownBefore, childrenBefore, ok := proc.CPUTimes(w.bot.PID())
+	if !ok {
+		return sample{}, fmt.Errorf("cannot read the CPU time of paved-bot (pid %d)", w.bot.PID())
+	}
 	start := time.Now()
 	delivery := "botbench-" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	if err := w.bot.Deliver(ctx, secret, "issue_comment", delivery, payload); err != nil {
@@ -193,6 +202,10 @@ func (w *world) command(ctx context.Context, body, statusContext, finished strin
 		return sample{}, err
 	}
 	idle := time.Now()
+	own, children, ok := proc.CPUTimes(w.bot.PID())
+	if !ok {
+		return sample{}, fmt.Errorf("cannot read the CPU time of paved-bot (pid %d)", w.bot.PID())
+	}
 	processes := within(trace, start, end)
 	calls := within(w.wire.spans(), start, end)
 	s := sample{
@@ -202,6 +215,8 @@ func (w *world) command(ctx context.Context, body, statusContext, finished strin
 		processes:    processes,
 		started:      startedWithin(trace, start, idle),
 		launchers:    -1,
+		cpuBot:       own - ownBefore,
+		cpuChildren:  children - childrenBefore,
 	}
 	if w.kit.launches != nil {
 		s.launchers = w.kit.launches.between(start, idle)
