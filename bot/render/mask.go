@@ -79,8 +79,9 @@ func Mask(s string, secrets ...string) string {
 		if ascii && !slices.ContainsFunc(rule.needles, func(n string) bool { return strings.Contains(lower, n) }) {
 			continue
 		}
-		s = rule.re.ReplaceAllString(s, rule.repl)
-		lower = strings.ToLower(s)
+		if replaced := rule.re.ReplaceAllString(s, rule.repl); replaced != s {
+			s, lower = replaced, strings.ToLower(replaced)
+		}
 	}
 	return s
 }

@@ -443,18 +443,10 @@ func (s *session) path(name string) string { return filepath.Join(s.dir, name) }
 // environment holds a spec.
 func (s *session) confine() (string, error) {
 	j := s.job
-	exe := s.r.Sandbox.Launcher
-	if exe == "" {
-		self, err := os.Executable()
-		if err == nil {
-			self, err = filepath.EvalSymlinks(self)
-		}
-		if err != nil {
-			return "", fmt.Errorf("locate the launcher: %w", err)
-		}
-		exe = self
+	exe, err := s.r.Sandbox.LauncherPath()
+	if err != nil {
+		return "", fmt.Errorf("locate the launcher: %w", err)
 	}
-	var err error
 	if s.program, err = filepath.EvalSymlinks(j.Binary); err != nil {
 		return "", fmt.Errorf("resolve %s binary: %w", s.tool, err)
 	}

@@ -36,6 +36,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -98,6 +99,28 @@ func Find() (*Config, error) {
 
 // LauncherName is the file name of the small launcher, which paved-bot uses when it lies beside it.
 const LauncherName = "paved-sandbox"
+
+// Executable is the running program, symlinks resolved: the launcher unless Config.Launcher
+// names another, and where paved-bot looks for paved-sandbox. Resolved once.
+var Executable = sync.OnceValues(func() (string, error) {
+	self, err := os.Executable()
+	if err == nil {
+		self, err = filepath.EvalSymlinks(self)
+	}
+	if err != nil {
+		return "", fmt.Errorf("locate the running executable: %w", err)
+	}
+	return self, nil
+})
+
+// LauncherPath is what terraform-exec runs in front of each process: Launcher, or else the
+// running program.
+func (c *Config) LauncherPath() (string, error) {
+	if c.Launcher != "" {
+		return c.Launcher, nil
+	}
+	return Executable()
+}
 
 // UseLauncher makes the program at path the launcher, once it has shown that it reads this
 // package's specs: given one that carries the answer to `version -json`, it must print exactly

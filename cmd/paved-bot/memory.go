@@ -23,8 +23,9 @@ func (c *serveConfig) terraformMemoryLimit() int64 {
 
 // memoryAvailable reads, below root ("/" but in tests), the memory limits that apply to this
 // process: the cgroup v2 memory.max, the cgroup v1 memory.limit_in_bytes (at the process's own
-// cgroup, and at the hierarchy's root as a container sees it), and MemTotal; the smallest wins. An unlimited cgroup writes "max" or
-// a number larger than the machine, which MemTotal then undercuts.
+// cgroup, and at the hierarchy's root as a container sees it), and MemTotal; the smallest wins.
+// An unlimited cgroup writes "max" or a number larger than the machine, which MemTotal then
+// undercuts.
 func memoryAvailable(root string) int64 {
 	var limit int64
 	take := func(n int64) {

@@ -254,12 +254,9 @@ func (c *serveConfig) sandboxConfig(log *slog.Logger) (*sandbox.Config, error) {
 	}
 	// The release puts the small launcher beside paved-bot; without it paved-bot is its own,
 	// slower to start.
-	self, err := os.Executable()
-	if err == nil {
-		self, err = filepath.EvalSymlinks(self)
-	}
+	self, err := sandbox.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("locate paved-bot: %w", err)
+		return nil, err
 	}
 	if launcher := filepath.Join(filepath.Dir(self), sandbox.LauncherName); fileExists(launcher) {
 		if err := sb.UseLauncher(launcher); err != nil {
