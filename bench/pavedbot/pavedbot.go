@@ -17,10 +17,17 @@ import (
 // Build builds ./cmd/paved-bot of the module at root into out, with its
 // sandbox launcher paved-sandbox beside it, as a release installs them.
 func Build(ctx context.Context, root, out string) error {
-	if _, err := proc.Output(ctx, root, nil, "go", "build", "-o", out, "./cmd/paved-bot"); err != nil {
+	if err := ReleaseBuild(ctx, root, out, "./cmd/paved-bot"); err != nil {
 		return err
 	}
-	_, err := proc.Output(ctx, root, nil, "go", "build", "-o", Launcher(out), "./cmd/paved-sandbox")
+	return ReleaseBuild(ctx, root, Launcher(out), "./cmd/paved-sandbox")
+}
+
+// ReleaseBuild builds the package pkg of the module at root into out as
+// .goreleaser.yml does: a stripped binary (which, for the provider, is also
+// what terraform hashes at every command) is what users run.
+func ReleaseBuild(ctx context.Context, root, out, pkg string) error {
+	_, err := proc.Output(ctx, root, []string{"CGO_ENABLED=0"}, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
 	return err
 }
 

@@ -504,6 +504,10 @@ resource "terraform_data" "env" {
 			t.Errorf("sandboxed terraform's environment has the bot's HOME or the sandbox spec:\n%s", env)
 		}
 	}
+	// The plugin socket goes without TLS only where the sandbox's own /tmp holds it.
+	if tlsOff := strings.Contains(env, "TF_DISABLE_PLUGIN_TLS=1\n"); tlsOff != (c.sandbox != nil) {
+		t.Errorf("TF_DISABLE_PLUGIN_TLS=1 in terraform's environment: %v, want it only when sandboxed", tlsOff)
+	}
 	if _, err := os.Stat(p.runner.PluginCache); err != nil {
 		t.Errorf("plugin cache was not created: %v", err)
 	}

@@ -263,6 +263,7 @@ func testSeesOnlyItsBinds(t *testing.T, program string) {
 		`echo "pid=$$"`,
 		`echo "spec=${` + sandbox.SpecEnv + `-unset}"`,
 		`echo "home=$HOME tmpdir=$TMPDIR"`,
+		`echo "plugin tls off=${TF_DISABLE_PLUGIN_TLS-unset} socket dir=${PLUGIN_UNIX_SOCKET_DIR-unset}"`,
 		`echo "cwd=$(pwd)"`,
 		`for f in /etc/passwd /etc/shadow /etc/hosts /etc/resolv.conf /proc/$PARENT/environ "$HIDDEN/app.pem" "$RO/ro.txt"; do
 		   if cat "$f" >/dev/null 2>&1; then echo "read $f=yes"; else echo "read $f=no"; fi
@@ -281,6 +282,7 @@ func testSeesOnlyItsBinds(t *testing.T, program string) {
 	}
 	cmd := launcherAt(t, program, spec, []string{
 		"PATH=/usr/bin:/bin", "HOME=" + hidden, "TMPDIR=" + hidden, "TF_CLI_CONFIG_FILE=" + cliConfig,
+		"PLUGIN_UNIX_SOCKET_DIR=" + hidden, "TF_DISABLE_PLUGIN_TLS=",
 		fmt.Sprintf("PARENT=%d", os.Getpid()), "HIDDEN=" + hidden, "RO=" + readOnly, "WORK=" + work,
 	}, "-c", script)
 	out, err := cmd.CombinedOutput()
@@ -289,7 +291,7 @@ func testSeesOnlyItsBinds(t *testing.T, program string) {
 	}
 	got := string(out)
 	for _, want := range []string{
-		"pid=1\n", "spec=unset\n", "home=/tmp tmpdir=/tmp\n", "cwd=" + work + "\n",
+		"pid=1\n", "spec=unset\n", "home=/tmp tmpdir=/tmp\n", "plugin tls off=1 socket dir=unset\n", "cwd=" + work + "\n",
 		"read /etc/passwd=no", "read /etc/shadow=no", "read /etc/hosts=yes", "read /etc/resolv.conf=yes",
 		fmt.Sprintf("read /proc/%d/environ=no", os.Getpid()), "app.pem=no", "ro.txt=yes",
 		"cli config=cli config content", "write work=yes", "write ro=no", "write tmp=yes",

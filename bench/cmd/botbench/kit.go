@@ -68,7 +68,7 @@ func (k *kit) setUp(ctx context.Context) error {
 	mirror := filepath.Join(k.Scratch, "mirror")
 	plugin := filepath.Join(mirror, "registry.terraform.io", "hashicorp", "paved", providerVersion,
 		runtime.GOOS+"_"+runtime.GOARCH, "terraform-provider-paved_v"+providerVersion)
-	if err := k.goBuild(ctx, plugin, "./cmd/terraform-provider-paved"); err != nil {
+	if err := pavedbot.ReleaseBuild(ctx, k.Root, plugin, "./cmd/terraform-provider-paved"); err != nil {
 		return err
 	}
 	k.bin = filepath.Join(k.Scratch, "bin")
