@@ -60,7 +60,12 @@ var maskRules = []maskRule{
 // to keys naming a password, secret or token. Keys stay visible; only values
 // are hidden. Terraform's own "(sensitive value)" is left as it is.
 func Mask(s string, secrets ...string) string {
-	// Longest first, so a secret that contains another is hidden whole.
+	return maskWith(literalsOf(secrets), s)
+}
+
+// literalsOf are the given secrets and their encodings, longest first, so that a secret that
+// contains another is hidden whole.
+func literalsOf(secrets []string) []string {
 	literals := make([]string, 0, len(secrets))
 	for _, secret := range secrets {
 		if secret != "" {
@@ -69,6 +74,10 @@ func Mask(s string, secrets ...string) string {
 		}
 	}
 	sort.Slice(literals, func(i, j int) bool { return len(literals[i]) > len(literals[j]) })
+	return literals
+}
+
+func maskWith(literals []string, s string) string {
 	for _, secret := range literals {
 		s = strings.ReplaceAll(s, secret, masked)
 	}
@@ -84,6 +93,39 @@ func Mask(s string, secrets ...string) string {
 		}
 	}
 	return s
+}
+
+// A Stream masks text that comes in chunks, as terraform's output does while it runs, as Mask
+// does each chunk, and also across them: a private key whose BEGIN line is in one chunk is masked
+// to its END line in the chunks that follow, where Mask alone would see only the key's middle.
+// The zero value masks no literal secret.
+type Stream struct {
+	Secrets []string
+
+	literals []string // of Secrets, made at the first chunk
+	inKey    bool     // the last chunk ended inside a private key
+}
+
+var (
+	privateKeyBegin = regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----`)
+	privateKeyEnd   = regexp.MustCompile(`-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----`)
+)
+
+// Mask masks the next chunk; what is left of a private key begun in an earlier chunk is dropped.
+func (m *Stream) Mask(chunk string) string {
+	if m.literals == nil {
+		m.literals = literalsOf(m.Secrets)
+	}
+	if m.inKey {
+		end := privateKeyEnd.FindStringIndex(chunk)
+		if end == nil {
+			return ""
+		}
+		chunk = chunk[end[1]:]
+	}
+	begins, ends := privateKeyBegin.FindAllStringIndex(chunk, -1), privateKeyEnd.FindAllStringIndex(chunk, -1)
+	m.inKey = len(begins) > 0 && (len(ends) == 0 || ends[len(ends)-1][0] < begins[len(begins)-1][0])
+	return maskWith(m.literals, chunk)
 }
 
 func isASCII(s string) bool {

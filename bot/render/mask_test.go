@@ -115,3 +115,28 @@ func BenchmarkMaskPlanOutput(b *testing.B) {
 		Mask(text, "ghs_installationtoken000000000000000000000")
 	}
 }
+
+// TestStreamMasksAKeyAcrossChunks: a private key begun in one chunk is hidden up to its END line
+// in the chunks that follow, and only that far.
+func TestStreamMasksAKeyAcrossChunks(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		chunks []string
+		want   []string
+	}{
+		{"key across two chunks", []string{"a\n-----BEGIN PRIVATE KEY-----\nMIIEv\n", "QIBADAN\n-----END PRIVATE KEY-----\nb\n"}, []string{"a\n***", "\nb\n"}},
+		{"key across three chunks", []string{"-----BEGIN EC PRIVATE KEY-----\n", "MHcCAQEE\n", "oAoGCCqG\n-----END EC PRIVATE KEY-----\nc\n"}, []string{"***", "", "\nc\n"}},
+		{"key closed in its chunk", []string{"-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----\n", "MIIEv is a word here\n"}, []string{"***\n", "MIIEv is a word here\n"}},
+		{"a second key left open", []string{"-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\nok\n-----BEGIN PRIVATE KEY-----\nMIIEv\n", "QIBADAN\n"}, []string{"***\nok\n***", ""}},
+		{"literal secret in a later chunk", []string{"one\n", "the hunter2-secret\n"}, []string{"one\n", "the ***\n"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Stream{Secrets: []string{"hunter2-secret"}}
+			for i, chunk := range tt.chunks {
+				if got := m.Mask(chunk); got != tt.want[i] {
+					t.Errorf("chunk %d: Mask(%q) = %q, want %q", i, chunk, got, tt.want[i])
+				}
+			}
+		})
+	}
+}

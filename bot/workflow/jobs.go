@@ -19,6 +19,7 @@ import (
 	"github.com/paved-road/paved/bot/audit"
 	"github.com/paved-road/paved/bot/command"
 	"github.com/paved-road/paved/bot/githubapi"
+	"github.com/paved-road/paved/bot/render"
 	"github.com/paved-road/paved/bot/store"
 	"github.com/paved-road/paved/bot/webhook"
 )
@@ -57,6 +58,8 @@ type job struct {
 	said    strings.Builder
 	refusal string
 	audits  []audit.Entry
+	// log gathers what goes into its log in the store.
+	log jobLog
 	// mu guards the progress fields, which a command's goroutines change
 	// (statuses, projects applying in parallel) while others save them.
 	mu           sync.Mutex
@@ -389,6 +392,8 @@ func (b *Bot) run(c store.Command) {
 	defer b.keepLease(log, j)()
 	log.Info("command started")
 	b.progress(log, j, "started on replica "+b.Owner)
+	// Also when the command is interrupted or taken over, so that no line waits past it.
+	defer b.flushLog(log, j)
 	started := time.Now()
 	defer log.Info("command finished")
 	if j.Started {
@@ -414,8 +419,67 @@ func (b *Bot) progress(log *slog.Logger, j *job, line string) {
 	if j == nil {
 		return
 	}
-	entry := time.Now().UTC().Format("15:04:05") + " " + b.mask(line) + "\n"
-	if err := b.Store.AppendLog(j.id, []byte(entry), time.Now()); err != nil {
+	b.addLog(log, j, time.Now().UTC().Format("15:04:05")+" "+b.mask(line)+"\n")
+}
+
+// jobLog is what a job adds to its log in the store (its progress lines and the output of every
+// project it runs) while it waits to be written. A log is one value in the store, rewritten whole
+// at each write, so the writes are batched per job, at most liveLogEvery apart, rather than per
+// project: at 200 projects that is a few writes a second instead of several per project. The
+// zero value is ready.
+type jobLog struct {
+	mu      sync.Mutex
+	waiting strings.Builder
+	written time.Time
+	timer   *time.Timer // a write to come, when text waits
+}
+
+// liveLogEvery is how often a job's log is written while it runs; the operator page shows no
+// later than that.
+const liveLogEvery = 300 * time.Millisecond
+
+// addLog adds text to j's log: now when the last write is liveLogEvery old, else with the write
+// that follows then.
+func (b *Bot) addLog(log *slog.Logger, j *job, text string) {
+	l := &j.log
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.waiting.WriteString(text)
+	switch wait := liveLogEvery - time.Since(l.written); {
+	case wait <= 0:
+		b.writeLog(log, j)
+	case l.timer == nil:
+		l.timer = time.AfterFunc(wait, func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.timer = nil
+			b.writeLog(log, j)
+		})
+	}
+}
+
+// flushLog writes what waits of j's log now, so that the log is whole once the job is done.
+func (b *Bot) flushLog(log *slog.Logger, j *job) {
+	l := &j.log
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+	b.writeLog(log, j)
+}
+
+// writeLog writes what waits of j's log; j.log.mu is held.
+func (b *Bot) writeLog(log *slog.Logger, j *job) {
+	l := &j.log
+	l.written = time.Now()
+	if l.waiting.Len() == 0 {
+		return
+	}
+	text := l.waiting.String()
+	l.waiting.Reset()
+	if err := b.Store.AppendLog(j.id, []byte(text), l.written); err != nil {
 		log.Warn("adding to the command's log failed", "err", err)
 	}
 }
@@ -498,6 +562,7 @@ func (b *Bot) retryStore(log *slog.Logger, call func() error) error {
 
 // finish forgets a command that has ended; its log stays.
 func (b *Bot) finish(log *slog.Logger, j *job) {
+	b.flushLog(log, j)
 	err := b.retryStore(log, func() error { return b.Store.FinishCommand(j.fence()) })
 	switch {
 	case errors.Is(err, store.ErrLeaseLost):
@@ -639,16 +704,15 @@ func login(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "") + "`"
 }
 
-// liveLog is an io.Writer that adds terraform's output to a job's log as
-// it runs, a line at a time, each behind the project's name, masked, in
-// batches at most liveLogEvery apart, so that a chatty apply does not cost
-// a store write per line and a quiet one still shows its last line.
+// liveLog is an io.Writer that adds terraform's output to its job's log as it runs, a line at a
+// time, each behind the project's name, masked in batches at most liveLogEvery apart, so that a
+// chatty apply does not cost a mask per line and a quiet one still shows its last line.
 type liveLog struct {
 	b      *Bot
 	log    *slog.Logger
 	j      *job
 	prefix string
-	token  string
+	mask   render.Stream
 
 	mu      sync.Mutex
 	partial []byte
@@ -657,10 +721,9 @@ type liveLog struct {
 	timer   *time.Timer // a flush to come, when lines wait
 }
 
-const liveLogEvery = 300 * time.Millisecond
-
 func (b *Bot) liveLog(log *slog.Logger, j *job, project, token string) *liveLog {
-	return &liveLog{b: b, log: log, j: j, prefix: project + ": ", token: token, flushed: time.Now()}
+	return &liveLog{b: b, log: log, j: j, prefix: project + ": ", flushed: time.Now(),
+		mask: render.Stream{Secrets: append(slices.Clone(b.Secrets), token)}}
 }
 
 func (l *liveLog) Write(p []byte) (int, error) {
@@ -706,15 +769,15 @@ func (l *liveLog) Close() error {
 	return nil
 }
 
-// flush writes the waiting lines; l.mu is held.
+// flush hands the waiting lines, masked, to the job's log; l.mu is held.
 func (l *liveLog) flush() {
 	l.flushed = time.Now()
 	if l.lines.Len() == 0 || l.j == nil {
 		return
 	}
-	chunk := l.b.mask(l.lines.String(), l.token)
+	chunk := l.mask.Mask(l.lines.String())
 	l.lines.Reset()
-	if err := l.b.Store.AppendLog(l.j.id, []byte(chunk), time.Now()); err != nil {
-		l.log.Warn("adding terraform's output to the command's log failed", "err", err)
+	if chunk != "" {
+		l.b.addLog(l.log, l.j, chunk)
 	}
 }

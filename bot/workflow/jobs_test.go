@@ -1,11 +1,14 @@
 package workflow
 
 import (
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -161,10 +164,104 @@ func TestLiveLogAddsTerraformOutputByLine(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := db.Log(j.id)
+	// The rest reaches the log with the job's next write, even if the job never finishes.
 	want := "app: terraform_data.app: Creating...\napp: secret is ***\napp: token ***\napp: Apply complete!\n"
-	if err != nil || !ok || string(got) != want {
-		t.Fatalf("log %q (%v %v), want %q", got, ok, err, want)
+	for {
+		got, ok, err := db.Log(j.id)
+		if err == nil && ok && string(got) == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log %q (%v %v), want %q", got, ok, err, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// countingStore counts the writes of logs to the real store it wraps.
+type countingStore struct {
+	*store.Bolt
+	appends atomic.Int64
+}
+
+func (c *countingStore) AppendLog(id string, chunk []byte, now time.Time) error {
+	c.appends.Add(1)
+	return c.Bolt.AppendLog(id, chunk, now)
+}
+
+// TestJobLogBatchesProjects: the output of many projects running at once costs a log write per
+// liveLogEvery, not per project, and once the job is finished its log holds every line, each
+// project's in its order.
+func TestJobLogBatchesProjects(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "paved.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	counted := &countingStore{Bolt: db}
+	b := &Bot{Store: counted, Log: slog.New(slog.DiscardHandler)}
+	j := &job{id: "0000000000000009"}
+	const projects = 50
+	started := time.Now()
+	b.progress(b.Log, j, "planning 50 projects")
+	var wg sync.WaitGroup
+	for i := range projects {
+		wg.Go(func() {
+			l := b.liveLog(b.Log, j, fmt.Sprintf("p%02d", i), "")
+			for _, line := range []string{"Refreshing...\n", "No changes.\n", "done"} {
+				_, _ = l.Write([]byte(line))
+			}
+			_ = l.Close()
+		})
+	}
+	wg.Wait()
+	b.finish(b.Log, j)
+	elapsed := time.Since(started)
+
+	got, _, err := db.Log(j.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(got)
+	if !strings.Contains(text, " planning 50 projects\n") {
+		t.Errorf("the progress line is missing: %q", text)
+	}
+	for i := range projects {
+		p := fmt.Sprintf("p%02d: ", i)
+		if want := p + "Refreshing...\n" + p + "No changes.\n" + p + "done\n"; !strings.Contains(text, want) {
+			t.Errorf("the log lacks %q in order", want)
+		}
+	}
+	// The first write at once, one per interval since, the last when the job is finished.
+	if most := 2 + int64(elapsed/liveLogEvery); counted.appends.Load() > most {
+		t.Errorf("%d log writes for %d projects in %v, want at most %d", counted.appends.Load(), projects, elapsed, most)
+	}
+}
+
+// TestLiveLogMasksAPrivateKeyAcrossFlushes: a private key whose BEGIN line reached one flush is
+// masked to its END line in the flushes that follow.
+func TestLiveLogMasksAPrivateKeyAcrossFlushes(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "paved.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	b := &Bot{Store: db, Log: slog.New(slog.DiscardHandler)}
+	j := &job{id: "0000000000000011"}
+	l := b.liveLog(b.Log, j, "app", "")
+	_, _ = l.Write([]byte("key = <<EOT\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n"))
+	l.mu.Lock()
+	l.flush()
+	l.mu.Unlock()
+	_, _ = l.Write([]byte("4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onL\n-----END RSA PRIVATE KEY-----\nEOT\nApply complete!\n"))
+	_ = l.Close()
+	b.finish(b.Log, j)
+	got, _, err := db.Log(j.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := string(got); strings.Contains(text, "MIIE") || strings.Contains(text, "4lgO") || !strings.Contains(text, "app: key = <<EOT\n") || !strings.Contains(text, "app: Apply complete!\n") {
+		t.Fatalf("log %q: want the key masked whole and the lines around it kept", text)
 	}
 }
 
