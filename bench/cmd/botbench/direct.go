@@ -19,9 +19,9 @@ type directRun struct {
 	cold     phaseTime // init then plan -out, empty plugin cache, no .terraform: the bot's cold plan
 	planOnly phaseTime // plan -out alone, everything in place: the bot's warm re-plan
 	apply    phaseTime // apply of the saved plans
-	// gogc is plan -out alone again with the GOGC paved-bot runs terraform with, when measured:
-	// how much of the bot's lead that setting makes.
-	gogc phaseTime
+	// tuned is plan -out alone again with the settings paved-bot runs terraform with, when
+	// measured: how much of the bot's lead they make.
+	tuned phaseTime
 }
 
 // phaseTime is one phase by hand: its wall time, and the CPU time terraform
@@ -41,7 +41,12 @@ func childrenCPU() time.Duration {
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
-func runDirect(ctx context.Context, k *kit, dir string, projects int, withGOGC bool) (directRun, error) {
+// botSettings are what paved-bot sets in terraform's environment that a user by hand would not:
+// its default --terraform-gogc and, as its sandbox does, no TLS between terraform and its
+// providers.
+var botSettings = []string{"GOGC=" + strconv.Itoa(runner.DefaultGOGC), "TF_DISABLE_PLUGIN_TLS=1"}
+
+func runDirect(ctx context.Context, k *kit, dir string, projects int, tuned bool) (directRun, error) {
 	state, cache := filepath.Join(dir, "state"), filepath.Join(dir, "plugin-cache")
 	for _, d := range []string{state, cache} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -79,9 +84,9 @@ func runDirect(ctx context.Context, k *kit, dir string, projects int, withGOGC b
 	if r.planOnly, err = phase(env, planCmd); err != nil {
 		return r, err
 	}
-	if withGOGC {
+	if tuned {
 		// The plans it writes are those it replaces: the state is the same.
-		if r.gogc, err = phase(append(slices.Clone(env), "GOGC="+strconv.Itoa(runner.DefaultGOGC)), planCmd); err != nil {
+		if r.tuned, err = phase(append(slices.Clone(env), botSettings...), planCmd); err != nil {
 			return r, err
 		}
 	}

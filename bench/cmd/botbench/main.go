@@ -22,7 +22,7 @@
 // every GitHub API call is counted at the stand-in, and the bot's peak
 // resident set (VmHWM) is read before it stops. At -serial projects the bot
 // runs once more with --parallelism 1, and by hand the projects are planned
-// once more with the GOGC the bot runs terraform with.
+// once more with the settings the bot runs terraform with (GOGC, no plugin TLS).
 //
 // Everything lives in a temporary directory removed at the end, with every
 // process it started, and within -timeout.
@@ -79,7 +79,7 @@ func main() {
 	flag.StringVar(&runs, "runs", "", "runs of each number of projects, one value for all or one per -projects entry "+
 		"(default: 3 up to 10 projects, 2 up to 50, 1 above); the report gives the median")
 	flag.IntVar(&o.parallelism, "parallelism", 4, "paved-bot --parallelism")
-	flag.IntVar(&o.serial, "serial", 10, "number of projects (one of -projects) at which paved-bot also runs with --parallelism 1, and terraform by hand plans once more with paved-bot's GOGC; 0: none")
+	flag.IntVar(&o.serial, "serial", 10, "number of projects (one of -projects) at which paved-bot also runs with --parallelism 1, and terraform by hand plans once more with paved-bot's settings (GOGC, no plugin TLS); 0: none")
 	flag.DurationVar(&o.timeout, "timeout", 45*time.Minute, "bound on the whole run")
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch directory, with the bot logs and the process trace")
 	flag.Parse()

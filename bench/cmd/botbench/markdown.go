@@ -89,7 +89,7 @@ func (r *results) markdown(o options, commandLine string) string {
 		"%d to %d projects. Other processes took %.0f%% of the machine's CPU time during the run (see above), and the "+
 		"largest sizes have fewer runs: read the ratios with that noise in mind.\n\n", o.parallelism, aimFrom, aimTo, 100*r.cpu.OthersShare())
 	p("*Floor here* is the lowest ratio any scheduler could reach on this machine running the same terraform processes "+
-		"as by hand, at Go's default GOGC, with no cost of its own: the CPU time terraform and its providers used by hand (user and system, "+
+		"as by hand, as a user runs them (Go's default GOGC, plugin TLS on), with no cost of its own: the CPU time terraform and its providers used by hand (user and system, "+
 		"from `getrusage`) spread perfectly over the %d CPUs, divided by the time by hand. By hand, one process at a "+
 		"time, terraform already keeps more than one CPU busy (the *CPUs busy by hand* column).\n\n", runtime.NumCPU())
 	p("| projects | command | by hand | time by hand | CPUs busy by hand | paved-bot | bot / by hand | floor here | aim |\n" +
@@ -107,12 +107,13 @@ func (r *results) markdown(o options, commandLine string) string {
 		}
 	}
 	p("\n")
-	if g, ok := r.gogc(); ok {
-		p("The bot runs terraform and its providers with `GOGC=%d` (`--terraform-gogc`, its default; Go's is 100), which "+
-			"the floor leaves out: by hand, in the same runs at %d projects, `terraform plan -out` alone used %s of CPU "+
-			"time at Go's default and %s at `GOGC=%d`: %s of it (median, and the range over the runs). At that GOGC the "+
-			"floor is about %.2f of what it is above.\n\n", runner.DefaultGOGC, g.projects, seconds2(g.atDefault), seconds2(g.atBot),
-			runner.DefaultGOGC, ratioStat(g.shares), g.share)
+	if g, ok := r.tuned(); ok {
+		p("The bot runs terraform and its providers with `GOGC=%d` (`--terraform-gogc`, its default; Go's is 100) and, "+
+			"in its sandbox, without go-plugin's TLS between them (`TF_DISABLE_PLUGIN_TLS=1`), which the floor leaves out: "+
+			"by hand, in the same runs at %d projects, `terraform plan -out` alone used %s of CPU time as a user runs it "+
+			"and %s with those settings: %s of it (median, and the range over the runs). With them the floor is about "+
+			"%.2f of what it is above.\n\n", runner.DefaultGOGC, g.projects, seconds2(g.atDefault), seconds2(g.atBot),
+			ratioStat(g.shares), g.share)
 	}
 
 	p("### Where the bot's time goes\n\n")
@@ -546,7 +547,7 @@ func (r *results) cpuTable(p func(string, ...any)) {
 	p("CPU time per project (user and system): by hand, terraform and the providers it started (`getrusage`); for the "+
 		"bot, every process it started and waited for (terraform, providers, git, `paved-sandbox`, bwrap and the "+
 		"stand-ins, from `cutime` and `cstime` in `/proc/PID/stat`), and the `paved-bot serve` process itself, from the "+
-		"webhook until it was idle again. The bot's terraform ran at `GOGC=%d`. Medians.\n\n", runner.DefaultGOGC)
+		"webhook until it was idle again. The bot's terraform ran at `GOGC=%d`, without plugin TLS. Medians.\n\n", runner.DefaultGOGC)
 	p("| projects | command | by hand | paved-bot's processes | paved-bot itself | bot's total / by hand |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, sz := range r.sizes {
 		n := float64(sz.projects)
@@ -562,21 +563,22 @@ func (r *results) cpuTable(p func(string, ...any)) {
 	p("\n")
 }
 
-// gogcRun is terraform's CPU time by hand for plan -out alone at Go's
-// default GOGC and at the bot's, at the one size where both were measured.
-type gogcRun struct {
+// tunedRun is terraform's CPU time by hand for plan -out alone as a user
+// runs it and with the bot's settings, at the one size where both were
+// measured.
+type tunedRun struct {
 	projects         int
 	atDefault, atBot float64 // seconds, medians
 	share            float64 // median of atBot / atDefault, run by run
 	shares           []float64
 }
 
-func (r *results) gogc() (gogcRun, bool) {
+func (r *results) tuned() (tunedRun, bool) {
 	for _, sz := range r.sizes {
-		var g gogcRun
+		var g tunedRun
 		for _, d := range sz.direct {
-			if d.gogc.wall > 0 {
-				g.shares = append(g.shares, d.gogc.cpu.Seconds()/d.planOnly.cpu.Seconds())
+			if d.tuned.wall > 0 {
+				g.shares = append(g.shares, d.tuned.cpu.Seconds()/d.planOnly.cpu.Seconds())
 			}
 		}
 		if len(g.shares) == 0 {
@@ -584,16 +586,16 @@ func (r *results) gogc() (gogcRun, bool) {
 		}
 		g.projects, g.share = sz.projects, summarize(g.shares).median
 		g.atDefault = summarize(each(sz.direct, func(d directRun) float64 { return d.planOnly.cpu.Seconds() })).median
-		g.atBot = summarize(each(sz.direct, func(d directRun) float64 { return d.gogc.cpu.Seconds() })).median
+		g.atBot = summarize(each(sz.direct, func(d directRun) float64 { return d.tuned.cpu.Seconds() })).median
 		return g, true
 	}
-	return gogcRun{}, false
+	return tunedRun{}, false
 }
 
 // floorText says, for an aim below what this machine's CPUs allow at some
 // size, what they do allow.
 func (r *results) floorText(c command) string {
-	g, tuned := r.gogc()
+	g, tuned := r.tuned()
 	var parts, lowered []string
 	below := false
 	for _, sz := range r.sizes {
@@ -611,8 +613,8 @@ func (r *results) floorText(c command) string {
 	text := fmt.Sprintf(" The aim is below this machine's floor (by hand's CPU time over %d CPUs: %s): no scheduler of "+
 		"the same terraform processes can meet it here", runtime.NumCPU(), strings.Join(parts, ", "))
 	if tuned {
-		text += fmt.Sprintf("; the bot's `GOGC=%d`, at which `plan -out` by hand took %.2f× the CPU time, lowers it to "+
-			"about %s", runner.DefaultGOGC, g.share, strings.Join(lowered, ", "))
+		text += fmt.Sprintf("; the bot's settings (`GOGC=%d`, no plugin TLS), with which `plan -out` by hand took %.2f× "+
+			"the CPU time, lower it to about %s", runner.DefaultGOGC, g.share, strings.Join(lowered, ", "))
 	}
 	return text + "."
 }
