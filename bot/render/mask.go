@@ -35,7 +35,7 @@ var keyWords = []string{"password", "passwd", "secret", "token"}
 // tokens.
 var maskRules = []maskRule{
 	// A private key, including one whose END line was cut off.
-	{regexp.MustCompile(`(?s)-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|.*)`), masked, []string{"private key-----"}},
+	{regexp.MustCompile(`(?s)` + privateKeyBeginLine + `(?:.*?` + privateKeyEndLine + `|.*)`), masked, []string{"private key-----"}},
 	{regexp.MustCompile(`(?i)(authorization"?\s*[:=]\s*"?(?:bearer|basic|token)\s+)[^\s"',;]+`), "${1}" + masked, []string{"authorization"}},
 	// scheme://user:password@host
 	{regexp.MustCompile(`(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@`), "${1}" + masked + "@", []string{"://"}},
@@ -106,9 +106,15 @@ type Stream struct {
 	inKey    bool     // the last chunk ended inside a private key
 }
 
+// The lines that open and close a PEM private key, as the first mask rule and Stream find them.
+const (
+	privateKeyBeginLine = `-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----`
+	privateKeyEndLine   = `-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----`
+)
+
 var (
-	privateKeyBegin = regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----`)
-	privateKeyEnd   = regexp.MustCompile(`-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----`)
+	privateKeyBegin = regexp.MustCompile(privateKeyBeginLine)
+	privateKeyEnd   = regexp.MustCompile(privateKeyEndLine)
 )
 
 // Mask masks the next chunk; what is left of a private key begun in an earlier chunk is dropped.
